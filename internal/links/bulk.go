@@ -1,0 +1,175 @@
+package links
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// MaxBulkRows is the most links one bulk request may create.
+const MaxBulkRows = 10_000
+
+// bulkChunk is how many rows share one pipelined round trip.
+const bulkChunk = 500
+
+// RowError is the failure of one bulk row. Row counts data rows from 1.
+type RowError struct {
+	Row int
+	Err error
+}
+
+// BulkResult reports a bulk import: every row is either wholly created (in
+// Items) or not at all (in Failed).
+type BulkResult struct {
+	Created int
+	Failed  []RowError
+	Items   []*Link
+}
+
+// ErrTooManyRows is returned for a bulk request over MaxBulkRows.
+var ErrTooManyRows = fmt.Errorf("%w: a bulk request may hold at most %d rows", ErrInvalid, MaxBulkRows)
+
+// Bulk creates many links for tenant. decodeErrs[i], when non-nil, is why
+// row i could not be decoded; such rows fail without touching the store.
+// A bad row never stops the good ones.
+func (s *Store) Bulk(ctx context.Context, tenant string, rows []Input, decodeErrs []error) (BulkResult, error) {
+	if len(rows) > MaxBulkRows {
+		return BulkResult{}, ErrTooManyRows
+	}
+	res := BulkResult{Items: []*Link{}, Failed: []RowError{}}
+	for start := 0; start < len(rows); start += bulkChunk {
+		end := min(start+bulkChunk, len(rows))
+		if err := s.bulkChunk(ctx, tenant, rows[start:end], decodeErrs, start, &res); err != nil {
+			return res, err
+		}
+	}
+	res.Created = len(res.Items)
+	return res, nil
+}
+
+type pending struct {
+	row  int
+	link *Link
+	data []byte
+	gen  bool
+}
+
+func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, decodeErrs []error, offset int, res *BulkResult) error {
+	now := s.now().UTC()
+	var todo []pending
+	for i := range rows {
+		row := offset + i + 1
+		if offset+i < len(decodeErrs) && decodeErrs[offset+i] != nil {
+			res.Failed = append(res.Failed, RowError{Row: row, Err: decodeErrs[offset+i]})
+			continue
+		}
+		in := rows[i]
+		err := in.normalize()
+		if err == nil {
+			err = checkCreateTimes(&in, now)
+		}
+		if err != nil {
+			res.Failed = append(res.Failed, RowError{Row: row, Err: err})
+			continue
+		}
+		l := newLink(tenant, in, now)
+		if in.Code == "" {
+			code, err := newCode()
+			if err != nil {
+				return fmt.Errorf("generate code: %w", err)
+			}
+			l.Code = code
+		}
+		data, err := json.Marshal(l)
+		if err != nil {
+			return fmt.Errorf("encode link: %w", err)
+		}
+		todo = append(todo, pending{row: row, link: l, data: data, gen: in.Code == ""})
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+
+	cmds := make([]*redis.BoolCmd, len(todo))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, t := range todo {
+			cmds[i] = p.SetNX(ctx, linkKey(Canonical(t.link.Code)), t.data, 0)
+		}
+		return nil
+	}); err != nil {
+		// Some claims may have landed before the failure: undo them all.
+		s.undo(ctx, todo, cmds)
+		for _, t := range todo {
+			res.Failed = append(res.Failed, RowError{Row: t.row, Err: fmt.Errorf("store link: %w", err)})
+		}
+		return nil
+	}
+	var claimed []pending
+	for i, t := range todo {
+		switch {
+		case cmds[i].Val():
+			claimed = append(claimed, t)
+		case t.gen:
+			// A generated code collided: rare enough to retry one by one.
+			if err := s.insert(ctx, t.link); err != nil {
+				res.Failed = append(res.Failed, RowError{Row: t.row, Err: err})
+			} else {
+				res.Items = append(res.Items, t.link)
+			}
+		default:
+			res.Failed = append(res.Failed, RowError{Row: t.row, Err: ErrExists})
+		}
+	}
+	if len(claimed) == 0 {
+		return nil
+	}
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, t := range claimed {
+			addToIndexes(ctx, p, t.link)
+		}
+		return nil
+	}); err != nil {
+		s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
+			for _, t := range claimed {
+				p.Del(ctx, linkKey(Canonical(t.link.Code)))
+			}
+			return nil
+		})
+		for _, t := range claimed {
+			res.Failed = append(res.Failed, RowError{Row: t.row, Err: fmt.Errorf("index link: %w", err)})
+		}
+		return nil
+	}
+	s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
+		for _, t := range claimed {
+			key := Canonical(t.link.Code)
+			s.cache.drop(key)
+			p.Publish(ctx, invalidationChannel, key)
+		}
+		return nil
+	})
+	for _, t := range claimed {
+		res.Items = append(res.Items, t.link)
+	}
+	return nil
+}
+
+func (s *Store) undo(ctx context.Context, todo []pending, cmds []*redis.BoolCmd) {
+	s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
+		for i, t := range todo {
+			if cmds[i] != nil && cmds[i].Err() == nil && cmds[i].Val() {
+				p.Del(ctx, linkKey(Canonical(t.link.Code)))
+			}
+		}
+		return nil
+	})
+}
+
+// IsRowInternal reports whether a row failed for a reason other than its
+// content (the store was unavailable).
+func IsRowInternal(err error) bool {
+	return !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrExists)
+}

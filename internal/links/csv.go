@@ -1,0 +1,169 @@
+package links
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CSV import: a header row, then one link per row. Columns:
+//
+//	code, title, campaign, tags (separated by '|'), fallback_url, status,
+//	starts_at, expires_at (RFC 3339), max_scans,
+//	params.<key>, targets.<platform>.<field> (the JSON field names)
+//
+// Each row becomes the same JSON document a client could have sent, so CSV
+// rows are validated by exactly the rules of the JSON API. Empty cells are
+// absent fields; a target is present when any of its cells is non-empty.
+
+var csvScalar = map[string]bool{
+	"code": true, "title": true, "campaign": true, "tags": true, "fallback_url": true,
+	"status": true, "starts_at": true, "expires_at": true, "max_scans": true,
+}
+
+var csvTargetFields = map[string]map[string]bool{
+	"wechat":   {"appid": true, "path": true, "query": true, "env_version": true, "url_link": true},
+	"alipay":   {"appid": true, "page": true, "query": true},
+	"baidu":    {"appkey": true, "path": true, "query": true},
+	"douyin":   {"appid": true, "path": true, "query": true},
+	"qq":       {"appid": true, "path": true, "query": true},
+	"kuaishou": {"appid": true, "path": true, "query": true},
+	"web":      {"url": true},
+}
+
+// DecodeCSV reads a CSV bulk body. A bad row yields a row error; only a bad
+// header, broken quoting or too many rows fail the whole body.
+func DecodeCSV(r io.Reader) ([]Input, []error, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, &MalformedError{Message: "CSV body is empty: a header row is required"}
+	}
+	if err != nil {
+		return nil, nil, csvError(err)
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheet exports start with a BOM
+	}
+	if err := checkCSVHeader(header); err != nil {
+		return nil, nil, err
+	}
+	var ins []Input
+	var errs []error
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return ins, errs, nil
+		}
+		if err != nil {
+			return nil, nil, csvError(err)
+		}
+		if len(ins) == MaxBulkRows {
+			return nil, nil, ErrTooManyRows
+		}
+		in, rowErr := csvRow(header, rec)
+		ins = append(ins, in)
+		errs = append(errs, rowErr)
+	}
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &MalformedError{Message: fmt.Sprintf("CSV line %d: %v", pe.Line, pe.Err)}
+	}
+	return &MalformedError{Message: "CSV body could not be read"}
+}
+
+func checkCSVHeader(header []string) error {
+	seen := map[string]bool{}
+	hasTarget := false
+	for _, col := range header {
+		if seen[col] {
+			return invalid(col, "CSV column appears twice")
+		}
+		seen[col] = true
+		switch {
+		case csvScalar[col]:
+		case strings.HasPrefix(col, "params."):
+			if !paramKey.MatchString(strings.TrimPrefix(col, "params.")) {
+				return invalid(col, "CSV column has a bad param name")
+			}
+		case strings.HasPrefix(col, "targets."):
+			platform, field, _ := strings.Cut(strings.TrimPrefix(col, "targets."), ".")
+			if !csvTargetFields[platform][field] {
+				return invalid(col, "unknown CSV column")
+			}
+			hasTarget = true
+		default:
+			return invalid(col, "unknown CSV column")
+		}
+	}
+	if !hasTarget {
+		return invalid("targets", "the CSV header has no targets.<platform>.<field> column")
+	}
+	return nil
+}
+
+func csvRow(header, rec []string) (Input, error) {
+	if len(rec) != len(header) {
+		return Input{}, &MalformedError{Message: fmt.Sprintf("row has %d cells; the header has %d", len(rec), len(header))}
+	}
+	doc := map[string]any{}
+	params := map[string]any{}
+	targets := map[string]map[string]any{}
+	for i, col := range header {
+		v := rec[i]
+		if v == "" {
+			continue
+		}
+		switch {
+		case col == "tags":
+			tags := []string{}
+			for _, t := range strings.Split(v, "|") {
+				if t = strings.TrimSpace(t); t != "" {
+					tags = append(tags, t)
+				}
+			}
+			doc["tags"] = tags
+		case col == "max_scans":
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return Input{}, invalid("max_scans", "must be a whole number")
+			}
+			doc["max_scans"] = n
+		case col == "starts_at" || col == "expires_at":
+			if _, err := time.Parse(time.RFC3339, v); err != nil {
+				return Input{}, invalid(col, "must be an RFC 3339 time, e.g. 2027-01-01T00:00:00Z")
+			}
+			doc[col] = v
+		case strings.HasPrefix(col, "params."):
+			params[strings.TrimPrefix(col, "params.")] = v
+		case strings.HasPrefix(col, "targets."):
+			platform, field, _ := strings.Cut(strings.TrimPrefix(col, "targets."), ".")
+			if targets[platform] == nil {
+				targets[platform] = map[string]any{}
+			}
+			targets[platform][field] = v
+		default:
+			doc[col] = v
+		}
+	}
+	if len(params) > 0 {
+		doc["params"] = params
+	}
+	doc["targets"] = targets
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(doc); err != nil {
+		return Input{}, err
+	}
+	return DecodeInput(buf.Bytes())
+}

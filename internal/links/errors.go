@@ -1,0 +1,43 @@
+package links
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Callers test them with errors.Is.
+var (
+	// ErrNotFound: no such link, or it belongs to another tenant; the two
+	// are deliberately indistinguishable.
+	ErrNotFound = errors.New("link not found")
+	// ErrExists: the code is taken (by any tenant, or by a deleted link
+	// whose tombstone has not expired).
+	ErrExists = errors.New("code already taken")
+	// ErrInvalid: the input is well-formed but breaks a rule; the concrete
+	// error is a *FieldError naming the field.
+	ErrInvalid = errors.New("invalid link")
+	// ErrMalformed: the input cannot be decoded at all (bad JSON or CSV).
+	ErrMalformed = errors.New("malformed input")
+	// ErrConflict: a concurrent change won; the caller may retry.
+	ErrConflict = errors.New("link changed concurrently")
+)
+
+// FieldError is a validation failure of one field. It unwraps to ErrInvalid.
+type FieldError struct {
+	Name    string // JSON path, e.g. "targets.wechat.appid"
+	Message string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Name, e.Message) }
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+func (e *FieldError) Field() string { return e.Name }
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Name: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// MalformedError describes input that could not be decoded. It unwraps to
+// ErrMalformed.
+type MalformedError struct{ Message string }
+
+func (e *MalformedError) Error() string { return e.Message }
+func (e *MalformedError) Unwrap() error { return ErrMalformed }

@@ -1,0 +1,169 @@
+package links
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"time"
+)
+
+// Input is what a client writes: the editable fields of a link.
+type Input struct {
+	Code        string            `json:"code,omitempty"`
+	Title       string            `json:"title,omitempty"`
+	Campaign    string            `json:"campaign,omitempty"`
+	Tags        []string          `json:"tags,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
+	Targets     Targets           `json:"targets"`
+	FallbackURL string            `json:"fallback_url,omitempty"`
+	Status      Status            `json:"status,omitempty"`
+	StartsAt    *time.Time        `json:"starts_at"`
+	ExpiresAt   *time.Time        `json:"expires_at"`
+	MaxScans    int64             `json:"max_scans,omitempty"`
+}
+
+// DecodeInput reads one link from JSON. Unknown fields and wrong types are
+// *FieldError (422: well-formed but invalid); broken JSON is a
+// *MalformedError (400).
+func DecodeInput(data []byte) (Input, error) {
+	var in Input
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return Input{}, jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Input{}, &MalformedError{Message: "unexpected data after the JSON value"}
+	}
+	return in, nil
+}
+
+// DecodeInputs reads a JSON array of links for a bulk import. A row that
+// cannot be decoded fails alone; only a body that is not a JSON array of
+// objects fails as a whole.
+func DecodeInputs(data []byte) ([]Input, []error, error) {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, nil, &MalformedError{Message: "body must be a JSON array of links"}
+		}
+		return nil, nil, jsonError(err)
+	}
+	ins := make([]Input, len(raws))
+	errs := make([]error, len(raws))
+	for i, raw := range raws {
+		ins[i], errs[i] = DecodeInput(raw)
+	}
+	return ins, errs, nil
+}
+
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return &MalformedError{Message: "body must be a JSON object"}
+		}
+		return invalid(field, "must be of type %s", jsonTypeName(te.Type.Kind().String()))
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return &MalformedError{Message: "body is not valid JSON"}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return invalid(name, "unknown field")
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return &MalformedError{Message: "times must be RFC 3339, e.g. 2027-01-01T00:00:00Z"}
+	}
+	return &MalformedError{Message: "body is not valid JSON"}
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "map", "struct":
+		return "object"
+	case "slice", "array":
+		return "array"
+	case "bool":
+		return "boolean"
+	case "ptr":
+		return "RFC 3339 time or null"
+	}
+	return "number"
+}
+
+// input is the editable view of an existing link, for merge patches.
+func (l *Link) input() Input {
+	return Input{
+		Code: l.Code, Title: l.Title, Campaign: l.Campaign, Tags: l.Tags, Params: l.Params,
+		Targets: l.Targets, FallbackURL: l.FallbackURL, Status: l.Status,
+		StartsAt: l.StartsAt, ExpiresAt: l.ExpiresAt, MaxScans: l.MaxScans,
+	}
+}
+
+// readOnly are fields of a link's JSON that a patch may not set.
+var readOnly = map[string]bool{
+	"tenant": true, "short_url": true, "created_at": true, "updated_at": true, "scans": true, "state": true,
+}
+
+// applyPatch applies an RFC 7386 JSON merge patch to the link's editable
+// fields and decodes the result as strictly as a new link.
+func applyPatch(l *Link, patch []byte) (Input, error) {
+	var p any
+	if err := json.Unmarshal(patch, &p); err != nil {
+		return Input{}, jsonError(err)
+	}
+	obj, ok := p.(map[string]any)
+	if !ok {
+		return Input{}, &MalformedError{Message: "a merge patch must be a JSON object"}
+	}
+	for k, v := range obj {
+		if readOnly[k] {
+			return Input{}, invalid(k, "is read-only")
+		}
+		if k == "code" && v != l.Code {
+			return Input{}, invalid("code", "cannot be changed; create a new link instead")
+		}
+	}
+	current, err := json.Marshal(l.input())
+	if err != nil {
+		return Input{}, err
+	}
+	var doc any
+	if err := json.Unmarshal(current, &doc); err != nil {
+		return Input{}, err
+	}
+	merged, err := json.Marshal(mergePatch(doc, obj))
+	if err != nil {
+		return Input{}, err
+	}
+	return DecodeInput(merged)
+}
+
+// mergePatch is RFC 7386 §2: objects merge recursively, null removes, any
+// other value replaces.
+func mergePatch(target any, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}

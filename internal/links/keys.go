@@ -1,0 +1,22 @@
+package links
+
+// Redis keys owned by this package. Every key of one link carries the hash
+// tag {CODE} (canonical code), so it shares a Cluster slot with the link's
+// stats keys; every index key of one tenant carries {t:TENANT}, so a
+// tenant's indexes can be updated in one MULTI.
+
+const invalidationChannel = "sg:links:invalidate"
+
+func linkKey(canonical string) string { return "sg:{" + canonical + "}:link" }
+
+// scanCountKey counts scans of a link with a scan limit, atomically across
+// gateway instances.
+func scanCountKey(canonical string) string { return "sg:{" + canonical + "}:n" }
+
+func tenantLinksKey(tenant string) string { return "sg:{t:" + tenant + "}:links" }
+
+func campaignLinksKey(tenant, campaign string) string {
+	return "sg:{t:" + tenant + "}:c:" + campaign
+}
+
+func tagLinksKey(tenant, tag string) string { return "sg:{t:" + tenant + "}:tag:" + tag }

@@ -1,0 +1,133 @@
+// Package links owns ScanGate's links: the Link type and its validation,
+// short codes, the link keys in Redis, listing and bulk import, and the
+// in-process cache that keeps the scan path free of Redis round trips.
+//
+// It knows nothing of HTTP, statistics or rendering: it returns errors
+// (ErrNotFound, ErrExists, ErrInvalid via *FieldError) and leaves their
+// presentation to the caller. It never logs.
+package links
+
+import (
+	"time"
+)
+
+// Status is the state a tenant sets on a link. Schedule and scan limits
+// further decide whether an active link answers; see Link.StateAt.
+type Status string
+
+// The statuses a tenant may set.
+const (
+	StatusActive Status = "active"
+	StatusPaused Status = "paused"
+)
+
+// Link is one dynamic code owned by a tenant. A *Link returned by Store is
+// shared with the cache and must be treated as read-only.
+type Link struct {
+	Code        string            `json:"code"`
+	Tenant      string            `json:"tenant"`
+	Title       string            `json:"title,omitempty"`
+	Campaign    string            `json:"campaign,omitempty"`
+	Tags        []string          `json:"tags,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
+	Targets     Targets           `json:"targets"`
+	FallbackURL string            `json:"fallback_url,omitempty"`
+	Status      Status            `json:"status"`
+	StartsAt    *time.Time        `json:"starts_at"`
+	ExpiresAt   *time.Time        `json:"expires_at"`
+	MaxScans    int64             `json:"max_scans,omitempty"`
+	CreatedAt   time.Time         `json:"created_at"`
+	UpdatedAt   time.Time         `json:"updated_at"`
+	// DeletedAt marks a tombstone: the code stays reserved, and its stats
+	// readable by its owner, until the record expires.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+}
+
+// Targets holds where a link leads on each host app. A nil target is not
+// configured.
+type Targets struct {
+	WeChat   *WeChatTarget `json:"wechat,omitempty"`
+	Alipay   *AlipayTarget `json:"alipay,omitempty"`
+	Baidu    *BaiduTarget  `json:"baidu,omitempty"`
+	Douyin   *MiniTarget   `json:"douyin,omitempty"`
+	QQ       *MiniTarget   `json:"qq,omitempty"`
+	Kuaishou *MiniTarget   `json:"kuaishou,omitempty"`
+	Web      *WebTarget    `json:"web,omitempty"`
+}
+
+// WeChatTarget opens a WeChat mini program.
+type WeChatTarget struct {
+	AppID      string `json:"appid"`
+	Path       string `json:"path,omitempty"`
+	Query      string `json:"query,omitempty"`
+	EnvVersion string `json:"env_version,omitempty"`
+	// URLLink is a https://wxaurl.cn/... link generated for this link by
+	// WeChat's generate_urllink API; when set, WeChat clients go straight
+	// to it.
+	URLLink string `json:"url_link,omitempty"`
+}
+
+// AlipayTarget opens an Alipay mini program.
+type AlipayTarget struct {
+	AppID string `json:"appid"`
+	Page  string `json:"page,omitempty"`
+	Query string `json:"query,omitempty"`
+}
+
+// BaiduTarget opens a Baidu smart program.
+type BaiduTarget struct {
+	AppKey string `json:"appkey"`
+	Path   string `json:"path,omitempty"`
+	Query  string `json:"query,omitempty"`
+}
+
+// MiniTarget opens a mini program on hosts whose targets share one shape
+// (Douyin/Toutiao, QQ, Kuaishou).
+type MiniTarget struct {
+	AppID string `json:"appid"`
+	Path  string `json:"path,omitempty"`
+	Query string `json:"query,omitempty"`
+}
+
+// WebTarget is the ordinary web page for clients without a mini program.
+type WebTarget struct {
+	URL string `json:"url"`
+}
+
+// OnlyWeb reports whether the web page is the link's only target.
+func (t Targets) OnlyWeb() bool {
+	return t.Web != nil && t.WeChat == nil && t.Alipay == nil && t.Baidu == nil &&
+		t.Douyin == nil && t.QQ == nil && t.Kuaishou == nil
+}
+
+func (t Targets) empty() bool {
+	return t.Web == nil && t.WeChat == nil && t.Alipay == nil && t.Baidu == nil &&
+		t.Douyin == nil && t.QQ == nil && t.Kuaishou == nil
+}
+
+// State is whether a link answers a scan right now.
+type State string
+
+// The states a link can be in at a given moment.
+const (
+	StateLive      State = "live"
+	StatePaused    State = "paused"
+	StateScheduled State = "scheduled" // starts_at is in the future
+	StateExpired   State = "expired"
+	StateExhausted State = "exhausted" // max_scans reached
+)
+
+// StateAt is the link's state at now, given how many scans it has had.
+func (l *Link) StateAt(now time.Time, scans int64) State {
+	switch {
+	case l.Status == StatusPaused:
+		return StatePaused
+	case l.StartsAt != nil && now.Before(*l.StartsAt):
+		return StateScheduled
+	case l.ExpiresAt != nil && !now.Before(*l.ExpiresAt):
+		return StateExpired
+	case l.MaxScans > 0 && scans >= l.MaxScans:
+		return StateExhausted
+	}
+	return StateLive
+}

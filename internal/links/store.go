@@ -1,0 +1,271 @@
+package links
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
+)
+
+// Options tunes a Store. Zero values take the defaults of DefaultOptions.
+type Options struct {
+	// CacheTTL bounds how long a cached link may outlive a lost
+	// invalidation message.
+	CacheTTL time.Duration
+	// NegativeTTL is how long an unknown code is remembered as unknown.
+	NegativeTTL time.Duration
+	// CacheSize is the most links held in memory.
+	CacheSize int
+	// Tombstone is how long a deleted link's code stays reserved and its
+	// stats readable.
+	Tombstone time.Duration
+	// OnInvalidate, when set, is called after the listener drops a code
+	// from the cache ("" when it cleared the whole cache).
+	OnInvalidate func(code string)
+}
+
+// DefaultOptions are the values used for zero fields of Options.
+func DefaultOptions() Options {
+	return Options{
+		CacheTTL:    10 * time.Second,
+		NegativeTTL: 2 * time.Second,
+		CacheSize:   100_000,
+		Tombstone:   30 * 24 * time.Hour,
+	}
+}
+
+// Store keeps links in Redis and serves the scan path from memory.
+type Store struct {
+	rdb   redis.UniversalClient
+	opts  Options
+	cache *cache
+	group singleflight.Group
+	now   func() time.Time
+}
+
+// NewStore returns a Store on rdb. Call Listen so that changes made by other
+// gateway instances reach this one's cache.
+func NewStore(rdb redis.UniversalClient, opts Options) *Store {
+	def := DefaultOptions()
+	if opts.CacheTTL <= 0 {
+		opts.CacheTTL = def.CacheTTL
+	}
+	if opts.NegativeTTL <= 0 {
+		opts.NegativeTTL = def.NegativeTTL
+	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = def.CacheSize
+	}
+	if opts.Tombstone <= 0 {
+		opts.Tombstone = def.Tombstone
+	}
+	return &Store{
+		rdb:   rdb,
+		opts:  opts,
+		cache: newCache(opts.CacheSize, opts.CacheTTL, opts.NegativeTTL),
+		now:   time.Now,
+	}
+}
+
+// Lookup returns the live link for a scan: from memory when cached, else
+// from Redis once (concurrent misses for one code share one read). Deleted
+// and unknown codes are ErrNotFound.
+func (s *Store) Lookup(ctx context.Context, code string) (*Link, error) {
+	if len(code) <= maxCodeLen {
+		// Fold case on the stack: a cache hit allocates nothing.
+		var buf [maxCodeLen]byte
+		if l, ok := s.cache.getBytes(canonicalBytes(buf[:0], code), s.now()); ok {
+			if l == nil {
+				return nil, ErrNotFound
+			}
+			return l, nil
+		}
+	}
+	key := Canonical(code)
+	v, err, _ := s.group.Do(key, func() (any, error) {
+		l, err := s.read(ctx, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			s.cache.put(key, nil, s.now())
+			return nil, err
+		case err != nil:
+			return nil, err
+		case l.DeletedAt != nil:
+			s.cache.put(key, nil, s.now())
+			return nil, ErrNotFound
+		}
+		s.cache.put(key, l, s.now())
+		return l, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Link), nil
+}
+
+// Get returns tenant's link by code, read fresh from Redis.
+func (s *Store) Get(ctx context.Context, tenant, code string) (*Link, error) {
+	l, err := s.read(ctx, Canonical(code))
+	if err != nil {
+		return nil, err
+	}
+	if l.Tenant != tenant || l.DeletedAt != nil {
+		return nil, ErrNotFound
+	}
+	return l, nil
+}
+
+// Owned reports whether tenant owns code, including a deleted link whose
+// tombstone has not yet expired (its stats stay readable).
+func (s *Store) Owned(ctx context.Context, tenant, code string) (*Link, error) {
+	l, err := s.read(ctx, Canonical(code))
+	if err != nil {
+		return nil, err
+	}
+	if l.Tenant != tenant {
+		return nil, ErrNotFound
+	}
+	return l, nil
+}
+
+func (s *Store) read(ctx context.Context, key string) (*Link, error) {
+	data, err := s.rdb.Get(ctx, linkKey(key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read link %s: %w", key, err)
+	}
+	var l Link
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, fmt.Errorf("decode link %s: %w", key, err)
+	}
+	return &l, nil
+}
+
+// Create validates in and stores it as a new link of tenant.
+func (s *Store) Create(ctx context.Context, tenant string, in Input) (*Link, error) {
+	now := s.now().UTC()
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	if err := checkCreateTimes(&in, now); err != nil {
+		return nil, err
+	}
+	l := newLink(tenant, in, now)
+	for attempt := 0; ; attempt++ {
+		if in.Code == "" {
+			code, err := newCode()
+			if err != nil {
+				return nil, fmt.Errorf("generate code: %w", err)
+			}
+			l.Code = code
+		}
+		err := s.insert(ctx, l)
+		if errors.Is(err, ErrExists) && in.Code == "" && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return l, nil
+	}
+}
+
+func newLink(tenant string, in Input, now time.Time) *Link {
+	return &Link{
+		Code: in.Code, Tenant: tenant, Title: in.Title, Campaign: in.Campaign, Tags: in.Tags,
+		Params: in.Params, Targets: in.Targets, FallbackURL: in.FallbackURL, Status: in.Status,
+		StartsAt: utc(in.StartsAt), ExpiresAt: utc(in.ExpiresAt), MaxScans: in.MaxScans,
+		CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// insert claims the code with SET NX, then indexes the link. The two keys
+// live in different Cluster slots, so they cannot share a transaction:
+// when indexing fails the claim is undone, leaving nothing half-written.
+func (s *Store) insert(ctx context.Context, l *Link) error {
+	data, err := json.Marshal(l)
+	if err != nil {
+		return fmt.Errorf("encode link: %w", err)
+	}
+	key := Canonical(l.Code)
+	ok, err := s.rdb.SetNX(ctx, linkKey(key), data, 0).Result()
+	if err != nil {
+		return fmt.Errorf("store link %s: %w", key, err)
+	}
+	if !ok {
+		return ErrExists
+	}
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		addToIndexes(ctx, p, l)
+		return nil
+	}); err != nil {
+		s.rdb.Del(context.WithoutCancel(ctx), linkKey(key))
+		return fmt.Errorf("index link %s: %w", key, err)
+	}
+	s.invalidate(ctx, key)
+	return nil
+}
+
+// indexMember orders a tenant's links newest first under lexicographic
+// order, with the code breaking ties, so cursors are exact.
+func indexMember(l *Link) string {
+	return fmt.Sprintf("%016x:%s", uint64(math.MaxInt64-l.CreatedAt.UnixNano()), Canonical(l.Code))
+}
+
+func addToIndexes(ctx context.Context, p redis.Pipeliner, l *Link) {
+	m := redis.Z{Score: 0, Member: indexMember(l)}
+	p.ZAdd(ctx, tenantLinksKey(l.Tenant), m)
+	if l.Campaign != "" {
+		p.ZAdd(ctx, campaignLinksKey(l.Tenant, l.Campaign), m)
+	}
+	for _, t := range l.Tags {
+		p.ZAdd(ctx, tagLinksKey(l.Tenant, t), m)
+	}
+}
+
+func removeFromIndexes(ctx context.Context, p redis.Pipeliner, l *Link, keep *Link) {
+	m := indexMember(l)
+	if keep == nil {
+		p.ZRem(ctx, tenantLinksKey(l.Tenant), m)
+	}
+	if l.Campaign != "" && (keep == nil || keep.Campaign != l.Campaign) {
+		p.ZRem(ctx, campaignLinksKey(l.Tenant, l.Campaign), m)
+	}
+	for _, t := range l.Tags {
+		if keep == nil || !contains(keep.Tags, t) {
+			p.ZRem(ctx, tagLinksKey(l.Tenant, t), m)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// invalidate drops a code from this instance's cache and tells the others.
+// A lost message costs at most the cache's safety TTL of staleness, so a
+// failed publish is not worth failing the write for.
+func (s *Store) invalidate(ctx context.Context, key string) {
+	s.cache.drop(key)
+	s.rdb.Publish(context.WithoutCancel(ctx), invalidationChannel, key)
+}

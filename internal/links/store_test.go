@@ -1,0 +1,288 @@
+package links
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCreateAndGet(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	created := mustCreate(t, s, "acme", `{
+		"code": "Table12", "title": "Table 12, Pudong store", "campaign": "spring-coupons",
+		"tags": ["pudong", "dine-in", "pudong"], "params": {"store": "PD01", "table": "12"},
+		"targets": {
+			"wechat": {"appid": "wx1234567890abcdef", "path": "/pages/menu/index", "query": "from=qr"},
+			"alipay": {"appid": "2021001234567890", "page": "pages/menu/index", "query": "from=qr"},
+			"web": {"url": "https://m.example.com/menu?store=PD01"}
+		},
+		"fallback_url": "https://www.example.com/", "expires_at": "2099-01-01T00:00:00Z", "max_scans": 100000
+	}`)
+	if created.Status != StatusActive {
+		t.Errorf("Status = %q, want default %q", created.Status, StatusActive)
+	}
+	if diff := cmp.Diff([]string{"pudong", "dine-in"}, created.Tags); diff != "" {
+		t.Errorf("Tags not de-duplicated (-want +got):\n%s", diff)
+	}
+	if got := created.Targets.WeChat.Path; got != "pages/menu/index" {
+		t.Errorf("WeChat path = %q, want leading slash dropped", got)
+	}
+	got, err := s.Get(ctx, "acme", "table12")
+	if err != nil {
+		t.Fatalf("Get with other case: %v", err)
+	}
+	if diff := cmp.Diff(created, got); diff != "" {
+		t.Errorf("Get differs from Create (-create +get):\n%s", diff)
+	}
+}
+
+func TestCreateGeneratesCode(t *testing.T) {
+	s := newTestStore(t, Options{})
+	seen := map[string]bool{}
+	for i := 0; i < 50; i++ {
+		l := mustCreate(t, s, "acme", webOnly)
+		if len(l.Code) != GeneratedCodeLen || !ValidCode(l.Code) || strings.ContainsAny(l.Code, "_-") {
+			t.Fatalf("generated code %q: want %d characters of [0-9A-Za-z]", l.Code, GeneratedCodeLen)
+		}
+		if seen[Canonical(l.Code)] {
+			t.Fatalf("generated code %q twice", l.Code)
+		}
+		seen[Canonical(l.Code)] = true
+	}
+}
+
+func TestCreateCodeTaken(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"promo-1",`+webOnly[1:])
+	for _, tc := range []struct{ name, tenant, code string }{
+		{"same tenant", "acme", "promo-1"},
+		{"other tenant", "globex", "promo-1"},
+		{"other case", "globex", "PROMO-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in, _ := DecodeInput([]byte(`{"code":"` + tc.code + `",` + webOnly[1:]))
+			if _, err := s.Create(ctx, tc.tenant, in); !errors.Is(err, ErrExists) {
+				t.Fatalf("Create(%q) err = %v, want ErrExists", tc.code, err)
+			}
+		})
+	}
+}
+
+func TestUpdateMergePatch(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	l := mustCreate(t, s, "acme", `{"code":"patchme","title":"Old","campaign":"c1","tags":["a","b"],
+		"params":{"store":"PD01","table":"12"},
+		"targets":{"web":{"url":"https://a.example.com/"},"alipay":{"appid":"2021001234567890"}}}`)
+	got, err := s.Update(ctx, "acme", "PATCHME", []byte(`{"title":"New","params":{"table":null,"seat":"3"},
+		"targets":{"alipay":null,"web":{"url":"https://b.example.com/"}},"tags":["b"],"campaign":null}`))
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if got.Title != "New" || got.Campaign != "" || got.Targets.Alipay != nil || got.Targets.Web.URL != "https://b.example.com/" {
+		t.Errorf("Update result = %+v", got)
+	}
+	if diff := cmp.Diff(map[string]string{"store": "PD01", "seat": "3"}, got.Params); diff != "" {
+		t.Errorf("Params after patch (-want +got):\n%s", diff)
+	}
+	if !got.CreatedAt.Equal(l.CreatedAt) || !got.UpdatedAt.After(l.UpdatedAt) && !got.UpdatedAt.Equal(l.UpdatedAt) {
+		t.Errorf("CreatedAt %v→%v, UpdatedAt %v→%v", l.CreatedAt, got.CreatedAt, l.UpdatedAt, got.UpdatedAt)
+	}
+	// The indexes follow: the link left campaign c1 and tag a.
+	for _, q := range []ListQuery{{Campaign: "c1"}, {Tag: "a"}} {
+		page, err := s.List(ctx, "acme", q)
+		if err != nil || len(page.Items) != 0 {
+			t.Errorf("List(%+v) = %d items, %v; want none after the patch", q, len(page.Items), err)
+		}
+	}
+	if page, _ := s.List(ctx, "acme", ListQuery{Tag: "b"}); len(page.Items) != 1 {
+		t.Errorf("List(tag=b) = %d items, want 1", len(page.Items))
+	}
+
+	for _, tc := range []struct {
+		name, patch, field string
+		want              error
+	}{
+		{"code change", `{"code":"other"}`, "code", ErrInvalid},
+		{"read-only", `{"created_at":"2020-01-01T00:00:00Z"}`, "created_at", ErrInvalid},
+		{"unknown field", `{"colour":"red"}`, "colour", ErrInvalid},
+		{"invalid value", `{"targets":{"web":{"url":"ftp://x"}}}`, "targets.web.url", ErrInvalid},
+		{"no targets left", `{"targets":{"web":null}}`, "targets", ErrInvalid},
+		{"not an object", `[1]`, "", ErrMalformed},
+		{"broken JSON", `{"title":`, "", ErrMalformed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.Update(ctx, "acme", "patchme", []byte(tc.patch))
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Update(%s) err = %v, want %v", tc.patch, err, tc.want)
+			}
+			var fe *FieldError
+			if tc.field != "" && (!errors.As(err, &fe) || fe.Name != tc.field) {
+				t.Fatalf("Update(%s) err = %v, want field %q", tc.patch, err, tc.field)
+			}
+		})
+	}
+	after, _ := s.Get(ctx, "acme", "patchme")
+	if after.Title != "New" || after.Targets.Web == nil {
+		t.Errorf("a rejected patch changed the link: %+v", after)
+	}
+}
+
+func TestDeleteLeavesTombstone(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"gone1","campaign":"c",`+webOnly[1:])
+	if err := s.Delete(ctx, "acme", "gone1"); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := s.Get(ctx, "acme", "gone1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get after Delete err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Lookup(ctx, "gone1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Lookup after Delete err = %v, want ErrNotFound", err)
+	}
+	if err := s.Delete(ctx, "acme", "gone1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second Delete err = %v, want ErrNotFound", err)
+	}
+	if l, err := s.Owned(ctx, "acme", "gone1"); err != nil || l.DeletedAt == nil {
+		t.Errorf("Owned after Delete = %v, %v; want the tombstone", l, err)
+	}
+	in, _ := DecodeInput([]byte(`{"code":"gone1",` + webOnly[1:]))
+	if _, err := s.Create(ctx, "globex", in); !errors.Is(err, ErrExists) {
+		t.Errorf("re-using a deleted code err = %v, want ErrExists while the tombstone lives", err)
+	}
+	if page, _ := s.List(ctx, "acme", ListQuery{}); len(page.Items) != 0 {
+		t.Errorf("List after Delete = %d items, want 0", len(page.Items))
+	}
+}
+
+func TestTenantIsolation(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"mine1","campaign":"c","tags":["t"],`+webOnly[1:])
+	if _, err := s.Get(ctx, "globex", "mine1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get by other tenant err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Update(ctx, "globex", "mine1", []byte(`{"title":"x"}`)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Update by other tenant err = %v, want ErrNotFound", err)
+	}
+	if err := s.Delete(ctx, "globex", "mine1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Delete by other tenant err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Owned(ctx, "globex", "mine1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Owned by other tenant err = %v, want ErrNotFound", err)
+	}
+	for _, q := range []ListQuery{{}, {Campaign: "c"}, {Tag: "t"}} {
+		if page, _ := s.List(ctx, "globex", q); len(page.Items) != 0 {
+			t.Errorf("other tenant List(%+v) = %d items, want 0", q, len(page.Items))
+		}
+	}
+	if l, err := s.Get(ctx, "acme", "mine1"); err != nil || l.Title != "" {
+		t.Errorf("owner's link after others' attempts = %+v, %v", l, err)
+	}
+}
+
+func TestListPaginatesNewestFirst(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { clock = clock.Add(time.Second); return clock }
+	var want []string
+	for i := 0; i < 23; i++ {
+		campaign := "odd"
+		if i%2 == 0 {
+			campaign = "even"
+		}
+		l := mustCreate(t, s, "acme", `{"campaign":"`+campaign+`",`+webOnly[1:])
+		want = append([]string{l.Code}, want...)
+	}
+	mustCreate(t, s, "globex", webOnly)
+
+	var got []string
+	cursor, pages := "", 0
+	for {
+		page, err := s.List(ctx, "acme", ListQuery{Limit: 10, Cursor: cursor})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		pages++
+		for _, l := range page.Items {
+			got = append(got, l.Code)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if pages != 3 {
+		t.Errorf("pages = %d, want 3 for 23 links at 10 a page", pages)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("listed codes (-want +got):\n%s", diff)
+	}
+
+	page, err := s.List(ctx, "acme", ListQuery{Campaign: "even", Limit: 5})
+	if err != nil || len(page.Items) != 5 || page.NextCursor == "" {
+		t.Fatalf("List(campaign=even, limit=5) = %d items, cursor %q, %v", len(page.Items), page.NextCursor, err)
+	}
+	rest, _ := s.List(ctx, "acme", ListQuery{Campaign: "even", Limit: 50, Cursor: page.NextCursor})
+	if n := len(page.Items) + len(rest.Items); n != 12 {
+		t.Errorf("campaign even over two pages = %d links, want 12", n)
+	}
+}
+
+func TestListStatusFilter(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"live1",`+webOnly[1:])
+	mustCreate(t, s, "acme", `{"code":"paused1","status":"paused",`+webOnly[1:])
+	mustCreate(t, s, "acme", `{"code":"later1","starts_at":"2098-01-01T00:00:00Z",`+webOnly[1:])
+	for _, tc := range []struct {
+		status string
+		want   []string
+	}{
+		{"paused", []string{"paused1"}},
+		{"scheduled", []string{"later1"}},
+		{"active", []string{"later1", "live1"}},
+	} {
+		page, err := s.List(ctx, "acme", ListQuery{Status: tc.status})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range page.Items {
+			got = append(got, l.Code)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("List(status=%s) (-want +got):\n%s", tc.status, diff)
+		}
+	}
+}
+
+func TestStateAt(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		link  Link
+		scans int64
+		want  State
+	}{
+		{"live", Link{Status: StatusActive}, 0, StateLive},
+		{"paused", Link{Status: StatusPaused}, 0, StatePaused},
+		{"not started", Link{Status: StatusActive, StartsAt: ptrTime("2026-11-25T00:00:00Z")}, 0, StateScheduled},
+		{"started", Link{Status: StatusActive, StartsAt: ptrTime("2026-11-24T12:00:00Z")}, 0, StateLive},
+		{"expired at the instant", Link{Status: StatusActive, ExpiresAt: ptrTime("2026-11-24T12:00:00Z")}, 0, StateExpired},
+		{"exhausted", Link{Status: StatusActive, MaxScans: 10}, 10, StateExhausted},
+		{"one scan left", Link{Status: StatusActive, MaxScans: 10}, 9, StateLive},
+	} {
+		if got := tc.link.StateAt(now, tc.scans); got != tc.want {
+			t.Errorf("%s: StateAt = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package links
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const maxTxRetries = 5
+
+// Update applies a JSON merge patch to tenant's link. Concurrent updates of
+// one link are serialised with WATCH; the loser retries on the new value.
+func (s *Store) Update(ctx context.Context, tenant, code string, patch []byte) (*Link, error) {
+	key := Canonical(code)
+	var updated, old *Link
+	txf := func(tx *redis.Tx) error {
+		cur, err := s.readTx(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		if cur.Tenant != tenant || cur.DeletedAt != nil {
+			return ErrNotFound
+		}
+		in, err := applyPatch(cur, patch)
+		if err != nil {
+			return err
+		}
+		if err := in.normalize(); err != nil {
+			return err
+		}
+		next := newLink(tenant, in, cur.CreatedAt)
+		next.Code = cur.Code
+		next.UpdatedAt = s.now().UTC()
+		data, err := json.Marshal(next)
+		if err != nil {
+			return fmt.Errorf("encode link: %w", err)
+		}
+		// New index entries go in before the record changes and stale ones
+		// come out after, so a failure in between leaves extra entries,
+		// which List filters out, never missing ones.
+		if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			addToIndexes(ctx, p, next)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("index link %s: %w", key, err)
+		}
+		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, linkKey(key), data, 0)
+			return nil
+		}); err != nil {
+			return err
+		}
+		updated, old = next, cur
+		return nil
+	}
+	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
+		return nil, err
+	}
+	s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		removeFromIndexes(ctx, p, old, updated)
+		return nil
+	})
+	s.invalidate(ctx, key)
+	return updated, nil
+}
+
+// Delete replaces tenant's link with a tombstone that keeps the code
+// reserved, and the stats readable by its owner, for Options.Tombstone.
+func (s *Store) Delete(ctx context.Context, tenant, code string) error {
+	key := Canonical(code)
+	var old *Link
+	txf := func(tx *redis.Tx) error {
+		cur, err := s.readTx(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		if cur.Tenant != tenant || cur.DeletedAt != nil {
+			return ErrNotFound
+		}
+		tomb := *cur
+		now := s.now().UTC()
+		tomb.DeletedAt = &now
+		tomb.UpdatedAt = now
+		data, err := json.Marshal(&tomb)
+		if err != nil {
+			return fmt.Errorf("encode link: %w", err)
+		}
+		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, linkKey(key), data, s.opts.Tombstone)
+			p.Expire(ctx, scanCountKey(key), s.opts.Tombstone)
+			return nil
+		}); err != nil {
+			return err
+		}
+		old = cur
+		return nil
+	}
+	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
+		return err
+	}
+	s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		removeFromIndexes(ctx, p, old, nil)
+		return nil
+	})
+	s.invalidate(ctx, key)
+	return nil
+}
+
+func (s *Store) watch(ctx context.Context, fn func(*redis.Tx) error, key string) error {
+	for i := 0; i < maxTxRetries; i++ {
+		err := s.rdb.Watch(ctx, fn, key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		return err
+	}
+	return ErrConflict
+}
+
+func (s *Store) readTx(ctx context.Context, tx *redis.Tx, key string) (*Link, error) {
+	data, err := tx.Get(ctx, linkKey(key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read link %s: %w", key, err)
+	}
+	var l Link
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, fmt.Errorf("decode link %s: %w", key, err)
+	}
+	return &l, nil
+}
+
+// Listen subscribes to invalidations from every gateway instance and keeps
+// this Store's cache in step until ctx ends. It returns once subscribed, so
+// that a write made after Listen returns is never missed.
+func (s *Store) Listen(ctx context.Context) error {
+	ps := s.rdb.Subscribe(ctx, invalidationChannel)
+	if _, err := ps.Receive(ctx); err != nil {
+		ps.Close()
+		return fmt.Errorf("subscribe to link invalidations: %w", err)
+	}
+	go s.listen(ctx, ps)
+	return nil
+}
+
+func (s *Store) listen(ctx context.Context, ps *redis.PubSub) {
+	defer ps.Close()
+	for {
+		msg, err := ps.Receive(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		switch m := msg.(type) {
+		case *redis.Message:
+			s.cache.drop(m.Payload)
+			s.notify(m.Payload)
+			continue
+		case *redis.Subscription:
+			// A (re)subscription follows a reconnect, during which messages
+			// may have been lost: forget everything rather than serve stale
+			// links until their TTL.
+			s.cache.clear()
+			s.notify("")
+			continue
+		}
+		if err != nil {
+			s.cache.clear()
+			s.notify("")
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+}
+
+func (s *Store) notify(code string) {
+	if s.opts.OnInvalidate != nil {
+		s.opts.OnInvalidate(code)
+	}
+}

@@ -1,0 +1,379 @@
+package links
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Bounds on what a client controls. They keep one link's record small
+// (well under 8 KiB) so that the cache and Redis stay cheap per link.
+const (
+	MaxTitleRunes    = 200
+	MaxTags          = 20
+	MaxTagRunes      = 32
+	MaxCampaignRunes = 64
+	MaxParams        = 32
+	MaxParamKeyLen   = 32
+	MaxParamValueLen = 256
+	MaxParamsBytes   = 2048
+	MaxURLLen        = 2048
+	MaxPathLen       = 256
+	MaxQueryLen      = 1024 // Alipay, Baidu, Douyin, QQ, Kuaishou
+	// MaxWeChatQueryEncoded is WeChat's limit on the plaintext scheme's
+	// query, URL-encoded, including the scene=<code> we add.
+	MaxWeChatQueryEncoded = 512
+	MaxMaxScans           = 1_000_000_000_000
+)
+
+// App identifier formats (platforms.md §10). They are conventions seen in
+// every SDK validator rather than published rules; a wrong id would only
+// fail later, on a customer's phone, so we refuse it at write time.
+var (
+	wechatAppID   = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
+	alipayAppID   = regexp.MustCompile(`^[0-9]{16}$`)
+	baiduAppKey   = regexp.MustCompile(`^[0-9A-Za-z]{32}$`)
+	douyinAppID   = regexp.MustCompile(`^tt[0-9a-f]{16,18}$`)
+	qqAppID       = regexp.MustCompile(`^[0-9]{8,12}$`)
+	kuaishouAppID = regexp.MustCompile(`^ks[0-9]{18}$`)
+	paramKey      = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,32}$`)
+	pagePath      = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
+)
+
+// baiduReservedKeys may not appear in a Baidu launch query (platforms.md §4).
+var baiduReservedKeys = []string{"_naExtParams", "_baiduboxapp", "callback", "upgrade"}
+
+// normalize fills defaults and checks every rule, returning the first
+// broken one as a *FieldError. It may rewrite fields into their canonical
+// form (a page path's leading '/', duplicate tags).
+func (in *Input) normalize() error {
+	if in.Code != "" {
+		if err := checkCustomCode(in.Code); err != nil {
+			return err
+		}
+	}
+	if err := checkText("title", in.Title, MaxTitleRunes); err != nil {
+		return err
+	}
+	if in.Campaign != "" {
+		if err := checkLabel("campaign", in.Campaign, MaxCampaignRunes); err != nil {
+			return err
+		}
+	}
+	if err := in.normalizeTags(); err != nil {
+		return err
+	}
+	if err := checkParams(in.Params); err != nil {
+		return err
+	}
+	if err := in.Targets.normalize(in.codeForLimits()); err != nil {
+		return err
+	}
+	if in.FallbackURL != "" {
+		if err := checkURL("fallback_url", in.FallbackURL); err != nil {
+			return err
+		}
+	}
+	switch in.Status {
+	case "":
+		in.Status = StatusActive
+	case StatusActive, StatusPaused:
+	default:
+		return invalid("status", "must be %q or %q", StatusActive, StatusPaused)
+	}
+	if in.StartsAt != nil && in.ExpiresAt != nil && !in.StartsAt.Before(*in.ExpiresAt) {
+		return invalid("expires_at", "must be later than starts_at")
+	}
+	if in.MaxScans < 0 || in.MaxScans > MaxMaxScans {
+		return invalid("max_scans", "must be between 0 (no limit) and %d", int64(MaxMaxScans))
+	}
+	return nil
+}
+
+// codeForLimits is the longest scene a launch query can carry, so that a
+// query valid now stays valid whatever code is generated.
+func (in *Input) codeForLimits() string {
+	if in.Code != "" {
+		return in.Code
+	}
+	return strings.Repeat("x", GeneratedCodeLen)
+}
+
+func (in *Input) normalizeTags() error {
+	if len(in.Tags) > MaxTags {
+		return invalid("tags", "at most %d tags", MaxTags)
+	}
+	seen := make(map[string]bool, len(in.Tags))
+	out := in.Tags[:0]
+	for _, t := range in.Tags {
+		if err := checkLabel("tags", t, MaxTagRunes); err != nil {
+			return err
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	in.Tags = out
+	return nil
+}
+
+func (t *Targets) normalize(code string) error {
+	if t.empty() {
+		return invalid("targets", "at least one target is required")
+	}
+	if w := t.WeChat; w != nil {
+		if !wechatAppID.MatchString(w.AppID) {
+			return invalid("targets.wechat.appid", "must be 'wx' followed by 16 lowercase hex digits")
+		}
+		if err := normalizePath("targets.wechat.path", &w.Path); err != nil {
+			return err
+		}
+		if err := checkQuery("targets.wechat.query", w.Query, MaxQueryLen); err != nil {
+			return err
+		}
+		if n := encodedLen(withScene(w.Query, code)); n > MaxWeChatQueryEncoded {
+			return invalid("targets.wechat.query", "URL-encoded with scene=<code> it is %d characters; WeChat allows %d", n, MaxWeChatQueryEncoded)
+		}
+		switch w.EnvVersion {
+		case "", "release", "trial", "develop":
+		default:
+			return invalid("targets.wechat.env_version", "must be release, trial or develop")
+		}
+		if w.URLLink != "" {
+			if err := checkURL("targets.wechat.url_link", w.URLLink); err != nil {
+				return err
+			}
+		}
+	}
+	if a := t.Alipay; a != nil {
+		if !alipayAppID.MatchString(a.AppID) {
+			return invalid("targets.alipay.appid", "must be 16 digits")
+		}
+		if err := normalizePath("targets.alipay.page", &a.Page); err != nil {
+			return err
+		}
+		if err := checkQuery("targets.alipay.query", a.Query, MaxQueryLen); err != nil {
+			return err
+		}
+	}
+	if b := t.Baidu; b != nil {
+		if !baiduAppKey.MatchString(b.AppKey) {
+			return invalid("targets.baidu.appkey", "must be 32 letters or digits")
+		}
+		if err := normalizePath("targets.baidu.path", &b.Path); err != nil {
+			return err
+		}
+		if err := checkQuery("targets.baidu.query", b.Query, MaxQueryLen); err != nil {
+			return err
+		}
+		for _, k := range baiduReservedKeys {
+			if queryHasKey(b.Query, k) {
+				return invalid("targets.baidu.query", "%q is reserved by the Baidu app", k)
+			}
+		}
+	}
+	for _, m := range []struct {
+		name   string
+		target *MiniTarget
+		valid  *regexp.Regexp
+		format string
+	}{
+		{"douyin", t.Douyin, douyinAppID, "must be 'tt' followed by 16 or 18 lowercase hex digits"},
+		{"qq", t.QQ, qqAppID, "must be 8 to 12 digits"},
+		{"kuaishou", t.Kuaishou, kuaishouAppID, "must be 'ks' followed by 18 digits"},
+	} {
+		if m.target == nil {
+			continue
+		}
+		prefix := "targets." + m.name + "."
+		if !m.valid.MatchString(m.target.AppID) {
+			return invalid(prefix+"appid", "%s", m.format)
+		}
+		if err := normalizePath(prefix+"path", &m.target.Path); err != nil {
+			return err
+		}
+		if err := checkQuery(prefix+"query", m.target.Query, MaxQueryLen); err != nil {
+			return err
+		}
+	}
+	if t.Web != nil {
+		if err := checkURL("targets.web.url", t.Web.URL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText allows any printable text up to max runes.
+func checkText(field, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return invalid(field, "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return invalid(field, "at most %d characters (got %d)", max, n)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return invalid(field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// checkLabel allows letters (any script), digits, '_', '-' and '.': labels
+// end up in Redis keys, URL paths and CSV cells, where braces, slashes,
+// spaces and quotes would each cause trouble.
+func checkLabel(field, s string, max int) error {
+	if s == "" {
+		return invalid(field, "must not be empty")
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return invalid(field, "at most %d characters (got %d)", max, n)
+	}
+	for _, r := range s {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' || r == '.') {
+			return invalid(field, "%q may contain only letters, digits, '_', '-' and '.'", s)
+		}
+	}
+	return nil
+}
+
+func checkParams(p map[string]string) error {
+	if len(p) > MaxParams {
+		return invalid("params", "at most %d params", MaxParams)
+	}
+	total := 0
+	for k, v := range p {
+		if !paramKey.MatchString(k) {
+			return invalid("params", "key %q must be 1 to %d characters of A-Z, a-z, 0-9, '_', '.' or '-'", k, MaxParamKeyLen)
+		}
+		if len(v) > MaxParamValueLen {
+			return invalid("params."+k, "at most %d bytes", MaxParamValueLen)
+		}
+		if err := checkText("params."+k, v, MaxParamValueLen); err != nil {
+			return err
+		}
+		total += len(k) + len(v)
+	}
+	if total > MaxParamsBytes {
+		return invalid("params", "keys and values together must stay within %d bytes", MaxParamsBytes)
+	}
+	return nil
+}
+
+// normalizePath accepts a mini program page such as "pages/menu/index". One
+// leading '/' is dropped (WeChat refuses it; the others accept both).
+func normalizePath(field string, p *string) error {
+	s := strings.TrimPrefix(*p, "/")
+	if s == "" {
+		*p = ""
+		return nil // the mini program's home page
+	}
+	if len(s) > MaxPathLen {
+		return invalid(field, "at most %d characters", MaxPathLen)
+	}
+	if !pagePath.MatchString(s) {
+		return invalid(field, "must be a page path like pages/menu/index: no scheme, query, '//' or spaces")
+	}
+	for _, seg := range strings.Split(s, "/") {
+		if seg == "." || seg == ".." {
+			return invalid(field, "must not contain '.' or '..' segments")
+		}
+	}
+	*p = s
+	return nil
+}
+
+func checkQuery(field, q string, max int) error {
+	if len(q) > max {
+		return invalid(field, "at most %d bytes", max)
+	}
+	if err := checkText(field, q, max); err != nil {
+		return err
+	}
+	if strings.ContainsAny(q, "# ") {
+		return invalid(field, "must not contain '#' or spaces; write them as %%23 and %%20")
+	}
+	if strings.HasPrefix(q, "?") {
+		return invalid(field, "write the query without the leading '?'")
+	}
+	if queryHasKey(q, "scene") {
+		return invalid(field, "scene is reserved: ScanGate adds scene=<code> to every launch query")
+	}
+	return nil
+}
+
+func queryHasKey(q, key string) bool {
+	for _, pair := range strings.Split(q, "&") {
+		k, _, _ := strings.Cut(pair, "=")
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// checkURL accepts absolute http(s) URLs with a host and no user-info: the
+// only kind of URL a scan may be redirected to.
+func checkURL(field, raw string) error {
+	if len(raw) > MaxURLLen {
+		return invalid(field, "at most %d characters", MaxURLLen)
+	}
+	for _, r := range raw {
+		if r <= ' ' || r == 0x7f {
+			return invalid(field, "must not contain spaces or control characters")
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return invalid(field, "is not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return invalid(field, "must be an http or https URL")
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return invalid(field, "must have a host")
+	}
+	if u.User != nil {
+		return invalid(field, "must not contain a user name or password")
+	}
+	return nil
+}
+
+func withScene(query, code string) string {
+	if query == "" {
+		return "scene=" + code
+	}
+	return query + "&scene=" + code
+}
+
+// encodedLen is the length of s after encodeURIComponent, which is how
+// WeChat measures its query limit.
+func encodedLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("-_.!~*'()", c) >= 0 {
+			n++
+		} else {
+			n += 3
+		}
+	}
+	return n
+}
+
+// checkCreateTimes refuses a link that could never be scanned.
+func checkCreateTimes(in *Input, now time.Time) error {
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		return invalid("expires_at", "is in the past")
+	}
+	return nil
+}
