@@ -107,7 +107,7 @@ func TestUpdateMergePatch(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, patch, field string
-		want              error
+		want               error
 	}{
 		{"code change", `{"code":"other"}`, "code", ErrInvalid},
 		{"read-only", `{"created_at":"2020-01-01T00:00:00Z"}`, "created_at", ErrInvalid},
