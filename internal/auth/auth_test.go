@@ -1,0 +1,109 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scangate/scangate/internal/redistest"
+)
+
+var redisSrv *redistest.Server
+
+func TestMain(m *testing.M) {
+	redisSrv = redistest.MustStart(redistest.Options{})
+	code := m.Run()
+	redisSrv.Stop()
+	os.Exit(code)
+}
+
+func TestCreateAuthenticateRevoke(t *testing.T) {
+	ctx := context.Background()
+	rdb := redisSrv.Client(t)
+	s := NewStore(rdb)
+	secret, k, err := s.Create(ctx, "acme", RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, "sgk_") || len(secret) != 47 {
+		t.Errorf("secret %q: want sgk_ and 43 characters", secret)
+	}
+	// Only the hash is stored: the secret appears nowhere in Redis.
+	for _, v := range rdb.HGetAll(ctx, keysKey()).Val() {
+		if strings.Contains(v, secret) || strings.Contains(v, secret[4:]) {
+			t.Fatalf("stored record contains the secret: %s", v)
+		}
+	}
+	got, err := s.Authenticate(ctx, secret)
+	if err != nil || got.Tenant != "acme" || got.Role != RoleViewer || got.ID != k.ID {
+		t.Fatalf("Authenticate = %+v, %v", got, err)
+	}
+	for _, bad := range []string{"", "sgk_", secret[:len(secret)-1] + "x", "Bearer " + secret, strings.ToUpper(secret)} {
+		if _, err := s.Authenticate(ctx, bad); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("Authenticate(%q) err = %v, want ErrUnauthorized", bad, err)
+		}
+	}
+	if err := s.Revoke(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("Authenticate after Revoke err = %v", err)
+	}
+	if err := s.Revoke(ctx, k.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second Revoke err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestCreateRejects(t *testing.T) {
+	s := NewStore(redisSrv.Client(t))
+	for _, tc := range []struct {
+		tenant string
+		role   Role
+	}{{"", RoleAdmin}, {"Acme", RoleAdmin}, {"a{b}", RoleAdmin}, {strings.Repeat("a", 65), RoleAdmin}, {"acme", "root"}} {
+		if _, _, err := s.Create(context.Background(), tc.tenant, tc.role); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Create(%q, %q) err = %v, want ErrInvalid", tc.tenant, tc.role, err)
+		}
+	}
+}
+
+func TestBootstrapOnceOnEmptyStore(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore(redisSrv.Client(t))
+	var wg sync.WaitGroup
+	secrets := make([]string, 8)
+	for i := range secrets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sec, err := s.Bootstrap(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			secrets[i] = sec
+		}()
+	}
+	wg.Wait()
+	var created []string
+	for _, sec := range secrets {
+		if sec != "" {
+			created = append(created, sec)
+		}
+	}
+	if len(created) != 1 {
+		t.Fatalf("concurrent Bootstrap created %d keys, want 1", len(created))
+	}
+	k, err := s.Authenticate(ctx, created[0])
+	if err != nil || k.Tenant != DefaultTenant || k.Role != RoleAdmin {
+		t.Fatalf("bootstrap key = %+v, %v; want default admin", k, err)
+	}
+	if sec, err := s.Bootstrap(ctx); sec != "" || err != nil {
+		t.Fatalf("Bootstrap with a key present = %q, %v; want nothing", sec, err)
+	}
+	keys, _ := s.List(ctx)
+	if len(keys) != 1 {
+		t.Fatalf("List = %d keys, want 1", len(keys))
+	}
+}
