@@ -1,0 +1,317 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything the gateway reads at start-up. Every key can be set
+// in config.yaml or overridden by SCANGATE_<KEY PATH> (for example
+// redis.addrs → SCANGATE_REDIS_ADDRS; lists and maps are comma-separated,
+// maps as name=value).
+type Config struct {
+	Listen string `yaml:"listen"`
+	// PublicBaseURL is what QR codes encode; empty means the local listen
+	// address (http://localhost:8080 by default), fine for trying it out.
+	PublicBaseURL     string            `yaml:"public_base_url"`
+	Redis             RedisConfig       `yaml:"redis"`
+	GeoIPDB           string            `yaml:"geoip_db"`
+	TrustedProxies    []string          `yaml:"trusted_proxies"`
+	RateLimit         RateLimitConfig   `yaml:"rate_limit"`
+	Cache             CacheConfig       `yaml:"cache"`
+	VerificationFiles map[string]string `yaml:"verification_files"`
+	Log               LogConfig         `yaml:"log"`
+	HTTP              HTTPConfig        `yaml:"http"`
+}
+
+// RedisConfig says where the store is. No address means the embedded
+// in-process store (quick start only: data lives in memory).
+type RedisConfig struct {
+	Addrs    []string `yaml:"addrs"`
+	Username string   `yaml:"username"`
+	Password string   `yaml:"password"`
+	Master   string   `yaml:"master"`
+	DB       int      `yaml:"db"`
+	TLS      bool     `yaml:"tls"`
+}
+
+// RateLimitConfig limits per client address; 0 turns a limit off.
+type RateLimitConfig struct {
+	Scan float64 `yaml:"scan"` // per second on /s/
+	API  float64 `yaml:"api"`  // per minute on the public API
+}
+
+// CacheConfig tunes the scan path's link cache.
+type CacheConfig struct {
+	TTL         time.Duration `yaml:"ttl"`
+	NegativeTTL time.Duration `yaml:"negative_ttl"`
+	MaxEntries  int           `yaml:"max_entries"`
+}
+
+// LogConfig chooses the log's level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// HTTPConfig holds the server's timeouts.
+type HTTPConfig struct {
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// DefaultConfig is the configuration with nothing set: the quick start.
+func DefaultConfig() Config {
+	return Config{
+		Listen:    ":8080",
+		RateLimit: RateLimitConfig{Scan: 50, API: 120},
+		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
+		Log:       LogConfig{Level: "info", Format: "text"},
+		HTTP: HTTPConfig{
+			ReadTimeout:     10 * time.Second,
+			WriteTimeout:    60 * time.Second, // batch exports stream for a while
+			IdleTimeout:     120 * time.Second,
+			ShutdownTimeout: 15 * time.Second,
+		},
+	}
+}
+
+// LoadConfig reads path (when not empty) over the defaults, then the
+// environment over that, and validates the result.
+func LoadConfig(path string, environ []string) (Config, error) {
+	cfg := DefaultConfig()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, environ); err != nil {
+		return cfg, err
+	}
+	cfg.PublicBaseURL = strings.TrimRight(cfg.PublicBaseURL, "/")
+	if err := cfg.validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+const envPrefix = "SCANGATE_"
+
+// applyEnv overrides each field from SCANGATE_<YAML PATH>. Unknown
+// SCANGATE_ variables are an error, so a typo cannot silently do nothing.
+func applyEnv(cfg *Config, environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, envPrefix) && k != "SCANGATE_CONFIG" {
+			env[k] = v
+		}
+	}
+	var problems []string
+	walkFields(reflect.ValueOf(cfg).Elem(), "", func(path string, f reflect.Value) {
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(path, ".", "_"))
+		v, ok := env[name]
+		if !ok {
+			return
+		}
+		delete(env, name)
+		if err := setFromString(f, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+		}
+	})
+	for name := range env {
+		problems = append(problems, fmt.Sprintf("%s: unknown variable (no such configuration key)", name))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("environment:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+func walkFields(v reflect.Value, prefix string, fn func(path string, f reflect.Value)) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		path := tag
+		if prefix != "" {
+			path = prefix + "." + tag
+		}
+		f := v.Field(i)
+		if f.Kind() == reflect.Struct {
+			walkFields(f, path, fn)
+			continue
+		}
+		fn(path, f)
+	}
+}
+
+func setFromString(f reflect.Value, s string) error {
+	switch f.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("not a duration like 10s or 2m: %q", s)
+		}
+		f.SetInt(int64(d))
+		return nil
+	case []string:
+		f.Set(reflect.ValueOf(splitList(s)))
+		return nil
+	case map[string]string:
+		m := map[string]string{}
+		for _, kv := range splitList(s) {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return fmt.Errorf("want name=value pairs separated by commas, got %q", kv)
+			}
+			m[k] = v
+		}
+		f.Set(reflect.ValueOf(m))
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("not a whole number: %q", s)
+		}
+		f.SetInt(int64(n))
+	case reflect.Float64:
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("not a number: %q", s)
+		}
+		f.SetFloat(n)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("not true or false: %q", s)
+		}
+		f.SetBool(b)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var verificationName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+
+// validate reports every problem at once, each naming its key.
+func (c *Config) validate() error {
+	var p []string
+	add := func(key, format string, args ...any) { p = append(p, key+": "+fmt.Sprintf(format, args...)) }
+
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		add("listen", "want host:port or :port, got %q", c.Listen)
+	}
+	if c.PublicBaseURL != "" && !validBaseURL(c.PublicBaseURL) {
+		add("public_base_url", "want an absolute http(s) URL without query, like https://gw.example.com, got %q", c.PublicBaseURL)
+	}
+	for _, a := range c.Redis.Addrs {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			add("redis.addrs", "want host:port, got %q", a)
+		}
+	}
+	if c.Redis.Master != "" && len(c.Redis.Addrs) == 0 {
+		add("redis.master", "Sentinel needs the sentinels' addresses in redis.addrs")
+	}
+	if c.Redis.DB < 0 || c.Redis.DB > 15 {
+		add("redis.db", "want 0 to 15, got %d", c.Redis.DB)
+	}
+	if c.Redis.DB != 0 && len(c.Redis.Addrs) > 1 && c.Redis.Master == "" {
+		add("redis.db", "a Redis Cluster has only database 0")
+	}
+	for _, tp := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(tp); err != nil {
+			if _, err := netip.ParseAddr(tp); err != nil {
+				add("trusted_proxies", "want a CIDR like 10.0.0.0/8 or an address, got %q", tp)
+			}
+		}
+	}
+	if c.RateLimit.Scan < 0 {
+		add("rate_limit.scan", "want 0 (off) or more, got %v", c.RateLimit.Scan)
+	}
+	if c.RateLimit.API < 0 {
+		add("rate_limit.api", "want 0 (off) or more, got %v", c.RateLimit.API)
+	}
+	if c.Cache.TTL <= 0 {
+		add("cache.ttl", "want a positive duration, got %v", c.Cache.TTL)
+	}
+	if c.Cache.NegativeTTL <= 0 {
+		add("cache.negative_ttl", "want a positive duration, got %v", c.Cache.NegativeTTL)
+	}
+	if c.Cache.MaxEntries < 1 {
+		add("cache.max_entries", "want at least 1, got %d", c.Cache.MaxEntries)
+	}
+	for name, content := range c.VerificationFiles {
+		if !verificationName.MatchString(strings.TrimSuffix(name, ".txt")) {
+			add("verification_files", "file name %q: want letters, digits, '_' and '-' (with or without .txt)", name)
+		}
+		if len(content) > 4096 {
+			add("verification_files", "file %q: content over 4 KiB", name)
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format", "want text or json, got %q", c.Log.Format)
+	}
+	for key, d := range map[string]time.Duration{
+		"http.read_timeout": c.HTTP.ReadTimeout, "http.write_timeout": c.HTTP.WriteTimeout,
+		"http.idle_timeout": c.HTTP.IdleTimeout, "http.shutdown_timeout": c.HTTP.ShutdownTimeout,
+	} {
+		if d <= 0 {
+			add(key, "want a positive duration, got %v", d)
+		}
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	slices.Sort(p)
+	return fmt.Errorf("invalid configuration:\n  %s", strings.Join(p, "\n  "))
+}
+
+func validBaseURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		u.RawQuery == "" && u.Fragment == "" && u.User == nil
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scangate/scangate/internal/redistest"
+)
+
+var redisSrv *redistest.Server
+
+func TestMain(m *testing.M) {
+	redisSrv = redistest.MustStart(redistest.Options{TCP: true})
+	code := m.Run()
+	redisSrv.Stop()
+	os.Exit(code)
+}
+
+var keyPattern = regexp.MustCompile(`sgk_[0-9A-Za-z]{43}`)
+
+// startGateway runs `gateway serve` and returns its base URL and the
+// bootstrap key it printed; the gateway stops when the test ends, and the
+// test fails if it did not stop cleanly.
+func startGateway(t *testing.T, env []string) (string, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", "../../config.yaml"}, append(env, "SCANGATE_LISTEN=127.0.0.1:0", "SCANGATE_LOG_LEVEL=error"), pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run returned %v after shutdown", err)
+		}
+	})
+	// A gateway that never prints what we wait for must fail the test, not
+	// hang it.
+	timer := time.AfterFunc(30*time.Second, func() { pr.CloseWithError(io.ErrUnexpectedEOF) })
+	defer timer.Stop()
+	sc := bufio.NewScanner(pr)
+	var base, key string
+	for sc.Scan() {
+		line := sc.Text()
+		if u, ok := strings.CutPrefix(line, "ScanGate is listening on "); ok {
+			base = u
+		}
+		if k := keyPattern.FindString(line); k != "" && key == "" {
+			key = k
+		}
+		if strings.Contains(line, "curl -si") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if base == "" || key == "" {
+		t.Fatalf("gateway printed no address (%q) or key (%q)", base, key)
+	}
+	return base, key
+}
+
+func TestServeOnRealRedis(t *testing.T) {
+	redisSrv.Client(t) // flush
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr()})
+	req, _ := http.NewRequest("POST", base+"/api/v1/links", strings.NewReader(`{"code":"hello","targets":{"web":{"url":"https://example.com/"}}}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create = %d", resp.StatusCode)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 5 * time.Second}
+	resp, err = noFollow.Get(base + "/s/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://example.com/" {
+		t.Fatalf("scan = %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// The quick start: no Redis configured at all.
+func TestServeEmbeddedQuickStart(t *testing.T) {
+	base, key := startGateway(t, nil)
+	req, _ := http.NewRequest("GET", base+"/api/v1/links", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("list on the embedded store = %d", resp.StatusCode)
+	}
+}
+
+func TestServeFailsOnTakenPort(t *testing.T) {
+	redisSrv.Client(t) // flush, so the gateway bootstraps and prints its key
+	base, _ := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr()})
+	addr := strings.TrimPrefix(base, "http://localhost")
+	err := run(context.Background(), []string{"serve"}, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(), "SCANGATE_LISTEN=127.0.0.1" + addr, "SCANGATE_LOG_LEVEL=error"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Fatalf("second gateway on the same port: err = %v, want a listen error", err)
+	}
+}
+
+func TestAPIKeyCommands(t *testing.T) {
+	redisSrv.Client(t)
+	env := []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr()}
+	ctx := context.Background()
+	var out strings.Builder
+	if err := run(ctx, []string{"apikey", "create", "--tenant", "acme", "--role", "viewer"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(out.String())
+	if !keyPattern.MatchString(key) || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("apikey create printed %q, want the key alone on one line", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"apikey", "list"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "acme") || !strings.Contains(out.String(), "viewer") || strings.Contains(out.String(), key) {
+		t.Fatalf("apikey list = %q: want tenant and role, never the key", out.String())
+	}
+	id := strings.Fields(strings.Split(out.String(), "\n")[1])[0]
+	if err := run(ctx, []string{"apikey", "revoke", id}, env, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"apikey", "revoke", id}, env, io.Discard, io.Discard); err == nil {
+		t.Fatal("revoking twice succeeded")
+	}
+	for _, args := range [][]string{{"apikey", "create"}, {"apikey", "create", "--tenant", "Bad Name"}, {"apikey", "create", "--tenant", "a", "--role", "root"}, {"apikey", "frob"}, {"frob"}} {
+		if err := run(ctx, args, env, io.Discard, io.Discard); err == nil {
+			t.Errorf("run(%q) succeeded, want an error", args)
+		}
+	}
+	if err := run(ctx, []string{"apikey", "list"}, nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "SCANGATE_REDIS_ADDRS") {
+		t.Errorf("apikey without Redis: err = %v, want a hint to set SCANGATE_REDIS_ADDRS", err)
+	}
+}

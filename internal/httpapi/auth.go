@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/auth"
+)
+
+const keyContextKey = "scangate.key"
+
+// authenticate requires a valid Bearer key and remembers it for handlers.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get("Authorization")
+		scheme, secret, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+			return errUnauthorized
+		}
+		k, err := s.deps.Keys.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
+		if err != nil {
+			return err
+		}
+		c.Set(keyContextKey, k)
+		return next(c)
+	}
+}
+
+// requireWrite refuses viewer keys.
+func (s *Server) requireWrite(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !apiKey(c).Role.CanWrite() {
+			return errForbidden
+		}
+		return next(c)
+	}
+}
+
+func apiKey(c echo.Context) auth.Key {
+	k, _ := c.Get(keyContextKey).(auth.Key)
+	return k
+}
+
+func tenant(c echo.Context) string { return apiKey(c).Tenant }

@@ -1,0 +1,108 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/links"
+)
+
+// Errors raised by this package itself.
+var (
+	errUnauthorized     = errors.New("missing or unknown API key")
+	errForbidden        = errors.New("this API key may only read")
+	errBodyTooLarge     = errors.New("request body too large")
+	errUnsupportedMT    = errors.New("unsupported media type")
+	errRateLimited      = errors.New("rate limited")
+	errNotFound         = errors.New("not found")
+	errStoreUnavailable = errors.New("store unavailable")
+)
+
+// apiError is the JSON body of every error from /api/.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// fielder is implemented by every domain package's validation error, and
+// only by those: an error that names a field is a 422.
+type fielder interface{ Field() string }
+
+// classify is the one place where an error becomes a status and a message
+// safe to show. Anything it does not recognise is internal: the client sees
+// a generic message and the access log gets the real error.
+func classify(err error) (int, apiErrorBody) {
+	var fe fielder
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &fe):
+		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), fe.Field()}
+	case errors.Is(err, links.ErrInvalid), errors.Is(err, auth.ErrInvalid):
+		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), ""}
+	case errors.Is(err, links.ErrMalformed):
+		return http.StatusBadRequest, apiErrorBody{"malformed", safeMessage(err), ""}
+	case errors.Is(err, links.ErrNotFound), errors.Is(err, auth.ErrNotFound), errors.Is(err, errNotFound):
+		return http.StatusNotFound, apiErrorBody{"not_found", "not found", ""}
+	case errors.Is(err, links.ErrExists):
+		return http.StatusConflict, apiErrorBody{"code_taken", "this code is already taken", "code"}
+	case errors.Is(err, links.ErrConflict):
+		return http.StatusConflict, apiErrorBody{"conflict", "the link changed concurrently; retry", ""}
+	case errors.Is(err, errUnauthorized), errors.Is(err, auth.ErrUnauthorized):
+		return http.StatusUnauthorized, apiErrorBody{"unauthorized", "missing or unknown API key: send Authorization: Bearer <key>", ""}
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden, apiErrorBody{"forbidden", errForbidden.Error(), ""}
+	case errors.Is(err, errBodyTooLarge):
+		return http.StatusRequestEntityTooLarge, apiErrorBody{"body_too_large", safeMessage(err), ""}
+	case errors.Is(err, errUnsupportedMT):
+		return http.StatusUnsupportedMediaType, apiErrorBody{"unsupported_media_type", safeMessage(err), ""}
+	case errors.Is(err, errRateLimited):
+		return http.StatusTooManyRequests, apiErrorBody{"rate_limited", "too many requests; retry later", ""}
+	case errors.As(err, &he):
+		return he.Code, apiErrorBody{httpCode(he.Code), http.StatusText(he.Code), ""}
+	case isUnavailable(err):
+		return http.StatusServiceUnavailable, apiErrorBody{"store_unavailable", "the data store is unavailable; retry shortly", ""}
+	}
+	return http.StatusInternalServerError, apiErrorBody{"internal", "internal error", ""}
+}
+
+// safeMessage returns the text of errors whose messages are written for
+// clients (validation and decoding); the classify cases above only call it
+// for those.
+func safeMessage(err error) string { return err.Error() }
+
+func httpCode(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "body_too_large"
+	case http.StatusBadRequest:
+		return "malformed"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	}
+	return "error"
+}
+
+// isUnavailable recognises a store that cannot be reached: network errors,
+// refused or reset connections, a closed client, timeouts.
+func isUnavailable(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, errStoreUnavailable)
+}

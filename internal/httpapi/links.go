@@ -1,0 +1,179 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/links"
+)
+
+// Body limits: a link is a few KiB at most; a bulk import of 10,000 rows
+// fits comfortably in 16 MiB.
+const (
+	maxLinkBody = 1 << 20
+	maxBulkBody = 16 << 20
+)
+
+// linkView is a link as the API shows it.
+type linkView struct {
+	*links.Link
+	ShortURL string      `json:"short_url"`
+	State    links.State `json:"state"`
+}
+
+func (s *Server) view(l *links.Link) linkView {
+	return linkView{Link: l, ShortURL: s.shortURL(l.Code), State: l.StateAt(s.now(), 0)}
+}
+
+func (s *Server) shortURL(code string) string { return s.cfg.PublicBaseURL + "/s/" + code }
+
+// readBody reads at most limit bytes of the request body.
+func readBody(c echo.Context, limit int64) ([]byte, error) {
+	r := http.MaxBytesReader(c.Response(), c.Request().Body, limit)
+	data, err := io.ReadAll(r)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, fmt.Errorf("%w: at most %d bytes", errBodyTooLarge, limit)
+	}
+	if err != nil {
+		return nil, &links.MalformedError{Message: "could not read the request body"}
+	}
+	return data, nil
+}
+
+func mediaType(c echo.Context) string {
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
+	return mt
+}
+
+func requireJSON(c echo.Context) error {
+	switch mediaType(c) {
+	case "application/json", "application/merge-patch+json", "":
+		return nil
+	}
+	return fmt.Errorf("%w: send application/json", errUnsupportedMT)
+}
+
+func (s *Server) createLink(c echo.Context) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	data, err := readBody(c, maxLinkBody)
+	if err != nil {
+		return err
+	}
+	in, err := links.DecodeInput(data)
+	if err != nil {
+		return err
+	}
+	l, err := s.deps.Links.Create(c.Request().Context(), tenant(c), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/api/v1/links/"+l.Code)
+	return c.JSON(http.StatusCreated, s.view(l))
+}
+
+func (s *Server) getLink(c echo.Context) error {
+	l, err := s.deps.Links.Get(c.Request().Context(), tenant(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.view(l))
+}
+
+func (s *Server) patchLink(c echo.Context) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	data, err := readBody(c, maxLinkBody)
+	if err != nil {
+		return err
+	}
+	l, err := s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.view(l))
+}
+
+func (s *Server) deleteLink(c echo.Context) error {
+	if err := s.deps.Links.Delete(c.Request().Context(), tenant(c), c.Param("code")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type listResponse struct {
+	Items      []linkView `json:"items"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+func (s *Server) listLinks(c echo.Context) error {
+	q, err := links.ParseListQuery(c.QueryParam("campaign"), c.QueryParam("tag"), c.QueryParam("status"),
+		c.QueryParam("limit"), c.QueryParam("cursor"))
+	if err != nil {
+		return err
+	}
+	page, err := s.deps.Links.List(c.Request().Context(), tenant(c), q)
+	if err != nil {
+		return err
+	}
+	resp := listResponse{Items: make([]linkView, len(page.Items)), NextCursor: page.NextCursor}
+	for i, l := range page.Items {
+		resp.Items[i] = s.view(l)
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+type bulkFailure struct {
+	Row   int          `json:"row"`
+	Error apiErrorBody `json:"error"`
+}
+
+type bulkResponse struct {
+	Created int           `json:"created"`
+	Failed  []bulkFailure `json:"failed"`
+	Items   []linkView    `json:"items"`
+}
+
+func (s *Server) bulkLinks(c echo.Context) error {
+	data, err := readBody(c, maxBulkBody)
+	if err != nil {
+		return err
+	}
+	var ins []links.Input
+	var rowErrs []error
+	switch mediaType(c) {
+	case "application/json", "":
+		ins, rowErrs, err = links.DecodeInputs(data)
+	case "text/csv":
+		ins, rowErrs, err = links.DecodeCSV(bytesReader(data))
+	default:
+		return fmt.Errorf("%w: send application/json (an array of links) or text/csv", errUnsupportedMT)
+	}
+	if err != nil {
+		return err
+	}
+	res, err := s.deps.Links.Bulk(c.Request().Context(), tenant(c), ins, rowErrs)
+	if err != nil {
+		return err
+	}
+	resp := bulkResponse{Created: res.Created, Failed: make([]bulkFailure, len(res.Failed)), Items: make([]linkView, len(res.Items))}
+	for i, f := range res.Failed {
+		_, body := classify(f.Err)
+		if links.IsRowInternal(f.Err) {
+			s.log.Error("bulk row failed", "row", f.Row, "err", f.Err)
+		}
+		resp.Failed[i] = bulkFailure{Row: f.Row, Error: body}
+	}
+	for i, l := range res.Items {
+		resp.Items[i] = s.view(l)
+	}
+	return c.JSON(http.StatusOK, resp)
+}

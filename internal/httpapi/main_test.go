@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/redistest"
+)
+
+var redisSrv *redistest.Server
+
+func TestMain(m *testing.M) {
+	redisSrv = redistest.MustStart(redistest.Options{})
+	code := m.Run()
+	redisSrv.Stop()
+	os.Exit(code)
+}
+
+// testEnv is a gateway on a flushed Redis with an admin and a viewer key
+// for tenant acme and an admin key for tenant globex.
+type testEnv struct {
+	t                          testing.TB
+	srv                        *Server
+	rdb                        *redis.Client
+	links                      *links.Store
+	admin, viewer, otherTenant string
+}
+
+func newEnv(t testing.TB) *testEnv {
+	t.Helper()
+	rdb := redisSrv.Client(t)
+	ls := links.NewStore(rdb, links.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := ls.Listen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keys := auth.NewStore(rdb)
+	srv, err := New(Config{
+		PublicBaseURL:     "https://gw.example.com",
+		VerificationFiles: map[string]string{"MP_verify_abc123": "abc123content"},
+	}, Deps{
+		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(tenant string, role auth.Role) string {
+		s, _, err := keys.Create(context.Background(), tenant, role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	return &testEnv{t: t, srv: srv, rdb: rdb, links: ls,
+		admin: mk("acme", auth.RoleAdmin), viewer: mk("acme", auth.RoleViewer), otherTenant: mk("globex", auth.RoleAdmin)}
+}
+
+// do sends a request through the real handler.
+func (e *testEnv) do(method, path, key, contentType, body string, headers ...string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+func (e *testEnv) json(method, path, key, body string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	return e.do(method, path, key, "application/json", body)
+}
+
+// errorOf decodes an API error body, failing the test if it is not one.
+func errorOf(t testing.TB, rec *httptest.ResponseRecorder) apiErrorBody {
+	t.Helper()
+	var e apiError
+	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Code == "" {
+		t.Fatalf("body is not an API error: %s", rec.Body.String())
+	}
+	return e.Error
+}
+
+func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.NewDecoder(bytes.NewReader(rec.Body.Bytes())).Decode(&v); err != nil {
+		t.Fatalf("decode %s: %v", rec.Body.String(), err)
+	}
+	return v
+}
+
+var _ = http.StatusOK

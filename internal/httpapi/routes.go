@@ -1,0 +1,28 @@
+package httpapi
+
+import "github.com/labstack/echo/v4"
+
+// routes is the one list of everything the gateway serves.
+func (s *Server) routes() {
+	e := s.echo
+
+	// Scanning (public): the URL inside every printed code.
+	e.GET("/s/:code", s.scan)
+	e.GET("/S/:code", s.scan)
+	e.GET("/:file", s.verificationFile)
+
+	// Operations (public).
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	// Admin API: every route needs a key; writes need an admin key.
+	api := e.Group("/api/v1", s.authenticate)
+	api.POST("/links", s.createLink, s.requireWrite)
+	api.POST("/links/bulk", s.bulkLinks, s.requireWrite)
+	api.GET("/links", s.listLinks)
+	api.GET("/links/:code", s.getLink)
+	api.PATCH("/links/:code", s.patchLink, s.requireWrite)
+	api.DELETE("/links/:code", s.deleteLink, s.requireWrite)
+
+	e.RouteNotFound("/api/*", func(c echo.Context) error { return errNotFound })
+}

@@ -1,0 +1,78 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestScanRedirects(t *testing.T) {
+	e := newEnv(t)
+	for _, body := range []string{
+		`{"code":"web1","targets":{"web":{"url":"https://m.example.com/menu?store=PD01"}}}`,
+		`{"code":"paused1","status":"paused","fallback_url":"https://www.example.com/closed","targets":{"web":{"url":"https://m.example.com/"}}}`,
+		`{"code":"paused2","status":"paused","targets":{"web":{"url":"https://m.example.com/"}}}`,
+		`{"code":"later1","starts_at":"2099-01-01T00:00:00Z","targets":{"web":{"url":"https://m.example.com/"}}}`,
+	} {
+		if rec := e.json("POST", "/api/v1/links", e.admin, body); rec.Code != http.StatusCreated {
+			t.Fatalf("create %s = %d %s", body, rec.Code, rec.Body)
+		}
+	}
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		location   string
+	}{
+		{"web target", "/s/web1", 302, "https://m.example.com/menu?store=PD01"},
+		{"upper-case URL", "/S/WEB1", 302, "https://m.example.com/menu?store=PD01"},
+		{"paused with fallback", "/s/paused1", 302, "https://www.example.com/closed"},
+		{"paused without fallback", "/s/paused2", 410, ""},
+		{"not started", "/s/later1", 410, ""},
+		{"unknown code", "/s/nothere", 404, ""},
+		{"invalid code", "/s/a.b", 404, ""},
+		{"verification file at root", "/MP_verify_abc123.txt", 200, ""},
+		{"verification file under /s/", "/s/MP_verify_abc123.txt", 200, ""},
+		{"unknown verification file", "/other.txt", 404, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := e.do("GET", tc.path, "", "", "")
+			if rec.Code != tc.status || rec.Header().Get("Location") != tc.location {
+				t.Fatalf("GET %s = %d Location %q, want %d %q", tc.path, rec.Code, rec.Header().Get("Location"), tc.status, tc.location)
+			}
+			if tc.status == 302 && rec.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("redirect Cache-Control = %q, want no-store", rec.Header().Get("Cache-Control"))
+			}
+			if tc.status >= 400 {
+				if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") || rec.Header().Get("Content-Security-Policy") == "" {
+					t.Errorf("error page Content-Type %q, CSP %q", ct, rec.Header().Get("Content-Security-Policy"))
+				}
+			}
+		})
+	}
+	if rec := e.do("GET", "/MP_verify_abc123.txt", "", "", ""); rec.Body.String() != "abc123content" {
+		t.Errorf("verification file body = %q", rec.Body)
+	}
+}
+
+func TestErrorPageEscapesCode(t *testing.T) {
+	e := newEnv(t)
+	// Valid codes cannot carry markup; the page still escapes what it shows.
+	rec := e.do("GET", "/s/%3Cscript%3E", "", "", "")
+	if rec.Code != 404 || strings.Contains(rec.Body.String(), "<script>") {
+		t.Fatalf("GET /s/<script> = %d, body contains raw markup: %s", rec.Code, rec.Body)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	e := newEnv(t)
+	if rec := e.do("GET", "/healthz", "", "", ""); rec.Code != 200 {
+		t.Errorf("healthz = %d", rec.Code)
+	}
+	if rec := e.do("GET", "/readyz", "", "", ""); rec.Code != 200 {
+		t.Errorf("readyz = %d", rec.Code)
+	}
+	e.rdb.Close()
+	if rec := e.do("GET", "/readyz", "", "", ""); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("readyz with the store closed = %d, want 503", rec.Code)
+	}
+}

@@ -1,0 +1,146 @@
+// Package httpapi is the gateway's HTTP face: the one list of routes,
+// request parsing and limits, authentication, the only mapping from errors
+// to statuses, the access log, and the pages. It talks to storage only
+// through the domain packages, never to Redis directly.
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/web"
+)
+
+// Config holds the plain values the HTTP layer needs.
+type Config struct {
+	// PublicBaseURL is the base of every short URL, without a trailing slash.
+	PublicBaseURL string
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// VerificationFiles maps a file name (without .txt) to its content.
+	VerificationFiles map[string]string
+}
+
+// Deps are the domain services the routes use.
+type Deps struct {
+	Links  *links.Store
+	Keys   *auth.Store
+	Logger *slog.Logger
+	// Ready reports whether the store answers, for /readyz.
+	Ready func(context.Context) error
+}
+
+// Server serves the gateway's routes.
+type Server struct {
+	cfg   Config
+	deps  Deps
+	log   *slog.Logger
+	echo  *echo.Echo
+	pages *template.Template
+	csp   string
+	now   func() time.Time
+}
+
+// New builds the server and its routes.
+func New(cfg Config, deps Deps) (*Server, error) {
+	pages, err := template.New("pages").ParseFS(web.Templates, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now}
+	s.csp = contentSecurityPolicy(web.CSS)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.Use(middleware.RequestLoggerWithConfig(s.accessLogConfig()))
+	e.Use(middleware.Recover())
+	s.echo = e
+	s.routes()
+	return s, nil
+}
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// ipExtractor believes X-Forwarded-For only from configured proxies; with
+// none, the peer address is the client.
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		opts = append(opts, echo.TrustIPRange(prefixToIPNet(p)))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// contentSecurityPolicy allows exactly the inline stylesheet (by hash) and
+// images from data: URLs; pages load nothing else and run no script unless
+// a template adds its own hash.
+func contentSecurityPolicy(css string) string {
+	sum := sha256.Sum256([]byte(css))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+func (s *Server) accessLogConfig() middleware.RequestLoggerConfig {
+	return middleware.RequestLoggerConfig{
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRemoteIP: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelDebug
+			switch {
+			case v.Status >= 500:
+				level = slog.LevelError
+			case v.Status >= 400:
+				level = slog.LevelWarn
+			}
+			ctx := c.Request().Context()
+			if !s.log.Enabled(ctx, level) {
+				return nil
+			}
+			attrs := []slog.Attr{
+				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency),
+			}
+			if v.Error != nil {
+				attrs = append(attrs, slog.String("err", v.Error.Error()))
+			}
+			s.log.LogAttrs(ctx, level, "request", attrs...)
+			return nil
+		},
+	}
+}
+
+// handleError answers any error a handler returned: JSON under /api/, a
+// page elsewhere.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, body := classify(err)
+	if errors.Is(err, errRateLimited) {
+		c.Response().Header().Set("Retry-After", "1")
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		c.JSON(status, apiError{Error: body})
+		return
+	}
+	s.errorPage(c, status, "")
+}

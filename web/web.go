@@ -1,0 +1,20 @@
+// Package web holds the gateway's pages: HTML templates and the small
+// inline stylesheet they share, embedded in the binary so the gateway ships
+// as one file and pages load with no external request.
+package web
+
+import (
+	"embed"
+	_ "embed"
+)
+
+// Templates are the page templates, parsed by the HTTP layer.
+//
+//go:embed templates/*.html
+var Templates embed.FS
+
+// CSS is the stylesheet every page inlines. The HTTP layer hashes it into
+// the Content-Security-Policy, so no other inline style can run.
+//
+//go:embed style.css
+var CSS string
