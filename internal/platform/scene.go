@@ -10,35 +10,37 @@ const sceneKey = "scene"
 // once. An existing scene parameter gets the new code in its place, and any
 // later duplicate is dropped, because a mini program reading the query into
 // an object would keep only one of them, and not predictably the same one
-// on every host. Otherwise scene=code is appended, after "&" when query is
-// not empty.
+// on every host. Otherwise scene=code is appended. Empty segments ("a=1&",
+// "a&&b") carry nothing and are dropped, so the result is the same however
+// the query was punctuated.
 //
 // code is not encoded: short codes use [0-9A-Za-z_-], which needs no
 // escaping anywhere it travels (platforms.md §0).
 func WithScene(query, code string) string {
 	scene := sceneKey + "=" + code
-	if query == "" {
-		return scene
-	}
-	segs := strings.Split(query, "&")
-	out := segs[:0]
+	var b strings.Builder
+	b.Grow(len(query) + 1 + len(scene))
 	replaced := false
-	for _, seg := range segs {
-		if k, _, _ := strings.Cut(seg, "="); k != sceneKey {
-			out = append(out, seg)
+	for seg := range strings.SplitSeq(query, "&") {
+		if seg == "" {
 			continue
 		}
-		if !replaced {
-			out = append(out, scene)
-			replaced = true
+		if k, _, _ := strings.Cut(seg, "="); k == sceneKey {
+			if replaced {
+				continue
+			}
+			seg, replaced = scene, true
 		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(seg)
 	}
 	if !replaced {
-		// "a=1&" already ends in a separator; do not add an empty segment.
-		if out[len(out)-1] == "" {
-			out = out[:len(out)-1]
+		if b.Len() > 0 {
+			b.WriteByte('&')
 		}
-		out = append(out, scene)
+		b.WriteString(scene)
 	}
-	return strings.Join(out, "&")
+	return b.String()
 }
