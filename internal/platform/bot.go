@@ -15,27 +15,6 @@ var botPrefixes = [...]string{
 	"okhttp/",
 }
 
-// botTokens are crawlers and link previewers whose UA contains none of the
-// generic words that isBot looks for (bot, spider, crawl, archiver).
-var botTokens = [...]string{
-	"facebookexternalhit",
-	"SkypeUriPreview",
-	"BingPreview",
-	"MicrosoftPreview",
-	"meta-external",
-	"Google-InspectionTool",
-	"Google-Read-Aloud",
-	"Google-PageRenderer",
-	"Google Web Preview",
-	"Mediapartners-Google",
-	"Chrome-Lighthouse",
-	"HeadlessChrome",
-	"Slurp",
-	"Iframely",
-	"Embedly",
-	"vkShare",
-}
-
 // isBot reports whether ua belongs to a crawler, a link previewer or an HTTP
 // library rather than a person.
 func isBot(ua string) bool {
@@ -49,15 +28,7 @@ func isBot(ua string) bool {
 			return true
 		}
 	}
-	if isWhatsAppPreviewer(ua) {
-		return true
-	}
-	for _, t := range botTokens {
-		if strings.Contains(ua, t) {
-			return true
-		}
-	}
-	return hasBotWord(ua)
+	return isWhatsAppPreviewer(ua) || scanBot(ua)
 }
 
 // isWhatsAppPreviewer matches WhatsApp's link-preview fetcher, which Signal
@@ -72,49 +43,118 @@ func isWhatsAppPreviewer(ua string) bool {
 	return strings.HasPrefix(ua, p) && len(ua) > len(p) && '0' <= ua[len(p)] && ua[len(p)] <= '9'
 }
 
-// hasBotWord looks for the generic crawler words the way matomo's
-// device-detector does (its "Generic Bot" rule): bot, crawl, crawler,
-// spider or archiver, in any case, not followed by a letter. "bot" has
-// exceptions for phone names: CUBOT, "Power Bot", "M Bot", "bot TAB", and
-// model numbers such as "Bot 50".
+// botCandidate marks the bytes at which scanBot has something to check: the
+// first letters of the generic words in both cases and of the named
+// fetchers. Skipping every other byte with one table load keeps the scan
+// cheap on the long UAs of real phones.
+var botCandidate = [256]bool{
+	'a': true, 'A': true, 'b': true, 'B': true, 'c': true, 'C': true, 's': true, 'S': true,
+	'E': true, 'f': true, 'G': true, 'H': true, 'I': true, 'm': true, 'M': true, 'v': true,
+}
+
+// scanBot looks, in one pass over ua, for crawlers and link previewers by
+// name and for the generic crawler words.
 //
-// One pass over ua, switching on the first letter, keeps this cheaper than
-// one search per word.
-func hasBotWord(ua string) bool {
+// The named ones are those whose UA has none of the generic words. The
+// generic words are matched the way matomo's device-detector does (its
+// "Generic Bot" rule): bot, crawl, crawler, spider or archiver, in any
+// case, not followed by a letter, where "bot" has exceptions for phone
+// names: CUBOT, "Power Bot", "M Bot", "bot TAB", and model numbers such as
+// "Bot 50".
+func scanBot(ua string) bool {
+	has := strings.HasPrefix
 	for i := 0; i < len(ua); i++ {
-		var end int
-		switch lower(ua[i]) {
-		case 'b':
-			if !hasPrefixFold(ua[i:], "bot") || excludedBot(ua, i) {
-				continue
-			}
-			end = i + len("bot")
-		case 'c':
-			if !hasPrefixFold(ua[i:], "crawl") {
-				continue
-			}
-			end = i + len("crawl")
-			if hasPrefixFold(ua[end:], "er") {
-				end += len("er")
-			}
-		case 's':
-			if !hasPrefixFold(ua[i:], "spider") {
-				continue
-			}
-			end = i + len("spider")
-		case 'a':
-			if !hasPrefixFold(ua[i:], "archiver") {
-				continue
-			}
-			end = i + len("archiver")
-		default:
+		c := ua[i]
+		if !botCandidate[c] {
 			continue
 		}
-		if end == len(ua) || !isLetter(ua[end]) {
+		rest := ua[i:]
+		switch c {
+		case 'f':
+			if has(rest, "facebookexternalhit") {
+				return true
+			}
+		case 'S':
+			if has(rest, "SkypeUriPreview") || has(rest, "Slurp") {
+				return true
+			}
+		case 'B':
+			if has(rest, "BingPreview") {
+				return true
+			}
+		case 'M':
+			if has(rest, "MicrosoftPreview") || has(rest, "Mediapartners-Google") {
+				return true
+			}
+		case 'm':
+			if has(rest, "meta-external") {
+				return true
+			}
+		case 'G':
+			if has(rest, "Google-InspectionTool") || has(rest, "Google-Read-Aloud") ||
+				has(rest, "Google-PageRenderer") || has(rest, "Google Web Preview") {
+				return true
+			}
+		case 'C':
+			if has(rest, "Chrome-Lighthouse") {
+				return true
+			}
+		case 'H':
+			if has(rest, "HeadlessChrome") {
+				return true
+			}
+		case 'I':
+			if has(rest, "Iframely") {
+				return true
+			}
+		case 'E':
+			if has(rest, "Embedly") {
+				return true
+			}
+		case 'v':
+			if has(rest, "vkShare") {
+				return true
+			}
+		}
+		if botWordAt(ua, i) {
 			return true
 		}
 	}
 	return false
+}
+
+// botWordAt reports whether a generic crawler word starts at ua[i].
+func botWordAt(ua string, i int) bool {
+	rest := ua[i:]
+	var n int
+	switch lower(ua[i]) {
+	case 'b':
+		if !hasPrefixFold(rest, "bot") || excludedBot(ua, i) {
+			return false
+		}
+		n = len("bot")
+	case 'c':
+		if !hasPrefixFold(rest, "crawl") {
+			return false
+		}
+		n = len("crawl")
+		if hasPrefixFold(rest[n:], "er") {
+			n += len("er")
+		}
+	case 's':
+		if !hasPrefixFold(rest, "spider") {
+			return false
+		}
+		n = len("spider")
+	case 'a':
+		if !hasPrefixFold(rest, "archiver") {
+			return false
+		}
+		n = len("archiver")
+	default:
+		return false
+	}
+	return n == len(rest) || !isLetter(rest[n])
 }
 
 // excludedBot reports whether the "bot" at ua[i:] is part of a device name

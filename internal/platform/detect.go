@@ -122,29 +122,32 @@ func detectOS(ua string) (OS, bool) {
 	return OSOther, has("Mobile")
 }
 
-// containsFold reports whether s contains the lowercase ASCII token, ignoring
-// ASCII case in s, without allocating.
+// containsFold reports whether s contains the lowercase ASCII token,
+// ignoring ASCII case in s, without allocating. It jumps between the
+// occurrences of the token's last byte, in either case, with IndexByte:
+// for "openharmony" that is the rare "y", so most UAs cost two fast scans.
 func containsFold(s, token string) bool {
-	return indexFold(s, token) >= 0
-}
-
-// indexFold returns the index of the first case-insensitive match of the
-// lowercase ASCII token in s, or -1.
-func indexFold(s, token string) int {
 	n := len(token)
 	if n == 0 {
-		return 0
+		return true
 	}
-	first := token[0]
-	for i := 0; i+n <= len(s); i++ {
-		if lower(s[i]) != first {
-			continue
+	last := token[n-1]
+	for _, c := range [2]byte{last, upper(last)} {
+		for i := n - 1; i < len(s); i++ {
+			j := strings.IndexByte(s[i:], c)
+			if j < 0 {
+				break
+			}
+			i += j
+			if hasPrefixFold(s[i-n+1:], token) {
+				return true
+			}
 		}
-		if hasPrefixFold(s[i:], token) {
-			return i
+		if upper(last) == last {
+			break
 		}
 	}
-	return -1
+	return false
 }
 
 // hasPrefixFold reports whether s starts with the lowercase ASCII token,
@@ -164,6 +167,13 @@ func hasPrefixFold(s, token string) bool {
 func lower(b byte) byte {
 	if 'A' <= b && b <= 'Z' {
 		return b + ('a' - 'A')
+	}
+	return b
+}
+
+func upper(b byte) byte {
+	if 'a' <= b && b <= 'z' {
+		return b - ('a' - 'A')
 	}
 	return b
 }
