@@ -6,7 +6,7 @@
 // and identifier checks of §2–§7 (WeChat, Alipay, Baidu, Douyin/Toutiao, QQ,
 // Kuaishou).
 //
-// The package is pure: no I/O, no logging, no clock, no global state, and it
+// The package is pure: no I/O, no logging, no clock, no mutable state, and it
 // imports nothing but the standard library. Detect runs on every scan, so it
 // is written to allocate nothing and to look at a bounded prefix of the
 // User-Agent; the builders are plain string functions so that golden tests

@@ -46,9 +46,9 @@ func WeChatScheme(appID, page, query, envVersion string) string {
 // The query must reach Alipay encoded once as a whole, or only its first
 // parameter survives. We do what Alipay's official scheme converter does:
 // encode each key and value first, then the joined string. For plain
-// values this is the same as encoding once, and it keeps "&", "=", "%" and
-// "+" inside a value intact, where encoding only once would let Alipay
-// split or decode them. The page keeps its "/" bare, as in the official
+// values this is the same as encoding once, and it keeps "=", "%" and "+"
+// inside a value intact, where encoding only once would let Alipay split
+// or decode them. The page keeps its "/" bare, as in the official
 // example; empty page and query are left out (the home page, no query).
 func AlipayScheme(appID, page, query string) string {
 	var b strings.Builder
