@@ -76,3 +76,16 @@ func BenchmarkPNGCompression(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkCacheHit(b *testing.B) {
+	c := NewCache(64 << 20)
+	o := DefaultOptions()
+	if _, _, err := c.Get(typicalURL, o); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := c.Get(typicalURL, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
