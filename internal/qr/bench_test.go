@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"testing"
 )
 
@@ -85,6 +86,26 @@ func BenchmarkCacheHit(b *testing.B) {
 	}
 	for b.Loop() {
 		if _, _, err := c.Get(typicalURL, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExportZip1000 is the batch figure: 1,000 PNG codes of 512 px.
+func BenchmarkExportZip1000(b *testing.B) {
+	o := DefaultOptions()
+	for b.Loop() {
+		if err := WriteZip(io.Discard, testItems(1000), o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkExportSheet1000(b *testing.B) {
+	o := DefaultOptions()
+	o.Format = PDF
+	for b.Loop() {
+		if err := WriteSheet(io.Discard, testItems(1000), o); err != nil {
 			b.Fatal(err)
 		}
 	}
