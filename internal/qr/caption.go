@@ -9,7 +9,10 @@ import (
 
 // pen receives glyph outlines. The PNG writer passes a vector.Rasterizer;
 // the SVG writer passes a path builder, so both draw the same shapes from
-// the same layout.
+// the same layout. This is what x/image/font/opentype's Face does inside
+// (sfnt outlines into a vector.Rasterizer), taken one level down because a
+// Face holds one font and a caption mixes two, and because the SVG needs the
+// outlines themselves.
 type pen interface {
 	MoveTo(x, y float32)
 	LineTo(x, y float32)

@@ -105,11 +105,13 @@ func checkPNGPixels(t testing.TB, data []byte, content string, o Options) {
 	}
 }
 
-func TestRenderPNGSizeTooSmall(t *testing.T) {
-	o := DefaultOptions()
-	o.Size, o.Margin, o.ECC = 64, 16, ECCHigh
-	_, err := Render(typicalURL, o)
-	assertOptionError(t, err, "size")
+func TestRenderSizeTooSmall(t *testing.T) {
+	for _, f := range []Format{PNG, SVG} {
+		o := DefaultOptions()
+		o.Format, o.Size, o.Margin, o.ECC = f, 64, 16, ECCHigh
+		_, err := Render(typicalURL, o)
+		assertOptionError(t, err, "size")
+	}
 }
 
 func TestRenderRefuses(t *testing.T) {

@@ -16,6 +16,12 @@ import (
 // boxes, and the layout would differ from the PNG. Outlines cost a few
 // kilobytes per caption; the caption's text is kept in <title>.
 func renderSVG(sym symbol, o Options) ([]byte, error) {
+	// Vector modules need no whole pixels, but the same options must not
+	// pass as SVG and fail as PNG: below a pixel a module does not scan on
+	// screen either.
+	if _, err := newLayout(len(sym.dark), o); err != nil {
+		return nil, err
+	}
 	m := len(sym.dark) + 2*o.Margin
 	// The caption band keeps the PNG's proportions: band/size of the width.
 	band := 0.0
