@@ -52,7 +52,7 @@ func BenchmarkPNGCompression(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		img := image.NewPaletted(image.Rect(0, 0, o.Size, o.Size+l.band), color.Palette{o.BG.RGBA(), o.FG.RGBA()})
+		img := image.NewPaletted(image.Rect(0, 0, o.Size, o.Size+l.band), color.Palette{o.BG.rgba(), o.FG.rgba()})
 		drawModules(img, sym, l, o.Margin)
 		if caption != "" {
 			if err := drawPNGCaption(img, o, l.band); err != nil {

@@ -23,8 +23,8 @@ type Color struct{ R, G, B uint8 }
 // String returns the colour as six lower-case hex digits, without '#'.
 func (c Color) String() string { return fmt.Sprintf("%02x%02x%02x", c.R, c.G, c.B) }
 
-// RGBA returns the colour as an opaque color.RGBA for drawing.
-func (c Color) RGBA() color.RGBA { return color.RGBA{c.R, c.G, c.B, 0xff} }
+// rgba is the colour for drawing. (Not RGBA: Color is no color.Color.)
+func (c Color) rgba() color.RGBA { return color.RGBA{c.R, c.G, c.B, 0xff} }
 
 // parseColor reads six hex digits, with an optional leading '#' because that
 // is how designers copy colours.

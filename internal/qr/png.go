@@ -42,7 +42,7 @@ func renderPNG(sym symbol, o Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	pal := color.Palette{o.BG.RGBA(), o.FG.RGBA()}
+	pal := color.Palette{o.BG.rgba(), o.FG.rgba()}
 	img := image.NewPaletted(image.Rect(0, 0, o.Size, o.Size+l.band), pal)
 	drawModules(img, sym, l, o.Margin)
 	if o.Caption != "" {

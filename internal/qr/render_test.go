@@ -90,7 +90,7 @@ func checkPNGPixels(t testing.TB, data []byte, content string, o Options) {
 	if b := img.Bounds(); b.Dx() != o.Size || b.Dy() != wantH {
 		t.Fatalf("image is %dx%d, want %dx%d", b.Dx(), b.Dy(), o.Size, wantH)
 	}
-	fg, bg := o.FG.RGBA(), o.BG.RGBA()
+	fg, bg := o.FG.rgba(), o.BG.rgba()
 	for y := range o.Size {
 		for x := range o.Size {
 			want := bg
