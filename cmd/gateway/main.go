@@ -4,6 +4,7 @@
 //	gateway apikey create --tenant NAME [--role admin|viewer]
 //	gateway apikey list
 //	gateway apikey revoke ID
+//	gateway healthcheck                    exit 0 when the local gateway is healthy
 package main
 
 import (
@@ -33,6 +34,7 @@ const usage = `usage:
   gateway apikey create --tenant NAME [--role admin|viewer] [--config FILE]
   gateway apikey list [--config FILE]
   gateway apikey revoke ID [--config FILE]
+  gateway healthcheck [--config FILE]
 
 Configuration comes from --config, else $SCANGATE_CONFIG, else ./config.yaml
 when present; SCANGATE_* variables override any key.
@@ -50,6 +52,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return serve(ctx, args, environ, stdout, stderr)
 	case "apikey":
 		return apikey(ctx, args, environ, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args, environ, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"regexp"
@@ -106,6 +107,30 @@ func TestServeEmbeddedQuickStart(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("list on the embedded store = %d", resp.StatusCode)
 	}
+}
+
+func TestHealthcheckCommand(t *testing.T) {
+	redisSrv.Client(t)
+	base, _ := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr()})
+	_, port, _ := strings.Cut(strings.TrimPrefix(base, "http://"), ":")
+	var out strings.Builder
+	if err := run(context.Background(), []string{"healthcheck"}, []string{"SCANGATE_LISTEN=:" + port}, &out, io.Discard); err != nil || out.String() != "ok\n" {
+		t.Fatalf("healthcheck against a running gateway = %q, %v", out.String(), err)
+	}
+	free := httptestFreePort(t)
+	if err := run(context.Background(), []string{"healthcheck"}, []string{"SCANGATE_LISTEN=:" + free}, io.Discard, io.Discard); err == nil {
+		t.Fatal("healthcheck with nothing listening succeeded")
+	}
+}
+
+func httptestFreePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
 }
 
 func TestServeFailsOnTakenPort(t *testing.T) {
