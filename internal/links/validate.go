@@ -1,6 +1,7 @@
 package links
 
 import (
+	"github.com/scangate/scangate/internal/platform"
 	"net/url"
 	"regexp"
 	"strings"
@@ -29,22 +30,7 @@ const (
 	MaxMaxScans           = 1_000_000_000_000
 )
 
-// App identifier formats (platforms.md §10). They are conventions seen in
-// every SDK validator rather than published rules; a wrong id would only
-// fail later, on a customer's phone, so we refuse it at write time.
-var (
-	wechatAppID   = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
-	alipayAppID   = regexp.MustCompile(`^[0-9]{16}$`)
-	baiduAppKey   = regexp.MustCompile(`^[0-9A-Za-z]{32}$`)
-	douyinAppID   = regexp.MustCompile(`^tt[0-9a-f]{16,18}$`)
-	qqAppID       = regexp.MustCompile(`^[0-9]{8,12}$`)
-	kuaishouAppID = regexp.MustCompile(`^ks[0-9]{18}$`)
-	paramKey      = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,32}$`)
-	pagePath      = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
-)
-
-// baiduReservedKeys may not appear in a Baidu launch query (platforms.md §4).
-var baiduReservedKeys = []string{"_naExtParams", "_baiduboxapp", "callback", "upgrade"}
+var paramKey = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,32}$`)
 
 // normalize fills defaults and checks every rule, returning the first
 // broken one as a *FieldError. It may rewrite fields into their canonical
@@ -129,7 +115,7 @@ func (t *Targets) normalize(code string) error {
 		return invalid("targets", "at least one target is required")
 	}
 	if w := t.WeChat; w != nil {
-		if !wechatAppID.MatchString(w.AppID) {
+		if !platform.ValidWeChatAppID(w.AppID) {
 			return invalid("targets.wechat.appid", "must be 'wx' followed by 16 lowercase hex digits")
 		}
 		if err := normalizePath("targets.wechat.path", &w.Path); err != nil {
@@ -138,7 +124,7 @@ func (t *Targets) normalize(code string) error {
 		if err := checkQuery("targets.wechat.query", w.Query, MaxQueryLen); err != nil {
 			return err
 		}
-		if n := encodedLen(withScene(w.Query, code)); n > MaxWeChatQueryEncoded {
+		if n := len(platform.EncodeURIComponent(platform.WithScene(w.Query, code))); n > MaxWeChatQueryEncoded {
 			return invalid("targets.wechat.query", "URL-encoded with scene=<code> it is %d characters; WeChat allows %d", n, MaxWeChatQueryEncoded)
 		}
 		switch w.EnvVersion {
@@ -153,7 +139,7 @@ func (t *Targets) normalize(code string) error {
 		}
 	}
 	if a := t.Alipay; a != nil {
-		if !alipayAppID.MatchString(a.AppID) {
+		if !platform.ValidAlipayAppID(a.AppID) {
 			return invalid("targets.alipay.appid", "must be 16 digits")
 		}
 		if err := normalizePath("targets.alipay.page", &a.Page); err != nil {
@@ -164,7 +150,7 @@ func (t *Targets) normalize(code string) error {
 		}
 	}
 	if b := t.Baidu; b != nil {
-		if !baiduAppKey.MatchString(b.AppKey) {
+		if !platform.ValidBaiduAppKey(b.AppKey) {
 			return invalid("targets.baidu.appkey", "must be 32 letters or digits")
 		}
 		if err := normalizePath("targets.baidu.path", &b.Path); err != nil {
@@ -173,27 +159,25 @@ func (t *Targets) normalize(code string) error {
 		if err := checkQuery("targets.baidu.query", b.Query, MaxQueryLen); err != nil {
 			return err
 		}
-		for _, k := range baiduReservedKeys {
-			if queryHasKey(b.Query, k) {
-				return invalid("targets.baidu.query", "%q is reserved by the Baidu app", k)
-			}
+		if k, found := platform.BaiduReservedKey(b.Query); found {
+			return invalid("targets.baidu.query", "%q is reserved by the Baidu app", k)
 		}
 	}
 	for _, m := range []struct {
 		name   string
 		target *MiniTarget
-		valid  *regexp.Regexp
+		valid  func(string) bool
 		format string
 	}{
-		{"douyin", t.Douyin, douyinAppID, "must be 'tt' followed by 16 or 18 lowercase hex digits"},
-		{"qq", t.QQ, qqAppID, "must be 8 to 12 digits"},
-		{"kuaishou", t.Kuaishou, kuaishouAppID, "must be 'ks' followed by 18 digits"},
+		{"douyin", t.Douyin, platform.ValidDouyinAppID, "must be 'tt' followed by 16 or 18 lowercase hex digits"},
+		{"qq", t.QQ, platform.ValidQQAppID, "must be 8 to 12 digits"},
+		{"kuaishou", t.Kuaishou, platform.ValidKuaishouAppID, "must be 'ks' followed by 18 digits"},
 	} {
 		if m.target == nil {
 			continue
 		}
 		prefix := "targets." + m.name + "."
-		if !m.valid.MatchString(m.target.AppID) {
+		if !m.valid(m.target.AppID) {
 			return invalid(prefix+"appid", "%s", m.format)
 		}
 		if err := normalizePath(prefix+"path", &m.target.Path); err != nil {
@@ -271,6 +255,9 @@ func checkParams(p map[string]string) error {
 // normalizePath accepts a mini program page such as "pages/menu/index". One
 // leading '/' is dropped (WeChat refuses it; the others accept both).
 func normalizePath(field string, p *string) error {
+	if strings.HasPrefix(*p, "//") {
+		return invalid(field, "must not start with '//'")
+	}
 	s := strings.TrimPrefix(*p, "/")
 	if s == "" {
 		*p = ""
@@ -279,13 +266,8 @@ func normalizePath(field string, p *string) error {
 	if len(s) > MaxPathLen {
 		return invalid(field, "at most %d characters", MaxPathLen)
 	}
-	if !pagePath.MatchString(s) {
-		return invalid(field, "must be a page path like pages/menu/index: no scheme, query, '//' or spaces")
-	}
-	for _, seg := range strings.Split(s, "/") {
-		if seg == "." || seg == ".." {
-			return invalid(field, "must not contain '.' or '..' segments")
-		}
+	if !platform.ValidPagePath(s) {
+		return invalid(field, "must be a page path like pages/menu/index: letters, digits, '-', '.', '_' and '~' between slashes; no scheme, query, '//', '..' or spaces")
 	}
 	*p = s
 	return nil
@@ -345,29 +327,6 @@ func checkURL(field, raw string) error {
 		return invalid(field, "must not contain a user name or password")
 	}
 	return nil
-}
-
-func withScene(query, code string) string {
-	if query == "" {
-		return "scene=" + code
-	}
-	return query + "&scene=" + code
-}
-
-// encodedLen is the length of s after encodeURIComponent, which is how
-// WeChat measures its query limit.
-func encodedLen(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			strings.IndexByte("-_.!~*'()", c) >= 0 {
-			n++
-		} else {
-			n += 3
-		}
-	}
-	return n
 }
 
 // checkCreateTimes refuses a link that could never be scanned.
