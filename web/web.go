@@ -3,10 +3,7 @@
 // as one file and pages load with no external request.
 package web
 
-import (
-	"embed"
-	_ "embed"
-)
+import "embed"
 
 // Templates are the page templates, parsed by the HTTP layer.
 //
@@ -18,3 +15,10 @@ var Templates embed.FS
 //
 //go:embed style.css
 var CSS string
+
+// LaunchJS tries a landing page's best launch as soon as it loads; the
+// buttons stay for when the app is missing or the browser refuses. It is
+// allowed by hash in the Content-Security-Policy like CSS.
+//
+//go:embed launch.js
+var LaunchJS string

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
 	"strings"
@@ -10,20 +12,25 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/platform"
+	"github.com/scangate/scangate/internal/qr"
 )
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
-// scan answers the URL inside a printed code: look up, classify, answer.
+// scan answers the URL inside every printed code: look up, classify,
+// record, answer. It returns errors rather than rendering them, and logs
+// nothing on success.
 func (s *Server) scan(c echo.Context) error {
 	code := c.Param("code")
-	if strings.HasSuffix(code, ".txt") {
-		return s.serveVerification(c, strings.TrimSuffix(code, ".txt"))
+	if name, ok := strings.CutSuffix(code, ".txt"); ok {
+		return s.serveVerification(c, name)
 	}
 	if !links.ValidCode(code) {
 		return s.errorPage(c, http.StatusNotFound, "")
 	}
-	l, err := s.deps.Links.Lookup(c.Request().Context(), code)
+	ctx := c.Request().Context()
+	l, err := s.deps.Links.Lookup(ctx, code)
 	if errors.Is(err, links.ErrNotFound) {
 		return s.errorPage(c, http.StatusNotFound, code)
 	}
@@ -31,24 +38,122 @@ func (s *Server) scan(c echo.Context) error {
 		return err
 	}
 	if l.StateAt(s.now(), 0) != links.StateLive {
-		if l.FallbackURL != "" {
-			return redirect(c, l.FallbackURL)
-		}
-		return s.errorPage(c, http.StatusGone, l.Code)
+		return s.inactive(c, l)
 	}
-	if l.Targets.Web != nil {
+
+	client := platform.Detect(c.Request().UserAgent())
+	if client.Bot {
+		// Previewers and crawlers are answered but never counted: a shared
+		// link must not inflate a campaign or use up its scan limit.
+		if l.Targets.OnlyWeb() {
+			return redirect(c, l.Targets.Web.URL)
+		}
+		return s.renderPage(c, http.StatusOK, "preview", &pageData{Title: s.title(c, l)})
+	}
+	if ok, err := s.deps.Links.Admit(ctx, l); err != nil {
+		// Better an extra scan over the limit than a customer at a table
+		// facing an error page because Redis blinked.
+		s.log.Warn("scan limit not checked", "code", l.Code, "err", err)
+	} else if !ok {
+		return s.inactive(c, l)
+	}
+	s.recordScan(c, l, client)
+
+	if l.Targets.OnlyWeb() {
 		return redirect(c, l.Targets.Web.URL)
 	}
+	if u, ok := directLaunch(client.App, l); ok {
+		return redirect(c, u)
+	}
+	switch {
+	case client.App == platform.WeChat && l.Targets.WeChat != nil:
+		return s.wechatPage(c, l)
+	case client.Mobile:
+		return s.landingPage(c, l, client)
+	}
+	return s.desktopPage(c, l)
+}
+
+// inactive answers a paused, scheduled, expired or exhausted link.
+func (s *Server) inactive(c echo.Context, l *links.Link) error {
 	if l.FallbackURL != "" {
 		return redirect(c, l.FallbackURL)
 	}
-	return s.errorPage(c, http.StatusNotFound, l.Code)
+	return s.errorPage(c, http.StatusGone, l.Code)
 }
 
 // redirect sends a scan on with 302. Every visit must reach us to be
 // counted, and a link may be retargeted at any time, so nothing may cache
-// the redirect.
+// the redirect. The location is always a URL the gateway built or a
+// tenant's target that passed validation on write.
 func redirect(c echo.Context, to string) error {
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Redirect(http.StatusFound, to)
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Location", to)
+	c.Response().WriteHeader(http.StatusFound)
+	return nil
+}
+
+func (s *Server) title(c echo.Context, l *links.Link) string {
+	if l.Title != "" {
+		return l.Title
+	}
+	return textsFor(c).DefaultTitle
+}
+
+// inAppBrowsers are host apps whose web views rarely let a page open
+// another app; their users are told how to escape to a real browser.
+var inAppBrowsers = map[platform.App]bool{
+	platform.WeChat: true, platform.WeCom: true, platform.QQ: true, platform.DingTalk: true,
+	platform.Taobao: true, platform.Alipay: true, platform.Baidu: true, platform.Douyin: true,
+	platform.Toutiao: true, platform.TikTok: true, platform.Kuaishou: true, platform.Feishu: true,
+	platform.Weibo: true, platform.OtherApp: true,
+}
+
+// landingPage serves phones: it tries the best launch at once and offers
+// every configured host plus the web page.
+func (s *Server) landingPage(c echo.Context, l *links.Link, client platform.Client) error {
+	opts := launchOptions(l)
+	return s.renderPage(c, http.StatusOK, "landing", &pageData{
+		Title:      s.title(c, l),
+		Options:    opts,
+		AutoLaunch: len(opts) > 0 && opts[0].Host != "web" && client.App == platform.Browser,
+		InAppHint:  inAppBrowsers[client.App],
+	})
+}
+
+// wechatPage serves WeChat users when the link has no URL Link: the code
+// itself to long-press (WeChat then applies the ordinary-link QR rule and
+// opens the mini program), plus the plaintext scheme and the web page.
+func (s *Server) wechatPage(c echo.Context, l *links.Link) error {
+	png, err := s.pageQR(l, qr.PNG)
+	if err != nil {
+		return err
+	}
+	return s.renderPage(c, http.StatusOK, "wechat", &pageData{
+		Title:     s.title(c, l),
+		Options:   launchOptions(l),
+		QRDataURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
+	})
+}
+
+// desktopPage shows the code to scan with a phone, and the web page.
+func (s *Server) desktopPage(c echo.Context, l *links.Link) error {
+	svg, err := s.pageQR(l, qr.SVG)
+	if err != nil {
+		return err
+	}
+	return s.renderPage(c, http.StatusOK, "desktop", &pageData{
+		Title:   s.title(c, l),
+		Options: launchOptions(l),
+		// The SVG is our own renderer's output for our own short URL.
+		QRSVG: template.HTML(svg),
+	})
+}
+
+func (s *Server) pageQR(l *links.Link, f qr.Format) ([]byte, error) {
+	o := qr.DefaultOptions()
+	o.Format, o.Size, o.Margin = f, 480, 2
+	img, _, err := s.qr.Get(s.shortURL(l.Code), o)
+	return img, err
 }

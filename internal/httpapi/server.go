@@ -21,6 +21,7 @@ import (
 
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/web"
 )
 
@@ -32,6 +33,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// VerificationFiles maps a file name (without .txt) to its content.
 	VerificationFiles map[string]string
+	// QRCacheBytes bounds the memory of rendered QR images (0: 32 MiB).
+	QRCacheBytes int64
 }
 
 // Deps are the domain services the routes use.
@@ -51,17 +54,21 @@ type Server struct {
 	echo  *echo.Echo
 	pages *template.Template
 	csp   string
+	qr    *qr.Cache
 	now   func() time.Time
 }
 
 // New builds the server and its routes.
 func New(cfg Config, deps Deps) (*Server, error) {
-	pages, err := template.New("pages").ParseFS(web.Templates, "templates/*.html")
+	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now}
-	s.csp = contentSecurityPolicy(web.CSS)
+	if cfg.QRCacheBytes <= 0 {
+		cfg.QRCacheBytes = 32 << 20
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now, qr: qr.NewCache(cfg.QRCacheBytes)}
+	s.csp = contentSecurityPolicy(web.CSS, web.LaunchJS)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -90,13 +97,17 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// contentSecurityPolicy allows exactly the inline stylesheet (by hash) and
-// images from data: URLs; pages load nothing else and run no script unless
-// a template adds its own hash.
-func contentSecurityPolicy(css string) string {
-	sum := sha256.Sum256([]byte(css))
-	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// contentSecurityPolicy allows exactly the inline stylesheet and launch
+// script (by hash) and images from data: URLs; pages load nothing else, and
+// no other script can run even if a tenant's text slipped past escaping.
+func contentSecurityPolicy(css, js string) string {
+	return "default-src 'none'; style-src " + cspHash(css) + "; script-src " + cspHash(js) +
+		"; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+func cspHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
 func (s *Server) accessLogConfig() middleware.RequestLoggerConfig {

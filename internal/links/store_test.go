@@ -286,3 +286,32 @@ func TestStateAt(t *testing.T) {
 		}
 	}
 }
+
+func TestAdmitCountsAcrossInstances(t *testing.T) {
+	ctx := context.Background()
+	rdb := redisSrv.Client(t)
+	a, b := NewStore(rdb, Options{}), NewStore(rdb, Options{})
+	l := mustCreate(t, a, "acme", `{"code":"limit3","max_scans":3,`+webOnly[1:])
+	var admitted int
+	for i := 0; i < 5; i++ {
+		for _, s := range []*Store{a, b} {
+			ok, err := s.Admit(ctx, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				admitted++
+			}
+		}
+	}
+	if admitted != 3 {
+		t.Fatalf("admitted %d scans over two instances, want exactly max_scans = 3", admitted)
+	}
+	if n, _ := a.UsedScans(ctx, l); n != 10 {
+		t.Errorf("UsedScans = %d, want 10 attempts", n)
+	}
+	unlimited := mustCreate(t, a, "acme", webOnly)
+	if ok, err := a.Admit(ctx, unlimited); !ok || err != nil {
+		t.Errorf("Admit(unlimited) = %v, %v", ok, err)
+	}
+}

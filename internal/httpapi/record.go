@@ -1,0 +1,11 @@
+package httpapi
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/platform"
+)
+
+// recordScan hands a scan to the stats recorder (wired in with internal/stats).
+func (s *Server) recordScan(c echo.Context, l *links.Link, client platform.Client) {}
