@@ -64,6 +64,8 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		PublicBaseURL:     cfg.PublicBaseURL,
 		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
 		VerificationFiles: verificationFiles(cfg.VerificationFiles),
+		ScanRate:          cfg.RateLimit.Scan,
+		APIRatePerMinute:  cfg.RateLimit.API,
 	}, httpapi.Deps{
 		Links: linkStore, Keys: keys, Logger: log,
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },

@@ -38,7 +38,7 @@ type testEnv struct {
 	admin, viewer, otherTenant string
 }
 
-func newEnv(t testing.TB) *testEnv {
+func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 	t.Helper()
 	rdb := redisSrv.Client(t)
 	ls := links.NewStore(rdb, links.Options{})
@@ -48,10 +48,14 @@ func newEnv(t testing.TB) *testEnv {
 		t.Fatal(err)
 	}
 	keys := auth.NewStore(rdb)
-	srv, err := New(Config{
+	cfg := Config{
 		PublicBaseURL:     "https://gw.example.com",
 		VerificationFiles: map[string]string{"MP_verify_abc123": "abc123content"},
-	}, Deps{
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	srv, err := New(cfg, Deps{
 		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})

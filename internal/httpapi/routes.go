@@ -7,13 +7,19 @@ func (s *Server) routes() {
 	e := s.echo
 
 	// Scanning (public): the URL inside every printed code.
-	e.GET("/s/:code", s.scan)
-	e.GET("/S/:code", s.scan)
+	e.GET("/s/:code", s.scan, s.rateLimit(s.scanLimit))
+	e.GET("/S/:code", s.scan, s.rateLimit(s.scanLimit))
 	e.GET("/:file", s.verificationFile)
 
 	// Operations (public).
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+
+	// Public API for mini programs.
+	public := e.Group("/api/v1", s.rateLimit(s.apiLimit))
+	public.GET("/scene/:code", s.sceneByCode)
+	public.GET("/scene", s.sceneByURL)
+	public.POST("/events", s.postEvent)
 
 	// Admin API: every route needs a key; writes need an admin key.
 	api := e.Group("/api/v1", s.authenticate)

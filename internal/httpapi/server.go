@@ -33,6 +33,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// VerificationFiles maps a file name (without .txt) to its content.
 	VerificationFiles map[string]string
+	// ScanRate limits scans per second per client address (0: off).
+	ScanRate float64
+	// APIRatePerMinute limits the public API per client address (0: off).
+	APIRatePerMinute float64
 	// QRCacheBytes bounds the memory of rendered QR images (0: 32 MiB).
 	QRCacheBytes int64
 }
@@ -55,7 +59,9 @@ type Server struct {
 	pages *template.Template
 	csp   string
 	qr    *qr.Cache
-	now   func() time.Time
+
+	scanLimit, apiLimit *limiter
+	now                 func() time.Time
 }
 
 // New builds the server and its routes.
@@ -69,6 +75,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now, qr: qr.NewCache(cfg.QRCacheBytes)}
 	s.csp = contentSecurityPolicy(web.CSS, web.LaunchJS)
+	// Scans get bursts of two seconds' allowance: a table of friends behind
+	// one carrier-grade NAT address must never be turned away. The public
+	// API may spend a whole minute's allowance at once.
+	s.scanLimit = newLimiter(cfg.ScanRate, 2*cfg.ScanRate)
+	s.apiLimit = newLimiter(cfg.APIRatePerMinute/60, cfg.APIRatePerMinute)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -146,7 +157,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := classify(err)
-	if errors.Is(err, errRateLimited) {
+	if (errors.Is(err, errRateLimited) || errors.Is(err, errBusy)) && c.Response().Header().Get("Retry-After") == "" {
 		c.Response().Header().Set("Retry-After", "1")
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {

@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/platform"
+)
+
+// maxEventBody is far more than an event needs; mini programs on slow
+// networks should not send more.
+const (
+	maxEventBody  = 4 << 10
+	maxEventValue = 1_000_000_000_000
+)
+
+// eventRequest is what a mini program reports after it opened.
+type eventRequest struct {
+	Code     string `json:"code"`
+	Type     string `json:"type"`
+	Platform string `json:"platform"`
+	Value    *int64 `json:"value"`
+}
+
+// postEvent accepts an open or a conversion from a mini program. It is
+// public, so it is rate limited and every field is checked.
+func (s *Server) postEvent(c echo.Context) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	data, err := readBody(c, maxEventBody)
+	if err != nil {
+		return err
+	}
+	var req eventRequest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return eventDecodeError(err)
+	}
+	if req.Type != "open" && req.Type != "conversion" {
+		return &fieldError{"type", `must be "open" or "conversion"`}
+	}
+	value := int64(1)
+	if req.Value != nil {
+		value = *req.Value
+		if value < 0 || value > maxEventValue {
+			return &fieldError{"value", "must be between 0 and 1e12"}
+		}
+	}
+	client := platform.Detect(c.Request().UserAgent())
+	if req.Platform != "" {
+		app, ok := platform.ParseApp(req.Platform)
+		if !ok {
+			return &fieldError{"platform", "unknown host app name"}
+		}
+		client.App = app
+	}
+	if !links.ValidCode(req.Code) {
+		return &fieldError{"code", "must be a link code"}
+	}
+	l, err := s.deps.Links.Lookup(c.Request().Context(), req.Code)
+	if err != nil {
+		return err
+	}
+	if !s.recordEvent(c, l, client, req.Type, value) {
+		return errBusy
+	}
+	return c.JSON(http.StatusAccepted, map[string]bool{"accepted": true})
+}
+
+func eventDecodeError(err error) error {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) && ute.Field != "" {
+		return &fieldError{ute.Field, "has the wrong type"}
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return &fieldError{strings.Trim(name, `"`), "unknown field"}
+	}
+	return &links.MalformedError{Message: "body is not a JSON event"}
+}

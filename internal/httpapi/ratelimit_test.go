@@ -1,0 +1,78 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func TestLimiterRefillsAndSeparatesClients(t *testing.T) {
+	l := newLimiter(2, 4) // 2/s, bursts of 4
+	t0 := time.Unix(1000, 0)
+	for i := 0; i < 4; i++ {
+		if ok, _ := l.allow("a", t0); !ok {
+			t.Fatalf("request %d within the burst refused", i+1)
+		}
+	}
+	ok, wait := l.allow("a", t0)
+	if ok || wait != 500*time.Millisecond {
+		t.Fatalf("5th request = %v, wait %v; want refused, 500ms", ok, wait)
+	}
+	if ok, _ := l.allow("b", t0); !ok {
+		t.Fatal("another client was limited by the first one's burst")
+	}
+	if ok, _ := l.allow("a", t0.Add(500*time.Millisecond)); !ok {
+		t.Fatal("no token after 500ms at 2/s")
+	}
+	if ok, _ := l.allow("a", t0.Add(500*time.Millisecond)); ok {
+		t.Fatal("two tokens after 500ms at 2/s")
+	}
+	if newLimiter(0, 10) != nil {
+		t.Fatal("rate 0 must mean no limiter")
+	}
+}
+
+func TestLimiterMemoryIsBounded(t *testing.T) {
+	l := newLimiter(1, 1)
+	now := time.Unix(0, 0)
+	for i := 0; i < 64*maxBucketsPerShard*2; i++ {
+		l.allow(fmt.Sprint(i), now)
+	}
+	total := 0
+	for i := range l.shards {
+		total += len(l.shards[i].buckets)
+	}
+	if total > 64*maxBucketsPerShard {
+		t.Fatalf("limiter holds %d buckets, bound %d", total, 64*maxBucketsPerShard)
+	}
+}
+
+func TestPublicEndpointsAreRateLimited(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.APIRatePerMinute = 3; c.ScanRate = 1 })
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"rl1","targets":{"web":{"url":"https://e.com/"}}}`)
+	for i := 0; i < 3; i++ {
+		if rec := e.do("GET", "/api/v1/scene/rl1", "", "", ""); rec.Code != 200 {
+			t.Fatalf("request %d within the limit = %d", i+1, rec.Code)
+		}
+	}
+	rec := e.do("GET", "/api/v1/scene/rl1", "", "", "")
+	if rec.Code != 429 || errorOf(t, rec).Code != "rate_limited" || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("4th request = %d %s Retry-After %q; want 429 with Retry-After", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
+	}
+	// Another address is unaffected; scans have their own budget.
+	if rec := e.do("GET", "/s/rl1", "", "", ""); rec.Code != 302 {
+		t.Fatalf("scan after the API limit = %d, want 302", rec.Code)
+	}
+	e.do("GET", "/s/rl1", "", "", "")
+	if rec := e.do("GET", "/s/rl1", "", "", ""); rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("3rd scan at 1/s with burst 2 = %d", rec.Code)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/scene/rl1", nil)
+	req.RemoteAddr = "203.0.113.9:5555"
+	rec2 := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(rec2, req)
+	if rec2.Code != 200 {
+		t.Fatalf("another address = %d, want 200", rec2.Code)
+	}
+}
