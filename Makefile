@@ -1,6 +1,5 @@
 # ScanGate build and test entry points. `make test` is the one CI runs.
 GO ?= go
-APT_PACKAGES := redis-server
 
 .PHONY: test deps vet build bench fuzz run clean
 
@@ -8,10 +7,12 @@ APT_PACKAGES := redis-server
 test: deps vet
 	$(GO) test -race -count=1 ./...
 
-## deps: make sure redis-server (used by the integration tests) is installed
+## deps: make sure redis-server (integration tests) and Chromium (browser tests) are installed
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		command -v google-chrome >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; \
