@@ -18,7 +18,7 @@ deps:
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; \
 		elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
 		else echo "cannot install$$missing: run as root: apt-get update && apt-get install -y$$missing" >&2; exit 1; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends$$missing || { \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq$$missing || { \
 			echo "apt-get failed: install by hand with: apt-get update && apt-get install -y$$missing" >&2; exit 1; }; \
 	fi
 
