@@ -23,6 +23,7 @@ var (
 	errRateLimited      = errors.New("rate limited")
 	errNotFound         = errors.New("not found")
 	errStoreUnavailable = errors.New("store unavailable")
+	errExportBusy       = errors.New("too many QR exports are running; retry later")
 )
 
 // apiError is the JSON body of every error from /api/.
@@ -67,6 +68,8 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusRequestEntityTooLarge, apiErrorBody{"body_too_large", safeMessage(err), ""}
 	case errors.Is(err, errUnsupportedMT):
 		return http.StatusUnsupportedMediaType, apiErrorBody{"unsupported_media_type", safeMessage(err), ""}
+	case errors.Is(err, errExportBusy):
+		return http.StatusServiceUnavailable, apiErrorBody{"busy", errExportBusy.Error(), ""}
 	case errors.Is(err, errRateLimited):
 		return http.StatusTooManyRequests, apiErrorBody{"rate_limited", "too many requests; retry later", ""}
 	case errors.As(err, &he):

@@ -10,6 +10,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"html/template"
+	"io"
+	"iter"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/web"
 )
 
@@ -32,6 +35,11 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// VerificationFiles maps a file name (without .txt) to its content.
 	VerificationFiles map[string]string
+	// QRUppercase is the default of the QR endpoints' uppercase option.
+	QRUppercase bool
+	// MaxConcurrentExports bounds the QR exports running at once (at least
+	// 1); more are refused with 503.
+	MaxConcurrentExports int
 }
 
 // Deps are the domain services the routes use.
@@ -39,6 +47,8 @@ type Deps struct {
 	Links  *links.Store
 	Keys   *auth.Store
 	Logger *slog.Logger
+	// QRCache holds rendered QR images, shared by every request.
+	QRCache *qr.Cache
 	// Ready reports whether the store answers, for /readyz.
 	Ready func(context.Context) error
 }
@@ -52,6 +62,10 @@ type Server struct {
 	pages *template.Template
 	csp   string
 	now   func() time.Time
+	// exports holds a token per QR export running.
+	exports chan struct{}
+	// export writes a QR export: qr.Export, or a failing one in tests.
+	export func(io.Writer, iter.Seq2[qr.Item, error], qr.Options) error
 }
 
 // New builds the server and its routes.
@@ -60,7 +74,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now,
+		exports: make(chan struct{}, cfg.MaxConcurrentExports), export: qr.Export}
 	s.csp = contentSecurityPolicy(web.CSS)
 
 	e := echo.New()
@@ -137,6 +152,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status, body := classify(err)
 	if errors.Is(err, errRateLimited) {
 		c.Response().Header().Set("Retry-After", "1")
+	}
+	if errors.Is(err, errExportBusy) {
+		c.Response().Header().Set("Retry-After", exportRetryAfter)
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
 		c.JSON(status, apiError{Error: body})
