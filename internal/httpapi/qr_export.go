@@ -289,7 +289,9 @@ func decodeExportRequest(data []byte) (exportRequest, error) {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te) && te.Field != "":
-			return req, &qr.OptionError{Option: te.Field, Message: "must be " + jsonKind(te.Type.String())}
+			// An embedded struct's fields are reported under its name.
+			name := strings.TrimPrefix(te.Field, "Fields.")
+			return req, &qr.OptionError{Option: name, Message: "must be " + jsonKind(te.Type.String())}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return req, &qr.OptionError{Option: name, Message: "is not an export option"}
