@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,14 +29,6 @@ const (
 	// a running one takes seconds to a minute.
 	exportRetryAfter = "10"
 )
-
-// exportRequest is the body of POST /api/v1/qr/export.
-type exportRequest struct {
-	Codes       []string `json:"codes"`
-	Campaign    string   `json:"campaign"`
-	CaptionFrom string   `json:"caption_from"`
-	qr.Fields
-}
 
 // qrExport answers POST /api/v1/qr/export: a zip of images or a PDF print
 // sheet of many links. Everything that can be refused is refused before
@@ -81,7 +70,7 @@ func (s *Server) qrExport(c echo.Context) error {
 		return errExportBusy
 	}
 	defer func() { <-s.exports }()
-	return s.streamExport(c, items, o, exportFileName(req, len(items), s.now(), o.Format))
+	return s.streamExport(c, items, o, exportFileName(req.Campaign, items, s.now(), o.Format))
 }
 
 // exportLinks resolves the request's codes or campaign to the tenant's
@@ -100,7 +89,10 @@ func (s *Server) exportLinks(ctx context.Context, tenant string, req exportReque
 		if len(ls) == 0 {
 			return nil, &qr.OptionError{Option: "campaign", Message: "has no links"}
 		}
-		slices.SortFunc(ls, func(a, b *links.Link) int { return strings.Compare(a.Code, b.Code) })
+		// Codes are case-insensitive, so they sort as one case does.
+		slices.SortFunc(ls, func(a, b *links.Link) int {
+			return strings.Compare(links.Canonical(a.Code), links.Canonical(b.Code))
+		})
 		return ls, nil
 	case len(req.Codes) == 0:
 		return nil, &qr.OptionError{Option: "codes", Message: "give the codes to export, or a campaign"}
@@ -249,71 +241,4 @@ func (w *exportWriter) Write(p []byte) (int, error) {
 		w.err = err
 	}
 	return n, err
-}
-
-// exportFileName names the download after the campaign or the codes and
-// the day (UTC), e.g. scangate-spring-coupons-2026-11-23.zip.
-func exportFileName(req exportRequest, n int, now time.Time, f qr.Format) string {
-	what := fmt.Sprintf("%d-codes", n)
-	switch {
-	case req.Campaign != "":
-		what = fileNamePart(req.Campaign)
-	case n == 1:
-		what = fileNamePart(req.Codes[0])
-	}
-	ext := "zip"
-	if f == qr.PDF {
-		ext = "pdf"
-	}
-	return "scangate-" + what + "-" + now.UTC().Format(time.DateOnly) + "." + ext
-}
-
-// fileNamePart keeps letters (Chinese included), digits, '-' and '_', and
-// turns anything else, such as a path separator or a quote, into '-'.
-func fileNamePart(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
-			return r
-		}
-		return '-'
-	}, s)
-}
-
-// decodeExportRequest reads the body strictly: an unknown key is an error
-// naming it, as a misspelt query option is.
-func decodeExportRequest(data []byte) (exportRequest, error) {
-	var req exportRequest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
-			// An embedded struct's fields are reported under its name.
-			name := strings.TrimPrefix(te.Field, "Fields.")
-			return req, &qr.OptionError{Option: name, Message: "must be " + jsonKind(te.Type.String())}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return req, &qr.OptionError{Option: name, Message: "is not an export option"}
-		}
-		return req, &links.MalformedError{Message: "body is not a valid JSON object"}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return req, &links.MalformedError{Message: "unexpected data after the JSON value"}
-	}
-	return req, nil
-}
-
-func jsonKind(goType string) string {
-	switch strings.TrimPrefix(goType, "*") {
-	case "string":
-		return "a string"
-	case "int":
-		return "a whole number"
-	case "bool":
-		return "true or false"
-	case "[]string":
-		return "an array of strings"
-	}
-	return "of another type"
 }

@@ -86,8 +86,8 @@ func TestExportCampaignZip(t *testing.T) {
 		t.Errorf("file name = %q", name)
 	}
 	names, files := unzip(t, rec.Body.Bytes())
-	// In code order; only the tenant's links of the campaign.
-	if want := []string{"SP-2.png", "sp-1.png", "sp-3.png"}; !slices.Equal(names, want) {
+	// In code order, whatever the case; only the tenant's links of the campaign.
+	if want := []string{"sp-1.png", "SP-2.png", "sp-3.png"}; !slices.Equal(names, want) {
 		t.Fatalf("files = %q, want %q", names, want)
 	}
 	for name, data := range files {
@@ -126,8 +126,8 @@ func TestExportCodesSVG(t *testing.T) {
 			t.Errorf("%s has no caption %q", name, caption)
 		}
 	}
-	// One code names the file after it.
-	rec = e.export(e.admin, `{"codes":["code-a"]}`)
+	// One code names the file after it, as stored.
+	rec = e.export(e.admin, `{"codes":["CODE-A"]}`)
 	if name := attachmentName(t, rec); name != "scangate-code-a-2026-11-23.zip" {
 		t.Errorf("file name = %q", name)
 	}
@@ -353,19 +353,26 @@ func TestExportFailsMidStream(t *testing.T) {
 }
 
 func TestExportFileName(t *testing.T) {
+	items := func(codes ...string) []qr.Item {
+		var out []qr.Item
+		for _, c := range codes {
+			out = append(out, qr.Item{Code: c})
+		}
+		return out
+	}
 	for _, tt := range []struct {
-		req  exportRequest
-		n    int
-		f    qr.Format
-		want string
+		campaign string
+		items    []qr.Item
+		f        qr.Format
+		want     string
 	}{
-		{exportRequest{Campaign: "spring-coupons"}, 12, qr.PNG, "scangate-spring-coupons-2026-11-23.zip"},
-		{exportRequest{Campaign: "春季.优惠"}, 12, qr.PDF, "scangate-春季-优惠-2026-11-23.pdf"},
-		{exportRequest{Codes: []string{"Table12"}}, 1, qr.SVG, "scangate-Table12-2026-11-23.zip"},
-		{exportRequest{Codes: []string{"a", "b", "A"}}, 2, qr.PNG, "scangate-2-codes-2026-11-23.zip"},
+		{"spring-coupons", items("a", "b"), qr.PNG, "scangate-spring-coupons-2026-11-23.zip"},
+		{"春季.优惠", items("a"), qr.PDF, "scangate-春季-优惠-2026-11-23.pdf"},
+		{"", items("Table12"), qr.SVG, "scangate-Table12-2026-11-23.zip"},
+		{"", items("a", "b"), qr.PNG, "scangate-2-codes-2026-11-23.zip"},
 	} {
-		if got := exportFileName(tt.req, tt.n, exportDay, tt.f); got != tt.want {
-			t.Errorf("exportFileName(%+v, %d) = %q, want %q", tt.req, tt.n, got, tt.want)
+		if got := exportFileName(tt.campaign, tt.items, exportDay, tt.f); got != tt.want {
+			t.Errorf("exportFileName(%q, %d items) = %q, want %q", tt.campaign, len(tt.items), got, tt.want)
 		}
 	}
 	// Chinese reaches the client intact, as RFC 6266's filename*.
