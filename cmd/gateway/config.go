@@ -34,6 +34,7 @@ type Config struct {
 	RateLimit         RateLimitConfig   `yaml:"rate_limit"`
 	Cache             CacheConfig       `yaml:"cache"`
 	VerificationFiles map[string]string `yaml:"verification_files"`
+	QR                QRConfig          `yaml:"qr"`
 	Log               LogConfig         `yaml:"log"`
 	HTTP              HTTPConfig        `yaml:"http"`
 }
@@ -62,6 +63,18 @@ type CacheConfig struct {
 	MaxEntries  int           `yaml:"max_entries"`
 }
 
+// QRConfig tunes QR code images and batch export.
+type QRConfig struct {
+	// CacheBytes bounds the memory of rendered images kept for repeat
+	// requests (0 keeps none).
+	CacheBytes int `yaml:"cache_bytes"`
+	// Uppercase is the default of the uppercase option: the URL in upper
+	// case, for a smaller symbol.
+	Uppercase bool `yaml:"uppercase"`
+	// MaxConcurrentExports bounds the batch exports running at once.
+	MaxConcurrentExports int `yaml:"max_concurrent_exports"`
+}
+
 // LogConfig chooses the log's level and format.
 type LogConfig struct {
 	Level  string `yaml:"level"`
@@ -82,6 +95,7 @@ func DefaultConfig() Config {
 		Listen:    ":8080",
 		RateLimit: RateLimitConfig{Scan: 50, API: 120},
 		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
+		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2},
 		Log:       LogConfig{Level: "info", Format: "text"},
 		HTTP: HTTPConfig{
 			ReadTimeout:     10 * time.Second,
@@ -284,6 +298,15 @@ func (c *Config) validate() error {
 		if len(content) > 4096 {
 			add("verification_files", "file %q: content over 4 KiB", name)
 		}
+	}
+	if c.QR.CacheBytes < 0 {
+		add("qr.cache_bytes", "want 0 (no cache) or more, got %d", c.QR.CacheBytes)
+	}
+	if c.QR.MaxConcurrentExports < 1 {
+		add("qr.max_concurrent_exports", "want at least 1, got %d", c.QR.MaxConcurrentExports)
+	}
+	if u, err := url.Parse(c.PublicBaseURL); c.QR.Uppercase && err == nil && strings.Trim(u.Path, "/") != "" {
+		add("qr.uppercase", "public_base_url has a path (%q), which upper case would change: scanned codes would miss it", u.Path)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -15,6 +15,7 @@ import (
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/httpapi"
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/qr"
 )
 
 func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
@@ -66,8 +67,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		VerificationFiles: verificationFiles(cfg.VerificationFiles),
 		ScanRate:          cfg.RateLimit.Scan,
 		APIRatePerMinute:  cfg.RateLimit.API,
+		QRUppercase:       cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
 	}, httpapi.Deps{
-		Links: linkStore, Keys: keys, Logger: log,
+		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/qr"
 )
 
 // Errors raised by this package itself.
@@ -24,6 +25,7 @@ var (
 	errNotFound         = errors.New("not found")
 	errStoreUnavailable = errors.New("store unavailable")
 	errBusy             = errors.New("the gateway is busy")
+	errExportBusy       = errors.New("too many QR exports are running; retry later")
 )
 
 // apiError is the JSON body of every error from /api/.
@@ -50,7 +52,7 @@ func classify(err error) (int, apiErrorBody) {
 	switch {
 	case errors.As(err, &fe):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), fe.Field()}
-	case errors.Is(err, links.ErrInvalid), errors.Is(err, auth.ErrInvalid):
+	case errors.Is(err, links.ErrInvalid), errors.Is(err, auth.ErrInvalid), errors.Is(err, qr.ErrInvalid):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), ""}
 	case errors.Is(err, links.ErrMalformed):
 		return http.StatusBadRequest, apiErrorBody{"malformed", safeMessage(err), ""}
@@ -72,6 +74,8 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusGone, apiErrorBody{"inactive", errInactive.Error(), ""}
 	case errors.Is(err, errBusy):
 		return http.StatusServiceUnavailable, apiErrorBody{"busy", "the gateway is busy; retry in a moment", ""}
+	case errors.Is(err, errExportBusy):
+		return http.StatusServiceUnavailable, apiErrorBody{"busy", errExportBusy.Error(), ""}
 	case errors.Is(err, errRateLimited):
 		return http.StatusTooManyRequests, apiErrorBody{"rate_limited", "too many requests; retry later", ""}
 	case errors.As(err, &he):

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/redistest"
 )
 
@@ -51,12 +52,13 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 	cfg := Config{
 		PublicBaseURL:     "https://gw.example.com",
 		VerificationFiles: map[string]string{"MP_verify_abc123": "abc123content"},
+		QRUppercase:       false, MaxConcurrentExports: 2,
 	}
 	for _, f := range configure {
 		f(&cfg)
 	}
 	srv, err := New(cfg, Deps{
-		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QRCache: qr.NewCache(64 << 20),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
 	if err != nil {

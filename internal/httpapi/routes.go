@@ -29,6 +29,8 @@ func (s *Server) routes() {
 	api.GET("/links/:code", s.getLink)
 	api.PATCH("/links/:code", s.patchLink, s.requireWrite)
 	api.DELETE("/links/:code", s.deleteLink, s.requireWrite)
+	api.GET("/links/:code/qr", s.qrImage)
+	api.POST("/qr/export", s.qrExport)
 
 	e.RouteNotFound("/api/*", func(c echo.Context) error { return errNotFound })
 }

@@ -154,6 +154,6 @@ func (s *Server) desktopPage(c echo.Context, l *links.Link) error {
 func (s *Server) pageQR(l *links.Link, f qr.Format) ([]byte, error) {
 	o := qr.DefaultOptions()
 	o.Format, o.Size, o.Margin = f, 480, 2
-	img, _, err := s.qr.Get(s.shortURL(l.Code), o)
+	img, _, err := s.deps.QRCache.Get(s.shortURL(l.Code), o)
 	return img, err
 }

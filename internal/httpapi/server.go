@@ -10,6 +10,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"html/template"
+	"io"
+	"iter"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -37,8 +39,11 @@ type Config struct {
 	ScanRate float64
 	// APIRatePerMinute limits the public API per client address (0: off).
 	APIRatePerMinute float64
-	// QRCacheBytes bounds the memory of rendered QR images (0: 32 MiB).
-	QRCacheBytes int64
+	// QRUppercase is the default of the QR endpoints' uppercase option.
+	QRUppercase bool
+	// MaxConcurrentExports bounds the QR exports running at once (at least
+	// 1); more are refused with 503.
+	MaxConcurrentExports int
 }
 
 // Deps are the domain services the routes use.
@@ -46,6 +51,8 @@ type Deps struct {
 	Links  *links.Store
 	Keys   *auth.Store
 	Logger *slog.Logger
+	// QRCache holds rendered QR images, shared by every request.
+	QRCache *qr.Cache
 	// Ready reports whether the store answers, for /readyz.
 	Ready func(context.Context) error
 }
@@ -58,10 +65,13 @@ type Server struct {
 	echo  *echo.Echo
 	pages *template.Template
 	csp   string
-	qr    *qr.Cache
+	now   func() time.Time
+	// exports holds a token per QR export running.
+	exports chan struct{}
+	// export writes a QR export: qr.Export, or a failing one in tests.
+	export func(io.Writer, iter.Seq2[qr.Item, error], qr.Options) error
 
 	scanLimit, apiLimit *limiter
-	now                 func() time.Time
 }
 
 // New builds the server and its routes.
@@ -70,10 +80,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.QRCacheBytes <= 0 {
-		cfg.QRCacheBytes = 32 << 20
-	}
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now, qr: qr.NewCache(cfg.QRCacheBytes)}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now,
+		exports: make(chan struct{}, cfg.MaxConcurrentExports), export: qr.Export}
 	s.csp = contentSecurityPolicy(web.CSS, web.LaunchJS)
 	// Scans get bursts of two seconds' allowance: a table of friends behind
 	// one carrier-grade NAT address must never be turned away. The public
@@ -159,6 +167,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status, body := classify(err)
 	if (errors.Is(err, errRateLimited) || errors.Is(err, errBusy)) && c.Response().Header().Get("Retry-After") == "" {
 		c.Response().Header().Set("Retry-After", "1")
+	}
+	if errors.Is(err, errExportBusy) {
+		c.Response().Header().Set("Retry-After", exportRetryAfter)
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
 		c.JSON(status, apiError{Error: body})

@@ -186,17 +186,26 @@ func (q ListQuery) matches(l *Link, now time.Time) bool {
 // readMany reads the links behind index members in one pipelined round
 // trip; a member whose link is gone yields nil.
 func (s *Store) readMany(ctx context.Context, members []string) ([]*Link, error) {
-	cmds := make([]*redis.StringCmd, len(members))
+	keys := make([]string, len(members))
+	for i, m := range members {
+		_, keys[i], _ = strings.Cut(m, ":")
+	}
+	return s.readKeys(ctx, keys)
+}
+
+// readKeys reads the links of canonical codes in one pipelined round trip;
+// a code with no link yields nil.
+func (s *Store) readKeys(ctx context.Context, keys []string) ([]*Link, error) {
+	cmds := make([]*redis.StringCmd, len(keys))
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members {
-			_, code, _ := strings.Cut(m, ":")
-			cmds[i] = p.Get(ctx, linkKey(code))
+		for i, key := range keys {
+			cmds[i] = p.Get(ctx, linkKey(key))
 		}
 		return nil
 	}); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read links: %w", err)
 	}
-	out := make([]*Link, len(members))
+	out := make([]*Link, len(keys))
 	for i, c := range cmds {
 		data, err := c.Bytes()
 		if errors.Is(err, redis.Nil) {
@@ -222,8 +231,8 @@ func (s *Store) CampaignCodes(ctx context.Context, tenant, campaign string, max 
 		return nil, fmt.Errorf("list campaign: %w", err)
 	}
 	var out []*Link
-	for start := 0; start < len(members); start += 1000 {
-		end := min(start+1000, len(members))
+	for start := 0; start < len(members); start += readBatch {
+		end := min(start+readBatch, len(members))
 		links, err := s.readMany(ctx, members[start:end])
 		if err != nil {
 			return nil, err

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestQRConfig(t *testing.T) {
+	cfg, err := LoadConfig("", []string{
+		"SCANGATE_QR_CACHE_BYTES=1024", "SCANGATE_QR_UPPERCASE=true", "SCANGATE_QR_MAX_CONCURRENT_EXPORTS=4",
+		"SCANGATE_PUBLIC_BASE_URL=https://gw.example.com/",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (QRConfig{CacheBytes: 1024, Uppercase: true, MaxConcurrentExports: 4}); cfg.QR != want {
+		t.Errorf("QR = %+v, want %+v", cfg.QR, want)
+	}
+	for _, tt := range []struct {
+		name    string
+		env     []string
+		mention string
+	}{
+		{"negative cache", []string{"SCANGATE_QR_CACHE_BYTES=-1"}, "qr.cache_bytes:"},
+		{"no exports", []string{"SCANGATE_QR_MAX_CONCURRENT_EXPORTS=0"}, "qr.max_concurrent_exports:"},
+		{"upper case of a base with a path", []string{"SCANGATE_QR_UPPERCASE=true", "SCANGATE_PUBLIC_BASE_URL=https://example.com/go"}, "qr.uppercase:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig("", tt.env)
+			if err == nil || !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("LoadConfig error = %v, want one mentioning %q", err, tt.mention)
+			}
+		})
+	}
+}
