@@ -40,9 +40,10 @@ type Recorder struct {
 	seq      uint64
 	drops    rateLog
 	failures rateLog
-	// afterAttempt, when set (by tests), is called by the writer after each
-	// attempt to write a batch, with the error that failed it or nil.
-	afterAttempt func(error)
+	// testHook, when set (by tests), is called by the writer with the error
+	// of each failed attempt to write a batch, after it has been logged, and
+	// with nil once a batch is written and counted.
+	testHook func(error)
 }
 
 // RecorderMetrics are plain counters for the HTTP layer to export.
@@ -158,6 +159,7 @@ func (r *Recorder) Metrics() RecorderMetrics {
 // run is the writer goroutine.
 func (r *Recorder) run() {
 	defer close(r.done)
+	defer r.reportDrops(true)
 	events := make([]Event, 0, r.cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -167,7 +169,7 @@ func (r *Recorder) run() {
 		if len(events) > 0 {
 			r.flush(events)
 		}
-		r.reportDrops()
+		r.reportDrops(false)
 		if r.ctx.Err() != nil {
 			r.giveUpQueue()
 			return
@@ -229,9 +231,10 @@ func (r *Recorder) giveUpQueue() {
 }
 
 // reportDrops logs the events dropped since the last report, at most once
-// per LogInterval: Record runs on the request path and must not log.
-func (r *Recorder) reportDrops() {
-	if n, ok := r.drops.due(time.Now(), r.dropped.Load()); ok {
+// per LogInterval unless final: Record runs on the request path and must
+// not log.
+func (r *Recorder) reportDrops(final bool) {
+	if n, ok := r.drops.due(time.Now(), r.dropped.Load(), final); ok {
 		r.log.Warn("stats: event queue full, events dropped",
 			"dropped", n, "dropped_total", r.dropped.Load(), "queue_cap", cap(r.queue))
 	}
@@ -245,9 +248,10 @@ type rateLog struct {
 	logged   int64 // the total at the last line
 }
 
-// due reports whether to log now, and how much total grew since the last line.
-func (l *rateLog) due(now time.Time, total int64) (int64, bool) {
-	if total <= l.logged || (!l.last.IsZero() && now.Sub(l.last) < l.interval) {
+// due reports whether to log now, and how much total grew since the last
+// line; force ignores the interval.
+func (l *rateLog) due(now time.Time, total int64, force bool) (int64, bool) {
+	if total <= l.logged || (!force && !l.last.IsZero() && now.Sub(l.last) < l.interval) {
 		return 0, false
 	}
 	n := total - l.logged

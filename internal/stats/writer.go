@@ -19,14 +19,17 @@ const minBackoff = 20 * time.Millisecond
 func (r *Recorder) flush(events []Event) {
 	r.seq++
 	b := r.b.build(r.seq, events)
-	if r.apply(b) {
-		r.written.Add(int64(b.events))
-		r.batches.Add(1)
+	if !r.apply(b) {
+		r.lost.Add(int64(b.events))
+		if r.ctx.Err() != nil {
+			r.lostAt += int64(b.events)
+		}
 		return
 	}
-	r.lost.Add(int64(b.events))
-	if r.ctx.Err() != nil {
-		r.lostAt += int64(b.events)
+	r.written.Add(int64(b.events))
+	r.batches.Add(1)
+	if r.testHook != nil {
+		r.testHook(nil)
 	}
 }
 
@@ -40,9 +43,6 @@ func (r *Recorder) apply(b *batch) bool {
 	complete, reloaded, failures := true, false, int64(0)
 	for {
 		retry, permanent, err := r.exec(pending)
-		if r.afterAttempt != nil {
-			r.afterAttempt(err)
-		}
 		if permanent != nil {
 			complete = false
 			r.log.Error("stats: Redis refused part of a batch; it is not counted", "batch", b.seq, "err", permanent)
@@ -69,11 +69,14 @@ func (r *Recorder) apply(b *batch) bool {
 				"events", b.events, "since", first, "err", err)
 			return false
 		}
-		if n, ok := r.failures.due(time.Now(), failures); ok {
+		if n, ok := r.failures.due(time.Now(), failures, false); ok {
 			r.log.Warn("stats: writing to Redis failed; retrying, holding the batch in memory",
 				"batch", b.seq, "failed_attempts", failures, "new_failures", n, "queued", len(r.queue), "err", err)
 		}
-		r.reportDrops()
+		r.reportDrops(false)
+		if r.testHook != nil {
+			r.testHook(err)
+		}
 		select {
 		case <-time.After(backoff):
 		case <-r.ctx.Done():
