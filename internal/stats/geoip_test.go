@@ -1,11 +1,14 @@
 package stats
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
@@ -15,11 +18,13 @@ import (
 var (
 	shanghaiAddr = netip.MustParseAddr("101.80.1.7")   // 101.80.1.0/24: CN, Shanghai
 	usAddr       = netip.MustParseAddr("8.8.4.4")      // 8.8.4.0/24: US, no city
+	beijingAddr  = netip.MustParseAddr("101.81.1.7")   // 101.81.1.0/24: CN, Beijing
+	cantonAddr   = netip.MustParseAddr("101.82.1.7")   // 101.82.1.0/24: CN, Guangzhou
 	unknownAddr  = netip.MustParseAddr("198.51.100.9") // not in the database
 )
 
-// testGeoIP writes a GeoIP2 City database with two networks to a temporary
-// file and opens it: no downloaded data in the repository.
+// testGeoIP writes a GeoIP2 City database with a few networks to a
+// temporary file and opens it: no downloaded data in the repository.
 func testGeoIP(tb testing.TB) *GeoIP {
 	tb.Helper()
 	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoIP2-City", RecordSize: 24, Languages: []string{"en"}})
@@ -39,6 +44,12 @@ func testGeoIP(tb testing.TB) *GeoIP {
 		"country": mmdbtype.Map{"iso_code": mmdbtype.String("CN")},
 		"city":    mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String("Shanghai")}},
 	})
+	for cidr, name := range map[string]string{"101.81.1.0/24": "Beijing", "101.82.1.0/24": "Guangzhou"} {
+		insert(cidr, mmdbtype.Map{
+			"country": mmdbtype.Map{"iso_code": mmdbtype.String("CN")},
+			"city":    mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(name)}},
+		})
+	}
 	insert("8.8.4.0/24", mmdbtype.Map{
 		"country": mmdbtype.Map{"iso_code": mmdbtype.String("US")},
 	})
@@ -130,5 +141,54 @@ func TestVisitorID(t *testing.T) {
 		if (tt.got == a) != tt.same {
 			t.Errorf("%s: id %q vs %q, want same=%v", tt.name, tt.got, a, tt.same)
 		}
+	}
+}
+
+func TestRecorderGeography(t *testing.T) {
+	geo := testGeoIP(t)
+	tests := []struct {
+		name                  string
+		geo                   *GeoIP
+		maxCities             int
+		wantCountry, wantCity map[string]int64
+	}{
+		{"GeoIP", geo, 0, map[string]int64{"CN": 6, "US": 2}, map[string]int64{"Shanghai": 3, "Beijing": 2, "Guangzhou": 1}},
+		{"city cap", geo, 2, map[string]int64{"CN": 6, "US": 2}, map[string]int64{"Shanghai": 3, "Beijing": 2, "other": 1}},
+		{"no GeoIP", nil, 0, map[string]int64{}, map[string]int64{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rdb := srv.Client(t)
+			cfg := longRetention(testConfig())
+			cfg.MaxCities = tt.maxCities
+			rec := startRecorder(t, rdb, cfg, tt.geo, nil)
+			// The cap keeps the first cities seen: record them in order.
+			for i, ip := range []netip.Addr{shanghaiAddr, shanghaiAddr, beijingAddr, usAddr, shanghaiAddr, beijingAddr, usAddr, unknownAddr, cantonAddr} {
+				e := testEvent(0)
+				e.Code, e.IP = "GEO", ip
+				if !rec.Record(e) {
+					t.Fatalf("Record(%d) dropped", i)
+				}
+				if i == 5 { // the cap holds across batches and writers
+					closeRecorder(t, rec)
+					rec = startRecorder(t, rdb, cfg, tt.geo, nil)
+				}
+			}
+			closeRecorder(t, rec)
+			rep, err := NewQuerier(rdb, cfg).LinkStats(context.Background(), "t1", "GEO",
+				Query{From: DateOf(testBase), To: DateOf(testBase), Now: testBase})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantCountry, rep.ByCountry); diff != "" {
+				t.Errorf("by_country mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantCity, rep.ByCity); diff != "" {
+				t.Errorf("by_city mismatch (-want +got):\n%s", diff)
+			}
+			if rep.Totals.Scans != 9 {
+				t.Errorf("scans = %d, want 9", rep.Totals.Scans)
+			}
+		})
 	}
 }

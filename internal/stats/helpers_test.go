@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -54,4 +55,11 @@ func longRetention(cfg Config) Config {
 	cfg.HourlyRetention = cfg.Retention
 	cfg.StreamMaxAge = cfg.Retention
 	return cfg
+}
+
+// newDownClient returns a client of a Redis that is not there.
+func newDownClient(tb testing.TB) *redis.Client {
+	c := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(tb.TempDir(), "none.sock"), MaxRetries: -1})
+	tb.Cleanup(func() { c.Close() })
+	return c
 }

@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/redis/go-redis/v9"
 )
 
 // hookEvents makes the writer report its attempts on a channel, so the test
@@ -164,8 +162,7 @@ func TestBatchAppliedTwiceCountsOnce(t *testing.T) {
 // TestQueueOverflowDropsAndLogsOncePerInterval fills the queue while Redis
 // is unreachable.
 func TestQueueOverflowDropsAndLogsOncePerInterval(t *testing.T) {
-	down := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1})
-	t.Cleanup(func() { down.Close() })
+	down := newDownClient(t)
 	var logs bytes.Buffer
 	cfg := testConfig()
 	cfg.QueueSize, cfg.BatchSize, cfg.LogInterval = 100, 10, time.Hour
