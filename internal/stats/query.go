@@ -133,11 +133,8 @@ type window struct {
 	note       string // why loc is not the zone that was asked for
 }
 
-func resolve(q Query, cfg Config) (window, error) {
-	now := q.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+// days applies the defaults and limits of q's days in its zone.
+func days(q Query, cfg Config) (window, error) {
 	w := window{loc: cfg.Timezone, gran: q.Granularity, from: q.From, to: q.To}
 	if w.gran == "" {
 		w.gran = Daily
@@ -146,7 +143,7 @@ func resolve(q Query, cfg Config) (window, error) {
 		w.loc = q.Location
 	}
 	if w.to.IsZero() {
-		w.to = DateOf(now.In(w.loc))
+		w.to = DateOf(q.now().In(w.loc))
 	}
 	if w.from.IsZero() {
 		w.from = w.to.AddDays(1 - defaultRangeDays)
@@ -155,6 +152,24 @@ func resolve(q Query, cfg Config) (window, error) {
 		return window{}, err
 	}
 	w.setBounds()
+	return w, nil
+}
+
+func (q Query) now() time.Time {
+	if q.Now.IsZero() {
+		return time.Now()
+	}
+	return q.Now
+}
+
+// resolve decides which counters answer q: daily ones, or hourly ones when
+// the report is by hour or its days are not those of the counters.
+func resolve(q Query, cfg Config) (window, error) {
+	w, err := days(q, cfg)
+	if err != nil {
+		return window{}, err
+	}
+	now := q.now()
 	// Hour h is kept until h+1h+HourlyRetention (see batch.go).
 	hourly := !w.start.Before(now.Add(-cfg.HourlyRetention).Truncate(time.Hour))
 	days := fmt.Sprintf("%d days", int(cfg.HourlyRetention/(24*time.Hour)))
