@@ -24,6 +24,10 @@ const (
 	evValue    = "value"
 )
 
+// maxCallArgs bounds a script call that packs several tags, so that no call
+// keeps Redis from other clients (the scans' link lookups) for long.
+const maxCallArgs = 4000
+
 // call is one script call of a batch: the part of the batch that lives in one
 // hash slot.
 type call struct {
@@ -52,27 +56,50 @@ type builder struct {
 	counters *redis.Script
 	stream   *redis.Script
 	now      func() time.Time
+	pack     bool // several tags per script call: the client is not a Cluster's
 
-	tags    map[string]*tagOps // by hash tag, in order of first use:
+	tags    map[tagID]*tagOps // links and campaigns, in order of first use:
 	order   []*tagOps
-	streams map[string]*streamOps // by tenant
+	streams map[string]*streamOps // by tenant, in order of first use:
 	tenants []*streamOps
 }
 
+// tagID names a link (code) or a campaign (tenant and campaign).
+type tagID struct{ code, tenant, campaign string }
+
 // tagOps is what a batch does to the keys of one hash tag.
 type tagOps struct {
-	tag   string
-	keys  map[string]*keyOps
-	order []*keyOps
+	tag     string
+	keys    map[string]*keyOps
+	order   []*keyOps
+	total   *keyOps
+	buckets map[bucket]bucketOps // saves building key names for every event
 }
+
+// bucket is a day of Config.Timezone and a UTC hour (Unix seconds) in it.
+type bucket struct {
+	day  Date
+	hour int64
+}
+
+type bucketOps struct{ day, hour, dayVisitors, hourVisitors *keyOps }
+
+// field is a counter hash field, prefix+name, kept apart until encoding.
+type field struct{ prefix, name string }
 
 type keyOps struct {
 	key      string
 	kind     string // "h" hash increments, "u" visitor set
 	expireAt int64  // Unix seconds; 0 never
-	fields   []string
-	incr     map[string]int64
+	incr     []increment
 	visitors map[string]struct{}
+}
+
+// increment is one HINCRBY. A hash gets a dozen distinct fields or so in a
+// batch: a slice searched in order is cheaper than a map.
+type increment struct {
+	field
+	n int64
 }
 
 type streamOps struct {
@@ -100,10 +127,11 @@ func (b *builder) add(e *Event, now time.Time) {
 	hour := t.UTC().Truncate(time.Hour)
 	country, city := b.geo.Lookup(e.IP)
 	visitor := b.visitors.id(day, e.IP, e.UserAgent)
+	city = truncate(city, maxDimensionLen)
 
-	b.count(linkTag(e.Code), e, day, hour, country, city, visitor)
+	b.count(tagID{code: e.Code}, e, bucket{day, hour.Unix()}, country, city, visitor)
 	if e.Campaign != "" {
-		b.count(campaignTag(e.Tenant, e.Campaign), e, day, hour, country, city, visitor)
+		b.count(tagID{tenant: e.Tenant, campaign: e.Campaign}, e, bucket{day, hour.Unix()}, country, city, visitor)
 	}
 	s := b.streams[e.Tenant]
 	if s == nil {
@@ -124,46 +152,63 @@ func streamFields() []string {
 }
 
 // count adds e to the counters of one link or campaign.
-func (b *builder) count(tag string, e *Event, day Date, hour time.Time, country, city, visitor string) {
-	ops := b.tags[tag]
+func (b *builder) count(id tagID, e *Event, bk bucket, country, city, visitor string) {
+	ops := b.tags[id]
 	if ops == nil {
-		ops = &tagOps{tag: tag, keys: make(map[string]*keyOps)}
-		b.tags[tag] = ops
+		tag := linkTag(id.code)
+		if id.campaign != "" {
+			tag = campaignTag(id.tenant, id.campaign)
+		}
+		ops = &tagOps{tag: tag, keys: make(map[string]*keyOps), buckets: make(map[bucket]bucketOps)}
+		ops.total = ops.key(totalKey(tag), "h", 0)
+		b.tags[id] = ops
 		b.order = append(b.order, ops)
 	}
-	dayExp := day.AddDays(1).Start(b.cfg.Timezone).Add(b.cfg.Retention).Unix()
-	hourExp := hour.Add(time.Hour + b.cfg.HourlyRetention).Unix()
-	buckets := [...]*keyOps{
-		ops.key(dayKey(tag, day), "h", dayExp),
-		ops.key(hourKey(tag, hour), "h", hourExp),
-		ops.key(totalKey(tag), "h", 0),
+	k, ok := ops.buckets[bk]
+	if !ok {
+		k = b.bucketKeys(ops, bk)
+		ops.buckets[bk] = k
 	}
 	switch e.Type {
 	case Scan:
-		buckets[2].add(fieldScans, 1) // all-time totals keep counts only
-		for _, k := range buckets[:2] {
-			k.add(fieldScans, 1)
-			k.add(prefixPlatform+dimension(e.Platform), 1)
-			k.add(prefixOS+dimension(e.OS), 1)
-			k.add(prefixChannel+dimension(e.Channel), 1)
+		ops.total.add(field{fieldScans, ""}, 1) // all-time totals keep counts only
+		for _, h := range [...]*keyOps{k.day, k.hour} {
+			h.add(field{fieldScans, ""}, 1)
+			h.add(field{prefixPlatform, dimension(e.Platform)}, 1)
+			h.add(field{prefixOS, dimension(e.OS)}, 1)
+			h.add(field{prefixChannel, dimension(e.Channel)}, 1)
 			if country != "" {
-				k.add(prefixCountry+country, 1)
+				h.add(field{prefixCountry, country}, 1)
 			}
 			if city != "" {
-				k.add(prefixCity+truncate(city, maxDimensionLen), 1)
+				h.add(field{prefixCity, city}, 1)
 			}
 		}
-		ops.key(dayVisitorsKey(tag, day), "u", dayExp).visit(visitor)
-		ops.key(hourVisitorsKey(tag, hour), "u", hourExp).visit(visitor)
+		k.dayVisitors.visit(visitor)
+		k.hourVisitors.visit(visitor)
 	case Open:
-		for _, k := range buckets {
-			k.add(fieldOpens, 1)
+		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
+			h.add(field{fieldOpens, ""}, 1)
 		}
 	case Conversion:
-		for _, k := range buckets {
-			k.add(fieldConversions, 1)
-			k.add(fieldConvValue, e.Value)
+		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
+			h.add(field{fieldConversions, ""}, 1)
+			h.add(field{fieldConvValue, ""}, e.Value)
 		}
+	}
+}
+
+// bucketKeys finds or creates the keys of a day and hour; each expires
+// Retention (HourlyRetention) after the end of its day (hour).
+func (b *builder) bucketKeys(ops *tagOps, bk bucket) bucketOps {
+	hour := time.Unix(bk.hour, 0).UTC()
+	dayExp := bk.day.AddDays(1).Start(b.cfg.Timezone).Add(b.cfg.Retention).Unix()
+	hourExp := hour.Add(time.Hour + b.cfg.HourlyRetention).Unix()
+	return bucketOps{
+		day:          ops.key(dayKey(ops.tag, bk.day), "h", dayExp),
+		hour:         ops.key(hourKey(ops.tag, hour), "h", hourExp),
+		dayVisitors:  ops.key(dayVisitorsKey(ops.tag, bk.day), "u", dayExp),
+		hourVisitors: ops.key(hourVisitorsKey(ops.tag, hour), "u", hourExp),
 	}
 }
 
@@ -177,14 +222,14 @@ func (t *tagOps) key(key, kind string, expireAt int64) *keyOps {
 	return k
 }
 
-func (k *keyOps) add(field string, n int64) {
-	if k.incr == nil {
-		k.incr = make(map[string]int64)
+func (k *keyOps) add(f field, n int64) {
+	for i := range k.incr {
+		if k.incr[i].field == f {
+			k.incr[i].n += n
+			return
+		}
 	}
-	if _, ok := k.incr[field]; !ok {
-		k.fields = append(k.fields, field)
-	}
-	k.incr[field] += n
+	k.incr = append(k.incr, increment{f, n})
 }
 
 func (k *keyOps) visit(id string) {
@@ -200,25 +245,28 @@ func (b *builder) encode(seq uint64, events int) *batch {
 	bt := &batch{seq: seq, events: events}
 	s := strconv.FormatUint(seq, 10)
 	ttl := strconv.FormatInt(int64(b.cfg.DedupTTL/time.Second), 10)
+	var c *call
 	for _, t := range b.order {
-		keys := make([]string, 0, len(t.order)+1)
-		keys = append(keys, writerMarkKey(t.tag, b.writer))
-		args := []any{s, ttl, b.cfg.MaxCities}
+		if c == nil || !b.pack || len(c.args) > maxCallArgs {
+			bt.calls = append(bt.calls, call{script: b.counters, args: []any{s, ttl, b.cfg.MaxCities}})
+			c = &bt.calls[len(bt.calls)-1]
+		}
+		c.keys = append(c.keys, writerMarkKey(t.tag, b.writer))
+		c.args = append(c.args, len(t.order))
 		for _, k := range t.order {
-			keys = append(keys, k.key)
+			c.keys = append(c.keys, k.key)
 			if k.kind == "h" {
-				args = append(args, "h", k.expireAt, len(k.fields))
-				for _, f := range k.fields {
-					args = append(args, f, k.incr[f])
+				c.args = append(c.args, "h", k.expireAt, len(k.incr))
+				for _, in := range k.incr {
+					c.args = append(c.args, in.prefix+in.name, in.n)
 				}
 				continue
 			}
-			args = append(args, "u", k.expireAt, len(k.visitors))
+			c.args = append(c.args, "u", k.expireAt, len(k.visitors))
 			for v := range k.visitors {
-				args = append(args, v)
+				c.args = append(c.args, v)
 			}
 		}
-		bt.calls = append(bt.calls, call{b.counters, keys, args})
 	}
 	minID := strconv.FormatInt(max(0, b.now().Add(-b.cfg.StreamMaxAge).UnixMilli()), 10)
 	fields := streamFields()

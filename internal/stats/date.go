@@ -59,5 +59,24 @@ func daysBetween(d, e Date) int {
 
 // compact is the form used inside keys: 20261124.
 func (d Date) compact() string {
-	return fmt.Sprintf("%04d%02d%02d", d.Year, d.Month, d.Day)
+	return string(d.appendCompact(make([]byte, 0, 10)))
+}
+
+func (d Date) appendCompact(b []byte) []byte {
+	b = appendDigits(b, d.Year, 4)
+	b = appendDigits(b, int(d.Month), 2)
+	return appendDigits(b, d.Day, 2)
+}
+
+// appendDigits appends n, zero-padded to width digits. Event dates fall in
+// years 1 to 9999; a negative n is written as 0.
+func appendDigits(b []byte, n, width int) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for n = max(n, 0); n > 0 || width > 0; width-- {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, buf[i:]...)
 }

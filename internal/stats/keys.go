@@ -70,14 +70,18 @@ func eventsTag(tenant string) string { return "{e:" + keyPart(tenant) + "}" }
 
 func dayKey(tag string, d Date) string { return keyPrefix + tag + ":d:" + d.compact() }
 
-func hourKey(tag string, hour time.Time) string {
-	return keyPrefix + tag + ":h:" + hour.UTC().Format("2006010215")
-}
+func hourKey(tag string, hour time.Time) string { return keyPrefix + tag + ":h:" + compactHour(hour) }
 
 func dayVisitorsKey(tag string, d Date) string { return keyPrefix + tag + ":u:" + d.compact() }
 
 func hourVisitorsKey(tag string, hour time.Time) string {
-	return keyPrefix + tag + ":uh:" + hour.UTC().Format("2006010215")
+	return keyPrefix + tag + ":uh:" + compactHour(hour)
+}
+
+// compactHour is the UTC hour in keys: 2026112408.
+func compactHour(t time.Time) string {
+	t = t.UTC()
+	return string(appendDigits(DateOf(t).appendCompact(make([]byte, 0, 12)), t.Hour(), 2))
 }
 
 func totalKey(tag string) string { return keyPrefix + tag + ":total" }

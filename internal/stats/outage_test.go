@@ -182,8 +182,10 @@ func TestQueueOverflowDropsAndLogsOncePerInterval(t *testing.T) {
 	}
 	rec.Start()
 	waitFailing(t, attempts) // the writer took one batch of 10 and is retrying it
-	if got := recordN(50); got != 10 {
-		t.Fatalf("accepted %d of 50 events while 90 of 100 places were taken", got)
+	// The writer may have taken a second batch, to write after the first.
+	accepted := int64(recordN(50))
+	if accepted < 10 || accepted > 20 {
+		t.Fatalf("accepted %d of 50 events while 80 to 90 of 100 places were taken", accepted)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -195,12 +197,14 @@ func TestQueueOverflowDropsAndLogsOncePerInterval(t *testing.T) {
 	}
 
 	m := rec.Metrics()
-	want := RecorderMetrics{Recorded: 110, Dropped: 191, Lost: 110, Retries: m.Retries, QueueCap: 100}
+	want := RecorderMetrics{Recorded: 100 + accepted, Dropped: 150 + (50 - accepted) + 1, Lost: 100 + accepted,
+		Retries: m.Retries, QueueCap: 100}
 	if diff := cmp.Diff(want, m); diff != "" || m.Retries == 0 {
 		t.Errorf("Metrics() mismatch (-want +got):\n%s", diff)
 	}
 	// Two lines: the first drops when the writer noticed them, the rest
-	// when it stopped; never a line per event.
+	// when it stopped (the one after Close is never seen by the writer);
+	// never a line per event.
 	var counts []int64
 	for _, line := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
 		var rec struct {
@@ -214,7 +218,7 @@ func TestQueueOverflowDropsAndLogsOncePerInterval(t *testing.T) {
 			counts = append(counts, rec.Dropped)
 		}
 	}
-	if diff := cmp.Diff([]int64{150, 40}, counts); diff != "" {
+	if diff := cmp.Diff([]int64{150, 50 - accepted}, counts); diff != "" {
 		t.Errorf("dropped counts logged mismatch (-want +got):\n%s\nlog:\n%s", diff, logs.String())
 	}
 }

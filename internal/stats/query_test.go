@@ -150,3 +150,19 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestKeyTimeFormats(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC),
+		time.Date(2026, 1, 2, 0, 59, 0, 0, time.UTC),
+		time.Date(10, 10, 10, 23, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 24, 8, 0, 0, 0, time.FixedZone("x", 3600)),
+	} {
+		if got, want := compactHour(tm), tm.UTC().Format("2006010215"); got != want {
+			t.Errorf("compactHour(%v) = %q, want %q", tm, got, want)
+		}
+		if got, want := DateOf(tm).compact(), tm.Format("20060102"); got != want {
+			t.Errorf("compact(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}

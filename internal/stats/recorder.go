@@ -14,9 +14,10 @@ import (
 )
 
 // Recorder counts events in Redis without ever making a scan wait for it:
-// Record puts the event in a bounded queue and returns; one writer
-// goroutine takes events off the queue in batches and applies each batch
-// exactly once (see scripts.go), retrying while Redis is down.
+// Record puts the event in a bounded queue and returns; the writer (two
+// goroutines: one builds batches, one applies them) takes events off the
+// queue in batches and applies each batch exactly once (see scripts.go),
+// retrying while Redis is down.
 type Recorder struct {
 	rdb redis.UniversalClient
 	cfg Config
@@ -27,19 +28,18 @@ type Recorder struct {
 	closed bool
 	queue  chan Event
 
-	startOnce sync.Once
-	stop      chan struct{}      // closed by Close: write what is queued, then exit
-	done      chan struct{}      // closed when the writer has exited
-	ctx       context.Context    // the writer's; cancelled when Close runs out of time
-	cancel    context.CancelFunc // cancels ctx
-	lostAt    int64              // events given up when Close ran out of time; read after done
+	startOnce   sync.Once
+	stop        chan struct{}      // closed by Close: write what is queued, then exit
+	done        chan struct{}      // closed when the writer has exited
+	ctx         context.Context    // the writer's; cancelled when Close runs out of time
+	cancel      context.CancelFunc // cancels ctx
+	lostAtClose atomic.Int64       // events given up when Close ran out of time
 
 	recorded, dropped, written, lost, batches, retries atomic.Int64
 
-	// Writer goroutine state.
-	seq      uint64
-	drops    rateLog
-	failures rateLog
+	seq      uint64  // run's: the last batch built
+	drops    rateLog // applyLoop's
+	failures rateLog // applyLoop's
 	// testHook, when set (by tests), is called by the writer with the error
 	// of each failed attempt to write a batch, after it has been logged, and
 	// with nil once a batch is written and counted.
@@ -90,7 +90,8 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 			counters: redis.NewScript(countersLua),
 			stream:   redis.NewScript(streamLua),
 			now:      time.Now,
-			tags:     make(map[string]*tagOps),
+			pack:     isSingleNode(rdb),
+			tags:     make(map[tagID]*tagOps),
 			streams:  make(map[string]*streamOps),
 		},
 	}
@@ -113,6 +114,13 @@ func (r *Recorder) Record(e Event) bool {
 	r.mu.RUnlock()
 	r.dropped.Add(1)
 	return false
+}
+
+// isSingleNode reports whether every key lives on one server, so that a
+// script may touch keys of many hash slots.
+func isSingleNode(rdb redis.UniversalClient) bool {
+	_, ok := rdb.(*redis.Client)
+	return ok
 }
 
 // Start starts the writer goroutine; later calls do nothing.
@@ -139,7 +147,7 @@ func (r *Recorder) Close(ctx context.Context) error {
 	}
 	r.cancel()
 	<-r.done
-	return fmt.Errorf("stats: close: %d events not written: %w", r.lostAt, ctx.Err())
+	return fmt.Errorf("stats: close: %d events not written: %w", r.lostAtClose.Load(), ctx.Err())
 }
 
 // Metrics returns the recorder's counters.
@@ -156,10 +164,18 @@ func (r *Recorder) Metrics() RecorderMetrics {
 	}
 }
 
-// run is the writer goroutine.
+// run takes events off the queue and builds batches: the GeoIP lookups,
+// visitor hashing and summing of batch N+1 happen while applyLoop, its
+// partner goroutine, has Redis apply batch N.
 func (r *Recorder) run() {
-	defer close(r.done)
-	defer r.reportDrops(true)
+	batches := make(chan *batch)
+	applied := make(chan struct{})
+	go r.applyLoop(batches, applied)
+	defer func() {
+		close(batches)
+		<-applied
+		close(r.done)
+	}()
 	events := make([]Event, 0, r.cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -167,17 +183,32 @@ func (r *Recorder) run() {
 		var stopping bool
 		events, stopping = r.collect(events[:0], timer)
 		if len(events) > 0 {
-			r.flush(events)
+			r.seq++
+			b := r.b.build(r.seq, events)
+			select {
+			case batches <- b:
+			case <-r.ctx.Done():
+				r.giveUp(int64(b.events))
+			}
 		}
-		r.reportDrops(false)
 		if r.ctx.Err() != nil {
-			r.giveUpQueue()
+			n := int64(len(r.queue))
+			for range n {
+				<-r.queue
+			}
+			r.giveUp(n)
 			return
 		}
 		if stopping && len(r.queue) == 0 {
 			return
 		}
 	}
+}
+
+// giveUp counts events abandoned because Close ran out of time.
+func (r *Recorder) giveUp(n int64) {
+	r.lost.Add(n)
+	r.lostAtClose.Add(n)
 }
 
 // collect waits for an event, then gathers more until the batch is full or
@@ -215,19 +246,6 @@ func (r *Recorder) drain(buf []Event) []Event {
 		}
 	}
 	return buf
-}
-
-// giveUpQueue empties the queue after Close ran out of time.
-func (r *Recorder) giveUpQueue() {
-	n := int64(len(r.queue))
-	for range n {
-		<-r.queue
-	}
-	r.lost.Add(n)
-	r.lostAt += n
-	if r.lostAt > 0 {
-		r.log.Error("stats: recorder closed before writing every event", "lost", r.lostAt)
-	}
 }
 
 // reportDrops logs the events dropped since the last report, at most once

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 )
 
 // testLinks: three links of campaign "spring" and one of "summer" in tenant
@@ -141,10 +143,19 @@ func (m *model) want(name string, from, to Date) *Report {
 }
 
 func TestRecorderCountsEveryDimensionExactly(t *testing.T) {
+	for _, pack := range []bool{false, true} {
+		name := map[bool]string{false: "one tag per call (Cluster)", true: "tags packed (single node)"}[pack]
+		t.Run(name, func(t *testing.T) { testCountsExactly(t, pack) })
+	}
+}
+
+func testCountsExactly(t *testing.T, pack bool) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := startRecorder(t, rdb, cfg, nil, nil)
+	rec := NewRecorder(rdb, cfg, nil, nil)
+	rec.b.pack = pack
+	rec.Start()
 
 	const goroutines, perGoroutine = 8, 500
 	var wg sync.WaitGroup
@@ -239,4 +250,42 @@ func checkHourlySumsToDaily(tb testing.TB, st *Querier, daily *Report, tenant, c
 	if want := fmt.Sprint(daily.ByPlatform); fmt.Sprint(hourly.ByPlatform) != want {
 		tb.Errorf("%s: hourly by_platform %v, daily %v", code, hourly.ByPlatform, daily.ByPlatform)
 	}
+}
+
+// TestCallsTouchOneSlot: with a Cluster client, every script call keeps to
+// the keys of one hash tag, so to one slot.
+func TestCallsTouchOneSlot(t *testing.T) {
+	rec := NewRecorder(redis.NewClusterClient(&redis.ClusterOptions{}), testConfig(), nil, nil)
+	if rec.b.pack {
+		t.Fatal("a Cluster client packs several tags per call")
+	}
+	var events []Event
+	for i := range 1000 {
+		events = append(events, testEvent(i))
+	}
+	b := rec.b.build(1, events)
+	if len(b.calls) != len(testLinks)+3+2 { // links, campaigns, tenant streams
+		t.Errorf("%d calls, want one per link, campaign and tenant", len(b.calls))
+	}
+	for _, c := range b.calls {
+		tag := hashTag(c.keys[0])
+		for _, k := range c.keys {
+			if hashTag(k) != tag || tag == "" {
+				t.Errorf("call with keys %v: %s is not in hash tag %q", c.keys, k, tag)
+			}
+		}
+	}
+}
+
+// hashTag is the part of key that Redis Cluster hashes.
+func hashTag(key string) string {
+	open := strings.IndexByte(key, '{')
+	if open < 0 {
+		return ""
+	}
+	end := strings.IndexByte(key[open+1:], '}')
+	if end <= 0 {
+		return ""
+	}
+	return key[open+1 : open+1+end]
 }

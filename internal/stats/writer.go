@@ -14,22 +14,36 @@ import (
 // to Config.MaxBackoff.
 const minBackoff = 20 * time.Millisecond
 
-// flush writes one batch of events and only returns once it is written,
-// given up, or Close has run out of time.
-func (r *Recorder) flush(events []Event) {
-	r.seq++
-	b := r.b.build(r.seq, events)
-	if !r.apply(b) {
-		r.lost.Add(int64(b.events))
-		if r.ctx.Err() != nil {
-			r.lostAt += int64(b.events)
-		}
-		return
+// applyLoop writes the batches run builds, one at a time and in order, as
+// the marks of scripts.go require. Of the two writer goroutines it alone
+// logs.
+func (r *Recorder) applyLoop(batches <-chan *batch, applied chan<- struct{}) {
+	defer close(applied)
+	defer r.reportDrops(true)
+	for b := range batches {
+		r.write(b)
+		r.reportDrops(false)
 	}
-	r.written.Add(int64(b.events))
-	r.batches.Add(1)
-	if r.testHook != nil {
-		r.testHook(nil)
+}
+
+// write applies one batch and counts the outcome; it returns once the batch
+// is written, given up, or Close has run out of time.
+func (r *Recorder) write(b *batch) {
+	switch {
+	case r.ctx.Err() != nil:
+		r.giveUp(int64(b.events))
+	case !r.apply(b):
+		if r.ctx.Err() != nil {
+			r.giveUp(int64(b.events))
+		} else {
+			r.lost.Add(int64(b.events))
+		}
+	default:
+		r.written.Add(int64(b.events))
+		r.batches.Add(1)
+		if r.testHook != nil {
+			r.testHook(nil)
+		}
 	}
 }
 
