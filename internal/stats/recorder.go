@@ -142,6 +142,7 @@ func (r *Recorder) Close(ctx context.Context) error {
 	}
 	select {
 	case <-r.done:
+		r.cancel()
 		return nil
 	case <-ctx.Done():
 	}

@@ -84,6 +84,9 @@ func (q *Querier) CampaignStats(ctx context.Context, tenant, campaign string, qu
 // Scans returns the all-time scan count of each code (0 for unknown codes),
 // for the "scans" field of the links API, in one round trip.
 func (q *Querier) Scans(ctx context.Context, codes []string) (map[string]int64, error) {
+	if len(codes) == 0 {
+		return map[string]int64{}, nil
+	}
 	pipe := q.rdb.Pipeline()
 	cmds := make(map[string]*redis.StringCmd, len(codes))
 	for _, c := range codes {
