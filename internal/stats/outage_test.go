@@ -249,3 +249,29 @@ func TestRateLog(t *testing.T) {
 		}
 	}
 }
+
+// replyError is an error reply from Redis.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+func (replyError) RedisError()     {}
+
+func TestTransient(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{errors.New("dial unix /x.sock: connect: connection refused"), true},
+		{context.DeadlineExceeded, true},
+		{replyError("LOADING Redis is loading the dataset in memory"), true},
+		{replyError("NOSCRIPT No matching script"), true},
+		{replyError("READONLY You can't write against a read only replica."), true},
+		{replyError("WRONGTYPE Operation against a key holding the wrong kind of value"), false},
+		{replyError("ERR Error running script"), false},
+	}
+	for _, tt := range tests {
+		if got := transient(tt.err); got != tt.want {
+			t.Errorf("transient(%q) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}

@@ -1,9 +1,7 @@
 package stats
 
 import (
-	"context"
 	"errors"
-	"net"
 	"strings"
 	"time"
 
@@ -144,11 +142,7 @@ func isNoScript(err error) bool {
 func transient(err error) bool {
 	var rerr redis.Error
 	if !errors.As(err, &rerr) {
-		return true // network, timeouts, closed pool
-	}
-	var nerr net.Error
-	if errors.As(err, &nerr) || errors.Is(err, context.DeadlineExceeded) {
-		return true
+		return true // the connection, a timeout, a closed pool: not Redis's answer
 	}
 	for _, p := range []string{"NOSCRIPT", "LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN",
 		"READONLY", "OOM", "MISCONF", "MOVED", "ASK", "NOREPLICAS"} {
