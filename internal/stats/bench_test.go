@@ -1,0 +1,170 @@
+package stats
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// BenchmarkRecord measures the request path: one non-blocking send.
+func BenchmarkRecord(b *testing.B) {
+	e := testEvent(1)
+	e.Time = time.Now()
+	b.Run("accepted", func(b *testing.B) {
+		r := NewRecorder(nil, testConfig(), nil, nil) // no writer: the benchmark drains the queue
+		done := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-r.queue:
+				case <-done:
+					return
+				}
+			}
+		}()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r.Record(e)
+			}
+		})
+		b.StopTimer()
+		close(done)
+		b.ReportMetric(float64(r.Metrics().Dropped)/float64(b.N), "dropped/op")
+	})
+	b.Run("queue_full", func(b *testing.B) {
+		cfg := testConfig()
+		cfg.QueueSize = 1
+		r := NewRecorder(nil, cfg, nil, nil)
+		r.Record(e)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if r.Record(e) {
+					b.Fatal("Record accepted an event into a full queue")
+				}
+			}
+		})
+	})
+}
+
+// benchEvents returns n events spread over links (10 per campaign, 3
+// tenants), 5,000 visitors and the last hour, a third of them from the
+// test GeoIP database's Shanghai network.
+func benchEvents(n, links int) []Event {
+	now := time.Now()
+	events := make([]Event, n)
+	for i := range events {
+		l := i * 7919 % links
+		e := testEvent(i)
+		e.Time = now.Add(-time.Duration(i%3600) * time.Second)
+		e.Code = fmt.Sprintf("C%05d", l)
+		e.Tenant = fmt.Sprintf("t%d", l%3)
+		e.Campaign = fmt.Sprintf("camp%d", l/10)
+		e.IP = netip.AddrFrom4([4]byte{10, byte(i % 5000 >> 8), byte(i % 5000), 1})
+		if i%3 == 0 {
+			e.IP = netip.AddrFrom4([4]byte{101, 80, 1, byte(i % 5000)})
+		}
+		events[i] = e
+	}
+	return events
+}
+
+// benchClient is the test server, with the append-only file's fsync
+// relaxed from "always" (which the outage test needs) to what a production
+// Redis would use: "everysec", or no AOF at all, for one benchmark.
+func benchClient(b *testing.B, aof bool) *redis.Client {
+	rdb := srv.Client(b)
+	ctx := context.Background()
+	set := func(k, v string) {
+		if err := rdb.ConfigSet(ctx, k, v).Err(); err != nil {
+			b.Fatalf("CONFIG SET %s %s: %v", k, v, err)
+		}
+	}
+	set("appendfsync", "everysec")
+	if !aof {
+		set("appendonly", "no")
+	}
+	b.Cleanup(func() {
+		set("appendonly", "yes")
+		set("appendfsync", "always")
+	})
+	return rdb
+}
+
+// writeAll has the writer apply events in batches, as run and applyLoop do
+// (building the next batch while Redis applies one), without the queue.
+func writeAll(tb testing.TB, r *Recorder, events []Event) {
+	batches := make(chan *batch)
+	applied := make(chan struct{})
+	go r.applyLoop(batches, applied)
+	for off := 0; off < len(events); off += r.cfg.BatchSize {
+		r.seq++
+		batches <- r.b.build(r.seq, events[off:min(off+r.cfg.BatchSize, len(events))])
+	}
+	close(batches)
+	<-applied
+	if m := r.Metrics(); m.Written != int64(len(events)) || m.Retries != 0 {
+		tb.Fatalf("writer metrics %+v: want %d written, no retries", m, len(events))
+	}
+}
+
+// BenchmarkWriterThroughput measures how many events per second the writer
+// applies: GeoIP lookup, visitor hashing, summing, and batches of 1,000
+// written in one pipelined round trip of Lua calls each, against the local
+// test redis-server, with few or many distinct links per batch.
+func BenchmarkWriterThroughput(b *testing.B) {
+	for _, links := range []int{100, 10_000} {
+		for _, aof := range []bool{false, true} {
+			b.Run(fmt.Sprintf("links=%d/aof=%v", links, aof), func(b *testing.B) {
+				r := NewRecorder(benchClient(b, aof), testConfig(), testGeoIP(b), nil)
+				if err := r.loadScripts(); err != nil {
+					b.Fatal(err)
+				}
+				events := benchEvents(b.N, links)
+				b.ResetTimer()
+				start := time.Now()
+				writeAll(b, r, events)
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+			})
+		}
+	}
+}
+
+// BenchmarkLinkStats30Days reads a 30-day report of a link with traffic on
+// every day: in the storage zone (daily counters) and in another zone
+// (summed from 720 hourly counters).
+func BenchmarkLinkStats30Days(b *testing.B) {
+	rdb := benchClient(b, false)
+	cfg := longRetention(testConfig())
+	r := NewRecorder(rdb, cfg, testGeoIP(b), nil)
+	now := time.Now()
+	events := benchEvents(30*24*20, 1)
+	for i := range events {
+		events[i].Time = now.Add(-time.Duration(i/20) * time.Hour)
+	}
+	writeAll(b, r, events)
+	st := NewQuerier(rdb, cfg)
+	for _, tz := range []string{"UTC", "Asia/Shanghai"} {
+		b.Run("tz="+tz, func(b *testing.B) {
+			q, err := ParseQuery("", "", "", tz, now)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				rep, err := st.LinkStats(context.Background(), "t0", events[0].Code, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Totals.Scans == 0 {
+					b.Fatal("empty report")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,123 @@
+package stats
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestExportCSV(t *testing.T) {
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	cfg := testConfig()
+	rec := startRecorder(t, rdb, cfg, testGeoIP(t), nil)
+	const evil = "=HYPERLINK(\"http://evil.example\",\"x\")"
+	events := []Event{
+		{Type: Scan, Code: "A", Tenant: "t1", Campaign: evil, Platform: "@SUM(1)", OS: "ios", Channel: ChannelGateway, IP: shanghaiAddr},
+		{Type: Open, Code: "B", Tenant: "t1", Campaign: "spring", Platform: "wechat", OS: "android", Channel: ChannelApp, IP: usAddr},
+		{Type: Scan, Code: "C", Tenant: "t2", Campaign: "spring", Platform: "alipay", OS: "ios", Channel: ChannelGateway, IP: shanghaiAddr},
+	}
+	// Enough events of B to take several chunks of the stream.
+	const many = 2*exportChunk + 500
+	for i := range many + len(events) {
+		e := events[min(i, 1)]
+		if i < len(events) {
+			e = events[i]
+		}
+		e.Time = time.Now()
+		rec.Record(e)
+	}
+	closeRecorder(t, rec)
+
+	today := DateOf(time.Now().UTC())
+	days := Query{From: today.AddDays(-1), To: today.AddDays(1)}
+	tests := []struct {
+		name     string
+		filter   ExportFilter
+		wantRows int
+		first    []string // the first row, visitor and time left out
+	}{
+		{"tenant", ExportFilter{Tenant: "t1", Query: days}, many + 2,
+			[]string{"A", "'" + evil, "scan", "'@SUM(1)", "ios", "gateway", "CN", "Shanghai"}},
+		{"code", ExportFilter{Tenant: "t1", Code: "B", Query: days}, many + 1,
+			[]string{"B", "spring", "open", "wechat", "android", "app", "US", ""}},
+		{"campaign of the other tenant", ExportFilter{Tenant: "t2", Campaign: "spring", Query: days}, 1,
+			[]string{"C", "spring", "scan", "alipay", "ios", "gateway", "CN", "Shanghai"}},
+		{"no such campaign", ExportFilter{Tenant: "t1", Campaign: "summer", Query: days}, 0, nil},
+		{"days before", ExportFilter{Tenant: "t1", Query: Query{From: today.AddDays(-10), To: today.AddDays(-2)}}, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := NewQuerier(rdb, cfg).ExportCSV(ctx, &buf, tt.filter); err != nil {
+				t.Fatalf("ExportCSV: %v", err)
+			}
+			rows, err := csv.NewReader(&buf).ReadAll()
+			if err != nil {
+				t.Fatalf("reading the CSV back: %v", err)
+			}
+			if diff := cmp.Diff(exportColumns(), rows[0]); diff != "" {
+				t.Errorf("header mismatch (-want +got):\n%s", diff)
+			}
+			if got := len(rows) - 1; got != tt.wantRows {
+				t.Fatalf("rows = %d, want %d", got, tt.wantRows)
+			}
+			if tt.wantRows == 0 {
+				return
+			}
+			row := rows[1]
+			if _, err := time.Parse(time.RFC3339, row[0]); err != nil {
+				t.Errorf("time %q: %v", row[0], err)
+			}
+			if len(row[9]) != 2*visitorIDLen {
+				t.Errorf("visitor %q, want %d hex digits", row[9], 2*visitorIDLen)
+			}
+			if diff := cmp.Diff(tt.first, row[1:9]); diff != "" {
+				t.Errorf("first row mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSafeCell(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"Shanghai", "Shanghai"},
+		{"spring-coupons", "spring-coupons"},
+		{"=1+2", "'=1+2"},
+		{"+8613800000000", "'+8613800000000"},
+		{"-2+3", "'-2+3"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\t=1", "'\t=1"},
+		{"\r=1", "'\r=1"},
+		{"\n=1", "'\n=1"},
+		{"a=1", "a=1"},
+		{"'=1", "'=1"},
+		{"上海", "上海"},
+	}
+	for _, tt := range tests {
+		if got := SafeCell(tt.in); got != tt.want {
+			t.Errorf("SafeCell(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzSafeCell(f *testing.F) {
+	for _, s := range []string{"", "=1+2", "@x", "plain", "\t", "-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := SafeCell(s)
+		if got != s && got != "'"+s {
+			t.Fatalf("SafeCell(%q) = %q: changed more than a leading quote", s, got)
+		}
+		if got != "" && strings.ContainsRune("=+-@\t\r\n", rune(got[0])) {
+			t.Fatalf("SafeCell(%q) = %q starts with a formula character", s, got)
+		}
+	})
+}

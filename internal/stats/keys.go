@@ -1,0 +1,91 @@
+package stats
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Redis keys. Every key this package uses is built by one function below.
+//
+// Keys come in groups that share a Redis Cluster hash tag (the part in
+// braces), so that each Lua call of the writer, and each multi-key read
+// (PFCOUNT over several days), touches a single hash slot:
+//
+//	link      {CODE}             sg:{CODE}:d:20261124       HASH daily counters (day in Config.Timezone)
+//	                             sg:{CODE}:h:2026112408     HASH hourly counters (hour in UTC)
+//	                             sg:{CODE}:u:20261124       HLL  daily visitors
+//	                             sg:{CODE}:uh:2026112408    HLL  hourly visitors
+//	                             sg:{CODE}:total            HASH all-time counters (no expiry)
+//	                             sg:{CODE}:w:WRITER         STRING last batch applied by one writer
+//	campaign  {c:TENANT:NAME}    the same shapes, summed over the campaign's links
+//	events    {e:TENANT}         sg:{e:TENANT}:events       STREAM raw events of one tenant
+//	                             sg:{e:TENANT}:w:WRITER     STRING last batch applied by one writer
+//
+// Counter hashes hold the fields scans, p:<platform>, os:<os>, ch:<channel>,
+// cc:<country>, city:<name>, opens, conv, convv (conversion value) and
+// ncity (how many city fields exist, for the MaxCities cap).
+const keyPrefix = "sg:"
+
+// Field names inside the counter hashes.
+const (
+	fieldScans       = "scans"
+	fieldOpens       = "opens"
+	fieldConversions = "conv"
+	fieldConvValue   = "convv"
+	prefixPlatform   = "p:"
+	prefixOS         = "os:"
+	prefixChannel    = "ch:"
+	prefixCountry    = "cc:"
+	prefixCity       = "city:"
+)
+
+// keyPart makes any string safe inside a key by percent-escaping the
+// characters that have a meaning there: without it, campaign "b" of tenant
+// "t:a" and campaign "a:b" of tenant "t" would share keys, and a brace in a
+// name would move the hash tag.
+func keyPart(s string) string {
+	if !strings.ContainsAny(s, "%:{}") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '%', ':', '{', '}':
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func linkTag(code string) string { return "{" + keyPart(code) + "}" }
+
+func campaignTag(tenant, campaign string) string {
+	return "{c:" + keyPart(tenant) + ":" + keyPart(campaign) + "}"
+}
+
+func eventsTag(tenant string) string { return "{e:" + keyPart(tenant) + "}" }
+
+func dayKey(tag string, d Date) string { return keyPrefix + tag + ":d:" + d.compact() }
+
+func hourKey(tag string, hour time.Time) string { return keyPrefix + tag + ":h:" + compactHour(hour) }
+
+func dayVisitorsKey(tag string, d Date) string { return keyPrefix + tag + ":u:" + d.compact() }
+
+func hourVisitorsKey(tag string, hour time.Time) string {
+	return keyPrefix + tag + ":uh:" + compactHour(hour)
+}
+
+// compactHour is the UTC hour in keys: 2026112408.
+func compactHour(t time.Time) string {
+	t = t.UTC()
+	return string(appendDigits(DateOf(t).appendCompact(make([]byte, 0, 12)), t.Hour(), 2))
+}
+
+func totalKey(tag string) string { return keyPrefix + tag + ":total" }
+
+func writerMarkKey(tag, writer string) string { return keyPrefix + tag + ":w:" + writer }
+
+func streamKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":events" }

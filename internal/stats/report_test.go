@@ -1,0 +1,161 @@
+package stats
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestReportTimeZones: a scan at 2026-11-01T17:30Z is on 2026-11-01 in UTC,
+// where the counters are kept, and on 2026-11-02 in Shanghai; hourly
+// counters let a report use either, until they expire.
+func TestReportTimeZones(t *testing.T) {
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	cfg := longRetention(testConfig())
+	rec := startRecorder(t, rdb, cfg, nil, nil)
+	e := testEvent(0)
+	e.Code, e.Time = "TZ", time.Date(2026, 11, 1, 17, 30, 0, 0, time.UTC)
+	rec.Record(e)
+	closeRecorder(t, rec)
+
+	querier := NewQuerier(rdb, testConfig()) // hourly detail kept for 30 days
+	soon := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	late := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC) // hours of Nov 1 expired
+	tests := []struct {
+		name               string
+		from, to, gran, tz string
+		now                time.Time
+		wantTZ             string
+		wantNote           bool
+		wantSeries         []Point
+	}{
+		{"UTC days", "2026-11-01", "2026-11-02", "day", "", soon, "UTC", false,
+			[]Point{{"2026-11-01", 1, 1}, {"2026-11-02", 0, 0}}},
+		{"Shanghai days from hours", "2026-11-01", "2026-11-02", "day", "Asia/Shanghai", soon, "Asia/Shanghai", false,
+			[]Point{{"2026-11-01", 0, 0}, {"2026-11-02", 1, 1}}},
+		{"Shanghai after hourly retention", "2026-11-01", "2026-11-02", "day", "Asia/Shanghai", late, "UTC", true,
+			[]Point{{"2026-11-01", 1, 1}, {"2026-11-02", 0, 0}}},
+		{"Shanghai hours are UTC instants", "2026-11-02", "2026-11-02", "hour", "Asia/Shanghai", soon, "Asia/Shanghai", false,
+			nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, err := ParseQuery(tt.from, tt.to, tt.gran, tt.tz, tt.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := querier.LinkStats(ctx, "t1", "TZ", q)
+			if err != nil {
+				t.Fatalf("LinkStats: %v", err)
+			}
+			if rep.TZ != tt.wantTZ || (rep.TZNote != "") != tt.wantNote {
+				t.Errorf("tz = %q, note %q; want %q, note %v", rep.TZ, rep.TZNote, tt.wantTZ, tt.wantNote)
+			}
+			if tt.gran == "hour" {
+				// Shanghai's 2026-11-02 is 2026-11-01T16:00Z to 2026-11-02T16:00Z.
+				if len(rep.Series) != 24 || rep.Series[0].T != "2026-11-01T16:00:00Z" || rep.Series[1] != (Point{"2026-11-01T17:00:00Z", 1, 1}) {
+					t.Errorf("hourly series = %v, want 24 hours from 2026-11-01T16:00:00Z with the scan at 17:00", rep.Series)
+				}
+				return
+			}
+			if diff := cmp.Diff(tt.wantSeries, rep.Series); diff != "" {
+				t.Errorf("series mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReportErrors(t *testing.T) {
+	querier := NewQuerier(srv.Client(t), testConfig())
+	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	q, err := ParseQuery("2026-09-01", "2026-09-02", "hour", "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = querier.LinkStats(context.Background(), "t1", "X", q)
+	var fe interface{ Field() string }
+	if !errors.As(err, &fe) || fe.Field() != "from" {
+		t.Errorf("hourly report beyond hourly retention: error %v, want a field error on from", err)
+	}
+	down := NewQuerier(newDownClient(t), testConfig())
+	if _, err := down.LinkStats(context.Background(), "t1", "X", Query{Now: now}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("LinkStats with Redis down: error %v, want ErrUnavailable", err)
+	}
+	if _, err := down.Scans(context.Background(), []string{"X"}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Scans with Redis down: error %v, want ErrUnavailable", err)
+	}
+}
+
+// TestReportJSON pins the shape of api.md.
+func TestReportJSON(t *testing.T) {
+	rdb := srv.Client(t)
+	rep, err := NewQuerier(rdb, testConfig()).LinkStats(context.Background(), "t1", "EMPTY",
+		Query{From: Date{2026, 11, 1}, To: Date{2026, 11, 1}, Now: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"code":"EMPTY","from":"2026-11-01","to":"2026-11-01","granularity":"day","tz":"UTC",` +
+		`"totals":{"scans":0,"unique_visitors":0,"opens":0,"conversions":0,"conversion_value":0},` +
+		`"series":[{"t":"2026-11-01","scans":0,"unique_visitors":0}],"by_platform":{},"by_os":{},` +
+		`"by_channel":{"app":0,"gateway":0},"by_country":{},"by_city":{}}`
+	if string(b) != want {
+		t.Errorf("JSON:\n%s\nwant:\n%s", b, want)
+	}
+}
+
+// TestRetention checks that every key expires when its data is due to.
+func TestRetention(t *testing.T) {
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	cfg := testConfig()
+	cfg.StreamMaxLen = 10
+	rec := startRecorder(t, rdb, cfg, nil, nil)
+	for i := range 1000 {
+		e := testEvent(i)
+		e.Code, e.Time = "RET", time.Now()
+		rec.Record(e)
+	}
+	closeRecorder(t, rec)
+
+	day, hour := 24*time.Hour, time.Hour
+	keys, err := rdb.Keys(ctx, "sg:{RET}:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		ttl := rdb.TTL(ctx, k).Val()
+		var lo, hi time.Duration // the key's data is a day, or an hour, long
+		switch {
+		case strings.Contains(k, ":d:") || strings.Contains(k, ":u:"):
+			lo, hi = cfg.Retention, cfg.Retention+day
+		case strings.Contains(k, ":h:") || strings.Contains(k, ":uh:"):
+			lo, hi = cfg.HourlyRetention, cfg.HourlyRetention+hour
+		case strings.Contains(k, ":w:"):
+			lo, hi = cfg.DedupTTL-time.Minute, cfg.DedupTTL
+		case strings.HasSuffix(k, ":total"):
+			lo, hi = -1, -1 // all-time
+		default:
+			t.Errorf("unexpected key %s", k)
+		}
+		if ttl < lo || ttl > hi {
+			t.Errorf("TTL %s = %v, want between %v and %v", k, ttl, lo, hi)
+		}
+	}
+	if len(keys) != 6 {
+		t.Errorf("keys of link RET = %v, want day, hour, visitors of both, total and writer mark", keys)
+	}
+	// Approximate trimming drops whole stream nodes (100 entries by default).
+	if n := rdb.XLen(ctx, streamKey("t1")).Val() + rdb.XLen(ctx, streamKey("t2")).Val(); n > cfg.StreamMaxLen*2+200 {
+		t.Errorf("stream entries = %d after 1000 events, want about StreamMaxLen = %d per tenant", n, cfg.StreamMaxLen)
+	}
+}

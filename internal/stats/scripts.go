@@ -1,0 +1,115 @@
+package stats
+
+// Exactly once, in Redis Cluster too.
+//
+// A batch is split by hash tag: the counters of each link and each campaign
+// it touches, and the stream of each tenant. Every key of a tag shares the
+// tag, so one script run per tag touches a single slot, as Cluster requires
+// of a script, and applies its part of the batch atomically. All the script
+// calls of a batch go in one pipeline: one round trip (one per node in
+// Cluster). With a single-node client (*redis.Client, Sentinel included),
+// where a script may touch any key, one call carries many tags, up to
+// maxCallArgs arguments: fewer calls cost Redis a quarter less when a batch
+// touches many links, and each call still stays short.
+//
+// For each tag, a script first checks and sets a mark in the tag's slot,
+// sg:{TAG}:w:WRITER, holding the sequence number of the last batch that
+// writer applied to that tag. A writer is one Recorder (a random id per
+// process), and it applies its batches one at a time, in order, retrying a
+// batch until it succeeds before it takes the next. So "seq <= mark" means
+// "already applied": a retry after a timeout, a lost reply, a dropped
+// connection or a Redis restart (with the append-only file, the mark and the
+// increments are persisted together, as they come from one script) skips
+// the tags that did apply and applies the rest. This is a batch-id SET NX
+// whose memory is one small key per (tag, writer) instead of one per (tag,
+// batch): a busy link sees tens of batches a second.
+//
+// The mark expires after Config.DedupTTL; the writer gives up on a batch
+// that has failed for half that long, so a mark never expires while a retry
+// of its batch may still come.
+//
+// The scripts are run with EVALSHA; after NOSCRIPT (a restarted or failed
+// over Redis has an empty script cache) the writer loads them again and
+// retries at once.
+
+// countersLua applies the counter increments of one or more tags.
+//
+// KEYS holds, for each tag, its writer's mark followed by its data keys.
+// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the city cap,
+// then for each tag: its number of data keys, and for each of those: its
+// kind ("h": hash increments, "u": visitor ids for PFADD), its EXPIREAT (0:
+// none), a count n, and n field/increment pairs ("h") or n ids ("u").
+// It returns how many tags it applied (the others had been already).
+//
+// A city field that does not exist yet is created only while the hash holds
+// fewer than the cap; later cities are counted under city:other, so a flood
+// of distinct names cannot grow a hash without bound.
+const countersLua = `
+local seq, cap = tonumber(ARGV[1]), tonumber(ARGV[3])
+local k, a, applied = 1, 4, 0
+while k <= #KEYS do
+  local nkeys = tonumber(ARGV[a])
+  a = a + 1
+  local fresh = seq > tonumber(redis.call('GET', KEYS[k]) or '0')
+  if fresh then
+    redis.call('SET', KEYS[k], ARGV[1], 'EX', ARGV[2])
+    applied = applied + 1
+  end
+  for j = k + 1, k + nkeys do
+    local key, kind, exp, n = KEYS[j], ARGV[a], ARGV[a+1], tonumber(ARGV[a+2])
+    a = a + 3
+    if kind == 'h' then
+      if fresh then
+        for i = a, a + 2*n - 1, 2 do
+          local f = ARGV[i]
+          if string.sub(f, 1, 5) == 'city:' and redis.call('HEXISTS', key, f) == 0 then
+            if tonumber(redis.call('HGET', key, 'ncity') or '0') < cap then
+              redis.call('HINCRBY', key, 'ncity', 1)
+            else
+              f = 'city:other'
+            end
+          end
+          redis.call('HINCRBY', key, f, ARGV[i+1])
+        end
+      end
+      a = a + 2*n
+    else
+      if fresh then
+        for i = a, a + n - 1, 500 do
+          redis.call('PFADD', key, unpack(ARGV, i, math.min(i + 499, a + n - 1)))
+        end
+      end
+      a = a + n
+    end
+    if fresh and exp ~= '0' then redis.call('EXPIREAT', key, exp) end
+  end
+  k = k + nkeys + 1
+end
+return applied
+`
+
+// streamLua appends one tenant's raw events to its stream.
+//
+// KEYS[1] is the writer's mark, KEYS[2] the stream.
+// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] MAXLEN,
+// ARGV[4] MINID (entries older than the stream's age limit), ARGV[5] the
+// number of fields per entry n, ARGV[6..5+n] their names, then n values per
+// entry. Trimming is approximate (~), which costs almost nothing.
+const streamLua = `
+local seq = tonumber(ARGV[1])
+if seq <= tonumber(redis.call('GET', KEYS[1]) or '0') then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+local n = tonumber(ARGV[5])
+local args = {'*'}
+for j = 1, n do
+  args[2*j] = ARGV[5 + j]
+  args[2*j + 1] = ''
+end
+for e = 6 + n, #ARGV, n do
+  for j = 1, n do args[2*j + 1] = ARGV[e + j - 1] end
+  redis.call('XADD', KEYS[2], unpack(args))
+end
+redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[3])
+redis.call('XTRIM', KEYS[2], 'MINID', '~', ARGV[4])
+return 1
+`
