@@ -35,6 +35,7 @@ type Config struct {
 	Cache             CacheConfig       `yaml:"cache"`
 	VerificationFiles map[string]string `yaml:"verification_files"`
 	QR                QRConfig          `yaml:"qr"`
+	Stats             StatsConfig       `yaml:"stats"`
 	Log               LogConfig         `yaml:"log"`
 	HTTP              HTTPConfig        `yaml:"http"`
 }
@@ -75,6 +76,26 @@ type QRConfig struct {
 	MaxConcurrentExports int `yaml:"max_concurrent_exports"`
 }
 
+// StatsConfig tunes scan analytics.
+type StatsConfig struct {
+	// Timezone (IANA) whose days the daily counters follow.
+	Timezone string `yaml:"timezone"`
+	// RetentionDays keeps per-day counters; HourlyRetentionDays the hourly
+	// detail that other time zones' days are summed from.
+	RetentionDays       int `yaml:"retention_days"`
+	HourlyRetentionDays int `yaml:"hourly_retention_days"`
+	// VisitorSecret keys the daily hash of address and User-Agent that
+	// counts unique visitors. Empty: one is generated and kept in Redis.
+	VisitorSecret string `yaml:"visitor_secret"`
+	// The raw event stream for events.csv: at most this many entries per
+	// tenant, and this many days.
+	StreamMaxLen     int `yaml:"stream_max_len"`
+	StreamMaxAgeDays int `yaml:"stream_max_age_days"`
+	// QueueSize bounds the events waiting for Redis; beyond it they are
+	// dropped and counted.
+	QueueSize int `yaml:"queue_size"`
+}
+
 // LogConfig chooses the log's level and format.
 type LogConfig struct {
 	Level  string `yaml:"level"`
@@ -97,6 +118,10 @@ func DefaultConfig() Config {
 		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
 		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2},
 		Log:       LogConfig{Level: "info", Format: "text"},
+		Stats: StatsConfig{
+			Timezone: "UTC", RetentionDays: 400, HourlyRetentionDays: 30,
+			StreamMaxLen: 1_000_000, StreamMaxAgeDays: 30, QueueSize: 65_536,
+		},
 		HTTP: HTTPConfig{
 			ReadTimeout:     10 * time.Second,
 			WriteTimeout:    60 * time.Second, // batch exports stream for a while
@@ -307,6 +332,27 @@ func (c *Config) validate() error {
 	}
 	if u, err := url.Parse(c.PublicBaseURL); c.QR.Uppercase && err == nil && strings.Trim(u.Path, "/") != "" {
 		add("qr.uppercase", "public_base_url has a path (%q), which upper case would change: scanned codes would miss it", u.Path)
+	}
+	if _, err := time.LoadLocation(c.Stats.Timezone); err != nil || c.Stats.Timezone == "" {
+		add("stats.timezone", "want an IANA time zone like Asia/Shanghai or UTC, got %q", c.Stats.Timezone)
+	}
+	if c.Stats.RetentionDays < 1 || c.Stats.RetentionDays > 3660 {
+		add("stats.retention_days", "want 1 to 3660, got %d", c.Stats.RetentionDays)
+	}
+	if c.Stats.HourlyRetentionDays < 1 || c.Stats.HourlyRetentionDays > c.Stats.RetentionDays {
+		add("stats.hourly_retention_days", "want 1 to stats.retention_days, got %d", c.Stats.HourlyRetentionDays)
+	}
+	if c.Stats.VisitorSecret != "" && len(c.Stats.VisitorSecret) < 32 {
+		add("stats.visitor_secret", "want at least 32 characters (e.g. head -c 32 /dev/urandom | base64), or empty")
+	}
+	if c.Stats.StreamMaxLen < 1000 {
+		add("stats.stream_max_len", "want at least 1000, got %d", c.Stats.StreamMaxLen)
+	}
+	if c.Stats.StreamMaxAgeDays < 1 {
+		add("stats.stream_max_age_days", "want at least 1, got %d", c.Stats.StreamMaxAgeDays)
+	}
+	if c.Stats.QueueSize < 1024 {
+		add("stats.queue_size", "want at least 1024, got %d", c.Stats.QueueSize)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -16,6 +16,7 @@ import (
 	"github.com/scangate/scangate/internal/httpapi"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
+	"github.com/scangate/scangate/internal/stats"
 )
 
 func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
@@ -44,6 +45,28 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		return err
 	}
 	keys := auth.NewStore(rdb)
+
+	sc, err := statsConfig(ctx, cfg.Stats, rdb, log)
+	if err != nil {
+		return err
+	}
+	geo, err := openGeoIP(cfg.GeoIPDB, log)
+	if err != nil {
+		return err
+	}
+	defer geo.Close()
+	recorder := stats.NewRecorder(rdb, sc, geo, log)
+	recorder.Start()
+	// Deferred after the store and before the server exists, so it runs
+	// after the HTTP requests have drained: every recorded scan reaches
+	// Redis before the connection closes.
+	defer func() {
+		drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+		defer cancel()
+		if err := recorder.Close(drainCtx); err != nil {
+			log.Error("stats: events lost at shutdown", "err", err)
+		}
+	}()
 	bootstrapKey, err := keys.Bootstrap(ctx)
 	if err != nil {
 		return err
@@ -70,6 +93,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		QRUppercase:       cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
 	}, httpapi.Deps{
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
+		Recorder: recorder, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
 	if err != nil {
@@ -103,6 +127,19 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// openGeoIP opens the configured database; none configured is no geography.
+func openGeoIP(path string, log *slog.Logger) (*stats.GeoIP, error) {
+	if path == "" {
+		return nil, nil
+	}
+	g, err := stats.OpenGeoIP(path)
+	if err != nil {
+		return nil, fmt.Errorf("geoip_db: %w", err)
+	}
+	log.Info("geography from GeoIP2 database", "path", path)
+	return g, nil
 }
 
 func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {

@@ -13,6 +13,7 @@ import (
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
+	"github.com/scangate/scangate/internal/stats"
 )
 
 // Errors raised by this package itself.
@@ -80,7 +81,7 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusTooManyRequests, apiErrorBody{"rate_limited", "too many requests; retry later", ""}
 	case errors.As(err, &he):
 		return he.Code, apiErrorBody{httpCode(he.Code), http.StatusText(he.Code), ""}
-	case isUnavailable(err):
+	case errors.Is(err, stats.ErrUnavailable), isUnavailable(err):
 		return http.StatusServiceUnavailable, apiErrorBody{"store_unavailable", "the data store is unavailable; retry shortly", ""}
 	}
 	return http.StatusInternalServerError, apiErrorBody{"internal", "internal error", ""}

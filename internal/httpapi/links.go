@@ -24,11 +24,31 @@ type linkView struct {
 	*links.Link
 	ShortURL string      `json:"short_url"`
 	State    links.State `json:"state"`
+	// Scans is the all-time count; nil (omitted) when stats are unavailable.
+	Scans *int64 `json:"scans,omitempty"`
 }
 
-func (s *Server) view(l *links.Link) linkView {
-	return linkView{Link: l, ShortURL: s.shortURL(l.Code), State: l.StateAt(s.now(), 0)}
+// views shows links with their scan counts, read in one round trip.
+func (s *Server) views(c echo.Context, ls ...*links.Link) []linkView {
+	counts := s.scanCounts(c, ls...)
+	out := make([]linkView, len(ls))
+	for i, l := range ls {
+		v := linkView{Link: l, ShortURL: s.shortURL(l.Code), State: l.StateAt(s.now(), 0)}
+		if counts != nil {
+			n := counts[links.Canonical(l.Code)]
+			v.Scans = &n
+		}
+		if l.MaxScans > 0 {
+			if used, err := s.deps.Links.UsedScans(c.Request().Context(), l); err == nil {
+				v.State = l.StateAt(s.now(), used)
+			}
+		}
+		out[i] = v
+	}
+	return out
 }
+
+func (s *Server) view(c echo.Context, l *links.Link) linkView { return s.views(c, l)[0] }
 
 func (s *Server) shortURL(code string) string { return s.cfg.PublicBaseURL + "/s/" + code }
 
@@ -76,7 +96,7 @@ func (s *Server) createLink(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/v1/links/"+l.Code)
-	return c.JSON(http.StatusCreated, s.view(l))
+	return c.JSON(http.StatusCreated, s.view(c, l))
 }
 
 func (s *Server) getLink(c echo.Context) error {
@@ -84,7 +104,7 @@ func (s *Server) getLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.view(l))
+	return c.JSON(http.StatusOK, s.view(c, l))
 }
 
 func (s *Server) patchLink(c echo.Context) error {
@@ -99,7 +119,7 @@ func (s *Server) patchLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.view(l))
+	return c.JSON(http.StatusOK, s.view(c, l))
 }
 
 func (s *Server) deleteLink(c echo.Context) error {
@@ -124,11 +144,7 @@ func (s *Server) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	resp := listResponse{Items: make([]linkView, len(page.Items)), NextCursor: page.NextCursor}
-	for i, l := range page.Items {
-		resp.Items[i] = s.view(l)
-	}
-	return c.JSON(http.StatusOK, resp)
+	return c.JSON(http.StatusOK, listResponse{Items: s.views(c, page.Items...), NextCursor: page.NextCursor})
 }
 
 type bulkFailure struct {
@@ -172,8 +188,6 @@ func (s *Server) bulkLinks(c echo.Context) error {
 		}
 		resp.Failed[i] = bulkFailure{Row: f.Row, Error: body}
 	}
-	for i, l := range res.Items {
-		resp.Items[i] = s.view(l)
-	}
+	resp.Items = s.views(c, res.Items...)
 	return c.JSON(http.StatusOK, resp)
 }

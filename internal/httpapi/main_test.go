@@ -18,6 +18,7 @@ import (
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/redistest"
+	"github.com/scangate/scangate/internal/stats"
 )
 
 var redisSrv *redistest.Server
@@ -36,6 +37,7 @@ type testEnv struct {
 	srv                        *Server
 	rdb                        *redis.Client
 	links                      *links.Store
+	recorder                   *stats.Recorder
 	admin, viewer, otherTenant string
 }
 
@@ -49,6 +51,11 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 		t.Fatal(err)
 	}
 	keys := auth.NewStore(rdb)
+	sc := stats.DefaultConfig()
+	sc.VisitorSecret = []byte("test-visitor-secret-of-32-bytes!")
+	rec := stats.NewRecorder(rdb, sc, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rec.Start()
+	t.Cleanup(func() { rec.Close(context.Background()) })
 	cfg := Config{
 		PublicBaseURL:     "https://gw.example.com",
 		VerificationFiles: map[string]string{"MP_verify_abc123": "abc123content"},
@@ -59,6 +66,7 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 	}
 	srv, err := New(cfg, Deps{
 		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QRCache: qr.NewCache(64 << 20),
+		Recorder: rec, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
 	if err != nil {
@@ -71,8 +79,17 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 		}
 		return s
 	}
-	return &testEnv{t: t, srv: srv, rdb: rdb, links: ls,
+	return &testEnv{t: t, srv: srv, rdb: rdb, links: ls, recorder: rec,
 		admin: mk("acme", auth.RoleAdmin), viewer: mk("acme", auth.RoleViewer), otherTenant: mk("globex", auth.RoleAdmin)}
+}
+
+// drainStats stops the recorder, which writes every queued event to Redis:
+// after it, stats read back exactly what the requests recorded.
+func (e *testEnv) drainStats() {
+	e.t.Helper()
+	if err := e.recorder.Close(context.Background()); err != nil {
+		e.t.Fatalf("drain stats: %v", err)
+	}
 }
 
 // do sends a request through the real handler.
@@ -117,4 +134,11 @@ func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {
 	return v
 }
 
-var _ = http.StatusOK
+func httptestRequest(method, path, ua, remoteAddr string) *http.Request {
+	req := httptest.NewRequest(method, path, nil)
+	req.Header.Set("User-Agent", ua)
+	req.RemoteAddr = remoteAddr
+	return req
+}
+
+func discard() *discardWriter { return &discardWriter{h: http.Header{}} }

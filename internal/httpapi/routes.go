@@ -30,6 +30,9 @@ func (s *Server) routes() {
 	api.PATCH("/links/:code", s.patchLink, s.requireWrite)
 	api.DELETE("/links/:code", s.deleteLink, s.requireWrite)
 	api.GET("/links/:code/qr", s.qrImage)
+	api.GET("/links/:code/stats", s.linkStats)
+	api.GET("/campaigns/:campaign/stats", s.campaignStats)
+	api.GET("/events.csv", s.eventsCSV)
 	api.POST("/qr/export", s.qrExport)
 
 	e.RouteNotFound("/api/*", func(c echo.Context) error { return errNotFound })

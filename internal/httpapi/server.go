@@ -24,6 +24,7 @@ import (
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
+	"github.com/scangate/scangate/internal/stats"
 	"github.com/scangate/scangate/web"
 )
 
@@ -53,6 +54,10 @@ type Deps struct {
 	Logger *slog.Logger
 	// QRCache holds rendered QR images, shared by every request.
 	QRCache *qr.Cache
+	// Recorder takes scan and mini program events off the request path.
+	Recorder *stats.Recorder
+	// Stats answers the stats queries.
+	Stats *stats.Querier
 	// Ready reports whether the store answers, for /readyz.
 	Ready func(context.Context) error
 }

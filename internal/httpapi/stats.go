@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/stats"
+)
+
+func (s *Server) parseStatsQuery(c echo.Context) (stats.Query, error) {
+	return stats.ParseQuery(c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("granularity"), c.QueryParam("tz"), s.now())
+}
+
+// linkStats answers GET /api/v1/links/{code}/stats. A deleted link's stats
+// stay readable by its owner while its tombstone lives (30 days).
+func (s *Server) linkStats(c echo.Context) error {
+	ctx := c.Request().Context()
+	l, err := s.deps.Links.Owned(ctx, tenant(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	q, err := s.parseStatsQuery(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.Stats.LinkStats(ctx, l.Tenant, links.Canonical(l.Code), q)
+	if err != nil {
+		return err
+	}
+	r.Code = l.Code
+	return c.JSON(http.StatusOK, r)
+}
+
+// campaignStats answers GET /api/v1/campaigns/{campaign}/stats: the sums
+// over the campaign's links, with each visitor counted once across them.
+// Campaign keys are per tenant, so a name another tenant also uses shows
+// only this tenant's scans.
+func (s *Server) campaignStats(c echo.Context) error {
+	campaign := c.Param("campaign")
+	if _, err := links.ParseListQuery(campaign, "", "", "", ""); err != nil {
+		return err
+	}
+	q, err := s.parseStatsQuery(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.Stats.CampaignStats(c.Request().Context(), tenant(c), campaign, q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// eventsCSV streams the tenant's raw events. Errors before the first row
+// are ordinary error responses; after it, the connection is cut so a
+// client never mistakes a truncated file for a whole one.
+func (s *Server) eventsCSV(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := stats.ExportFilter{Tenant: tenant(c), Campaign: c.QueryParam("campaign")}
+	if f.Campaign != "" {
+		if _, err := links.ParseListQuery(f.Campaign, "", "", "", ""); err != nil {
+			return err
+		}
+	}
+	if code := c.QueryParam("code"); code != "" {
+		l, err := s.deps.Links.Owned(ctx, f.Tenant, code)
+		if err != nil {
+			return err
+		}
+		f.Code = links.Canonical(l.Code)
+	}
+	q, err := s.parseStatsQuery(c)
+	if err != nil {
+		return err
+	}
+	f.Query = q
+	h := c.Response().Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="scangate-events-`+q.From.String()+`-`+q.To.String()+`.csv"`)
+	h.Set("Cache-Control", "no-store")
+	err = s.deps.Stats.ExportCSV(ctx, c.Response(), f)
+	if err == nil {
+		return nil
+	}
+	if !c.Response().Committed {
+		return err
+	}
+	if errors.Is(err, ctx.Err()) {
+		s.log.Warn("events.csv: client went away", "err", err)
+	} else {
+		s.log.Error("events.csv failed mid-stream", "err", err)
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// scanCounts are the all-time scans of links, for the links API.
+func (s *Server) scanCounts(c echo.Context, ls ...*links.Link) map[string]int64 {
+	codes := make([]string, len(ls))
+	for i, l := range ls {
+		codes[i] = links.Canonical(l.Code)
+	}
+	counts, err := s.deps.Stats.Scans(c.Request().Context(), codes)
+	if err != nil {
+		// The link itself is more important than its counter: show it,
+		// with scans omitted, rather than fail.
+		s.log.Warn("scan counts unavailable", "err", err)
+		return nil
+	}
+	return counts
+}
