@@ -33,12 +33,14 @@ func event(c echo.Context, l *links.Link, client platform.Client, typ stats.Even
 // a slow or absent Redis never slows a scan. A full queue drops the event
 // and the recorder counts it.
 func (s *Server) recordScan(c echo.Context, l *links.Link, client platform.Client) {
+	s.metrics.scans[client.App].Inc()
 	s.deps.Recorder.Record(event(c, l, client, stats.Scan, stats.ChannelGateway, 1))
 }
 
 // recordAppScan records a scan the mini program reported (the host app's
 // scanner opened it without asking the gateway).
 func (s *Server) recordAppScan(c echo.Context, l *links.Link, client platform.Client) {
+	s.metrics.scans[client.App].Inc()
 	s.deps.Recorder.Record(event(c, l, client, stats.Scan, stats.ChannelApp, 1))
 }
 

@@ -76,3 +76,28 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Errorf("readyz with the store closed = %d, want 503", rec.Code)
 	}
 }
+
+func TestMetricsEndpoint(t *testing.T) {
+	e := newEnv(t)
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"met1","targets":{"web":{"url":"https://e.com/"}}}`)
+	e.do("GET", "/s/met1", "", "", "", "User-Agent", uaAlipayAndroid)
+	e.do("GET", "/s/met1", "", "", "", "User-Agent", uaFacebookBot)
+	rec := e.do("GET", "/metrics", "", "", "")
+	body := rec.Body.String()
+	for _, want := range []string{
+		`scangate_http_requests_total{route="/s/:code",status="302"} 2`,
+		`scangate_scans_total{platform="alipay"} 1`,
+		`scangate_scans_total{platform="browser"} 0`,
+		"scangate_stats_events_recorded_total 1",
+		"scangate_stats_events_dropped_total 0",
+		"scangate_link_cache_entries 1",
+		"go_goroutines",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if rec.Code != 200 || t.Failed() {
+		t.Logf("/metrics = %d:\n%s", rec.Code, body)
+	}
+}

@@ -77,6 +77,7 @@ type Server struct {
 	export func(io.Writer, iter.Seq2[qr.Item, error], qr.Options) error
 
 	scanLimit, apiLimit *limiter
+	metrics             *metrics
 }
 
 // New builds the server and its routes.
@@ -98,7 +99,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	s.metrics = newMetrics(s)
 	e.Use(middleware.RequestLoggerWithConfig(s.accessLogConfig()))
+	e.Use(s.instrument)
 	e.Use(middleware.Recover())
 	s.echo = e
 	s.routes()

@@ -269,3 +269,6 @@ func (s *Store) invalidate(ctx context.Context, key string) {
 	s.cache.drop(key)
 	s.rdb.Publish(context.WithoutCancel(ctx), invalidationChannel, key)
 }
+
+// CacheLen is how many codes the scan-path cache holds, for metrics.
+func (s *Store) CacheLen() int { return s.cache.len() }

@@ -1,0 +1,143 @@
+package httpapi
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scangate/scangate/internal/platform"
+)
+
+// metrics is the gateway's Prometheus registry. The domain packages expose
+// plain counters; only this file knows Prometheus.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	scans    [platform.OtherApp + 1]prometheus.Counter
+
+	mu     sync.RWMutex
+	routes map[routeStatus]routeMetric
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type routeMetric struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scangate_http_requests_total", Help: "HTTP requests by route pattern and status.",
+		}, []string{"route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "scangate_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5},
+		}, []string{"route"}),
+		routes: make(map[routeStatus]routeMetric),
+	}
+	scans := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scangate_scans_total", Help: "Scans answered by this instance (bots excluded), by host app.",
+	}, []string{"platform"})
+	for app := range m.scans {
+		m.scans[app] = scans.WithLabelValues(platform.App(app).String())
+	}
+	m.reg.MustRegister(m.requests, m.latency, scans,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	rec := func() float64Snapshot { return recorderSnapshot(s) }
+	for _, c := range []struct {
+		name, help string
+		value      func(float64Snapshot) float64
+		gauge      bool
+	}{
+		{"scangate_stats_events_recorded_total", "Events accepted into the stats queue.", func(v float64Snapshot) float64 { return v.recorded }, false},
+		{"scangate_stats_events_dropped_total", "Events dropped because the stats queue was full.", func(v float64Snapshot) float64 { return v.dropped }, false},
+		{"scangate_stats_events_written_total", "Events applied to Redis.", func(v float64Snapshot) float64 { return v.written }, false},
+		{"scangate_stats_events_lost_total", "Accepted events given up (shutdown timeout, permanent Redis refusal).", func(v float64Snapshot) float64 { return v.lost }, false},
+		{"scangate_stats_batches_total", "Stats batches applied.", func(v float64Snapshot) float64 { return v.batches }, false},
+		{"scangate_stats_batch_retries_total", "Failed attempts to write a stats batch.", func(v float64Snapshot) float64 { return v.retries }, false},
+		{"scangate_stats_queue_length", "Events waiting for Redis.", func(v float64Snapshot) float64 { return v.queueLen }, true},
+	} {
+		value := c.value
+		f := func() float64 { return value(rec()) }
+		if c.gauge {
+			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: c.name, Help: c.help}, f))
+		} else {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help}, f))
+		}
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_link_cache_entries", Help: "Links (and known-unknown codes) held in memory."},
+			func() float64 { return float64(s.deps.Links.CacheLen()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scangate_qr_cache_hits_total", Help: "QR images served from memory."},
+			func() float64 { return float64(s.deps.QRCache.Stats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scangate_qr_renders_total", Help: "QR images rendered."},
+			func() float64 { return float64(s.deps.QRCache.Stats().Renders) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_qr_cache_bytes", Help: "Bytes of QR images held in memory."},
+			func() float64 { return float64(s.deps.QRCache.Stats().Bytes) }),
+	)
+	return m
+}
+
+type float64Snapshot struct {
+	recorded, dropped, written, lost, batches, retries, queueLen float64
+}
+
+func recorderSnapshot(s *Server) float64Snapshot {
+	r := s.deps.Recorder.Metrics()
+	return float64Snapshot{float64(r.Recorded), float64(r.Dropped), float64(r.Written), float64(r.Lost),
+		float64(r.Batches), float64(r.Retries), float64(r.QueueLen)}
+}
+
+// observe counts a finished request. Each route and status resolves its
+// counter once; after that a request costs a map read and two atomics.
+func (m *metrics) observe(route string, status int, d time.Duration) {
+	k := routeStatus{route, status}
+	m.mu.RLock()
+	rm, ok := m.routes[k]
+	m.mu.RUnlock()
+	if !ok {
+		rm = routeMetric{m.requests.WithLabelValues(route, strconv.Itoa(status)), m.latency.WithLabelValues(route)}
+		m.mu.Lock()
+		if len(m.routes) < 1000 { // route patterns, not URLs: a bound that is never reached
+			m.routes[k] = rm
+		}
+		m.mu.Unlock()
+	}
+	rm.count.Inc()
+	rm.latency.Observe(d.Seconds())
+}
+
+// instrument is the middleware that feeds observe.
+func (s *Server) instrument(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		status := c.Response().Status
+		if err != nil && !c.Response().Committed {
+			status, _ = classify(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.observe(route, status, time.Since(start))
+		return err
+	}
+}
+
+func (s *Server) metricsHandler() echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+}
