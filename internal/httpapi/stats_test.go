@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/csv"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -99,5 +100,36 @@ func TestStatsAPIErrorsAndIsolation(t *testing.T) {
 	e.do("DELETE", "/api/v1/links/iso1", e.admin, "", "")
 	if rec := e.do("GET", "/api/v1/links/iso1/stats", e.viewer, "", ""); rec.Code != http.StatusOK {
 		t.Errorf("stats of a deleted link = %d, want 200 during the tombstone", rec.Code)
+	}
+}
+
+func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		trusted  []string
+		visitors float64
+	}{
+		{"no trusted proxies: the peer is the client", nil, 1},
+		{"peer not trusted: header ignored", []string{"10.0.0.0/8"}, 1},
+		{"peer trusted: header believed", []string{"192.0.2.0/24"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *Config) {
+				for _, p := range tc.trusted {
+					c.TrustedProxies = append(c.TrustedProxies, netip.MustParsePrefix(p))
+				}
+			})
+			e.json("POST", "/api/v1/links", e.admin, `{"code":"xff1","targets":{"web":{"url":"https://e.com/"}}}`)
+			for _, client := range []string{"203.0.113.7", "203.0.113.8"} {
+				req := httptestRequest("GET", "/s/xff1", uaSafariIOS, "192.0.2.10:4000")
+				req.Header.Set("X-Forwarded-For", client)
+				e.srv.Handler().ServeHTTP(discard(), req)
+			}
+			e.drainStats()
+			rep := decode[map[string]any](t, e.do("GET", "/api/v1/links/xff1/stats", e.viewer, "", ""))
+			if got := rep["totals"].(map[string]any)["unique_visitors"]; got != tc.visitors {
+				t.Fatalf("unique visitors = %v, want %v", got, tc.visitors)
+			}
+		})
 	}
 }
