@@ -100,16 +100,20 @@ func parsePages() (*template.Template, error) {
 }
 
 func (s *Server) renderPage(c echo.Context, status int, name string, d *pageData) error {
-	d.CSS, d.JS = template.CSS(web.CSS), template.JS(web.LaunchJS)
 	if d.T == nil {
 		d.T = textsFor(c)
 	}
 	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, d); err != nil {
+	if err := s.renderTo(&buf, name, d); err != nil {
 		return err
 	}
 	s.pageHeaders(c)
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func (s *Server) renderTo(buf *bytes.Buffer, name string, d *pageData) error {
+	d.CSS, d.JS = template.CSS(web.CSS), template.JS(web.LaunchJS)
+	return s.pages.ExecuteTemplate(buf, name, d)
 }
 
 // errorPage renders a small page for people who scanned a code. Of what a

@@ -120,3 +120,20 @@ func TestLandingPageChineseWhenAsked(t *testing.T) {
 		t.Fatalf("landing for a Chinese phone:\n%s", body)
 	}
 }
+
+func TestCachedPagesFollowEdits(t *testing.T) {
+	e := newEnv(t)
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"edit1","title":"Before",`+multiTargets+`}`)
+	for _, ua := range []string{uaSafariIOS, uaWeChatIOS, uaChromeWindows, uaFacebookBot} {
+		if body := e.do("GET", "/s/edit1", "", "", "", "User-Agent", ua).Body.String(); !strings.Contains(body, "Before") {
+			t.Fatalf("page for %.30q lacks the title", ua)
+		}
+	}
+	e.json("PATCH", "/api/v1/links/edit1", e.admin, `{"title":"After","targets":{"alipay":null}}`)
+	for _, ua := range []string{uaSafariIOS, uaWeChatIOS, uaChromeWindows, uaFacebookBot} {
+		body := e.do("GET", "/s/edit1", "", "", "", "User-Agent", ua).Body.String()
+		if !strings.Contains(body, "After") || strings.Contains(body, "Before") || strings.Contains(body, "ds.alipay.com") {
+			t.Fatalf("page for %.30q after the edit still shows the old link:\n%s", ua, body)
+		}
+	}
+}

@@ -48,7 +48,9 @@ func (s *Server) scan(c echo.Context) error {
 		if l.Targets.OnlyWeb() {
 			return redirect(c, l.Targets.Web.URL)
 		}
-		return s.renderPage(c, http.StatusOK, "preview", &pageData{Title: s.title(c, l)})
+		return s.cachedPage(c, l, "preview", 0, func(t *texts) (*pageData, error) {
+			return &pageData{Title: title(t, l)}, nil
+		})
 	}
 	if ok, err := s.deps.Links.Admit(ctx, l); err != nil {
 		// Better an extra scan over the limit than a customer at a table
@@ -94,11 +96,11 @@ func redirect(c echo.Context, to string) error {
 	return nil
 }
 
-func (s *Server) title(c echo.Context, l *links.Link) string {
+func title(t *texts, l *links.Link) string {
 	if l.Title != "" {
 		return l.Title
 	}
-	return textsFor(c).DefaultTitle
+	return t.DefaultTitle
 }
 
 // inAppBrowsers are host apps whose web views rarely let a page open
@@ -113,41 +115,55 @@ var inAppBrowsers = map[platform.App]bool{
 // landingPage serves phones: it tries the best launch at once and offers
 // every configured host plus the web page.
 func (s *Server) landingPage(c echo.Context, l *links.Link, client platform.Client) error {
-	opts := launchOptions(l)
-	return s.renderPage(c, http.StatusOK, "landing", &pageData{
-		Title:      s.title(c, l),
-		Options:    opts,
-		AutoLaunch: len(opts) > 0 && opts[0].Host != "web" && client.App == platform.Browser,
-		InAppHint:  inAppBrowsers[client.App],
+	// A link reaching the landing page has a mini program target (a
+	// web-only link was redirected), so the best launch is always an app.
+	auto := client.App == platform.Browser
+	hint := inAppBrowsers[client.App]
+	return s.cachedPage(c, l, "landing", flags(auto, hint), func(t *texts) (*pageData, error) {
+		return &pageData{Title: title(t, l), Options: launchOptions(l), AutoLaunch: auto, InAppHint: hint}, nil
 	})
+}
+
+func flags(bits ...bool) uint8 {
+	var f uint8
+	for i, b := range bits {
+		if b {
+			f |= 1 << i
+		}
+	}
+	return f
 }
 
 // wechatPage serves WeChat users when the link has no URL Link: the code
 // itself to long-press (WeChat then applies the ordinary-link QR rule and
 // opens the mini program), plus the plaintext scheme and the web page.
 func (s *Server) wechatPage(c echo.Context, l *links.Link) error {
-	png, err := s.pageQR(l, qr.PNG)
-	if err != nil {
-		return err
-	}
-	return s.renderPage(c, http.StatusOK, "wechat", &pageData{
-		Title:     s.title(c, l),
-		Options:   launchOptions(l),
-		QRDataURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
+	return s.cachedPage(c, l, "wechat", 0, func(t *texts) (*pageData, error) {
+		png, err := s.pageQR(l, qr.PNG)
+		if err != nil {
+			return nil, err
+		}
+		return &pageData{
+			Title:     title(t, l),
+			Options:   launchOptions(l),
+			QRDataURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
+		}, nil
 	})
 }
 
 // desktopPage shows the code to scan with a phone, and the web page.
 func (s *Server) desktopPage(c echo.Context, l *links.Link) error {
-	svg, err := s.pageQR(l, qr.SVG)
-	if err != nil {
-		return err
-	}
-	return s.renderPage(c, http.StatusOK, "desktop", &pageData{
-		Title:   s.title(c, l),
-		Options: launchOptions(l),
-		// The SVG is our own renderer's output for our own short URL.
-		QRSVG: template.HTML(svg),
+	return s.cachedPage(c, l, "desktop", 0, func(t *texts) (*pageData, error) {
+		svg, err := s.pageQR(l, qr.SVG)
+		if err != nil {
+			return nil, err
+		}
+		return &pageData{
+			Title:   title(t, l),
+			Options: launchOptions(l),
+			// The SVG is our own renderer's output for our own short URL.
+			QRSVG: template.HTML(svg),
+		}, nil
 	})
 }
 

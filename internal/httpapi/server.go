@@ -78,6 +78,7 @@ type Server struct {
 
 	scanLimit, apiLimit *limiter
 	metrics             *metrics
+	pageCache           *pageCache
 }
 
 // New builds the server and its routes.
@@ -100,6 +101,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.metrics = newMetrics(s)
+	s.pageCache = newPageCache()
 	e.Use(middleware.RequestLoggerWithConfig(s.accessLogConfig()))
 	e.Use(s.instrument)
 	e.Use(middleware.Recover())
