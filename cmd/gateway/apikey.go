@@ -17,15 +17,11 @@ func apikey(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		return errors.New("apikey needs a command: create, list or revoke")
 	}
 	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("apikey "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configFlag := fs.String("config", "", "configuration file")
-	tenant := fs.String("tenant", "", "tenant the key belongs to (create)")
-	role := fs.String("role", string(auth.RoleAdmin), "admin (read and write) or viewer (read only) (create)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(configPath(*configFlag, environ), environ)
+	var tenant, role *string
+	cfg, fs, err := commandConfig("apikey "+sub, args, environ, stderr, func(fs *flag.FlagSet) {
+		tenant = fs.String("tenant", "", "tenant the key belongs to (create)")
+		role = fs.String("role", string(auth.RoleAdmin), "admin (read and write) or viewer (read only) (create)")
+	})
 	if err != nil {
 		return err
 	}

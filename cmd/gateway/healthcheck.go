@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -13,13 +12,7 @@ import (
 // healthcheck asks the local gateway's /healthz, for container health
 // checks on images that have no shell or curl.
 func healthcheck(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configFlag := fs.String("config", "", "configuration file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(configPath(*configFlag, environ), environ)
+	cfg, _, err := commandConfig("healthcheck", args, environ, stderr, nil)
 	if err != nil {
 		return err
 	}

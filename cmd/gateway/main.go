@@ -85,3 +85,19 @@ func cutPrefix(s, prefix string) (string, bool) {
 	}
 	return "", false
 }
+
+// commandConfig parses a subcommand's flags (--config plus those extra
+// adds) and loads the configuration they point at.
+func commandConfig(name string, args, environ []string, stderr io.Writer, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFlag := fs.String("config", "", "configuration file")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	cfg, err := LoadConfig(configPath(*configFlag, environ), environ)
+	return cfg, fs, err
+}

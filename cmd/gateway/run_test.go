@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,12 +16,7 @@ import (
 
 var redisSrv *redistest.Server
 
-func TestMain(m *testing.M) {
-	redisSrv = redistest.MustStart(redistest.Options{TCP: true})
-	code := m.Run()
-	redisSrv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { redistest.Main(m, redistest.Options{TCP: true}, &redisSrv) }
 
 var keyPattern = regexp.MustCompile(`sgk_[0-9A-Za-z]{43}`)
 

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,12 +12,7 @@ import (
 
 var redisSrv *redistest.Server
 
-func TestMain(m *testing.M) {
-	redisSrv = redistest.MustStart(redistest.Options{})
-	code := m.Run()
-	redisSrv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { redistest.Main(m, redistest.Options{}, &redisSrv) }
 
 func TestCreateAuthenticateRevoke(t *testing.T) {
 	ctx := context.Background()

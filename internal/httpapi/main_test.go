@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -23,12 +22,7 @@ import (
 
 var redisSrv *redistest.Server
 
-func TestMain(m *testing.M) {
-	redisSrv = redistest.MustStart(redistest.Options{})
-	code := m.Run()
-	redisSrv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { redistest.Main(m, redistest.Options{}, &redisSrv) }
 
 // testEnv is a gateway on a flushed Redis with an admin and a viewer key
 // for tenant acme and an admin key for tenant globex.

@@ -2,7 +2,6 @@ package links
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -11,12 +10,7 @@ import (
 
 var redisSrv *redistest.Server
 
-func TestMain(m *testing.M) {
-	redisSrv = redistest.MustStart(redistest.Options{})
-	code := m.Run()
-	redisSrv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { redistest.Main(m, redistest.Options{}, &redisSrv) }
 
 // newTestStore returns a Store on a freshly flushed Redis, listening for
 // invalidations until the test ends.

@@ -134,7 +134,13 @@ func (s *Store) Owned(ctx context.Context, tenant, code string) (*Link, error) {
 }
 
 func (s *Store) read(ctx context.Context, key string) (*Link, error) {
-	data, err := s.rdb.Get(ctx, linkKey(key)).Bytes()
+	return decodeLink(key, s.rdb.Get(ctx, linkKey(key)))
+}
+
+// decodeLink turns the reply to GET linkKey into a link, redis.Nil into
+// ErrNotFound.
+func decodeLink(key string, reply *redis.StringCmd) (*Link, error) {
+	data, err := reply.Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
 	}

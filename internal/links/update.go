@@ -122,18 +122,7 @@ func (s *Store) watch(ctx context.Context, fn func(*redis.Tx) error, key string)
 }
 
 func (s *Store) readTx(ctx context.Context, tx *redis.Tx, key string) (*Link, error) {
-	data, err := tx.Get(ctx, linkKey(key)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read link %s: %w", key, err)
-	}
-	var l Link
-	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, fmt.Errorf("decode link %s: %w", key, err)
-	}
-	return &l, nil
+	return decodeLink(key, tx.Get(ctx, linkKey(key)))
 }
 
 // Listen subscribes to invalidations from every gateway instance and keeps

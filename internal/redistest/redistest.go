@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -203,4 +204,20 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Main is a test binary's TestMain: it starts the binary's redis-server,
+// stores it in *srv, runs the tests, stops the server and exits with the
+// tests' status. A fuzzing worker runs only fuzz targets, which need no
+// Redis, and is killed when fuzzing ends, so it gets no server: one started
+// there would outlive it.
+func Main(m *testing.M, opts Options, srv **Server) {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		os.Exit(m.Run())
+	}
+	*srv = MustStart(opts)
+	code := m.Run()
+	(*srv).Stop()
+	os.Exit(code)
 }

@@ -2,18 +2,12 @@ package redistest
 
 import (
 	"context"
-	"os"
 	"testing"
 )
 
 var srv *Server
 
-func TestMain(m *testing.M) {
-	srv = MustStart(Options{AppendOnly: true})
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { Main(m, Options{AppendOnly: true}, &srv) }
 
 func TestClientFlushesBetweenTests(t *testing.T) {
 	ctx := context.Background()

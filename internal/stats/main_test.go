@@ -1,8 +1,6 @@
 package stats
 
 import (
-	"flag"
-	"os"
 	"testing"
 
 	"github.com/scangate/scangate/internal/redistest"
@@ -13,15 +11,4 @@ import (
 // writes. Tests that use it do not run in parallel: one of them kills it.
 var srv *redistest.Server
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		// A fuzzing worker runs only fuzz targets, which need no Redis, and
-		// is killed when fuzzing ends: a server started here would outlive it.
-		os.Exit(m.Run())
-	}
-	srv = redistest.MustStart(redistest.Options{AppendOnly: true})
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { redistest.Main(m, redistest.Options{AppendOnly: true}, &srv) }
