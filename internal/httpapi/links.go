@@ -31,6 +31,10 @@ type linkView struct {
 // views shows links with their scan counts, read in one round trip.
 func (s *Server) views(c echo.Context, ls ...*links.Link) []linkView {
 	counts := s.scanCounts(c, ls...)
+	used, err := s.deps.Links.UsedScans(c.Request().Context(), ls...)
+	if err != nil {
+		s.log.Warn("scan limits unavailable", "err", err)
+	}
 	out := make([]linkView, len(ls))
 	for i, l := range ls {
 		v := linkView{Link: l, ShortURL: s.shortURL(l.Code), State: l.StateAt(s.now(), 0)}
@@ -38,10 +42,8 @@ func (s *Server) views(c echo.Context, ls ...*links.Link) []linkView {
 			n := counts[links.Canonical(l.Code)]
 			v.Scans = &n
 		}
-		if l.MaxScans > 0 {
-			if used, err := s.deps.Links.UsedScans(c.Request().Context(), l); err == nil {
-				v.State = l.StateAt(s.now(), used)
-			}
+		if n, ok := used[l]; ok {
+			v.State = l.StateAt(s.now(), n)
 		}
 		out[i] = v
 	}

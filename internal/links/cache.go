@@ -2,6 +2,7 @@ package links
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,6 +13,11 @@ import (
 // Entries are dropped by pub/sub invalidation (see Store.Listen) and expire
 // after a safety TTL in case an invalidation is lost.
 type cache struct {
+	// gen counts drops and clears. A read from Redis that started before
+	// an invalidation must not be cached after it: putIfCurrent checks that
+	// gen has not moved since the read began.
+	gen atomic.Uint64
+
 	mu      sync.RWMutex
 	entries map[string]cacheEntry
 	max     int
@@ -52,7 +58,25 @@ func (c *cache) getBytes(key []byte, now time.Time) (*Link, bool) {
 	return e.link, true
 }
 
+func (c *cache) generation() uint64 { return c.gen.Load() }
+
+// putIfCurrent stores l unless an invalidation happened since gen was read.
+func (c *cache) putIfCurrent(key string, l *Link, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	c.putLocked(key, l, now)
+}
+
 func (c *cache) put(key string, l *Link, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.putLocked(key, l, now)
+}
+
+func (c *cache) putLocked(key string, l *Link, now time.Time) {
 	ttl := c.ttl
 	if l == nil {
 		ttl = c.negTTL
@@ -60,8 +84,6 @@ func (c *cache) put(key string, l *Link, now time.Time) {
 	if ttl <= 0 || c.max <= 0 {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if _, exists := c.entries[key]; !exists && len(c.entries) >= c.max {
 		c.evictLocked(now)
 	}
@@ -89,12 +111,14 @@ func (c *cache) evictLocked(now time.Time) {
 
 func (c *cache) drop(key string) {
 	c.mu.Lock()
+	c.gen.Add(1)
 	delete(c.entries, key)
 	c.mu.Unlock()
 }
 
 func (c *cache) clear() {
 	c.mu.Lock()
+	c.gen.Add(1)
 	clear(c.entries)
 	c.mu.Unlock()
 }

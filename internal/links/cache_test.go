@@ -122,3 +122,19 @@ func BenchmarkLookupCached(b *testing.B) {
 		}
 	})
 }
+
+func TestReadRacingAnInvalidationIsNotCached(t *testing.T) {
+	c := newCache(10, time.Hour, time.Hour)
+	now := time.Now()
+	gen := c.generation() // a Redis read starts...
+	c.drop("CODE1")       // ...an invalidation arrives while it is in flight...
+	c.putIfCurrent("CODE1", &Link{Title: "stale"}, now, gen)
+	if _, ok := c.get("CODE1", now); ok {
+		t.Fatal("a read that raced an invalidation was cached: the stale link would be served for the whole TTL")
+	}
+	gen = c.generation()
+	c.putIfCurrent("CODE1", &Link{Title: "fresh"}, now, gen)
+	if l, ok := c.get("CODE1", now); !ok || l.Title != "fresh" {
+		t.Fatal("an undisturbed read was not cached")
+	}
+}

@@ -21,9 +21,10 @@ type Options struct {
 	NegativeTTL time.Duration
 	// CacheSize is the most links held in memory.
 	CacheSize int
-	// Tombstone is how long a deleted link's code stays reserved and its
-	// stats readable.
-	Tombstone time.Duration
+	// StatsAfterDelete is how long a deleted link's stats stay readable by
+	// its owner. The code itself is never given out again: its stats keys
+	// outlive the link, and must never reach another tenant.
+	StatsAfterDelete time.Duration
 	// OnInvalidate, when set, is called after the listener drops a code
 	// from the cache ("" when it cleared the whole cache).
 	OnInvalidate func(code string)
@@ -35,7 +36,7 @@ func DefaultOptions() Options {
 		CacheTTL:    10 * time.Second,
 		NegativeTTL: 2 * time.Second,
 		CacheSize:   100_000,
-		Tombstone:   30 * 24 * time.Hour,
+		StatsAfterDelete: 30 * 24 * time.Hour,
 	}
 }
 
@@ -61,8 +62,8 @@ func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = def.CacheSize
 	}
-	if opts.Tombstone <= 0 {
-		opts.Tombstone = def.Tombstone
+	if opts.StatsAfterDelete <= 0 {
+		opts.StatsAfterDelete = def.StatsAfterDelete
 	}
 	return &Store{
 		rdb:   rdb,
@@ -86,20 +87,29 @@ func (s *Store) Lookup(ctx context.Context, code string) (*Link, error) {
 			return l, nil
 		}
 	}
+	if !ValidCode(code) {
+		return nil, ErrNotFound
+	}
 	key := Canonical(code)
 	v, err, _ := s.group.Do(key, func() (any, error) {
+		// The read is shared by every scan waiting on this code, so it must
+		// not die with the first one's client; and an invalidation that
+		// lands while it is in flight must win over what it read.
+		gen := s.cache.generation()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
 		l, err := s.read(ctx, key)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			s.cache.put(key, nil, s.now())
+			s.cache.putIfCurrent(key, nil, s.now(), gen)
 			return nil, err
 		case err != nil:
 			return nil, err
 		case l.DeletedAt != nil:
-			s.cache.put(key, nil, s.now())
+			s.cache.putIfCurrent(key, nil, s.now(), gen)
 			return nil, ErrNotFound
 		}
-		s.cache.put(key, l, s.now())
+		s.cache.putIfCurrent(key, l, s.now(), gen)
 		return l, nil
 	})
 	if err != nil {
@@ -110,6 +120,9 @@ func (s *Store) Lookup(ctx context.Context, code string) (*Link, error) {
 
 // Get returns tenant's link by code, read fresh from Redis.
 func (s *Store) Get(ctx context.Context, tenant, code string) (*Link, error) {
+	if !ValidCode(code) {
+		return nil, ErrNotFound
+	}
 	l, err := s.read(ctx, Canonical(code))
 	if err != nil {
 		return nil, err
@@ -120,14 +133,17 @@ func (s *Store) Get(ctx context.Context, tenant, code string) (*Link, error) {
 	return l, nil
 }
 
-// Owned reports whether tenant owns code, including a deleted link whose
-// tombstone has not yet expired (its stats stay readable).
+// Owned returns tenant's link by code for reading its stats: a live link,
+// or one deleted less than Options.StatsAfterDelete ago.
 func (s *Store) Owned(ctx context.Context, tenant, code string) (*Link, error) {
+	if !ValidCode(code) {
+		return nil, ErrNotFound
+	}
 	l, err := s.read(ctx, Canonical(code))
 	if err != nil {
 		return nil, err
 	}
-	if l.Tenant != tenant {
+	if l.Tenant != tenant || l.DeletedAt != nil && s.now().Sub(*l.DeletedAt) > s.opts.StatsAfterDelete {
 		return nil, ErrNotFound
 	}
 	return l, nil

@@ -307,11 +307,48 @@ func TestAdmitCountsAcrossInstances(t *testing.T) {
 	if admitted != 3 {
 		t.Fatalf("admitted %d scans over two instances, want exactly max_scans = 3", admitted)
 	}
-	if n, _ := a.UsedScans(ctx, l); n != 10 {
-		t.Errorf("UsedScans = %d, want 10 attempts", n)
+	if used, _ := a.UsedScans(ctx, l); used[l] != 3 {
+		t.Errorf("UsedScans = %d, want the 3 admitted", used[l])
+	}
+	// Raising the limit grants exactly the difference.
+	raised, err := a.Update(ctx, "acme", "limit3", []byte(`{"max_scans":5}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admitted = 0
+	for i := 0; i < 4; i++ {
+		if ok, _ := b.Admit(ctx, raised); ok {
+			admitted++
+		}
+	}
+	if admitted != 2 {
+		t.Errorf("after raising max_scans from 3 to 5, %d more scans admitted, want 2", admitted)
 	}
 	unlimited := mustCreate(t, a, "acme", webOnly)
 	if ok, err := a.Admit(ctx, unlimited); !ok || err != nil {
 		t.Errorf("Admit(unlimited) = %v, %v", ok, err)
+	}
+}
+
+func TestDeletedCodeIsNeverReusedAndStatsWindowEnds(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"old1",`+webOnly[1:])
+	if err := s.Delete(ctx, "acme", "old1"); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(31 * 24 * time.Hour)
+	s.now = func() time.Time { return later }
+	in, _ := DecodeInput([]byte(`{"code":"old1",` + webOnly[1:]))
+	if _, err := s.Create(ctx, "globex", in); !errors.Is(err, ErrExists) {
+		t.Fatalf("another tenant took a deleted code after 31 days: err = %v (its stats would leak)", err)
+	}
+	if _, err := s.Owned(ctx, "acme", "old1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("stats of a link deleted 31 days ago err = %v, want ErrNotFound after the 30-day window", err)
+	}
+	for _, bad := range []string{"a{b}c", "", strings.Repeat("x", 40)} {
+		if _, err := s.Get(ctx, "acme", bad); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get(%q) err = %v, want ErrNotFound without a Redis key", bad, err)
+		}
 	}
 }

@@ -15,6 +15,9 @@ const maxTxRetries = 5
 // Update applies a JSON merge patch to tenant's link. Concurrent updates of
 // one link are serialised with WATCH; the loser retries on the new value.
 func (s *Store) Update(ctx context.Context, tenant, code string, patch []byte) (*Link, error) {
+	if !ValidCode(code) {
+		return nil, ErrNotFound
+	}
 	key := Canonical(code)
 	var updated, old *Link
 	txf := func(tx *redis.Tx) error {
@@ -64,13 +67,27 @@ func (s *Store) Update(ctx context.Context, tenant, code string, patch []byte) (
 		removeFromIndexes(ctx, p, old, updated)
 		return nil
 	})
+	// A concurrent update may have just removed an entry this one needs
+	// (A moves the link from c1 to c2 while B moves it back): re-assert the
+	// stored version's entries, which ZADD makes idempotent.
+	if cur, err := s.read(ctx, key); err == nil && cur.DeletedAt == nil {
+		s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			addToIndexes(ctx, p, cur)
+			return nil
+		})
+	}
 	s.invalidate(ctx, key)
 	return updated, nil
 }
 
-// Delete replaces tenant's link with a tombstone that keeps the code
-// reserved, and the stats readable by its owner, for Options.Tombstone.
+// Delete replaces tenant's link with a tombstone. The tombstone never
+// expires: the code's stats keys outlive the link, so the code must never
+// be handed to another tenant. Its owner can read the stats for
+// Options.StatsAfterDelete.
 func (s *Store) Delete(ctx context.Context, tenant, code string) error {
+	if !ValidCode(code) {
+		return ErrNotFound
+	}
 	key := Canonical(code)
 	var old *Link
 	txf := func(tx *redis.Tx) error {
@@ -90,8 +107,8 @@ func (s *Store) Delete(ctx context.Context, tenant, code string) error {
 			return fmt.Errorf("encode link: %w", err)
 		}
 		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, linkKey(key), data, s.opts.Tombstone)
-			p.Expire(ctx, scanCountKey(key), s.opts.Tombstone)
+			p.Set(ctx, linkKey(key), data, 0)
+			p.Del(ctx, scanCountKey(key))
 			return nil
 		}); err != nil {
 			return err
@@ -138,10 +155,15 @@ func (s *Store) Listen(ctx context.Context) error {
 	return nil
 }
 
+// listenHealth is how long the listener waits for a message before it
+// pings: a connection that died silently must not go unnoticed, or every
+// invalidation would be missed until the cache TTL.
+const listenHealth = 5 * time.Second
+
 func (s *Store) listen(ctx context.Context, ps *redis.PubSub) {
 	defer ps.Close()
 	for {
-		msg, err := ps.Receive(ctx)
+		msg, err := ps.ReceiveTimeout(ctx, listenHealth)
 		if ctx.Err() != nil {
 			return
 		}
@@ -157,15 +179,23 @@ func (s *Store) listen(ctx context.Context, ps *redis.PubSub) {
 			s.cache.clear()
 			s.notify("")
 			continue
+		case *redis.Pong:
+			continue
 		}
-		if err != nil {
-			s.cache.clear()
-			s.notify("")
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(100 * time.Millisecond):
+		var ne interface{ Timeout() bool }
+		if errors.As(err, &ne) && ne.Timeout() {
+			if ps.Ping(ctx) == nil {
+				continue
 			}
+		}
+		// The connection is broken; go-redis reconnects and resubscribes
+		// on the next receive. Until then nothing cached can be trusted.
+		s.cache.clear()
+		s.notify("")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
