@@ -33,9 +33,9 @@ type Options struct {
 // DefaultOptions are the values used for zero fields of Options.
 func DefaultOptions() Options {
 	return Options{
-		CacheTTL:    10 * time.Second,
-		NegativeTTL: 2 * time.Second,
-		CacheSize:   100_000,
+		CacheTTL:         10 * time.Second,
+		NegativeTTL:      2 * time.Second,
+		CacheSize:        100_000,
 		StatsAfterDelete: 30 * 24 * time.Hour,
 	}
 }
