@@ -41,8 +41,13 @@ type apiErrorBody struct {
 }
 
 // fielder is implemented by every domain package's validation error, and
-// only by those: an error that names a field is a 422.
-type fielder interface{ Field() string }
+// only by those: an error that names a field is a 422. Reason is the
+// message written for clients, without the package prefixes and context
+// that wrapping adds.
+type fielder interface {
+	Field() string
+	Reason() string
+}
 
 // classify is the one place where an error becomes a status and a message
 // safe to show. Anything it does not recognise is internal: the client sees
@@ -52,7 +57,7 @@ func classify(err error) (int, apiErrorBody) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &fe):
-		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), fe.Field()}
+		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", fe.Field() + ": " + fe.Reason(), fe.Field()}
 	case errors.Is(err, links.ErrInvalid), errors.Is(err, auth.ErrInvalid), errors.Is(err, qr.ErrInvalid):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), ""}
 	case errors.Is(err, links.ErrMalformed):

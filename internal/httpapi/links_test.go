@@ -158,3 +158,17 @@ func TestBulkEndpoint(t *testing.T) {
 		t.Fatalf("bulk csv = %d %+v", rec.Code, got)
 	}
 }
+
+func TestErrorMessagesCarryNoInternalPrefixes(t *testing.T) {
+	e := newEnv(t)
+	e.json("POST", "/api/v1/links", e.admin, fmt.Sprintf(webLink, "msg1"))
+	for _, path := range []string{
+		"/api/v1/links/msg1/qr?size=9",
+		"/api/v1/links/msg1/stats?granularity=week",
+	} {
+		got := errorOf(t, e.do("GET", path, e.viewer, "", ""))
+		if strings.HasPrefix(got.Message, "qr:") || strings.HasPrefix(got.Message, "stats:") || !strings.HasPrefix(got.Message, got.Field+": ") {
+			t.Errorf("GET %s message = %q: want \"<field>: <reason>\" and no package prefix", path, got.Message)
+		}
+	}
+}

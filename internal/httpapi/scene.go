@@ -137,5 +137,6 @@ func parseSceneURL(raw, base string) (string, error) {
 // fieldError is a 422 this package raises itself about a request field.
 type fieldError struct{ Name, Message string }
 
-func (e *fieldError) Error() string { return e.Name + ": " + e.Message }
-func (e *fieldError) Field() string { return e.Name }
+func (e *fieldError) Error() string  { return e.Name + ": " + e.Message }
+func (e *fieldError) Field() string  { return e.Name }
+func (e *fieldError) Reason() string { return e.Message }

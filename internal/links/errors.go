@@ -31,6 +31,9 @@ type FieldError struct {
 func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Name, e.Message) }
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 func (e *FieldError) Field() string { return e.Name }
+
+// Reason is the message alone, for clients.
+func (e *FieldError) Reason() string { return e.Message }
 func invalid(field, format string, args ...any) error {
 	return &FieldError{Name: field, Message: fmt.Sprintf(format, args...)}
 }

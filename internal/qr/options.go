@@ -21,6 +21,9 @@ type OptionError struct {
 
 func (e *OptionError) Error() string { return "qr: option " + e.Option + ": " + e.Message }
 
+// Reason is the message alone, for clients.
+func (e *OptionError) Reason() string { return e.Message }
+
 // Unwrap makes errors.Is(err, ErrInvalid) hold for every option error.
 func (e *OptionError) Unwrap() error { return ErrInvalid }
 

@@ -23,6 +23,9 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return "stats: " + e.Name + ": " + e.Message }
 
+// Reason is the message alone, for clients.
+func (e *FieldError) Reason() string { return e.Message }
+
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
