@@ -42,6 +42,9 @@ func (s *Server) qrImage(c echo.Context) error {
 	if query.Get("uppercase") == "" {
 		o.Uppercase = s.cfg.QRUppercase
 	}
+	if err := s.checkUppercase(o); err != nil {
+		return err
+	}
 	if err := checkCaptionFrom(from, o.Caption); err != nil {
 		return err
 	}
@@ -121,4 +124,16 @@ func captionFromError(code string, err error) error {
 		return err
 	}
 	return &qr.OptionError{Option: "caption_from", Message: "the title of " + code + " cannot be a caption: it " + oe.Message}
+}
+
+// checkUppercase refuses upper case when the public base URL has a path:
+// upper-casing it would make every scanned code miss the gateway.
+func (s *Server) checkUppercase(o qr.Options) error {
+	if !o.Uppercase {
+		return nil
+	}
+	if u, err := url.Parse(s.cfg.PublicBaseURL); err == nil && strings.Trim(u.Path, "/") != "" {
+		return &fieldError{"uppercase", "the gateway's public base URL has a path, which upper case would change; scans would miss it"}
+	}
+	return nil
 }

@@ -53,6 +53,9 @@ func (s *Server) qrExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkUppercase(o); err != nil {
+		return err
+	}
 	if err := checkCaptionFrom(req.CaptionFrom, o.Caption); err != nil {
 		return err
 	}

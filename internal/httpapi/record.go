@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,7 +25,7 @@ func event(c echo.Context, l *links.Link, client platform.Client, typ stats.Even
 		OS:        client.OS.String(),
 		Channel:   channel,
 		IP:        ip,
-		UserAgent: c.Request().UserAgent(),
+		UserAgent: boundedUA(c.Request().UserAgent()),
 		Value:     value,
 	}
 }
@@ -52,4 +53,17 @@ func (s *Server) recordEvent(c echo.Context, l *links.Link, client platform.Clie
 		t = stats.Conversion
 	}
 	return s.deps.Recorder.Record(event(c, l, client, t, stats.ChannelApp, value))
+}
+
+// maxRecordedUA bounds what one queued event holds of the User-Agent, so a
+// full queue stays small even when clients send 64 KiB headers; the writer
+// keeps no more than this anyway.
+const maxRecordedUA = 512
+
+func boundedUA(ua string) string {
+	if len(ua) <= maxRecordedUA {
+		return ua
+	}
+	// A copy, so the queue does not keep the whole header alive.
+	return strings.Clone(ua[:maxRecordedUA])
 }

@@ -22,7 +22,7 @@ var errInactive = errors.New("this code is paused, expired, not yet started or u
 type sceneResponse struct {
 	Code     string            `json:"code"`
 	Params   map[string]string `json:"params"`
-	Campaign string            `json:"campaign,omitempty"`
+	Campaign string            `json:"campaign"`
 }
 
 func scene(l *links.Link) sceneResponse {

@@ -134,3 +134,26 @@ func TestEventsAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestUppercaseRefusedUnderABasePath(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PublicBaseURL = "https://example.com/gw" })
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"up1","targets":{"web":{"url":"https://e.com/"}}}`)
+	rec := e.do("GET", "/api/v1/links/up1/qr?uppercase=true", e.viewer, "", "")
+	if rec.Code != 422 || errorOf(t, rec).Field != "uppercase" {
+		t.Fatalf("uppercase under a base path = %d %s, want 422 on uppercase", rec.Code, rec.Body)
+	}
+	rec = e.json("POST", "/api/v1/qr/export", e.viewer, `{"codes":["up1"],"uppercase":true}`)
+	if rec.Code != 422 || errorOf(t, rec).Field != "uppercase" {
+		t.Fatalf("export with uppercase under a base path = %d %s, want 422 on uppercase", rec.Code, rec.Body)
+	}
+}
+
+func TestBoundedUserAgent(t *testing.T) {
+	long := strings.Repeat("a", 70_000)
+	if got := boundedUA(long); len(got) != maxRecordedUA {
+		t.Fatalf("boundedUA kept %d bytes, want %d", len(got), maxRecordedUA)
+	}
+	if got := boundedUA("Mozilla/5.0"); got != "Mozilla/5.0" {
+		t.Fatalf("boundedUA changed a short UA: %q", got)
+	}
+}
