@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"math"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,8 +21,9 @@ type limiter struct {
 }
 
 type limiterShard struct {
-	mu      sync.Mutex
-	buckets map[string]*bucket
+	mu        sync.Mutex
+	buckets   map[string]*bucket
+	lastSweep int64 // unix nanoseconds
 }
 
 type bucket struct {
@@ -53,8 +56,17 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	defer sh.mu.Unlock()
 	b, ok := sh.buckets[key]
 	if !ok {
-		if len(sh.buckets) >= maxBucketsPerShard {
+		if len(sh.buckets) >= maxBucketsPerShard && n-sh.lastSweep >= int64(time.Second) {
+			// At most once a second: under a flood of fresh addresses a
+			// sweep per request would hold the lock for a full scan each.
+			sh.lastSweep = n
 			l.sweep(sh, n)
+		}
+		if len(sh.buckets) >= maxBucketsPerShard {
+			// Every tracked client is mid-burst. Forgetting one would reset
+			// a client being throttled, so the newcomer goes untracked: a
+			// flood of fresh addresses is no per-address limit's to stop.
+			return true, 0
 		}
 		b = &bucket{tokens: l.burst, last: n}
 		sh.buckets[key] = b
@@ -69,7 +81,7 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 }
 
 // sweep drops buckets that have refilled completely: forgetting them
-// changes nothing. If all are busy, the oldest half goes.
+// changes nothing.
 func (l *limiter) sweep(sh *limiterShard, now int64) {
 	full := int64(l.burst / l.rate * 1e9)
 	for k, b := range sh.buckets {
@@ -77,12 +89,20 @@ func (l *limiter) sweep(sh *limiterShard, now int64) {
 			delete(sh.buckets, k)
 		}
 	}
-	for k := range sh.buckets {
-		if len(sh.buckets) < maxBucketsPerShard/2 {
-			break
-		}
-		delete(sh.buckets, k)
+}
+
+// clientKey is what the limiter counts by: the address, or for IPv6 its
+// /64, since one subscriber is usually given a whole /64 to pick from.
+func clientKey(ip string) string {
+	if strings.IndexByte(ip, ':') < 0 {
+		return ip
 	}
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 func fnv32(s string) uint32 {
@@ -101,7 +121,7 @@ func (s *Server) rateLimit(l *limiter) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			ok, wait := l.allow(c.RealIP(), s.now())
+			ok, wait := l.allow(clientKey(c.RealIP()), s.now())
 			if !ok {
 				secs := int(math.Ceil(wait.Seconds()))
 				c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))

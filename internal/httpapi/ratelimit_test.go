@@ -33,6 +33,35 @@ func TestLimiterRefillsAndSeparatesClients(t *testing.T) {
 	}
 }
 
+func TestLimiterKeepsThrottledClientsUnderAFlood(t *testing.T) {
+	l := newLimiter(1, 1)
+	now := time.Unix(0, 0)
+	l.allow("victim-of-own-flood", now)
+	if ok, _ := l.allow("victim-of-own-flood", now); ok {
+		t.Fatal("second request within the burst of 1 allowed")
+	}
+	for i := 0; i < 64*maxBucketsPerShard*2; i++ {
+		l.allow(fmt.Sprint(i), now)
+	}
+	if ok, _ := l.allow("victim-of-own-flood", now); ok {
+		t.Fatal("a flood of new addresses reset a throttled client's limit")
+	}
+}
+
+func TestClientKey(t *testing.T) {
+	for _, tc := range []struct{ ip, want string }{
+		{"203.0.113.7", "203.0.113.7"},
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"},
+		{"::ffff:203.0.113.7", "::ffff:203.0.113.7"},
+		{"not-an-ip", "not-an-ip"},
+	} {
+		if got := clientKey(tc.ip); got != tc.want {
+			t.Errorf("clientKey(%q) = %q, want %q", tc.ip, got, tc.want)
+		}
+	}
+}
+
 func TestLimiterMemoryIsBounded(t *testing.T) {
 	l := newLimiter(1, 1)
 	now := time.Unix(0, 0)
