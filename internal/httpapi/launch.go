@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"time"
+
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
 )
@@ -9,7 +11,7 @@ import (
 // app the scan came from, when that app can be sent there with a plain
 // redirect (api.md, "Scanning"). WeChat only qualifies with a stored URL
 // Link: its schemes are not meant to be followed from inside WeChat.
-func directLaunch(app platform.App, l *links.Link) (string, bool) {
+func directLaunch(app platform.App, l *links.Link, now time.Time) (string, bool) {
 	t := &l.Targets
 	switch app {
 	case platform.Alipay:
@@ -33,8 +35,8 @@ func directLaunch(app platform.App, l *links.Link) (string, bool) {
 			return platform.KuaishouScheme(t.Kuaishou.AppID, t.Kuaishou.Path, platform.WithScene(t.Kuaishou.Query, l.Code)), true
 		}
 	case platform.WeChat:
-		if t.WeChat != nil && t.WeChat.URLLink != "" {
-			return t.WeChat.URLLink, true
+		if u := t.WeChat.ActiveURLLink(now); u != "" {
+			return u, true
 		}
 	}
 	return "", false
@@ -51,12 +53,12 @@ type option struct {
 // then the others; the web page comes last. Browsers get the https forms
 // where one exists (WeChat's URL Link, Alipay's ds.alipay.com page), since
 // they survive a missing app better than a bare scheme.
-func launchOptions(l *links.Link) []option {
+func launchOptions(l *links.Link, now time.Time) []option {
 	t := &l.Targets
 	var out []option
 	if w := t.WeChat; w != nil {
-		if w.URLLink != "" {
-			out = append(out, option{"wechat", w.URLLink})
+		if u := w.ActiveURLLink(now); u != "" {
+			out = append(out, option{"wechat", u})
 		} else {
 			out = append(out, option{"wechat", platform.WeChatScheme(w.AppID, w.Path, platform.WithScene(w.Query, l.Code), w.EnvVersion)})
 		}
@@ -65,7 +67,7 @@ func launchOptions(l *links.Link) []option {
 		out = append(out, option{"alipay", platform.AlipayDSLink(a.AppID, a.Page, platform.WithScene(a.Query, l.Code))})
 	}
 	for _, app := range []platform.App{platform.Douyin, platform.Baidu, platform.QQ, platform.Kuaishou} {
-		if u, ok := directLaunch(app, l); ok {
+		if u, ok := directLaunch(app, l, now); ok {
 			out = append(out, option{app.String(), u})
 		}
 	}

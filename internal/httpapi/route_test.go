@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scangate/scangate/internal/platform"
 )
@@ -135,5 +136,18 @@ func TestCachedPagesFollowEdits(t *testing.T) {
 		if !strings.Contains(body, "After") || strings.Contains(body, "Before") || strings.Contains(body, "ds.alipay.com") {
 			t.Fatalf("page for %.30q after the edit still shows the old link:\n%s", ua, body)
 		}
+	}
+}
+
+func TestExpiredURLLinkFallsBackToTheWeChatPage(t *testing.T) {
+	e := newEnv(t)
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"wxexp1","targets":{"wechat":{"appid":"wx1234567890abcdef","url_link":"https://wxaurl.cn/AbCdEf","url_link_expires_at":"2099-01-01T00:00:00Z"}}}`)
+	if rec := e.do("GET", "/s/wxexp1", "", "", "", "User-Agent", uaWeChatIOS); rec.Code != 302 || rec.Header().Get("Location") != "https://wxaurl.cn/AbCdEf" {
+		t.Fatalf("before expiry = %d %q, want 302 to the URL Link", rec.Code, rec.Header().Get("Location"))
+	}
+	e.srv.now = func() time.Time { return time.Date(2099, 1, 2, 0, 0, 0, 0, time.UTC) }
+	rec := e.do("GET", "/s/wxexp1", "", "", "", "User-Agent", uaWeChatIOS)
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), "wxaurl.cn") || !strings.Contains(rec.Body.String(), "weixin://dl/business/") {
+		t.Fatalf("after expiry = %d, want the WeChat page with the scheme and no dead URL Link:\n%s", rec.Code, rec.Body)
 	}
 }

@@ -64,7 +64,7 @@ func (s *Server) scan(c echo.Context) error {
 	if l.Targets.OnlyWeb() {
 		return redirect(c, l.Targets.Web.URL)
 	}
-	if u, ok := directLaunch(client.App, l); ok {
+	if u, ok := directLaunch(client.App, l, s.now()); ok {
 		return redirect(c, u)
 	}
 	switch {
@@ -119,9 +119,15 @@ func (s *Server) landingPage(c echo.Context, l *links.Link, client platform.Clie
 	// web-only link was redirected), so the best launch is always an app.
 	auto := client.App == platform.Browser
 	hint := inAppBrowsers[client.App]
-	return s.cachedPage(c, l, "landing", flags(auto, hint), func(t *texts) (*pageData, error) {
-		return &pageData{Title: title(t, l), Options: launchOptions(l), AutoLaunch: auto, InAppHint: hint}, nil
+	return s.cachedPage(c, l, "landing", flags(auto, hint, s.urlLinkLive(l)), func(t *texts) (*pageData, error) {
+		return &pageData{Title: title(t, l), Options: launchOptions(l, s.now()), AutoLaunch: auto, InAppHint: hint}, nil
 	})
+}
+
+// urlLinkLive is part of a page's cache key: a URL Link that expires
+// changes the page without changing the link.
+func (s *Server) urlLinkLive(l *links.Link) bool {
+	return l.Targets.WeChat.ActiveURLLink(s.now()) != ""
 }
 
 func flags(bits ...bool) uint8 {
@@ -138,14 +144,14 @@ func flags(bits ...bool) uint8 {
 // itself to long-press (WeChat then applies the ordinary-link QR rule and
 // opens the mini program), plus the plaintext scheme and the web page.
 func (s *Server) wechatPage(c echo.Context, l *links.Link) error {
-	return s.cachedPage(c, l, "wechat", 0, func(t *texts) (*pageData, error) {
+	return s.cachedPage(c, l, "wechat", flags(s.urlLinkLive(l)), func(t *texts) (*pageData, error) {
 		png, err := s.pageQR(l, qr.PNG)
 		if err != nil {
 			return nil, err
 		}
 		return &pageData{
 			Title:     title(t, l),
-			Options:   launchOptions(l),
+			Options:   launchOptions(l, s.now()),
 			QRDataURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
 		}, nil
 	})
@@ -153,14 +159,14 @@ func (s *Server) wechatPage(c echo.Context, l *links.Link) error {
 
 // desktopPage shows the code to scan with a phone, and the web page.
 func (s *Server) desktopPage(c echo.Context, l *links.Link) error {
-	return s.cachedPage(c, l, "desktop", 0, func(t *texts) (*pageData, error) {
+	return s.cachedPage(c, l, "desktop", flags(s.urlLinkLive(l)), func(t *texts) (*pageData, error) {
 		svg, err := s.pageQR(l, qr.SVG)
 		if err != nil {
 			return nil, err
 		}
 		return &pageData{
 			Title:   title(t, l),
-			Options: launchOptions(l),
+			Options: launchOptions(l, s.now()),
 			// The SVG is our own renderer's output for our own short URL.
 			QRSVG: template.HTML(svg),
 		}, nil

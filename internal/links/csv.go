@@ -28,7 +28,7 @@ var csvScalar = map[string]bool{
 }
 
 var csvTargetFields = map[string]map[string]bool{
-	"wechat":   {"appid": true, "path": true, "query": true, "env_version": true, "url_link": true},
+	"wechat":   {"appid": true, "path": true, "query": true, "env_version": true, "url_link": true, "url_link_expires_at": true},
 	"alipay":   {"appid": true, "page": true, "query": true},
 	"baidu":    {"appkey": true, "path": true, "query": true},
 	"douyin":   {"appid": true, "path": true, "query": true},

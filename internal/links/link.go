@@ -62,9 +62,22 @@ type WeChatTarget struct {
 	Query      string `json:"query,omitempty"`
 	EnvVersion string `json:"env_version,omitempty"`
 	// URLLink is a https://wxaurl.cn/... link generated for this link by
-	// WeChat's generate_urllink API; when set, WeChat clients go straight
-	// to it.
+	// WeChat's generate_urllink API; while it is valid, WeChat clients go
+	// straight to it.
 	URLLink string `json:"url_link,omitempty"`
+	// URLLinkExpiresAt is when WeChat stops honouring URLLink (at most 30
+	// days after it was generated). After it, scans fall back to the page
+	// that leads into the mini program, so printed codes keep working.
+	URLLinkExpiresAt *time.Time `json:"url_link_expires_at,omitempty"`
+}
+
+// ActiveURLLink is the WeChat URL Link to use at now, or "" when there is
+// none or it has expired.
+func (t *WeChatTarget) ActiveURLLink(now time.Time) string {
+	if t == nil || t.URLLink == "" || t.URLLinkExpiresAt != nil && !now.Before(*t.URLLinkExpiresAt) {
+		return ""
+	}
+	return t.URLLink
 }
 
 // AlipayTarget opens an Alipay mini program.

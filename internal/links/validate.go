@@ -133,9 +133,12 @@ func (t *Targets) normalize(code string) error {
 			return invalid("targets.wechat.env_version", "must be release, trial or develop")
 		}
 		if w.URLLink != "" {
-			if err := checkURL("targets.wechat.url_link", w.URLLink); err != nil {
+			if err := checkURLLink(w.URLLink); err != nil {
 				return err
 			}
+		}
+		if w.URLLinkExpiresAt != nil && w.URLLink == "" {
+			return invalid("targets.wechat.url_link_expires_at", "needs url_link")
 		}
 	}
 	if a := t.Alipay; a != nil {
@@ -333,6 +336,21 @@ func checkURL(field, raw string) error {
 func checkCreateTimes(in *Input, now time.Time) error {
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		return invalid("expires_at", "is in the past")
+	}
+	return nil
+}
+
+// checkURLLink accepts only WeChat's own URL Link hosts: a URL Link is a
+// ticket WeChat issued, and anything else there would turn the WeChat
+// redirect into an open one.
+func checkURLLink(raw string) error {
+	const field = "targets.wechat.url_link"
+	if err := checkURL(field, raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(raw)
+	if u.Scheme != "https" || (u.Host != "wxaurl.cn" && u.Host != "wxmpurl.cn") || len(u.Path) < 2 {
+		return invalid(field, "must be a WeChat URL Link: https://wxaurl.cn/<ticket> or https://wxmpurl.cn/<ticket>")
 	}
 	return nil
 }
