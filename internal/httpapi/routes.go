@@ -7,9 +7,13 @@ func (s *Server) routes() {
 	e := s.echo
 
 	// Scanning (public): the URL inside every printed code.
-	e.GET("/s/:code", s.scan, s.rateLimit(s.scanLimit))
-	e.GET("/S/:code", s.scan, s.rateLimit(s.scanLimit))
+	// HEAD answers as GET would (link checkers use it) but never counts.
+	for _, prefix := range []string{"/s/", "/S/"} {
+		e.GET(prefix+":code", s.scan, s.rateLimit(s.scanLimit))
+		e.HEAD(prefix+":code", s.scan, s.rateLimit(s.scanLimit))
+	}
 	e.GET("/:file", s.verificationFile)
+	e.HEAD("/:file", s.verificationFile)
 
 	// Operations (public).
 	e.GET("/healthz", s.healthz)

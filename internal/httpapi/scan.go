@@ -52,14 +52,16 @@ func (s *Server) scan(c echo.Context) error {
 			return &pageData{Title: title(t, l)}, nil
 		})
 	}
-	if ok, err := s.deps.Links.Admit(ctx, l); err != nil {
-		// Better an extra scan over the limit than a customer at a table
-		// facing an error page because Redis blinked.
-		s.log.Warn("scan limit not checked", "code", l.Code, "err", err)
-	} else if !ok {
-		return s.inactive(c, l)
+	if c.Request().Method == http.MethodGet {
+		if ok, err := s.deps.Links.Admit(ctx, l); err != nil {
+			// Better an extra scan over the limit than a customer at a
+			// table facing an error page because Redis blinked.
+			s.log.Warn("scan limit not checked", "code", l.Code, "err", err)
+		} else if !ok {
+			return s.inactive(c, l)
+		}
+		s.recordScan(c, l, client)
 	}
-	s.recordScan(c, l, client)
 
 	if l.Targets.OnlyWeb() {
 		return redirect(c, l.Targets.Web.URL)

@@ -101,3 +101,26 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Logf("/metrics = %d:\n%s", rec.Code, body)
 	}
 }
+
+func TestHeadAnswersLikeGetWithoutCounting(t *testing.T) {
+	e := newEnv(t)
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"head1","max_scans":1,"targets":{"web":{"url":"https://e.com/"}}}`)
+	for i := 0; i < 3; i++ {
+		rec := e.do("HEAD", "/s/head1", "", "", "", "User-Agent", uaSafariIOS)
+		if rec.Code != 302 || rec.Header().Get("Location") != "https://e.com/" {
+			t.Fatalf("HEAD %d = %d %q, want 302 like GET", i, rec.Code, rec.Header().Get("Location"))
+		}
+	}
+	if rec := e.do("HEAD", "/MP_verify_abc123.txt", "", "", ""); rec.Code != 200 {
+		t.Errorf("HEAD verification file = %d", rec.Code)
+	}
+	// HEADs used none of the single allowed scan.
+	if rec := e.do("GET", "/s/head1", "", "", "", "User-Agent", uaSafariIOS); rec.Code != 302 {
+		t.Fatalf("first GET after HEADs = %d, want 302: HEAD used up max_scans", rec.Code)
+	}
+	e.drainStats()
+	got := decode[map[string]any](t, e.do("GET", "/api/v1/links/head1", e.viewer, "", ""))
+	if got["scans"] != 1.0 {
+		t.Errorf("scans = %v, want 1 (HEADs are not scans)", got["scans"])
+	}
+}

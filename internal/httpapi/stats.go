@@ -77,15 +77,22 @@ func (s *Server) eventsCSV(c echo.Context) error {
 		return err
 	}
 	f.Query = q
+	name := "scangate-events.csv"
+	if !q.From.IsZero() && !q.To.IsZero() {
+		name = "scangate-events-" + q.From.String() + "-" + q.To.String() + ".csv"
+	}
 	h := c.Response().Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="scangate-events-`+q.From.String()+`-`+q.To.String()+`.csv"`)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
 	err = s.deps.Stats.ExportCSV(ctx, c.Response(), f)
 	if err == nil {
 		return nil
 	}
 	if !c.Response().Committed {
+		// The error goes out as JSON: it must not be saved as the file.
+		h.Del("Content-Disposition")
+		h.Del("Content-Type")
 		return err
 	}
 	if errors.Is(err, ctx.Err()) {
