@@ -20,7 +20,6 @@ const (
 	evCountry  = "country"
 	evCity     = "city"
 	evVisitor  = "visitor"
-	evUA       = "ua"
 	evValue    = "value"
 )
 
@@ -142,13 +141,13 @@ func (b *builder) add(e *Event, now time.Time) {
 	s.values = append(s.values,
 		strconv.FormatInt(t.UnixMilli(), 10), e.Type.String(), e.Code, e.Tenant, e.Campaign,
 		truncate(e.Platform, maxDimensionLen), truncate(e.OS, maxDimensionLen), truncate(e.Channel, maxDimensionLen),
-		country, city, visitor, truncate(e.UserAgent, maxUserAgentLen), strconv.FormatInt(e.Value, 10))
+		country, city, visitor, strconv.FormatInt(e.Value, 10))
 }
 
 // streamFields lists the stream fields in the order add appends their values.
 func streamFields() []string {
 	return []string{evTime, evType, evCode, evTenant, evCampaign, evPlatform, evOS, evChannel,
-		evCountry, evCity, evVisitor, evUA, evValue}
+		evCountry, evCity, evVisitor, evValue}
 }
 
 // count adds e to the counters of one link or campaign.

@@ -53,8 +53,7 @@ const (
 
 // Bounds on what a client can make us store.
 const (
-	maxDimensionLen = 64  // platform, OS, channel, city: a field name in a Redis hash
-	maxUserAgentLen = 512 // user agent in the event stream
+	maxDimensionLen = 64 // platform, OS, channel, city: a field name in a Redis hash
 	otherValue      = "other"
 )
 

@@ -120,7 +120,8 @@ func TestOpenGeoIPErrors(t *testing.T) {
 }
 
 func TestVisitorID(t *testing.T) {
-	h := newVisitorHasher([]byte("test secret, 32 bytes long......"))
+	salt := func(Date) []byte { return []byte("salt") }
+	h := newVisitorHasher([]byte("test secret, 32 bytes long......"), salt)
 	day, next := Date{2026, 11, 24}, Date{2026, 11, 25}
 	a := h.id(day, shanghaiAddr, "UA")
 	if len(a) != 2*visitorIDLen {
@@ -136,7 +137,8 @@ func TestVisitorID(t *testing.T) {
 		{"next day", h.id(next, shanghaiAddr, "UA"), false},
 		{"other user agent", h.id(day, shanghaiAddr, "UA2"), false},
 		{"other address", h.id(day, usAddr, "UA"), false},
-		{"other secret", newVisitorHasher([]byte("another secret, 32 bytes long...")).id(day, shanghaiAddr, "UA"), false},
+		{"other secret", newVisitorHasher([]byte("another secret, 32 bytes long..."), salt).id(day, shanghaiAddr, "UA"), false},
+		{"other salt", newVisitorHasher([]byte("test secret, 32 bytes long......"), func(Date) []byte { return []byte("new salt") }).id(day, shanghaiAddr, "UA"), false},
 	} {
 		if (tt.got == a) != tt.same {
 			t.Errorf("%s: id %q vs %q, want same=%v", tt.name, tt.got, a, tt.same)

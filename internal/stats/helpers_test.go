@@ -24,7 +24,7 @@ func testConfig() Config {
 // cleanup only makes sure a failing test does not leave it running).
 func startRecorder(tb testing.TB, rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
 	tb.Helper()
-	r := NewRecorder(rdb, cfg, geo, logger)
+	r := newTestRecorder(rdb, cfg, geo, logger)
 	r.Start()
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -62,4 +62,14 @@ func newDownClient(tb testing.TB) *redis.Client {
 	c := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(tb.TempDir(), "none.sock"), MaxRetries: -1})
 	tb.Cleanup(func() { c.Close() })
 	return c
+}
+
+// newTestRecorder is NewRecorder with a fixed visitor salt, so that visitor
+// ids, and with them HyperLogLog counts (exact for small sets only when no
+// two ids share a register), are the same on every run.
+// TestDaySaltIsSharedAndExpires covers the real salt.
+func newTestRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
+	r := NewRecorder(rdb, cfg, geo, logger)
+	r.b.visitors.salt = func(Date) []byte { return []byte("fixed test salt") }
+	return r
 }

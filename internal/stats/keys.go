@@ -89,3 +89,6 @@ func totalKey(tag string) string { return keyPrefix + tag + ":total" }
 func writerMarkKey(tag, writer string) string { return keyPrefix + tag + ":w:" + writer }
 
 func streamKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":events" }
+
+// saltKey holds a day's random visitor salt (see daySalt).
+func saltKey(d Date) string { return keyPrefix + "stats:salt:" + d.compact() }

@@ -65,7 +65,7 @@ func TestRecorderSurvivesRedisRestart(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := NewRecorder(rdb, cfg, nil, nil)
+	rec := newTestRecorder(rdb, cfg, nil, nil)
 	attempts := hookEvents(rec)
 	rec.Start()
 
@@ -130,7 +130,7 @@ func checkLinkReports(tb testing.TB, st *Querier, m *model) {
 func TestBatchAppliedTwiceCountsOnce(t *testing.T) {
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := NewRecorder(rdb, cfg, nil, nil) // not started: the test drives the writer's steps
+	rec := newTestRecorder(rdb, cfg, nil, nil) // not started: the test drives the writer's steps
 	var events []Event
 	model := newModel(time.UTC)
 	for i := range 500 {

@@ -37,9 +37,13 @@ type Recorder struct {
 
 	recorded, dropped, written, lost, batches, retries atomic.Int64
 
-	seq      uint64  // run's: the last batch built
-	drops    rateLog // applyLoop's
+	seq      uint64     // run's: the last batch built
+	dropsMu  sync.Mutex // both writer goroutines report drops
+	drops    rateLog
 	failures rateLog // applyLoop's
+	// saltLog and saltErrors belong to the writer goroutine (daySalt).
+	saltLog    rateLog
+	saltErrors int64
 	// testHook, when set (by tests), is called by the writer with the error
 	// of each failed attempt to write a batch, after it has been logged, and
 	// with nil once a batch is written and counted.
@@ -72,7 +76,7 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 	var id [8]byte
 	rand.Read(id[:])
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Recorder{
+	r := &Recorder{
 		rdb:   rdb,
 		cfg:   cfg,
 		log:   logger,
@@ -82,11 +86,12 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 		ctx:   ctx, cancel: cancel,
 		drops:    rateLog{interval: cfg.LogInterval},
 		failures: rateLog{interval: cfg.LogInterval},
+		saltLog:  rateLog{interval: cfg.LogInterval},
 		b: &builder{
 			cfg:      cfg,
 			writer:   hex.EncodeToString(id[:]),
 			geo:      geo,
-			visitors: newVisitorHasher(cfg.VisitorSecret),
+			visitors: nil, // set below: it needs r
 			counters: redis.NewScript(countersLua),
 			stream:   redis.NewScript(streamLua),
 			now:      time.Now,
@@ -95,6 +100,8 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 			streams:  make(map[string]*streamOps),
 		},
 	}
+	r.b.visitors = newVisitorHasher(cfg.VisitorSecret, r.daySalt)
+	return r
 }
 
 // Record queues e for the writer and returns at once: false when e was
@@ -253,6 +260,8 @@ func (r *Recorder) drain(buf []Event) []Event {
 // per LogInterval unless final: Record runs on the request path and must
 // not log.
 func (r *Recorder) reportDrops(final bool) {
+	r.dropsMu.Lock()
+	defer r.dropsMu.Unlock()
 	if n, ok := r.drops.due(time.Now(), r.dropped.Load(), final); ok {
 		r.log.Warn("stats: event queue full, events dropped",
 			"dropped", n, "dropped_total", r.dropped.Load(), "queue_cap", cap(r.queue))

@@ -153,7 +153,7 @@ func testCountsExactly(t *testing.T, pack bool) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := NewRecorder(rdb, cfg, nil, nil)
+	rec := newTestRecorder(rdb, cfg, nil, nil)
 	rec.b.pack = pack
 	rec.Start()
 
@@ -259,6 +259,8 @@ func TestCallsTouchOneSlot(t *testing.T) {
 	if rec.b.pack {
 		t.Fatal("a Cluster client packs several tags per call")
 	}
+	// This client reaches no server: the batch is only inspected.
+	rec.b.visitors = newVisitorHasher(testConfig().VisitorSecret, func(Date) []byte { return []byte("salt") })
 	var events []Event
 	for i := range 1000 {
 		events = append(events, testEvent(i))
@@ -288,4 +290,27 @@ func hashTag(key string) string {
 		return ""
 	}
 	return key[open+1 : open+1+end]
+}
+
+func TestDaySaltIsSharedAndExpires(t *testing.T) {
+	rdb := srv.Client(t)
+	cfg := testConfig()
+	a, b := NewRecorder(rdb, cfg, nil, nil), NewRecorder(rdb, cfg, nil, nil)
+	day := DateOf(time.Now().In(cfg.Timezone))
+	sa, sb := a.daySalt(day), b.daySalt(day)
+	if len(sa) == 0 || string(sa) != string(sb) {
+		t.Fatalf("two instances got salts %q and %q, want one shared salt", sa, sb)
+	}
+	if string(a.daySalt(day.AddDays(1))) == string(sa) {
+		t.Fatal("the next day has the same salt")
+	}
+	ttl := rdb.TTL(context.Background(), saltKey(day)).Val()
+	if ttl <= 0 || ttl > 48*time.Hour+time.Minute {
+		t.Fatalf("salt TTL = %v, want it to end within a day after the day", ttl)
+	}
+	// An event dated long ago still gets a salt that lives long enough.
+	old := day.AddDays(-30)
+	if len(a.daySalt(old)) == 0 || rdb.TTL(context.Background(), saltKey(old)).Val() < 23*time.Hour {
+		t.Fatal("a past day's salt expired at once")
+	}
 }
