@@ -43,12 +43,18 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	geo, err := openGeoIP(cfg.GeoIPDB, log)
+	var geo *stats.GeoIP // nil: no geography
+	if cfg.GeoIPDB != "" {
+		if geo, err = stats.OpenGeoIP(cfg.GeoIPDB); err != nil {
+			return fmt.Errorf("geoip_db: %w", err)
+		}
+		defer geo.Close()
+		log.Info("geography from GeoIP2 database", "path", cfg.GeoIPDB)
+	}
+	recorder, err := stats.NewRecorder(rdb, sc, geo, log)
 	if err != nil {
 		return err
 	}
-	defer geo.Close()
-	recorder := stats.NewRecorder(rdb, sc, geo, log)
 	recorder.Start()
 	// Deferred after the store and before the server exists, so it runs
 	// after the HTTP requests have drained: every recorded scan reaches
@@ -120,19 +126,6 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-// openGeoIP opens the configured database; none configured is no geography.
-func openGeoIP(path string, log *slog.Logger) (*stats.GeoIP, error) {
-	if path == "" {
-		return nil, nil
-	}
-	g, err := stats.OpenGeoIP(path)
-	if err != nil {
-		return nil, fmt.Errorf("geoip_db: %w", err)
-	}
-	log.Info("geography from GeoIP2 database", "path", path)
-	return g, nil
 }
 
 func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {

@@ -1,7 +1,6 @@
 package links
 
 import (
-	"github.com/scangate/scangate/internal/platform"
 	"net/url"
 	"regexp"
 	"strings"
@@ -110,94 +109,6 @@ func (in *Input) normalizeTags() error {
 	return nil
 }
 
-func (t *Targets) normalize(code string) error {
-	if t.empty() {
-		return invalid("targets", "at least one target is required")
-	}
-	if w := t.WeChat; w != nil {
-		if !platform.ValidWeChatAppID(w.AppID) {
-			return invalid("targets.wechat.appid", "must be 'wx' followed by 16 lowercase hex digits")
-		}
-		if err := normalizePath("targets.wechat.path", &w.Path); err != nil {
-			return err
-		}
-		if err := checkQuery("targets.wechat.query", w.Query, MaxQueryLen); err != nil {
-			return err
-		}
-		if n := len(platform.EncodeURIComponent(platform.WithScene(w.Query, code))); n > MaxWeChatQueryEncoded {
-			return invalid("targets.wechat.query", "URL-encoded with scene=<code> it is %d characters; WeChat allows %d", n, MaxWeChatQueryEncoded)
-		}
-		switch w.EnvVersion {
-		case "", "release", "trial", "develop":
-		default:
-			return invalid("targets.wechat.env_version", "must be release, trial or develop")
-		}
-		if w.URLLink != "" {
-			if err := checkURLLink(w.URLLink); err != nil {
-				return err
-			}
-		}
-		if w.URLLinkExpiresAt != nil && w.URLLink == "" {
-			return invalid("targets.wechat.url_link_expires_at", "needs url_link")
-		}
-	}
-	if a := t.Alipay; a != nil {
-		if !platform.ValidAlipayAppID(a.AppID) {
-			return invalid("targets.alipay.appid", "must be 16 digits")
-		}
-		if err := normalizePath("targets.alipay.page", &a.Page); err != nil {
-			return err
-		}
-		if err := checkQuery("targets.alipay.query", a.Query, MaxQueryLen); err != nil {
-			return err
-		}
-	}
-	if b := t.Baidu; b != nil {
-		if !platform.ValidBaiduAppKey(b.AppKey) {
-			return invalid("targets.baidu.appkey", "must be 32 letters or digits")
-		}
-		if err := normalizePath("targets.baidu.path", &b.Path); err != nil {
-			return err
-		}
-		if err := checkQuery("targets.baidu.query", b.Query, MaxQueryLen); err != nil {
-			return err
-		}
-		if k, found := platform.BaiduReservedKey(b.Query); found {
-			return invalid("targets.baidu.query", "%q is reserved by the Baidu app", k)
-		}
-	}
-	for _, m := range []struct {
-		name   string
-		target *MiniTarget
-		valid  func(string) bool
-		format string
-	}{
-		{"douyin", t.Douyin, platform.ValidDouyinAppID, "must be 'tt' followed by 16 or 18 lowercase hex digits"},
-		{"qq", t.QQ, platform.ValidQQAppID, "must be 8 to 12 digits"},
-		{"kuaishou", t.Kuaishou, platform.ValidKuaishouAppID, "must be 'ks' followed by 18 digits"},
-	} {
-		if m.target == nil {
-			continue
-		}
-		prefix := "targets." + m.name + "."
-		if !m.valid(m.target.AppID) {
-			return invalid(prefix+"appid", "%s", m.format)
-		}
-		if err := normalizePath(prefix+"path", &m.target.Path); err != nil {
-			return err
-		}
-		if err := checkQuery(prefix+"query", m.target.Query, MaxQueryLen); err != nil {
-			return err
-		}
-	}
-	if t.Web != nil {
-		if err := checkURL("targets.web.url", t.Web.URL); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // checkText allows any printable text up to max runes.
 func checkText(field, s string, max int) error {
 	if !utf8.ValidString(s) {
@@ -255,56 +166,6 @@ func checkParams(p map[string]string) error {
 	return nil
 }
 
-// normalizePath accepts a mini program page such as "pages/menu/index". One
-// leading '/' is dropped (WeChat refuses it; the others accept both).
-func normalizePath(field string, p *string) error {
-	if strings.HasPrefix(*p, "//") {
-		return invalid(field, "must not start with '//'")
-	}
-	s := strings.TrimPrefix(*p, "/")
-	if s == "" {
-		*p = ""
-		return nil // the mini program's home page
-	}
-	if len(s) > MaxPathLen {
-		return invalid(field, "at most %d characters", MaxPathLen)
-	}
-	if !platform.ValidPagePath(s) {
-		return invalid(field, "must be a page path like pages/menu/index: letters, digits, '-', '.', '_' and '~' between slashes; no scheme, query, '//', '..' or spaces")
-	}
-	*p = s
-	return nil
-}
-
-func checkQuery(field, q string, max int) error {
-	if len(q) > max {
-		return invalid(field, "at most %d bytes", max)
-	}
-	if err := checkText(field, q, max); err != nil {
-		return err
-	}
-	if strings.ContainsAny(q, "# ") {
-		return invalid(field, "must not contain '#' or spaces; write them as %%23 and %%20")
-	}
-	if strings.HasPrefix(q, "?") {
-		return invalid(field, "write the query without the leading '?'")
-	}
-	if queryHasKey(q, "scene") {
-		return invalid(field, "scene is reserved: ScanGate adds scene=<code> to every launch query")
-	}
-	return nil
-}
-
-func queryHasKey(q, key string) bool {
-	for _, pair := range strings.Split(q, "&") {
-		k, _, _ := strings.Cut(pair, "=")
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
-
 // checkURL accepts absolute http(s) URLs with a host and no user-info: the
 // only kind of URL a scan may be redirected to.
 func checkURL(field, raw string) error {
@@ -336,21 +197,6 @@ func checkURL(field, raw string) error {
 func checkCreateTimes(in *Input, now time.Time) error {
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		return invalid("expires_at", "is in the past")
-	}
-	return nil
-}
-
-// checkURLLink accepts only WeChat's own URL Link hosts: a URL Link is a
-// ticket WeChat issued, and anything else there would turn the WeChat
-// redirect into an open one.
-func checkURLLink(raw string) error {
-	const field = "targets.wechat.url_link"
-	if err := checkURL(field, raw); err != nil {
-		return err
-	}
-	u, _ := url.Parse(raw)
-	if u.Scheme != "https" || (u.Host != "wxaurl.cn" && u.Host != "wxmpurl.cn") || len(u.Path) < 2 {
-		return invalid(field, "must be a WeChat URL Link: https://wxaurl.cn/<ticket> or https://wxmpurl.cn/<ticket>")
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ func BenchmarkRecord(b *testing.B) {
 	e := testEvent(1)
 	e.Time = time.Now()
 	b.Run("accepted", func(b *testing.B) {
-		r := NewRecorder(nil, testConfig(), nil, nil) // no writer: the benchmark drains the queue
+		r := mustRecorder(nil, testConfig(), nil, nil) // no writer: the benchmark drains the queue
 		done := make(chan struct{})
 		go func() {
 			for {
@@ -39,7 +39,7 @@ func BenchmarkRecord(b *testing.B) {
 	b.Run("queue_full", func(b *testing.B) {
 		cfg := testConfig()
 		cfg.QueueSize = 1
-		r := NewRecorder(nil, cfg, nil, nil)
+		r := mustRecorder(nil, cfg, nil, nil)
 		r.Record(e)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
@@ -121,7 +121,7 @@ func BenchmarkWriterThroughput(b *testing.B) {
 	for _, links := range []int{100, 10_000} {
 		for _, aof := range []bool{false, true} {
 			b.Run(fmt.Sprintf("links=%d/aof=%v", links, aof), func(b *testing.B) {
-				r := NewRecorder(benchClient(b, aof), testConfig(), testGeoIP(b), nil)
+				r := mustRecorder(benchClient(b, aof), testConfig(), testGeoIP(b), nil)
 				if err := r.loadScripts(); err != nil {
 					b.Fatal(err)
 				}
@@ -141,7 +141,7 @@ func BenchmarkWriterThroughput(b *testing.B) {
 func BenchmarkLinkStats30Days(b *testing.B) {
 	rdb := benchClient(b, false)
 	cfg := longRetention(testConfig())
-	r := NewRecorder(rdb, cfg, testGeoIP(b), nil)
+	r := mustRecorder(rdb, cfg, testGeoIP(b), nil)
 	now := time.Now()
 	events := benchEvents(30*24*20, 1)
 	for i := range events {

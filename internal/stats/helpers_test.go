@@ -69,7 +69,15 @@ func newDownClient(tb testing.TB) *redis.Client {
 // two ids share a register), are the same on every run.
 // TestDaySaltIsSharedAndExpires covers the real salt.
 func newTestRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
-	r := NewRecorder(rdb, cfg, geo, logger)
+	r := mustRecorder(rdb, cfg, geo, logger)
 	r.b.visitors.salt = func(Date) []byte { return []byte("fixed test salt") }
+	return r
+}
+
+func mustRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
+	r, err := NewRecorder(rdb, cfg, geo, logger)
+	if err != nil {
+		panic(err) // a test's own configuration is wrong
+	}
 	return r
 }

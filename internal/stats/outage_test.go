@@ -166,7 +166,7 @@ func TestQueueOverflowDropsAndLogsOncePerInterval(t *testing.T) {
 	var logs bytes.Buffer
 	cfg := testConfig()
 	cfg.QueueSize, cfg.BatchSize, cfg.LogInterval = 100, 10, time.Hour
-	rec := NewRecorder(down, cfg, nil, slog.New(slog.NewJSONHandler(&logs, nil)))
+	rec := mustRecorder(down, cfg, nil, slog.New(slog.NewJSONHandler(&logs, nil)))
 	attempts := hookEvents(rec)
 
 	recordN := func(n int) (accepted int) {

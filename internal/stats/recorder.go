@@ -63,18 +63,19 @@ type RecorderMetrics struct {
 }
 
 // NewRecorder returns a recorder writing to rdb; call Start, then Close.
-// geo may be nil (no geography) and logger nil (no logs). It panics if
-// cfg.Validate fails, which the caller checks when loading its configuration.
-func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
+// geo may be nil (no geography) and logger nil (no logs).
+func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) (*Recorder, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(fmt.Sprintf("stats.NewRecorder: %v", err))
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var id [8]byte
-	rand.Read(id[:])
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, fmt.Errorf("stats: writer id: %w", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Recorder{
 		rdb:   rdb,
@@ -101,7 +102,7 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 		},
 	}
 	r.b.visitors = newVisitorHasher(cfg.VisitorSecret, r.daySalt)
-	return r
+	return r, nil
 }
 
 // Record queues e for the writer and returns at once: false when e was

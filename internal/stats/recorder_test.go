@@ -255,7 +255,7 @@ func checkHourlySumsToDaily(tb testing.TB, st *Querier, daily *Report, tenant, c
 // TestCallsTouchOneSlot: with a Cluster client, every script call keeps to
 // the keys of one hash tag, so to one slot.
 func TestCallsTouchOneSlot(t *testing.T) {
-	rec := NewRecorder(redis.NewClusterClient(&redis.ClusterOptions{}), testConfig(), nil, nil)
+	rec := mustRecorder(redis.NewClusterClient(&redis.ClusterOptions{}), testConfig(), nil, nil)
 	if rec.b.pack {
 		t.Fatal("a Cluster client packs several tags per call")
 	}
@@ -295,7 +295,7 @@ func hashTag(key string) string {
 func TestDaySaltIsSharedAndExpires(t *testing.T) {
 	rdb := srv.Client(t)
 	cfg := testConfig()
-	a, b := NewRecorder(rdb, cfg, nil, nil), NewRecorder(rdb, cfg, nil, nil)
+	a, b := mustRecorder(rdb, cfg, nil, nil), mustRecorder(rdb, cfg, nil, nil)
 	day := DateOf(time.Now().In(cfg.Timezone))
 	sa, sb := a.daySalt(day), b.daySalt(day)
 	if len(sa) == 0 || string(sa) != string(sb) {
