@@ -56,6 +56,8 @@ var (
 	ErrUnauthorized = errors.New("missing or unknown API key")
 	ErrNotFound     = errors.New("API key not found")
 	ErrInvalid      = errors.New("invalid")
+	// ErrUnavailable wraps every failure to reach the store.
+	ErrUnavailable = errors.New("key store unavailable")
 )
 
 // Key is a stored API key: everything but the secret, which exists only in
@@ -134,7 +136,7 @@ func (s *Store) Create(ctx context.Context, tenant string, role Role) (string, K
 		return "", Key{}, err
 	}
 	if err := s.rdb.HSet(ctx, keysKey(), h, data).Err(); err != nil {
-		return "", Key{}, fmt.Errorf("store key: %w", err)
+		return "", Key{}, fmt.Errorf("store key: %w: %w", ErrUnavailable, err)
 	}
 	return secret, k, nil
 }
@@ -150,7 +152,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Key, error) {
 		return Key{}, ErrUnauthorized
 	}
 	if err != nil {
-		return Key{}, fmt.Errorf("read key: %w", err)
+		return Key{}, fmt.Errorf("read key: %w: %w", ErrUnavailable, err)
 	}
 	var k Key
 	if err := json.Unmarshal(data, &k); err != nil {
@@ -168,7 +170,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Key, error) {
 func (s *Store) List(ctx context.Context) ([]Key, error) {
 	all, err := s.rdb.HGetAll(ctx, keysKey()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
+		return nil, fmt.Errorf("list keys: %w: %w", ErrUnavailable, err)
 	}
 	keys := make([]Key, 0, len(all))
 	for _, v := range all {
@@ -200,7 +202,7 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 	for _, k := range keys {
 		if k.ID == id {
 			if err := s.rdb.HDel(ctx, keysKey(), k.Hash).Err(); err != nil {
-				return fmt.Errorf("revoke key: %w", err)
+				return fmt.Errorf("revoke key: %w: %w", ErrUnavailable, err)
 			}
 			return nil
 		}
@@ -214,14 +216,14 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 func (s *Store) Bootstrap(ctx context.Context) (string, error) {
 	n, err := s.rdb.HLen(ctx, keysKey()).Result()
 	if err != nil {
-		return "", fmt.Errorf("count keys: %w", err)
+		return "", fmt.Errorf("count keys: %w: %w", ErrUnavailable, err)
 	}
 	if n > 0 {
 		return "", nil
 	}
 	ok, err := s.rdb.SetNX(ctx, bootstrapLock, "1", 30*time.Second).Result()
 	if err != nil {
-		return "", fmt.Errorf("bootstrap lock: %w", err)
+		return "", fmt.Errorf("bootstrap lock: %w: %w", ErrUnavailable, err)
 	}
 	if !ok {
 		return "", nil

@@ -86,7 +86,7 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusTooManyRequests, apiErrorBody{"rate_limited", "too many requests; retry later", ""}
 	case errors.As(err, &he):
 		return he.Code, apiErrorBody{httpCode(he.Code), http.StatusText(he.Code), ""}
-	case errors.Is(err, stats.ErrUnavailable), isUnavailable(err):
+	case errors.Is(err, links.ErrUnavailable), errors.Is(err, auth.ErrUnavailable), errors.Is(err, stats.ErrUnavailable), isUnavailable(err):
 		return http.StatusServiceUnavailable, apiErrorBody{"store_unavailable", "the data store is unavailable; retry shortly", ""}
 	}
 	return http.StatusInternalServerError, apiErrorBody{"internal", "internal error", ""}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -171,7 +172,7 @@ func (s *Server) bulkLinks(c echo.Context) error {
 	case "application/json", "":
 		ins, rowErrs, err = links.DecodeInputs(data)
 	case "text/csv":
-		ins, rowErrs, err = links.DecodeCSV(bytesReader(data))
+		ins, rowErrs, err = links.DecodeCSV(bytes.NewReader(data))
 	default:
 		return fmt.Errorf("%w: send application/json (an array of links) or text/csv", errUnsupportedMT)
 	}

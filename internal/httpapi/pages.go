@@ -39,9 +39,10 @@ var (
 		PreviewDescription: "扫码打开小程序",
 		DefaultTitle:       "打开小程序",
 		Errors: map[int][2]string{
-			http.StatusNotFound:        {"二维码无效", "这个二维码没有对应的内容。请确认完整扫描，或向工作人员索取新的二维码。"},
-			http.StatusGone:            {"活动已结束", "这个二维码对应的活动已结束或尚未开始。"},
-			http.StatusTooManyRequests: {"请稍后再试", "请求过于频繁，请稍后再扫。"},
+			http.StatusNotFound:           {"二维码无效", "这个二维码没有对应的内容。请确认完整扫描，或向工作人员索取新的二维码。"},
+			http.StatusGone:               {"活动已结束", "这个二维码对应的活动已结束或尚未开始。"},
+			http.StatusTooManyRequests:    {"请稍后再试", "请求过于频繁，请稍后再扫。"},
+			http.StatusServiceUnavailable: {"服务暂时不可用", "请稍后再扫一次。"},
 		},
 	}
 	textsEN = texts{
@@ -57,9 +58,10 @@ var (
 		PreviewDescription: "Scan to open the mini program",
 		DefaultTitle:       "Open the mini program",
 		Errors: map[int][2]string{
-			http.StatusNotFound:        {"Code not found", "This code does not lead anywhere. Check that you scanned the whole code, or ask the staff for a new one."},
-			http.StatusGone:            {"This code is no longer active", "The offer behind this code has ended or has not started yet."},
-			http.StatusTooManyRequests: {"Please try again shortly", "Too many requests; please scan again in a moment."},
+			http.StatusNotFound:           {"Code not found", "This code does not lead anywhere. Check that you scanned the whole code, or ask the staff for a new one."},
+			http.StatusGone:               {"This code is no longer active", "The offer behind this code has ended or has not started yet."},
+			http.StatusTooManyRequests:    {"Please try again shortly", "Too many requests; please scan again in a moment."},
+			http.StatusServiceUnavailable: {"Temporarily unavailable", "Please scan the code again in a moment."},
 		},
 	}
 )

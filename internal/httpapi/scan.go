@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"html/template"
-	"io"
 	"net/http"
 	"strings"
 
@@ -15,8 +13,6 @@ import (
 	"github.com/scangate/scangate/internal/platform"
 	"github.com/scangate/scangate/internal/qr"
 )
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // scan answers the URL inside every printed code: look up, classify,
 // record, answer. It returns errors rather than rendering them, and logs

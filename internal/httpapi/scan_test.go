@@ -124,3 +124,12 @@ func TestHeadAnswersLikeGetWithoutCounting(t *testing.T) {
 		t.Errorf("scans = %v, want 1 (HEADs are not scans)", got["scans"])
 	}
 }
+
+func TestScanWithTheStoreDownShowsA503Page(t *testing.T) {
+	e := newEnv(t)
+	e.rdb.Close()
+	rec := e.do("GET", "/s/uncached1", "", "", "", "User-Agent", uaSafariIOS, "Accept-Language", "zh-CN")
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "服务暂时不可用") {
+		t.Fatalf("scan of an uncached code with Redis down = %d:\n%s", rec.Code, rec.Body)
+	}
+}

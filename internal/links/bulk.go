@@ -103,7 +103,7 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 		// Some claims may have landed before the failure: undo them all.
 		s.undo(ctx, todo, cmds)
 		for _, t := range todo {
-			res.Failed = append(res.Failed, RowError{Row: t.row, Err: fmt.Errorf("store link: %w", err)})
+			res.Failed = append(res.Failed, RowError{Row: t.row, Err: fmt.Errorf("store link: %w: %w", ErrUnavailable, err)})
 		}
 		return nil
 	}
@@ -139,7 +139,7 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 			return nil
 		})
 		for _, t := range claimed {
-			res.Failed = append(res.Failed, RowError{Row: t.row, Err: fmt.Errorf("index link: %w", err)})
+			res.Failed = append(res.Failed, RowError{Row: t.row, Err: fmt.Errorf("index link: %w: %w", ErrUnavailable, err)})
 		}
 		return nil
 	}

@@ -20,6 +20,9 @@ var (
 	ErrMalformed = errors.New("malformed input")
 	// ErrConflict: a concurrent change won; the caller may retry.
 	ErrConflict = errors.New("link changed concurrently")
+	// ErrUnavailable wraps every failure to reach the store, so callers
+	// can answer "try again" without knowing the store's client.
+	ErrUnavailable = errors.New("link store unavailable")
 )
 
 // FieldError is a validation failure of one field. It unwraps to ErrInvalid.

@@ -46,7 +46,7 @@ func (s *Store) UsedScans(ctx context.Context, ls ...*Link) (map[*Link]int64, er
 		}
 		return nil
 	}); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read scan counts: %w", err)
+		return nil, fmt.Errorf("read scan counts: %w: %w", ErrUnavailable, err)
 	}
 	used := make(map[*Link]int64, len(cmds))
 	for l, c := range cmds {

@@ -128,7 +128,7 @@ func (s *Store) List(ctx context.Context, tenant string, q ListQuery) (Page, err
 	for scanned < maxListScan {
 		members, err := s.rdb.ZRangeByLex(ctx, index, &redis.ZRangeBy{Min: min, Max: "+", Count: batch}).Result()
 		if err != nil {
-			return Page{}, fmt.Errorf("list links: %w", err)
+			return Page{}, fmt.Errorf("list links: %w: %w", ErrUnavailable, err)
 		}
 		if len(members) == 0 {
 			return page, nil
@@ -203,7 +203,7 @@ func (s *Store) readKeys(ctx context.Context, keys []string) ([]*Link, error) {
 		}
 		return nil
 	}); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read links: %w", err)
+		return nil, fmt.Errorf("read links: %w: %w", ErrUnavailable, err)
 	}
 	out := make([]*Link, len(keys))
 	for i, c := range cmds {
@@ -212,7 +212,7 @@ func (s *Store) readKeys(ctx context.Context, keys []string) ([]*Link, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read links: %w", err)
+			return nil, fmt.Errorf("read links: %w: %w", ErrUnavailable, err)
 		}
 		var l Link
 		if err := json.Unmarshal(data, &l); err != nil {
@@ -228,7 +228,7 @@ func (s *Store) readKeys(ctx context.Context, keys []string) ([]*Link, error) {
 func (s *Store) CampaignCodes(ctx context.Context, tenant, campaign string, max int) ([]*Link, error) {
 	members, err := s.rdb.ZRangeByLex(ctx, campaignLinksKey(tenant, campaign), &redis.ZRangeBy{Min: "-", Max: "+", Count: int64(max) + 1}).Result()
 	if err != nil {
-		return nil, fmt.Errorf("list campaign: %w", err)
+		return nil, fmt.Errorf("list campaign: %w: %w", ErrUnavailable, err)
 	}
 	var out []*Link
 	for start := 0; start < len(members); start += readBatch {

@@ -161,7 +161,7 @@ func decodeLink(key string, reply *redis.StringCmd) (*Link, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read link %s: %w", key, err)
+		return nil, fmt.Errorf("read link %s: %w: %w", key, ErrUnavailable, err)
 	}
 	var l Link
 	if err := json.Unmarshal(data, &l); err != nil {
@@ -227,7 +227,7 @@ func (s *Store) insert(ctx context.Context, l *Link) error {
 	key := Canonical(l.Code)
 	ok, err := s.rdb.SetNX(ctx, linkKey(key), data, 0).Result()
 	if err != nil {
-		return fmt.Errorf("store link %s: %w", key, err)
+		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
 	}
 	if !ok {
 		return ErrExists
@@ -237,7 +237,7 @@ func (s *Store) insert(ctx context.Context, l *Link) error {
 		return nil
 	}); err != nil {
 		s.rdb.Del(context.WithoutCancel(ctx), linkKey(key))
-		return fmt.Errorf("index link %s: %w", key, err)
+		return fmt.Errorf("index link %s: %w: %w", key, ErrUnavailable, err)
 	}
 	s.invalidate(ctx, key)
 	return nil

@@ -49,7 +49,7 @@ func (s *Store) Update(ctx context.Context, tenant, code string, patch []byte) (
 			addToIndexes(ctx, p, next)
 			return nil
 		}); err != nil {
-			return fmt.Errorf("index link %s: %w", key, err)
+			return fmt.Errorf("index link %s: %w: %w", key, ErrUnavailable, err)
 		}
 		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, linkKey(key), data, 0)
