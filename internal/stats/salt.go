@@ -37,13 +37,15 @@ func (r *Recorder) daySalt(day Date) []byte {
 		// From outside this is a failed attempt like a failed write: the
 		// writer cannot go on while Redis is down.
 		r.retries.Add(1)
-		if r.testHook != nil {
-			r.testHook(err)
-		}
-		r.reportDrops(false)
 		r.saltErrors++
 		if n, ok := r.saltLog.due(time.Now(), r.saltErrors, false); ok {
 			r.log.Warn("stats: cannot read the visitor salt; retrying", "err", err, "failures", n)
+		}
+		// Report, then signal, as applyLoop does: the drops counted so far
+		// belong to this attempt.
+		r.reportDrops(false)
+		if r.testHook != nil {
+			r.testHook(err)
 		}
 		select {
 		case <-r.ctx.Done():
