@@ -92,6 +92,13 @@ func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.
 // small listener installed before navigation records.
 const installCSPProbe = `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`
 
+// cspProbe installs the securitypolicyviolation listener in every page the
+// browser loads next.
+var cspProbe = chromedp.ActionFunc(func(ctx context.Context) error {
+	_, err := page.AddScriptToEvaluateOnNewDocument(installCSPProbe).Do(ctx)
+	return err
+})
+
 func TestBrowserPages(t *testing.T) {
 	e := newEnv(t)
 	srv := httptest.NewServer(e.srv.Handler())
@@ -103,10 +110,7 @@ func TestBrowserPages(t *testing.T) {
 		var bg, bestHref string
 		var violations []string
 		b.run(t,
-			chromedp.ActionFunc(func(ctx context.Context) error {
-				_, err := page.AddScriptToEvaluateOnNewDocument(installCSPProbe).Do(ctx)
-				return err
-			}),
+			cspProbe,
 			chromedp.Navigate(srv.URL+"/s/browse1"),
 			chromedp.WaitVisible("#best"),
 			chromedp.Sleep(300*time.Millisecond), // the launch script waits 60 ms before navigating
@@ -141,10 +145,7 @@ func TestBrowserPages(t *testing.T) {
 		var width int
 		var violations []string
 		b.run(t,
-			chromedp.ActionFunc(func(ctx context.Context) error {
-				_, err := page.AddScriptToEvaluateOnNewDocument(installCSPProbe).Do(ctx)
-				return err
-			}),
+			cspProbe,
 			chromedp.Navigate(srv.URL+"/s/browse1"),
 			chromedp.WaitReady("img.qr"),
 			chromedp.Evaluate(`new Promise(done => { const i = document.querySelector("img.qr");
