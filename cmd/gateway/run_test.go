@@ -88,6 +88,35 @@ func TestServeOnRealRedis(t *testing.T) {
 	}
 }
 
+// Several addresses make a Cluster client: the whole gateway on a real
+// three-node Cluster, from bootstrap key to a counted scan.
+func TestServeOnRedisCluster(t *testing.T) {
+	cl := redistest.StartCluster(t, 3)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + strings.Join(cl.Addrs(), ",")})
+	do := func(method, path, body string) *http.Response {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := do("POST", "/api/v1/links", `{"code":"clus1","campaign":"c","targets":{"web":{"url":"https://example.com/"}}}`); r.StatusCode != http.StatusCreated {
+		t.Fatalf("create on Cluster = %d", r.StatusCode)
+	}
+	if r := do("GET", "/s/clus1", ""); r.StatusCode != http.StatusFound {
+		t.Fatalf("scan on Cluster = %d", r.StatusCode)
+	}
+	for _, path := range []string{"/api/v1/links?campaign=c", "/api/v1/links/clus1/stats", "/api/v1/campaigns/c/stats", "/readyz"} {
+		if r := do("GET", path, ""); r.StatusCode != http.StatusOK {
+			t.Errorf("GET %s on Cluster = %d", path, r.StatusCode)
+		}
+	}
+}
+
 // The quick start: no Redis configured at all.
 func TestServeEmbeddedQuickStart(t *testing.T) {
 	base, key := startGateway(t, nil)

@@ -34,6 +34,8 @@ type Options struct {
 	// TCP listens on a free loopback port as well as the unix socket, for
 	// code that needs a host:port address.
 	TCP bool
+	// cluster starts the server as a Redis Cluster node (see StartCluster).
+	cluster bool
 }
 
 // Server is one redis-server process owned by a test binary.
@@ -92,6 +94,10 @@ func (s *Server) start() error {
 		"--daemonize", "no",
 		"--loglevel", "warning",
 		"--logfile", filepath.Join(s.dir, "redis.log"),
+	}
+	if s.opts.cluster {
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(s.dir, "nodes.conf"),
+			"--cluster-node-timeout", "2000")
 	}
 	if s.opts.AppendOnly {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "always")

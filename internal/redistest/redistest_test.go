@@ -2,6 +2,9 @@ package redistest
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
 	"testing"
 )
 
@@ -36,5 +39,34 @@ func TestKillRestartKeepsAppendOnlyWrites(t *testing.T) {
 	}
 	if got := c.Get(ctx, "survivor").Val(); got != "yes" {
 		t.Fatalf("GET survivor after restart = %q, want %q", got, "yes")
+	}
+}
+
+func TestClusterSpreadsSlotsAcrossNodes(t *testing.T) {
+	cl := StartCluster(t, 3)
+	c := cl.Client(t)
+	ctx := context.Background()
+	for i := 0; i < 100; i++ {
+		if err := c.Set(ctx, fmt.Sprintf("k%d", i), "v", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owners := 0
+	c.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+		if m.DBSize(ctx).Val() > 0 {
+			owners++
+		}
+		return nil
+	})
+	if owners != 3 {
+		t.Fatalf("keys landed on %d of 3 masters", owners)
+	}
+	// Keys of one hash tag share a slot, so a transaction over them works.
+	if _, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "{t}:a", 1, 0)
+		p.Set(ctx, "{t}:b", 2, 0)
+		return nil
+	}); err != nil {
+		t.Fatalf("MULTI over one hash tag: %v", err)
 	}
 }

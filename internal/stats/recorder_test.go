@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/scangate/scangate/internal/redistest"
 )
 
 // testLinks: three links of campaign "spring" and one of "summer" in tenant
@@ -143,15 +145,20 @@ func (m *model) want(name string, from, to Date) *Report {
 }
 
 func TestRecorderCountsEveryDimensionExactly(t *testing.T) {
-	for _, pack := range []bool{false, true} {
-		name := map[bool]string{false: "one tag per call (Cluster)", true: "tags packed (single node)"}[pack]
-		t.Run(name, func(t *testing.T) { testCountsExactly(t, pack) })
-	}
+	t.Run("one tag per call, single node", func(t *testing.T) {
+		testCountsExactly(t, srv.Client(t), false)
+	})
+	t.Run("tags packed, single node", func(t *testing.T) {
+		testCountsExactly(t, srv.Client(t), true)
+	})
+	t.Run("real three-node Cluster", func(t *testing.T) {
+		rdb := redistest.StartCluster(t, 3).Client(t)
+		testCountsExactly(t, rdb, false)
+	})
 }
 
-func testCountsExactly(t *testing.T, pack bool) {
+func testCountsExactly(t *testing.T, rdb redis.UniversalClient, pack bool) {
 	ctx := context.Background()
-	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
 	rec := newTestRecorder(rdb, cfg, nil, nil)
 	rec.b.pack = pack
