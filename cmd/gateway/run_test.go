@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/scangate/scangate/internal/redistest"
 )
 
@@ -114,6 +116,29 @@ func TestServeOnRedisCluster(t *testing.T) {
 		if r := do("GET", path, ""); r.StatusCode != http.StatusOK {
 			t.Errorf("GET %s on Cluster = %d", path, r.StatusCode)
 		}
+	}
+}
+
+// With redis.master the addresses are Sentinels.
+func TestServeThroughSentinel(t *testing.T) {
+	sen := redistest.StartSentinel(t)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + sen.Addr(), "SCANGATE_REDIS_MASTER=" + sen.MasterName})
+	req, _ := http.NewRequest("POST", base+"/api/v1/links", strings.NewReader(`{"code":"sent1","targets":{"web":{"url":"https://example.com/"}}}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create through Sentinel = %d", resp.StatusCode)
+	}
+	// The link is on the master the Sentinel names.
+	master := redis.NewClient(&redis.Options{Addr: sen.Master.Addr()})
+	defer master.Close()
+	if n := master.Exists(context.Background(), "sg:{SENT1}:link").Val(); n != 1 {
+		t.Fatalf("link key on the master: %d, want 1", n)
 	}
 }
 
