@@ -3,6 +3,7 @@ package redistest
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 	"testing"
@@ -51,15 +52,15 @@ func TestClusterSpreadsSlotsAcrossNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	owners := 0
+	var owners atomic.Int32 // ForEachMaster runs the callbacks concurrently
 	c.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
 		if m.DBSize(ctx).Val() > 0 {
-			owners++
+			owners.Add(1)
 		}
 		return nil
 	})
-	if owners != 3 {
-		t.Fatalf("keys landed on %d of 3 masters", owners)
+	if n := owners.Load(); n != 3 {
+		t.Fatalf("keys landed on %d of 3 masters", n)
 	}
 	// Keys of one hash tag share a slot, so a transaction over them works.
 	if _, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
