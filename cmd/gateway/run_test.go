@@ -65,26 +65,32 @@ func startGateway(t *testing.T, env []string) (string, string) {
 	return base, key
 }
 
+// call sends an API request with the gateway's key and returns the response
+// with its body closed; redirects are not followed, so a scan's 302 shows.
+func call(t *testing.T, base, key, method, path, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
 func TestServeOnRealRedis(t *testing.T) {
 	redisSrv.Client(t) // flush
 	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr()})
-	req, _ := http.NewRequest("POST", base+"/api/v1/links", strings.NewReader(`{"code":"hello","targets":{"web":{"url":"https://example.com/"}}}`))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
+	if resp := call(t, base, key, "POST", "/api/v1/links", `{"code":"hello","targets":{"web":{"url":"https://example.com/"}}}`); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create = %d", resp.StatusCode)
 	}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 5 * time.Second}
-	resp, err = noFollow.Get(base + "/s/hello")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := call(t, base, "", "GET", "/s/hello", "")
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://example.com/" {
 		t.Fatalf("scan = %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -95,17 +101,7 @@ func TestServeOnRealRedis(t *testing.T) {
 func TestServeOnRedisCluster(t *testing.T) {
 	cl := redistest.StartCluster(t, 3)
 	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + strings.Join(cl.Addrs(), ",")})
-	do := func(method, path, body string) *http.Response {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp
-	}
+	do := func(method, path, body string) *http.Response { return call(t, base, key, method, path, body) }
 	if r := do("POST", "/api/v1/links", `{"code":"clus1","campaign":"c","targets":{"web":{"url":"https://example.com/"}}}`); r.StatusCode != http.StatusCreated {
 		t.Fatalf("create on Cluster = %d", r.StatusCode)
 	}
@@ -123,15 +119,7 @@ func TestServeOnRedisCluster(t *testing.T) {
 func TestServeThroughSentinel(t *testing.T) {
 	sen := redistest.StartSentinel(t)
 	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + sen.Addr(), "SCANGATE_REDIS_MASTER=" + sen.MasterName})
-	req, _ := http.NewRequest("POST", base+"/api/v1/links", strings.NewReader(`{"code":"sent1","targets":{"web":{"url":"https://example.com/"}}}`))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
+	if resp := call(t, base, key, "POST", "/api/v1/links", `{"code":"sent1","targets":{"web":{"url":"https://example.com/"}}}`); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create through Sentinel = %d", resp.StatusCode)
 	}
 	// The link is on the master the Sentinel names.
@@ -145,14 +133,7 @@ func TestServeThroughSentinel(t *testing.T) {
 // The quick start: no Redis configured at all.
 func TestServeEmbeddedQuickStart(t *testing.T) {
 	base, key := startGateway(t, nil)
-	req, _ := http.NewRequest("GET", base+"/api/v1/links", nil)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp := call(t, base, key, "GET", "/api/v1/links", ""); resp.StatusCode != http.StatusOK {
 		t.Fatalf("list on the embedded store = %d", resp.StatusCode)
 	}
 }
