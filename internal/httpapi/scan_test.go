@@ -90,7 +90,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		`scangate_scans_total{platform="browser"} 0`,
 		"scangate_stats_events_recorded_total 1",
 		"scangate_stats_events_dropped_total 0",
-		"scangate_link_cache_entries 1",
+		// Present, but not an exact value: the create's own invalidation
+		// may reach the cache after the scan filled it, and empty it again.
+		"scangate_link_cache_entries ",
 		"go_goroutines",
 	} {
 		if !strings.Contains(body, want) {
