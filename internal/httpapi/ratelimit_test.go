@@ -79,6 +79,10 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 
 func TestPublicEndpointsAreRateLimited(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.APIRatePerMinute = 3; c.ScanRate = 1 })
+	// The limiters read the server's clock. It stands still unless the test
+	// moves it, so no allowance refills while a slow machine runs the test.
+	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	e.srv.now = func() time.Time { return now }
 	e.json("POST", "/api/v1/links", e.admin, `{"code":"rl1","targets":{"web":{"url":"https://e.com/"}}}`)
 	for i := 0; i < 3; i++ {
 		if rec := e.do("GET", "/api/v1/scene/rl1", "", "", ""); rec.Code != 200 {
@@ -86,16 +90,17 @@ func TestPublicEndpointsAreRateLimited(t *testing.T) {
 		}
 	}
 	rec := e.do("GET", "/api/v1/scene/rl1", "", "", "")
-	if rec.Code != 429 || errorOf(t, rec).Code != "rate_limited" || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("4th request = %d %s Retry-After %q; want 429 with Retry-After", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
+	// 3 a minute: the next request is allowed 20 s on.
+	if rec.Code != 429 || errorOf(t, rec).Code != "rate_limited" || rec.Header().Get("Retry-After") != "20" {
+		t.Fatalf("4th request = %d %s Retry-After %q; want 429 with Retry-After 20", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
 	}
 	// Another address is unaffected; scans have their own budget.
 	if rec := e.do("GET", "/s/rl1", "", "", ""); rec.Code != 302 {
 		t.Fatalf("scan after the API limit = %d, want 302", rec.Code)
 	}
 	e.do("GET", "/s/rl1", "", "", "")
-	if rec := e.do("GET", "/s/rl1", "", "", ""); rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("3rd scan at 1/s with burst 2 = %d", rec.Code)
+	if rec := e.do("GET", "/s/rl1", "", "", ""); rec.Code != 429 || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("3rd scan at 1/s with burst 2 = %d Retry-After %q; want 429 with Retry-After 1", rec.Code, rec.Header().Get("Retry-After"))
 	}
 	req := httptest.NewRequest("GET", "/api/v1/scene/rl1", nil)
 	req.RemoteAddr = "203.0.113.9:5555"
@@ -103,5 +108,17 @@ func TestPublicEndpointsAreRateLimited(t *testing.T) {
 	e.srv.Handler().ServeHTTP(rec2, req)
 	if rec2.Code != 200 {
 		t.Fatalf("another address = %d, want 200", rec2.Code)
+	}
+
+	now = now.Add(time.Second)
+	if rec := e.do("GET", "/s/rl1", "", "", ""); rec.Code != 302 {
+		t.Fatalf("scan a second after the limit = %d, want 302", rec.Code)
+	}
+	if rec := e.do("GET", "/api/v1/scene/rl1", "", "", ""); rec.Code != 429 || rec.Header().Get("Retry-After") != "19" {
+		t.Fatalf("API request a second after the limit = %d Retry-After %q; want 429 with Retry-After 19", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	now = now.Add(19 * time.Second)
+	if rec := e.do("GET", "/api/v1/scene/rl1", "", "", ""); rec.Code != 200 {
+		t.Fatalf("API request once Retry-After has passed = %d, want 200", rec.Code)
 	}
 }
