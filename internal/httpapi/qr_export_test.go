@@ -406,26 +406,3 @@ func BenchmarkQRExportZip1000(b *testing.B) {
 		}
 	}
 }
-
-// TestExportOutlivesWriteTimeout: an export runs longer than the server's
-// write timeout (here a millisecond, far less than twenty renders take) as
-// long as the client keeps reading.
-func TestExportOutlivesWriteTimeout(t *testing.T) {
-	e := newEnv(t)
-	for i := range 20 {
-		e.mustLink(fmt.Sprintf("long-%02d", i), "", "long")
-	}
-	ts := httptest.NewUnstartedServer(e.srv.Handler())
-	ts.Config.WriteTimeout = time.Millisecond
-	ts.Start()
-	defer ts.Close()
-	resp := exportOver(t, ts, e.admin, `{"campaign":"long"}`)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || err != nil {
-		t.Fatalf("export = %d, read error %v", resp.StatusCode, err)
-	}
-	if names, _ := unzip(t, body); len(names) != 20 {
-		t.Errorf("zip has %d files, want 20", len(names))
-	}
-}
