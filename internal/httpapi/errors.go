@@ -29,6 +29,10 @@ var (
 	errExportBusy       = errors.New("too many QR exports are running; retry later")
 )
 
+// storeRetryAfter is the Retry-After of answers the store's absence made a
+// 503: long enough for a failover, short enough for a customer waiting.
+const storeRetryAfter = "2"
+
 // apiError is the JSON body of every error from /api/.
 type apiError struct {
 	Error apiErrorBody `json:"error"`

@@ -178,6 +178,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if (errors.Is(err, errRateLimited) || errors.Is(err, errBusy)) && c.Response().Header().Get("Retry-After") == "" {
 		c.Response().Header().Set("Retry-After", "1")
 	}
+	if status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
+		// The store is unreachable: a customer at a table is told to scan
+		// again in a moment (the 503 page), and clients when to retry.
+		c.Response().Header().Set("Retry-After", storeRetryAfter)
+	}
 	if errors.Is(err, errExportBusy) {
 		c.Response().Header().Set("Retry-After", exportRetryAfter)
 	}

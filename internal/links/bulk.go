@@ -143,14 +143,11 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 		}
 		return nil
 	}
-	s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-		for _, t := range claimed {
-			key := Canonical(t.link.Code)
-			s.cache.drop(key)
-			p.Publish(ctx, invalidationChannel, key)
-		}
-		return nil
-	})
+	keys := make([]string, len(claimed))
+	for i, t := range claimed {
+		keys[i] = Canonical(t.link.Code)
+	}
+	s.invalidate(ctx, keys...)
 	for _, t := range claimed {
 		res.Items = append(res.Items, t.link)
 	}

@@ -3,30 +3,50 @@ package links
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
-// waitInvalidation returns a hook for Options.OnInvalidate and a function
-// that waits (at most the contract's one second) for code to be dropped.
-func waitInvalidation(t *testing.T) (func(string), func(code string)) {
-	ch := make(chan string, 64)
-	hook := func(code string) { ch <- code }
-	wait := func(code string) {
-		t.Helper()
-		deadline := time.After(time.Second)
-		for {
-			select {
-			case got := <-ch:
-				if got == Canonical(code) || got == "" {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no invalidation of %q within a second", code)
-			}
+// waitFeed waits until s has applied every change announced so far: it
+// reads the feed's newest entry, then waits for s to get there. It waits
+// on the store's progress, not on time; the deadline only turns a feed
+// that never gets there into a failure instead of a hang.
+func waitFeed(t testing.TB, s *Store) {
+	t.Helper()
+	tail, err := s.feedTail(context.Background())
+	if err != nil {
+		t.Fatalf("read the feed's tail: %v", err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		s.feed.mu.Lock()
+		last, advance := s.feed.last, s.feed.advance
+		s.feed.mu.Unlock()
+		if !streamIDLess(last, tail) {
+			return
+		}
+		select {
+		case <-advance:
+		case <-deadline:
+			t.Fatalf("the change feed is at %s, never reached %s", last, tail)
 		}
 	}
-	return hook, wait
+}
+
+// streamIDLess orders stream IDs ("ms-seq").
+func streamIDLess(a, b string) bool {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	ai, _ := strconv.ParseUint(am, 10, 64)
+	bi, _ := strconv.ParseUint(bm, 10, 64)
+	if ai != bi {
+		return ai < bi
+	}
+	aj, _ := strconv.ParseUint(as, 10, 64)
+	bj, _ := strconv.ParseUint(bs, 10, 64)
+	return aj < bj
 }
 
 func TestCacheInvalidationAcrossInstances(t *testing.T) {
@@ -34,9 +54,9 @@ func TestCacheInvalidationAcrossInstances(t *testing.T) {
 	rdb := redisSrv.Client(t)
 	a := NewStore(rdb, Options{CacheTTL: time.Hour})
 	listenStore(t, a)
-	hook, wait := waitInvalidation(t)
-	b := NewStore(rdb, Options{CacheTTL: time.Hour, NegativeTTL: time.Hour, OnInvalidate: hook})
+	b := NewStore(rdb, Options{CacheTTL: time.Hour, NegativeTTL: time.Hour})
 	listenStore(t, b)
+	wait := func(string) { t.Helper(); waitFeed(t, b) }
 
 	// B remembers the code as unknown; A's create must reach it.
 	if _, err := b.Lookup(ctx, "shared1"); !errors.Is(err, ErrNotFound) {
@@ -97,11 +117,15 @@ func TestCacheBounded(t *testing.T) {
 		}
 	}
 	c.put("neg", nil, now)
-	if l, ok := c.get("neg", now); !ok || l != nil {
-		t.Fatalf("negative entry = %v, %v", l, ok)
+	if l, st := c.get("neg", now); st != cacheFresh || l != nil {
+		t.Fatalf("negative entry = %v, %v", l, st)
 	}
-	if _, ok := c.get("neg", now.Add(2*time.Hour)); ok {
-		t.Fatal("entry outlived its TTL")
+	if _, st := c.get("neg", now.Add(2*time.Hour)); st != cacheMiss {
+		t.Fatal("negative entry outlived its TTL")
+	}
+	c.put("pos", &Link{Title: "kept"}, now)
+	if l, st := c.get("pos", now.Add(2*time.Hour)); st != cacheStale || l.Title != "kept" {
+		t.Fatalf("link past its TTL = %v, %v; want it kept and served as stale", l, st)
 	}
 }
 
@@ -129,12 +153,12 @@ func TestReadRacingAnInvalidationIsNotCached(t *testing.T) {
 	gen := c.generation() // a Redis read starts...
 	c.drop("CODE1")       // ...an invalidation arrives while it is in flight...
 	c.putIfCurrent("CODE1", &Link{Title: "stale"}, now, gen)
-	if _, ok := c.get("CODE1", now); ok {
+	if _, st := c.get("CODE1", now); st != cacheMiss {
 		t.Fatal("a read that raced an invalidation was cached: the stale link would be served for the whole TTL")
 	}
 	gen = c.generation()
 	c.putIfCurrent("CODE1", &Link{Title: "fresh"}, now, gen)
-	if l, ok := c.get("CODE1", now); !ok || l.Title != "fresh" {
+	if l, st := c.get("CODE1", now); st != cacheFresh || l.Title != "fresh" {
 		t.Fatal("an undisturbed read was not cached")
 	}
 }

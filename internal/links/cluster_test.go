@@ -18,9 +18,9 @@ func TestStoreOnRedisCluster(t *testing.T) {
 	ctx := context.Background()
 	a := NewStore(cl.Client(t), Options{CacheTTL: time.Hour})
 	listenStore(t, a)
-	hook, wait := waitInvalidation(t)
-	b := NewStore(cl.Client(t), Options{CacheTTL: time.Hour, OnInvalidate: hook})
+	b := NewStore(cl.Client(t), Options{CacheTTL: time.Hour})
 	listenStore(t, b)
+	wait := func(string) { t.Helper(); waitFeed(t, b) }
 
 	for i := 0; i < 12; i++ {
 		mustCreate(t, a, "acme", fmt.Sprintf(`{"code":"cl%02d","campaign":"c%d","tags":["t%d"],"max_scans":2,`, i, i%2, i%3)+webOnly[1:])

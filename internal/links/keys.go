@@ -5,7 +5,9 @@ package links
 // stats keys; every index key of one tenant carries {t:TENANT}, so a
 // tenant's indexes can be updated in one MULTI.
 
-const invalidationChannel = "sg:links:invalidate"
+// changesKey is the change feed: a capped stream of changed codes that
+// every instance tails to keep its cache current (see feed.go).
+const changesKey = "sg:links:changes"
 
 func linkKey(canonical string) string { return "sg:{" + canonical + "}:link" }
 

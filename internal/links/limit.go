@@ -27,9 +27,16 @@ func (s *Store) Admit(ctx context.Context, l *Link) (bool, error) {
 	if l.MaxScans <= 0 {
 		return true, nil
 	}
+	if s.Degraded() {
+		// Redis is known to be down: do not make the scan wait for a
+		// connection timeout to learn it again.
+		return false, fmt.Errorf("count scan of %s: %w", l.Code, ErrUnavailable)
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	n, err := admitScript.Run(ctx, s.rdb, []string{scanCountKey(Canonical(l.Code))}, l.MaxScans).Int()
 	if err != nil {
-		return false, fmt.Errorf("count scan of %s: %w", l.Code, err)
+		return false, fmt.Errorf("count scan of %s: %w: %w", l.Code, ErrUnavailable, err)
 	}
 	return n == 1, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"time"
 
@@ -25,9 +26,11 @@ type Options struct {
 	// its owner. The code itself is never given out again: its stats keys
 	// outlive the link, and must never reach another tenant.
 	StatsAfterDelete time.Duration
-	// OnInvalidate, when set, is called after the listener drops a code
-	// from the cache ("" when it cleared the whole cache).
+	// OnInvalidate, when set, is called after the change feed drops a code
+	// from the cache, and with "" after it caught up following a reconnect.
 	OnInvalidate func(code string)
+	// Logger receives the change feed's state changes; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // DefaultOptions are the values used for zero fields of Options.
@@ -47,7 +50,17 @@ type Store struct {
 	cache *cache
 	group singleflight.Group
 	now   func() time.Time
+	log   *slog.Logger
+	feed  *feed
 }
+
+// lookupTimeout bounds a read of one link for the scan path: a scan of an
+// uncached code during an outage gets its 503 quickly.
+const lookupTimeout = 2 * time.Second
+
+// revalidateBackoff is the least time between two background revalidations
+// of one stale entry.
+const revalidateBackoff = time.Second
 
 // NewStore returns a Store on rdb. Call Listen so that changes made by other
 // gateway instances reach this one's cache.
@@ -65,26 +78,42 @@ func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.StatsAfterDelete <= 0 {
 		opts.StatsAfterDelete = def.StatsAfterDelete
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Store{
 		rdb:   rdb,
 		opts:  opts,
 		cache: newCache(opts.CacheSize, opts.CacheTTL, opts.NegativeTTL),
 		now:   time.Now,
+		log:   opts.Logger,
+		feed:  newFeed(time.Now()),
 	}
 }
 
 // Lookup returns the live link for a scan: from memory when cached, else
 // from Redis once (concurrent misses for one code share one read). Deleted
-// and unknown codes are ErrNotFound.
+// and unknown codes are ErrNotFound; an uncached code while Redis is
+// unreachable is ErrUnavailable. A cached link is returned at once even
+// past its TTL (its revalidation runs in the background), so a cached code
+// never waits for Redis, and keeps answering through an outage.
 func (s *Store) Lookup(ctx context.Context, code string) (*Link, error) {
 	if len(code) <= maxCodeLen {
 		// Fold case on the stack: a cache hit allocates nothing.
 		var buf [maxCodeLen]byte
-		if l, ok := s.cache.getBytes(canonicalBytes(buf[:0], code), s.now()); ok {
-			if l == nil {
+		key := canonicalBytes(buf[:0], code)
+		now := s.now()
+		switch e, st := s.cache.getBytes(key, now); st {
+		case cacheFresh:
+			if e.link == nil {
 				return nil, ErrNotFound
 			}
-			return l, nil
+			return e.link, nil
+		case cacheStale:
+			if now.UnixNano() >= e.retryAt && s.cache.claimRevalidation(string(key), now, revalidateBackoff) {
+				go s.revalidate(string(key))
+			}
+			return e.link, nil
 		}
 	}
 	if !ValidCode(code) {
@@ -96,7 +125,7 @@ func (s *Store) Lookup(ctx context.Context, code string) (*Link, error) {
 		// not die with the first one's client; and an invalidation that
 		// lands while it is in flight must win over what it read.
 		gen := s.cache.generation()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
 		defer cancel()
 		l, err := s.read(ctx, key)
 		switch {
@@ -282,14 +311,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// invalidate drops a code from this instance's cache and tells the others.
-// A lost message costs at most the cache's safety TTL of staleness, so a
-// failed publish is not worth failing the write for.
-func (s *Store) invalidate(ctx context.Context, key string) {
-	s.cache.drop(key)
-	s.rdb.Publish(context.WithoutCancel(ctx), invalidationChannel, key)
 }
 
 // CacheLen is how many codes the scan-path cache holds, for metrics.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -140,68 +139,4 @@ func (s *Store) watch(ctx context.Context, fn func(*redis.Tx) error, key string)
 
 func (s *Store) readTx(ctx context.Context, tx *redis.Tx, key string) (*Link, error) {
 	return decodeLink(key, tx.Get(ctx, linkKey(key)))
-}
-
-// Listen subscribes to invalidations from every gateway instance and keeps
-// this Store's cache in step until ctx ends. It returns once subscribed, so
-// that a write made after Listen returns is never missed.
-func (s *Store) Listen(ctx context.Context) error {
-	ps := s.rdb.Subscribe(ctx, invalidationChannel)
-	if _, err := ps.Receive(ctx); err != nil {
-		ps.Close()
-		return fmt.Errorf("subscribe to link invalidations: %w", err)
-	}
-	go s.listen(ctx, ps)
-	return nil
-}
-
-// listenHealth is how long the listener waits for a message before it
-// pings: a connection that died silently must not go unnoticed, or every
-// invalidation would be missed until the cache TTL.
-const listenHealth = 5 * time.Second
-
-func (s *Store) listen(ctx context.Context, ps *redis.PubSub) {
-	defer ps.Close()
-	for {
-		msg, err := ps.ReceiveTimeout(ctx, listenHealth)
-		if ctx.Err() != nil {
-			return
-		}
-		switch m := msg.(type) {
-		case *redis.Message:
-			s.cache.drop(m.Payload)
-			s.notify(m.Payload)
-			continue
-		case *redis.Subscription:
-			// A (re)subscription follows a reconnect, during which messages
-			// may have been lost: forget everything rather than serve stale
-			// links until their TTL.
-			s.cache.clear()
-			s.notify("")
-			continue
-		case *redis.Pong:
-			continue
-		}
-		var ne interface{ Timeout() bool }
-		if errors.As(err, &ne) && ne.Timeout() {
-			if ps.Ping(ctx) == nil {
-				continue
-			}
-		}
-		// The connection is broken; go-redis reconnects and resubscribes
-		// on the next receive. Until then nothing cached can be trusted.
-		s.cache.clear()
-		s.notify("")
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func (s *Store) notify(code string) {
-	if s.opts.OnInvalidate != nil {
-		s.opts.OnInvalidate(code)
-	}
 }
