@@ -1,8 +1,9 @@
 // Package redistest starts real redis-server processes for tests: one per
 // test binary, on a unix socket in a temporary directory, with persistence
-// off unless a test asks for an append-only file. It is imported only by
-// _test.go files; the in-process store of the quick start is never a
-// substitute for it.
+// off unless a test asks for an append-only file; and Redis Clusters and
+// Sentinel setups with replicas, whose masters a test can kill to see a
+// replica take over. It is imported only by _test.go files; the in-process
+// store of the quick start is never a substitute for it.
 package redistest
 
 import (
@@ -94,10 +95,11 @@ func (s *Server) start() error {
 		"--daemonize", "no",
 		"--loglevel", "warning",
 		"--logfile", filepath.Join(s.dir, "redis.log"),
+		// A replica's first sync would otherwise wait 5 s for more replicas.
+		"--repl-diskless-sync-delay", "0",
 	}
 	if s.opts.cluster {
-		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(s.dir, "nodes.conf"),
-			"--cluster-node-timeout", "2000")
+		args = append(args, clusterArgs(filepath.Join(s.dir, "nodes.conf"))...)
 	}
 	if s.opts.AppendOnly {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
@@ -147,6 +149,16 @@ func (s *Server) logTail() string {
 		b = b[len(b)-2000:]
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// running reports whether the process is alive: not killed, not crashed.
+func (s *Server) running() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
 }
 
 // Socket is the path of the server's unix socket.
