@@ -27,31 +27,25 @@ const (
 // keeps Redis from other clients (the scans' link lookups) for long.
 const maxCallArgs = 4000
 
-// call is one script call of a batch: the part of the batch that lives in one
-// hash slot.
+// call is one script call of a batch: the part of the batch that lives in
+// one hash slot, or (single node) several such parts packed together.
 type call struct {
 	script *redis.Script
 	keys   []string
 	args   []any
+	tags   int   // how many hash tags the call carries (its marks)
+	events int64 // how many events it counts, for the books when it is refused
+	// eval sends the script's body (EVAL) rather than its hash: after
+	// NOSCRIPT, from a restarted Redis or a promoted replica that has never
+	// seen the script. EVAL also caches it there for the next batches.
+	eval bool
 }
 
-// batch is a set of events ready to write: the calls that apply it and how
-// many events it carries.
-type batch struct {
-	seq    uint64
-	events int
-	calls  []call
-}
-
-// builder turns events into a batch: it looks up geography, hashes
-// visitors, and sums the increments per key, so that a thousand scans of
-// one link become a few dozen HINCRBYs and one PFADD per visitor set.
-// It belongs to the writer goroutine.
-type builder struct {
+// encoder lays a batch out as script calls: it sums the increments per key
+// so that a thousand scans of one link become a few dozen HINCRBYs and one
+// PFADD per visitor set. It belongs to the goroutine that applies batches.
+type encoder struct {
 	cfg      Config
-	writer   string
-	geo      *GeoIP
-	visitors *visitorHasher
 	counters *redis.Script
 	stream   *redis.Script
 	now      func() time.Time
@@ -69,6 +63,7 @@ type tagID struct{ code, tenant, campaign string }
 // tagOps is what a batch does to the keys of one hash tag.
 type tagOps struct {
 	tag     string
+	events  int64
 	keys    map[string]*keyOps
 	order   []*keyOps
 	total   *keyOps
@@ -106,42 +101,43 @@ type streamOps struct {
 	values []any
 }
 
-func (b *builder) build(seq uint64, events []Event) *batch {
+// encode returns the calls that apply b.
+func (b *encoder) encode(bt *batch) []call {
 	clear(b.tags)
 	clear(b.streams)
 	b.order, b.tenants = b.order[:0], b.tenants[:0]
-	now := b.now()
-	for i := range events {
-		b.add(&events[i], now)
+	for i := range bt.records {
+		b.add(&bt.records[i])
 	}
-	return b.encode(seq, len(events))
+	return b.calls(bt)
 }
 
-func (b *builder) add(e *Event, now time.Time) {
-	t := e.Time
-	if t.IsZero() {
-		t = now
-	}
-	day := DateOf(t.In(b.cfg.Timezone))
-	hour := t.UTC().Truncate(time.Hour)
-	country, city := b.geo.Lookup(e.IP)
-	visitor := b.visitors.id(day, e.IP, e.UserAgent)
-	city = truncate(city, maxDimensionLen)
+// encodeUnpacked is encode with one tag per call, to isolate a call Redis
+// refuses.
+func (b *encoder) encodeUnpacked(bt *batch) []call {
+	pack := b.pack
+	b.pack = false
+	defer func() { b.pack = pack }()
+	return b.encode(bt)
+}
 
-	b.count(tagID{code: e.Code}, e, bucket{day, hour.Unix()}, country, city, visitor)
-	if e.Campaign != "" {
-		b.count(tagID{tenant: e.Tenant, campaign: e.Campaign}, e, bucket{day, hour.Unix()}, country, city, visitor)
+func (b *encoder) add(r *record) {
+	t := time.UnixMilli(r.ms)
+	day := DateOf(t.In(b.cfg.Timezone))
+	bk := bucket{day, t.UTC().Truncate(time.Hour).Unix()}
+	b.count(tagID{code: r.code}, r, bk)
+	if r.campaign != "" {
+		b.count(tagID{tenant: r.tenant, campaign: r.campaign}, r, bk)
 	}
-	s := b.streams[e.Tenant]
+	s := b.streams[r.tenant]
 	if s == nil {
-		s = &streamOps{tenant: e.Tenant}
-		b.streams[e.Tenant] = s
+		s = &streamOps{tenant: r.tenant}
+		b.streams[r.tenant] = s
 		b.tenants = append(b.tenants, s)
 	}
 	s.values = append(s.values,
-		strconv.FormatInt(t.UnixMilli(), 10), e.Type.String(), e.Code, e.Tenant, e.Campaign,
-		truncate(e.Platform, maxDimensionLen), truncate(e.OS, maxDimensionLen), truncate(e.Channel, maxDimensionLen),
-		country, city, visitor, strconv.FormatInt(e.Value, 10))
+		strconv.FormatInt(r.ms, 10), r.typ.String(), r.code, r.tenant, r.campaign,
+		r.platform, r.os, r.channel, r.country, r.city, r.visitor, strconv.FormatInt(r.value, 10))
 }
 
 // streamFields lists the stream fields in the order add appends their values.
@@ -150,8 +146,8 @@ func streamFields() []string {
 		evCountry, evCity, evVisitor, evValue}
 }
 
-// count adds e to the counters of one link or campaign.
-func (b *builder) count(id tagID, e *Event, bk bucket, country, city, visitor string) {
+// count adds r to the counters of one link or campaign.
+func (b *encoder) count(id tagID, r *record, bk bucket) {
 	ops := b.tags[id]
 	if ops == nil {
 		tag := linkTag(id.code)
@@ -168,23 +164,26 @@ func (b *builder) count(id tagID, e *Event, bk bucket, country, city, visitor st
 		k = b.bucketKeys(ops, bk)
 		ops.buckets[bk] = k
 	}
-	switch e.Type {
+	if id.code != "" {
+		ops.events++ // an event is lost if its link's counters are
+	}
+	switch r.typ {
 	case Scan:
 		ops.total.add(field{fieldScans, ""}, 1) // all-time totals keep counts only
 		for _, h := range [...]*keyOps{k.day, k.hour} {
 			h.add(field{fieldScans, ""}, 1)
-			h.add(field{prefixPlatform, dimension(e.Platform)}, 1)
-			h.add(field{prefixOS, dimension(e.OS)}, 1)
-			h.add(field{prefixChannel, dimension(e.Channel)}, 1)
-			if country != "" {
-				h.add(field{prefixCountry, country}, 1)
+			h.add(field{prefixPlatform, dimension(r.platform)}, 1)
+			h.add(field{prefixOS, dimension(r.os)}, 1)
+			h.add(field{prefixChannel, dimension(r.channel)}, 1)
+			if r.country != "" {
+				h.add(field{prefixCountry, r.country}, 1)
 			}
-			if city != "" {
-				h.add(field{prefixCity, city}, 1)
+			if r.city != "" {
+				h.add(field{prefixCity, r.city}, 1)
 			}
 		}
-		k.dayVisitors.visit(visitor)
-		k.hourVisitors.visit(visitor)
+		k.dayVisitors.visit(r.visitor)
+		k.hourVisitors.visit(r.visitor)
 	case Open:
 		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
 			h.add(field{fieldOpens, ""}, 1)
@@ -192,14 +191,14 @@ func (b *builder) count(id tagID, e *Event, bk bucket, country, city, visitor st
 	case Conversion:
 		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
 			h.add(field{fieldConversions, ""}, 1)
-			h.add(field{fieldConvValue, ""}, e.Value)
+			h.add(field{fieldConvValue, ""}, r.value)
 		}
 	}
 }
 
 // bucketKeys finds or creates the keys of a day and hour; each expires
 // Retention (HourlyRetention) after the end of its day (hour).
-func (b *builder) bucketKeys(ops *tagOps, bk bucket) bucketOps {
+func (b *encoder) bucketKeys(ops *tagOps, bk bucket) bucketOps {
 	hour := time.Unix(bk.hour, 0).UTC()
 	dayExp := bk.day.AddDays(1).Start(b.cfg.Timezone).Add(b.cfg.Retention).Unix()
 	hourExp := hour.Add(time.Hour + b.cfg.HourlyRetention).Unix()
@@ -238,19 +237,21 @@ func (k *keyOps) visit(id string) {
 	k.visitors[id] = struct{}{}
 }
 
-// encode lays the batch out as script calls (see scripts.go for the
+// calls lays the summed batch out as script calls (see scripts.go for the
 // argument layout).
-func (b *builder) encode(seq uint64, events int) *batch {
-	bt := &batch{seq: seq, events: events}
-	s := strconv.FormatUint(seq, 10)
+func (b *encoder) calls(bt *batch) []call {
+	var calls []call
+	s := strconv.FormatUint(bt.seq, 10)
 	ttl := strconv.FormatInt(int64(b.cfg.DedupTTL/time.Second), 10)
 	var c *call
 	for _, t := range b.order {
 		if c == nil || !b.pack || len(c.args) > maxCallArgs {
-			bt.calls = append(bt.calls, call{script: b.counters, args: []any{s, ttl, b.cfg.MaxCities}})
-			c = &bt.calls[len(bt.calls)-1]
+			calls = append(calls, call{script: b.counters, args: []any{s, ttl, b.cfg.MaxCities}})
+			c = &calls[len(calls)-1]
 		}
-		c.keys = append(c.keys, writerMarkKey(t.tag, b.writer))
+		c.tags++
+		c.events += t.events
+		c.keys = append(c.keys, writerMarkKey(t.tag, bt.writer))
 		c.args = append(c.args, len(t.order))
 		for _, k := range t.order {
 			c.keys = append(c.keys, k.key)
@@ -270,14 +271,14 @@ func (b *builder) encode(seq uint64, events int) *batch {
 	minID := strconv.FormatInt(max(0, b.now().Add(-b.cfg.StreamMaxAge).UnixMilli()), 10)
 	fields := streamFields()
 	for _, st := range b.tenants {
-		keys := []string{writerMarkKey(eventsTag(st.tenant), b.writer), streamKey(st.tenant)}
+		keys := []string{writerMarkKey(eventsTag(st.tenant), bt.writer), streamKey(st.tenant)}
 		args := make([]any, 0, 5+len(fields)+len(st.values))
 		args = append(args, s, ttl, b.cfg.StreamMaxLen, minID, len(fields))
 		for _, f := range fields {
 			args = append(args, f)
 		}
 		args = append(args, st.values...)
-		bt.calls = append(bt.calls, call{b.stream, keys, args})
+		calls = append(calls, call{script: b.stream, keys: keys, args: args, tags: 1})
 	}
-	return bt
+	return calls
 }

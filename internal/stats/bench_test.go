@@ -99,15 +99,15 @@ func benchClient(b *testing.B, aof bool) *redis.Client {
 // writeAll has the writer apply events in batches, as run and applyLoop do
 // (building the next batch while Redis applies one), without the queue.
 func writeAll(tb testing.TB, r *Recorder, events []Event) {
-	batches := make(chan *batch)
-	applied := make(chan struct{})
-	go r.applyLoop(batches, applied)
+	unapplied := make(chan *batch, 1)
+	go r.applyLoop(unapplied)
 	for off := 0; off < len(events); off += r.cfg.BatchSize {
-		r.seq++
-		batches <- r.b.build(r.seq, events[off:min(off+r.cfg.BatchSize, len(events))])
+		r.push(buildBatch(r, events[off:min(off+r.cfg.BatchSize, len(events))]))
 	}
-	close(batches)
-	<-applied
+	r.backlog.close()
+	if b := <-unapplied; b != nil {
+		tb.Fatalf("batch %d not applied", b.seq)
+	}
 	if m := r.Metrics(); m.Written != int64(len(events)) || m.Retries != 0 {
 		tb.Fatalf("writer metrics %+v: want %d written, no retries", m, len(events))
 	}
@@ -122,8 +122,10 @@ func BenchmarkWriterThroughput(b *testing.B) {
 		for _, aof := range []bool{false, true} {
 			b.Run(fmt.Sprintf("links=%d/aof=%v", links, aof), func(b *testing.B) {
 				r := mustRecorder(benchClient(b, aof), testConfig(), testGeoIP(b), nil)
-				if err := r.loadScripts(); err != nil {
-					b.Fatal(err)
+				for _, sc := range []*redis.Script{r.b.counters, r.b.stream} {
+					if err := sc.Load(context.Background(), r.rdb).Err(); err != nil {
+						b.Fatal(err)
+					}
 				}
 				events := benchEvents(b.N, links)
 				b.ResetTimer()

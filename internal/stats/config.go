@@ -44,6 +44,14 @@ type Config struct {
 	// LogInterval is the least time between two log lines about dropped
 	// events or failing writes.
 	LogInterval time.Duration
+	// SpoolDir is where batches go when Redis cannot take them fast enough
+	// (an outage, a failover): a disk queue, replayed in order once Redis
+	// takes writes again, and after a restart. Empty: no spool; events
+	// beyond the in-memory queue are dropped and counted.
+	SpoolDir string
+	// SpoolMaxBytes bounds the spool's size on disk; batches beyond it are
+	// dropped and counted.
+	SpoolMaxBytes int64
 }
 
 // DefaultConfig returns the defaults; the caller sets VisitorSecret.
@@ -57,10 +65,11 @@ func DefaultConfig() Config {
 		QueueSize:       65_536,
 		BatchSize:       1_000,
 		FlushInterval:   100 * time.Millisecond,
-		MaxBackoff:      5 * time.Second,
+		MaxBackoff:      time.Second,
 		DedupTTL:        24 * time.Hour,
 		MaxCities:       500,
 		LogInterval:     10 * time.Second,
+		SpoolMaxBytes:   1 << 30,
 	}
 }
 
@@ -88,6 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxCities == 0 {
 		c.MaxCities = d.MaxCities
+	}
+	if c.SpoolMaxBytes == 0 {
+		c.SpoolMaxBytes = d.SpoolMaxBytes
 	}
 	return c
 }
@@ -124,6 +136,7 @@ func (c Config) Validate() error {
 		{"DedupTTL", c.DedupTTL < 0},
 		{"MaxCities", c.MaxCities < 0},
 		{"LogInterval", c.LogInterval < 0},
+		{"SpoolMaxBytes", c.SpoolMaxBytes < 0},
 	} {
 		if f.negative {
 			errs = append(errs, errors.New("stats: "+f.name+": must not be negative"))

@@ -70,7 +70,7 @@ func newDownClient(tb testing.TB) *redis.Client {
 // TestDaySaltIsSharedAndExpires covers the real salt.
 func newTestRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
 	r := mustRecorder(rdb, cfg, geo, logger)
-	r.b.visitors.salt = func(Date) []byte { return []byte("fixed test salt") }
+	r.prep.visitors.salt = func(Date) []byte { return []byte("fixed test salt") }
 	return r
 }
 
@@ -80,4 +80,11 @@ func mustRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slo
 		panic(err) // a test's own configuration is wrong
 	}
 	return r
+}
+
+// buildBatch makes the writer's next batch of events, as the build
+// goroutine does.
+func buildBatch(r *Recorder, events []Event) *batch {
+	r.seq++
+	return &batch{writer: r.writer, seq: r.seq, records: r.prep.prepare(events)}
 }

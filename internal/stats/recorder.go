@@ -13,37 +13,52 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Recorder counts events in Redis without ever making a scan wait for it:
-// Record puts the event in a bounded queue and returns; the writer (two
-// goroutines: one builds batches, one applies them) takes events off the
-// queue in batches and applies each batch exactly once (see scripts.go),
-// retrying while Redis is down.
+// Recorder counts events in Redis without ever making a scan wait for it.
+//
+// Record puts the event in a bounded queue and returns. The writer is two
+// goroutines: one takes events off the queue and builds batches (GeoIP,
+// visitor hashing), the other applies them to Redis, exactly once each
+// (scripts.go), retrying while Redis is down. Between the two is the
+// backlog (spool.go): a few batches in memory, then, with Config.SpoolDir
+// set, a bounded queue on disk, so that an outage of any length fills the
+// disk rather than losing events, and a restart replays what was spooled.
 type Recorder struct {
-	rdb redis.UniversalClient
-	cfg Config
-	log *slog.Logger
-	b   *builder
+	rdb  redis.UniversalClient
+	cfg  Config
+	log  *slog.Logger
+	prep *preparer // the build goroutine's
+	b    *encoder  // the apply goroutine's
+
+	writer  string // this process's writer id: the marks' owner (scripts.go)
+	backlog *backlog
+	spool   *spool // nil: spooling off
+	pending int    // batches from pending.json not yet applied (apply goroutine)
 
 	mu     sync.RWMutex // Record holds it shared, so that after Close takes it no event can slip into the queue
 	closed bool
 	queue  chan Event
 
-	startOnce   sync.Once
-	stop        chan struct{}      // closed by Close: write what is queued, then exit
-	done        chan struct{}      // closed when the writer has exited
-	ctx         context.Context    // the writer's; cancelled when Close runs out of time
-	cancel      context.CancelFunc // cancels ctx
-	lostAtClose atomic.Int64       // events given up when Close ran out of time
+	startOnce sync.Once
+	stop      chan struct{}      // closed by Close: write what is queued, then exit
+	done      chan struct{}      // closed when the writer has exited
+	ctx       context.Context    // the writer's; cancelled when Close runs out of time
+	cancel    context.CancelFunc // cancels ctx
+	closeErr  error              // what the writer's exit says to Close
 
-	recorded, dropped, written, lost, batches, retries atomic.Int64
+	recorded, dropped, written, replayed, lost, batches, retries, spooled, refused atomic.Int64
+	lastWrite                                                                      atomic.Int64 // Unix nanoseconds of the last batch applied
+	failingSince                                                                   atomic.Int64 // Unix nanoseconds of the first failure of the batch being retried; 0 when writing
+	lastErr                                                                        atomic.Pointer[string]
 
-	seq      uint64     // run's: the last batch built
+	seq      uint64     // the build goroutine's: the last batch built
 	dropsMu  sync.Mutex // both writer goroutines report drops
 	drops    rateLog
-	failures rateLog // applyLoop's
-	// saltLog and saltErrors belong to the writer goroutine (daySalt).
+	failures rateLog // the apply goroutine's
+	refusals rateLog // the apply goroutine's
+	// saltLog and saltErrors belong to the build goroutine (daySalt).
 	saltLog    rateLog
 	saltErrors int64
+	salts      saltCache
 	// testHook, when set (by tests), is called by the writer with the error
 	// of each failed attempt to write a batch, after it has been logged, and
 	// with nil once a batch is written and counted.
@@ -53,17 +68,41 @@ type Recorder struct {
 // RecorderMetrics are plain counters for the HTTP layer to export.
 type RecorderMetrics struct {
 	Recorded int64 // events accepted into the queue
-	Dropped  int64 // events refused: queue full, or recorder closed
-	Written  int64 // events applied to Redis
-	Lost     int64 // accepted events given up: Close ran out of time, or Redis refused them for good
+	Dropped  int64 // events refused: queue full, spool full, or recorder closed
+	Written  int64 // events of this process applied to Redis
+	Replayed int64 // events spooled by an earlier process, applied by this one
+	Lost     int64 // accepted events given up: Close ran out of time with no spool, or Redis refused them for good
 	Batches  int64 // batches applied
 	Retries  int64 // failed attempts to write a batch
+	Spooled  int64 // events written to the disk spool
+	Refused  int64 // counter operations Redis refused (overflow, a key of another type), skipped
 	QueueLen int   // events waiting now
 	QueueCap int
 }
 
+// WriterStatus is the writer's state, for /readyz.
+type WriterStatus struct {
+	// LastWrite is when a batch was last applied (zero: none yet).
+	LastWrite time.Time
+	// FailingSince is when the batch being retried first failed (zero:
+	// writing normally), and LastError why.
+	FailingSince time.Time
+	LastError    string
+	// Backlog is how many batches wait in memory; Spool what waits on disk.
+	Backlog int
+	Spool   SpoolStats
+	// SpoolOn says whether events can spill to disk.
+	SpoolOn bool
+}
+
+// backlogMemBatches is how many built batches wait in memory for the
+// applier before further ones go to the spool.
+const backlogMemBatches = 4
+
 // NewRecorder returns a recorder writing to rdb; call Start, then Close.
-// geo may be nil (no geography) and logger nil (no logs).
+// geo may be nil (no geography) and logger nil (no logs). With
+// Config.SpoolDir set it opens the spool there, and batches a previous
+// process left will be applied first.
 func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) (*Recorder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -78,21 +117,21 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Recorder{
-		rdb:   rdb,
-		cfg:   cfg,
-		log:   logger,
-		queue: make(chan Event, cfg.QueueSize),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
-		ctx:   ctx, cancel: cancel,
+		rdb:    rdb,
+		cfg:    cfg,
+		log:    logger,
+		writer: hex.EncodeToString(id[:]),
+		queue:  make(chan Event, cfg.QueueSize),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		ctx:    ctx, cancel: cancel,
 		drops:    rateLog{interval: cfg.LogInterval},
 		failures: rateLog{interval: cfg.LogInterval},
+		refusals: rateLog{interval: cfg.LogInterval},
 		saltLog:  rateLog{interval: cfg.LogInterval},
-		b: &builder{
+		prep:     &preparer{cfg: cfg, geo: geo, now: time.Now},
+		b: &encoder{
 			cfg:      cfg,
-			writer:   hex.EncodeToString(id[:]),
-			geo:      geo,
-			visitors: nil, // set below: it needs r
 			counters: redis.NewScript(countersLua),
 			stream:   redis.NewScript(streamLua),
 			now:      time.Now,
@@ -101,7 +140,30 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 			streams:  make(map[string]*streamOps),
 		},
 	}
-	r.b.visitors = newVisitorHasher(cfg.VisitorSecret, r.daySalt)
+	r.prep.visitors = newVisitorHasher(cfg.VisitorSecret, r.daySalt)
+	if cfg.SpoolDir != "" {
+		sp, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes, logger)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		left, err := sp.readPending()
+		if err != nil {
+			sp.close()
+			cancel()
+			return nil, fmt.Errorf("stats: spool_dir %s: %w", cfg.SpoolDir, err)
+		}
+		r.spool = sp
+		r.backlog = newBacklog(backlogMemBatches, sp, logger)
+		r.backlog.pushFront(left)
+		r.pending = len(left)
+		if st := sp.stats(); st.Batches > 0 || len(left) > 0 {
+			logger.Info("stats: replaying events spooled by an earlier run", "spooled_batches", st.Batches,
+				"spooled_events", st.Events, "pending_batches", len(left), "dir", cfg.SpoolDir)
+		}
+	} else {
+		r.backlog = newBacklog(backlogMemBatches, nil, logger)
+	}
 	return r, nil
 }
 
@@ -131,14 +193,19 @@ func isSingleNode(rdb redis.UniversalClient) bool {
 	return ok
 }
 
-// Start starts the writer goroutine; later calls do nothing.
+// Start starts the writer; later calls do nothing.
 func (r *Recorder) Start() {
-	r.startOnce.Do(func() { go r.run() })
+	r.startOnce.Do(func() {
+		go r.prefetchSalts()
+		go r.run()
+	})
 }
 
 // Close stops accepting events and waits until the writer has written every
-// queued event, or until ctx is done: it then gives up the events still
-// unwritten, counts them as lost and returns an error saying how many.
+// queued and spooled event, or until ctx is done. Then, with a spool, what
+// is still unwritten stays on disk for the next start (Close reports how
+// much, without error); without one it is given up, counted as lost, and
+// the error says how many.
 func (r *Recorder) Close(ctx context.Context) error {
 	r.mu.Lock()
 	first := !r.closed
@@ -150,13 +217,12 @@ func (r *Recorder) Close(ctx context.Context) error {
 	}
 	select {
 	case <-r.done:
-		r.cancel()
-		return nil
 	case <-ctx.Done():
+		r.cancel()
+		<-r.done
 	}
 	r.cancel()
-	<-r.done
-	return fmt.Errorf("stats: close: %d events not written: %w", r.lostAtClose.Load(), ctx.Err())
+	return r.closeErr
 }
 
 // Metrics returns the recorder's counters.
@@ -165,26 +231,38 @@ func (r *Recorder) Metrics() RecorderMetrics {
 		Recorded: r.recorded.Load(),
 		Dropped:  r.dropped.Load(),
 		Written:  r.written.Load(),
+		Replayed: r.replayed.Load(),
 		Lost:     r.lost.Load(),
 		Batches:  r.batches.Load(),
 		Retries:  r.retries.Load(),
+		Spooled:  r.spooled.Load(),
+		Refused:  r.refused.Load(),
 		QueueLen: len(r.queue),
 		QueueCap: cap(r.queue),
 	}
 }
 
-// run takes events off the queue and builds batches: the GeoIP lookups,
-// visitor hashing and summing of batch N+1 happen while applyLoop, its
-// partner goroutine, has Redis apply batch N.
+// Status returns the writer's state.
+func (r *Recorder) Status() WriterStatus {
+	st := WriterStatus{Backlog: r.backlog.memLen(), Spool: r.spool.stats(), SpoolOn: r.spool != nil}
+	if n := r.lastWrite.Load(); n != 0 {
+		st.LastWrite = time.Unix(0, n)
+	}
+	if n := r.failingSince.Load(); n != 0 {
+		st.FailingSince = time.Unix(0, n)
+		if e := r.lastErr.Load(); e != nil {
+			st.LastError = *e
+		}
+	}
+	return st
+}
+
+// run builds batches from the queue and hands them to the backlog, while
+// applyLoop, its partner goroutine, applies them. Once the queue is drained
+// after Close (or Close ran out of time), it settles what is left.
 func (r *Recorder) run() {
-	batches := make(chan *batch)
-	applied := make(chan struct{})
-	go r.applyLoop(batches, applied)
-	defer func() {
-		close(batches)
-		<-applied
-		close(r.done)
-	}()
+	unapplied := make(chan *batch, 1)
+	go r.applyLoop(unapplied)
 	events := make([]Event, 0, r.cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -193,31 +271,75 @@ func (r *Recorder) run() {
 		events, stopping = r.collect(events[:0], timer)
 		if len(events) > 0 {
 			r.seq++
-			b := r.b.build(r.seq, events)
-			select {
-			case batches <- b:
-			case <-r.ctx.Done():
-				r.giveUp(int64(b.events))
-			}
-		}
-		if r.ctx.Err() != nil {
-			n := int64(len(r.queue))
-			for range n {
-				<-r.queue
-			}
-			r.giveUp(n)
-			return
+			r.push(&batch{writer: r.writer, seq: r.seq, records: r.prep.prepare(events)})
 		}
 		if stopping && len(r.queue) == 0 {
+			break
+		}
+	}
+	r.backlog.close()
+	inflight := <-unapplied
+	left := r.backlog.abort()
+	if inflight != nil {
+		left = append([]*batch{inflight}, left...)
+	}
+	r.settle(left)
+	r.reportDrops(true)
+	close(r.done)
+}
+
+// push hands a built batch to the backlog and counts where it went.
+func (r *Recorder) push(b *batch) {
+	res, err := r.backlog.push(r.ctx, b)
+	r.reportDrops(false)
+	n := int64(len(b.records))
+	switch res {
+	case pushedDisk:
+		r.spooled.Add(n)
+	case pushRefused:
+		if r.ctx.Err() != nil && r.spool == nil {
+			r.lost.Add(n) // Close ran out of time with nowhere to keep them
 			return
+		}
+		r.dropped.Add(n) // reportDrops logs them, at most once per LogInterval
+		if r.testHook != nil {
+			r.testHook(err)
 		}
 	}
 }
 
-// giveUp counts events abandoned because Close ran out of time.
-func (r *Recorder) giveUp(n int64) {
-	r.lost.Add(n)
-	r.lostAtClose.Add(n)
+// settle deals with the batches still unapplied when the writer stops:
+// they go to pending.json for the next start or, without a spool, are lost.
+func (r *Recorder) settle(left []*batch) {
+	var events int64
+	for _, b := range left {
+		events += int64(len(b.records))
+	}
+	if r.spool == nil {
+		if events > 0 {
+			r.lost.Add(events)
+			r.closeErr = fmt.Errorf("stats: close: %d events not written: %w", events, context.DeadlineExceeded)
+		}
+		return
+	}
+	var err error
+	if len(left) > 0 {
+		err = r.spool.writePending(left)
+	} else {
+		err = r.spool.removePending()
+	}
+	if err != nil {
+		r.lost.Add(events)
+		r.closeErr = fmt.Errorf("stats: close: %d events not written: save them in %s: %w", events, r.cfg.SpoolDir, err)
+	}
+	st := r.spool.stats()
+	if cerr := r.spool.close(); cerr != nil && r.closeErr == nil {
+		r.closeErr = fmt.Errorf("stats: close the spool: %w", cerr)
+	}
+	if st.Batches > 0 || len(left) > 0 {
+		r.log.Warn("stats: Redis did not take every event before shutdown; they are kept on disk and written at the next start",
+			"spooled_events", st.Events+events, "dir", r.cfg.SpoolDir)
+	}
 }
 
 // collect waits for an event, then gathers more until the batch is full or
@@ -264,8 +386,8 @@ func (r *Recorder) reportDrops(final bool) {
 	r.dropsMu.Lock()
 	defer r.dropsMu.Unlock()
 	if n, ok := r.drops.due(time.Now(), r.dropped.Load(), final); ok {
-		r.log.Warn("stats: event queue full, events dropped",
-			"dropped", n, "dropped_total", r.dropped.Load(), "queue_cap", cap(r.queue))
+		r.log.Warn("stats: events dropped: the queue was full, or the spool full or off while Redis could not take them",
+			"dropped", n, "dropped_total", r.dropped.Load(), "queue_cap", cap(r.queue), "spool", r.cfg.SpoolDir)
 	}
 }
 

@@ -267,16 +267,16 @@ func TestCallsTouchOneSlot(t *testing.T) {
 		t.Fatal("a Cluster client packs several tags per call")
 	}
 	// This client reaches no server: the batch is only inspected.
-	rec.b.visitors = newVisitorHasher(testConfig().VisitorSecret, func(Date) []byte { return []byte("salt") })
+	rec.prep.visitors = newVisitorHasher(testConfig().VisitorSecret, func(Date) []byte { return []byte("salt") })
 	var events []Event
 	for i := range 1000 {
 		events = append(events, testEvent(i))
 	}
-	b := rec.b.build(1, events)
-	if len(b.calls) != len(testLinks)+3+2 { // links, campaigns, tenant streams
-		t.Errorf("%d calls, want one per link, campaign and tenant", len(b.calls))
+	calls := rec.b.encode(buildBatch(rec, events))
+	if len(calls) != len(testLinks)+3+2 { // links, campaigns, tenant streams
+		t.Errorf("%d calls, want one per link, campaign and tenant", len(calls))
 	}
-	for _, c := range b.calls {
+	for _, c := range calls {
 		tag := hashTag(c.keys[0])
 		for _, k := range c.keys {
 			if hashTag(k) != tag || tag == "" {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestReportTimeZones: a scan at 2026-11-01T17:30Z is on 2026-11-01 in UTC,
@@ -113,42 +114,52 @@ func TestReportJSON(t *testing.T) {
 	}
 }
 
-// TestRetention checks that every key expires when its data is due to.
+// TestRetention checks that every key expires when its data is due to:
+// Retention after the end of its day, HourlyRetention after the end of its
+// hour. Those are instants fixed by the events' time, so the events carry
+// one, and each key's expiry is read as Redis's clock plus its time to live.
 func TestRetention(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
-	cfg := testConfig()
+	cfg := longRetention(testConfig()) // the events' day and hour have not expired
+	cfg.HourlyRetention = cfg.Retention / 2
 	cfg.StreamMaxLen = 10
+	at := time.Date(2026, 11, 1, 17, 30, 0, 0, time.UTC)
 	rec := startRecorder(t, rdb, cfg, nil, nil)
 	for i := range 1000 {
 		e := testEvent(i)
-		e.Code, e.Time = "RET", time.Now()
+		e.Code, e.Time = "RET", at
 		rec.Record(e)
 	}
 	closeRecorder(t, rec)
 
-	day, hour := 24*time.Hour, time.Hour
+	dayExpiry := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC).Add(cfg.Retention)
+	hourExpiry := time.Date(2026, 11, 1, 18, 0, 0, 0, time.UTC).Add(cfg.HourlyRetention)
 	keys, err := rdb.Keys(ctx, "sg:{RET}:*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
-		ttl := rdb.TTL(ctx, k).Val()
-		var lo, hi time.Duration // the key's data is a day, or an hour, long
 		switch {
 		case strings.Contains(k, ":d:") || strings.Contains(k, ":u:"):
-			lo, hi = cfg.Retention, cfg.Retention+day
+			if got := expiry(t, rdb, k); !got.Equal(dayExpiry) {
+				t.Errorf("%s expires at %v, want %v", k, got, dayExpiry)
+			}
 		case strings.Contains(k, ":h:") || strings.Contains(k, ":uh:"):
-			lo, hi = cfg.HourlyRetention, cfg.HourlyRetention+hour
+			if got := expiry(t, rdb, k); !got.Equal(hourExpiry) {
+				t.Errorf("%s expires at %v, want %v", k, got, hourExpiry)
+			}
 		case strings.Contains(k, ":w:"):
-			lo, hi = cfg.DedupTTL-time.Minute, cfg.DedupTTL
+			// The writer's mark lives DedupTTL from when it was written.
+			if ttl := rdb.TTL(ctx, k).Val(); ttl < cfg.DedupTTL-time.Minute || ttl > cfg.DedupTTL {
+				t.Errorf("TTL %s = %v, want about %v", k, ttl, cfg.DedupTTL)
+			}
 		case strings.HasSuffix(k, ":total"):
-			lo, hi = -1, -1 // all-time
+			if ttl := rdb.TTL(ctx, k).Val(); ttl != -1 {
+				t.Errorf("TTL %s = %v, want none: totals are all-time", k, ttl)
+			}
 		default:
 			t.Errorf("unexpected key %s", k)
-		}
-		if ttl < lo || ttl > hi {
-			t.Errorf("TTL %s = %v, want between %v and %v", k, ttl, lo, hi)
 		}
 	}
 	if len(keys) != 6 {
@@ -158,4 +169,20 @@ func TestRetention(t *testing.T) {
 	if n := rdb.XLen(ctx, streamKey("t1")).Val() + rdb.XLen(ctx, streamKey("t2")).Val(); n > cfg.StreamMaxLen*2+200 {
 		t.Errorf("stream entries = %d after 1000 events, want about StreamMaxLen = %d per tenant", n, cfg.StreamMaxLen)
 	}
+}
+
+// expiry is when key expires, by Redis's clock: EXPIRETIME needs Redis 7,
+// and the gateway supports 6.2. The key's expiry is set in whole seconds.
+func expiry(tb testing.TB, rdb redis.UniversalClient, key string) time.Time {
+	tb.Helper()
+	var now *redis.TimeCmd
+	var ttl *redis.DurationCmd
+	_, err := rdb.TxPipelined(context.Background(), func(p redis.Pipeliner) error {
+		now, ttl = p.Time(context.Background()), p.PTTL(context.Background(), key)
+		return nil
+	})
+	if err != nil || ttl.Val() < 0 {
+		tb.Fatalf("expiry of %s: PTTL %v, %v", key, ttl.Val(), err)
+	}
+	return now.Val().Add(ttl.Val()).Round(time.Second).UTC()
 }

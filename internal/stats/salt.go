@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,6 +21,9 @@ const saltLife = 24 * time.Hour
 // as it does for batches. If the recorder is giving up, the events are
 // lost anyway and a throwaway salt does.
 func (r *Recorder) daySalt(day Date) []byte {
+	if salt, ok := r.salts.get(day); ok {
+		return salt
+	}
 	key := saltKey(day)
 	// A day's salt lives until a day after the day ends, and at least a day
 	// from now: an event can arrive dated in the past (a long queue, a
@@ -32,6 +36,7 @@ func (r *Recorder) daySalt(day Date) []byte {
 	for {
 		salt, err := r.fetchSalt(key, expire)
 		if err == nil {
+			r.salts.put(day, salt)
 			return salt
 		}
 		// From outside this is a failed attempt like a failed write: the
@@ -55,6 +60,64 @@ func (r *Recorder) daySalt(day Date) []byte {
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, r.cfg.MaxBackoff)
+	}
+}
+
+// saltCache keeps the salts this process has read, so that the writer does
+// not need Redis to hash the visitors of a day it has seen (or prefetched).
+type saltCache struct {
+	mu sync.Mutex
+	m  map[Date][]byte
+}
+
+func (c *saltCache) get(d Date) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[d]
+	return s, ok
+}
+
+func (c *saltCache) put(d Date, salt []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[Date][]byte)
+	}
+	for old := range c.m {
+		if old.Before(d.AddDays(-3)) {
+			delete(c.m, old)
+		}
+	}
+	c.m[d] = salt
+}
+
+// saltPrefetchEvery is how often the writer makes sure it holds today's and
+// tomorrow's salts.
+const saltPrefetchEvery = 10 * time.Minute
+
+// prefetchSalts reads today's and tomorrow's salts ahead of need, until the
+// writer stops: an outage that spans midnight must not stop the writer for
+// want of the new day's salt (it would then hold events in memory rather
+// than spool them). A failed prefetch is simply tried again later.
+func (r *Recorder) prefetchSalts() {
+	for {
+		today := DateOf(time.Now().In(r.cfg.Timezone))
+		for _, d := range []Date{today, today.AddDays(1)} {
+			if _, ok := r.salts.get(d); ok {
+				continue
+			}
+			expire := d.AddDays(1).Start(r.cfg.Timezone).Add(saltLife)
+			if salt, err := r.fetchSalt(saltKey(d), expire); err == nil {
+				r.salts.put(d, salt)
+			}
+		}
+		t := time.NewTimer(saltPrefetchEvery)
+		select {
+		case <-r.done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -28,9 +28,9 @@ package stats
 // that has failed for half that long, so a mark never expires while a retry
 // of its batch may still come.
 //
-// The scripts are run with EVALSHA; after NOSCRIPT (a restarted or failed
-// over Redis has an empty script cache) the writer loads them again and
-// retries at once.
+// The scripts are run with EVALSHA; a call that meets NOSCRIPT (a restarted
+// Redis, or a promoted replica, has an empty script cache) is sent again at
+// once as EVAL, which carries the body and caches it for later batches.
 
 // countersLua applies the counter increments of one or more tags.
 //
@@ -39,14 +39,29 @@ package stats
 // then for each tag: its number of data keys, and for each of those: its
 // kind ("h": hash increments, "u": visitor ids for PFADD), its EXPIREAT (0:
 // none), a count n, and n field/increment pairs ("h") or n ids ("u").
-// It returns how many tags it applied (the others had been already).
+// It returns {tags applied (the others had been already), operations
+// refused}.
 //
 // A city field that does not exist yet is created only while the hash holds
 // fewer than the cap; later cities are counted under city:other, so a flood
 // of distinct names cannot grow a hash without bound.
+//
+// Every data command runs under redis.pcall: a command Redis refuses (an
+// increment that would overflow a counter, a key someone overwrote with
+// another type) is skipped and counted, and everything else in the call is
+// still applied. A script error would stop the call half-way, after its
+// marks were set, and lose the rest of the batch for every tag it carries.
 const countersLua = `
 local seq, cap = tonumber(ARGV[1]), tonumber(ARGV[3])
-local k, a, applied = 1, 4, 0
+local k, a, applied, refused = 1, 4, 0, 0
+local function try(...)
+  local r = redis.pcall(...)
+  if type(r) == 'table' and r.err then
+    refused = refused + 1
+    return nil
+  end
+  return r
+end
 while k <= #KEYS do
   local nkeys = tonumber(ARGV[a])
   a = a + 1
@@ -62,30 +77,30 @@ while k <= #KEYS do
       if fresh then
         for i = a, a + 2*n - 1, 2 do
           local f = ARGV[i]
-          if string.sub(f, 1, 5) == 'city:' and redis.call('HEXISTS', key, f) == 0 then
-            if tonumber(redis.call('HGET', key, 'ncity') or '0') < cap then
-              redis.call('HINCRBY', key, 'ncity', 1)
+          if string.sub(f, 1, 5) == 'city:' and try('HEXISTS', key, f) == 0 then
+            if tonumber(try('HGET', key, 'ncity') or '0') < cap then
+              try('HINCRBY', key, 'ncity', 1)
             else
               f = 'city:other'
             end
           end
-          redis.call('HINCRBY', key, f, ARGV[i+1])
+          try('HINCRBY', key, f, ARGV[i+1])
         end
       end
       a = a + 2*n
     else
       if fresh then
         for i = a, a + n - 1, 500 do
-          redis.call('PFADD', key, unpack(ARGV, i, math.min(i + 499, a + n - 1)))
+          try('PFADD', key, unpack(ARGV, i, math.min(i + 499, a + n - 1)))
         end
       end
       a = a + n
     end
-    if fresh and exp ~= '0' then redis.call('EXPIREAT', key, exp) end
+    if fresh and exp ~= '0' then try('EXPIREAT', key, exp) end
   end
   k = k + nkeys + 1
 end
-return applied
+return {applied, refused}
 `
 
 // streamLua appends one tenant's raw events to its stream.
@@ -94,12 +109,13 @@ return applied
 // ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] MAXLEN,
 // ARGV[4] MINID (entries older than the stream's age limit), ARGV[5] the
 // number of fields per entry n, ARGV[6..5+n] their names, then n values per
-// entry. Trimming is approximate (~), which costs almost nothing.
+// entry. Trimming is approximate (~), which costs almost nothing. It
+// returns {1 applied or 0 already, entries refused}.
 const streamLua = `
 local seq = tonumber(ARGV[1])
-if seq <= tonumber(redis.call('GET', KEYS[1]) or '0') then return 0 end
+if seq <= tonumber(redis.call('GET', KEYS[1]) or '0') then return {0, 0} end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-local n = tonumber(ARGV[5])
+local n, refused = tonumber(ARGV[5]), 0
 local args = {'*'}
 for j = 1, n do
   args[2*j] = ARGV[5 + j]
@@ -107,9 +123,10 @@ for j = 1, n do
 end
 for e = 6 + n, #ARGV, n do
   for j = 1, n do args[2*j + 1] = ARGV[e + j - 1] end
-  redis.call('XADD', KEYS[2], unpack(args))
+  local r = redis.pcall('XADD', KEYS[2], unpack(args))
+  if type(r) == 'table' and r.err then refused = refused + 1 end
 end
-redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[3])
-redis.call('XTRIM', KEYS[2], 'MINID', '~', ARGV[4])
-return 1
+redis.pcall('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[3])
+redis.pcall('XTRIM', KEYS[2], 'MINID', '~', ARGV[4])
+return {1, refused}
 `

@@ -1,7 +1,9 @@
 package stats
 
 import (
+	"context"
 	"errors"
+	"net"
 	"strings"
 	"time"
 
@@ -12,124 +14,206 @@ import (
 // to Config.MaxBackoff.
 const minBackoff = 20 * time.Millisecond
 
-// applyLoop writes the batches run builds, one at a time and in order, as
-// the marks of scripts.go require. Of the two writer goroutines it alone
-// logs.
-func (r *Recorder) applyLoop(batches <-chan *batch, applied chan<- struct{}) {
-	defer close(applied)
-	defer r.reportDrops(true)
-	for b := range batches {
-		r.write(b)
+// applyLoop applies the backlog's batches, one at a time and in order, as
+// the marks of scripts.go require, until the backlog is closed and empty.
+// When Close runs out of time it stops and hands back the batch it was
+// retrying (nil if none), for run to keep. Of the two writer goroutines it
+// alone logs write failures.
+func (r *Recorder) applyLoop(unapplied chan<- *batch) {
+	for {
+		b := r.backlog.pop()
+		if b == nil {
+			unapplied <- nil
+			return
+		}
+		if !r.write(b) {
+			unapplied <- b
+			return
+		}
 		r.reportDrops(false)
 	}
 }
 
-// write applies one batch and counts the outcome; it returns once the batch
-// is written, given up, or Close has run out of time.
-func (r *Recorder) write(b *batch) {
-	switch {
-	case r.ctx.Err() != nil:
-		r.giveUp(int64(b.events))
-	case !r.apply(b):
-		if r.ctx.Err() != nil {
-			r.giveUp(int64(b.events))
-		} else {
-			r.lost.Add(int64(b.events))
-		}
-	default:
-		r.written.Add(int64(b.events))
-		r.batches.Add(1)
-		if r.testHook != nil {
-			r.testHook(nil)
+// applyResult is how an attempt to apply a batch ended.
+type applyResult int
+
+const (
+	applied   applyResult = iota // every call went through (some may have been refused for good, and counted)
+	gaveUp                       // the batch failed for too long to be retried safely; lost
+	cancelled                    // Close ran out of time; the batch is not applied (it may be in part)
+)
+
+// write applies one batch and counts the outcome. It reports false when
+// Close ran out of time first.
+func (r *Recorder) write(b *batch) bool {
+	res, lost := r.apply(b)
+	n := int64(len(b.records))
+	switch res {
+	case cancelled:
+		return false
+	case gaveUp:
+		r.lost.Add(n)
+		return true
+	}
+	r.lost.Add(lost)
+	if b.writer == r.writer {
+		r.written.Add(n - lost)
+	} else {
+		r.replayed.Add(n - lost)
+	}
+	r.batches.Add(1)
+	r.lastWrite.Store(time.Now().UnixNano())
+	if r.pending > 0 {
+		if r.pending--; r.pending == 0 && r.spool != nil {
+			r.spool.removePending()
 		}
 	}
+	if r.testHook != nil {
+		r.testHook(nil)
+	}
+	return true
 }
 
 // apply runs the batch's calls until each has succeeded, retrying the
-// failed ones with backoff: a retry cannot count twice (scripts.go). It
-// reports false when part of the batch was given up.
-func (r *Recorder) apply(b *batch) bool {
-	pending := b.calls
-	first := time.Now()
+// failed ones with backoff: a retry cannot count twice (scripts.go). A call
+// Redis refuses for good is split into one call per tag and those retried,
+// so a refusal loses only the events of the tag that caused it; that many
+// events are returned as lost.
+func (r *Recorder) apply(b *batch) (applyResult, int64) {
+	pending := r.b.encode(b)
 	backoff := minBackoff
-	complete, reloaded, failures := true, false, int64(0)
+	var failures, lost int64
+	split := false
+	defer r.failingSince.Store(0)
 	for {
-		retry, permanent, err := r.exec(pending)
-		if permanent != nil {
-			complete = false
-			r.log.Error("stats: Redis refused part of a batch; it is not counted", "batch", b.seq, "err", permanent)
+		retry, refused, err := r.exec(b, pending)
+		for _, c := range refused {
+			if c.call.tags > 1 && !split {
+				// Several tags in one call: retry them one by one, which
+				// the marks make safe, to find the one Redis refuses.
+				split = true
+				retry = r.b.encodeUnpacked(b)
+				r.log.Warn("stats: Redis refused a batch call; retrying its parts one by one", "batch", b.seq, "err", c.err)
+				break
+			}
+			lost += c.call.events
+			r.log.Error("stats: Redis refused part of a batch; its events are not counted",
+				"batch", b.seq, "events", c.call.events, "key", c.call.keys[0], "err", c.err)
 		}
 		if len(retry) == 0 {
 			if failures > 0 {
 				r.log.Info("stats: Redis writes recovered", "batch", b.seq, "failed_attempts", failures)
 				r.failures = rateLog{interval: r.cfg.LogInterval}
 			}
-			return complete
+			return applied, lost
 		}
 		pending = retry
-		if isNoScript(err) && !reloaded {
-			// A new or restarted Redis has an empty script cache: load, go again.
-			reloaded = true
-			if err = r.loadScripts(); err == nil {
-				continue
-			}
+		if err == nil {
+			continue // only a split or NOSCRIPT: go again at once
+		}
+		if r.ctx.Err() != nil {
+			return cancelled, 0
 		}
 		failures++
 		r.retries.Add(1)
-		if time.Since(first) > r.cfg.DedupTTL/2 {
+		if r.failingSince.Load() == 0 {
+			r.failingSince.Store(time.Now().UnixNano())
+		}
+		msg := err.Error()
+		r.lastErr.Store(&msg)
+		if b.tried && time.Since(b.first) > r.cfg.DedupTTL/2 {
+			// Part of it may be applied, and its marks are about to expire:
+			// a retry after that could count that part twice.
 			r.log.Error("stats: giving up a batch that Redis has refused for too long", "batch", b.seq,
-				"events", b.events, "since", first, "err", err)
-			return false
+				"events", len(b.records), "since", b.first, "err", err)
+			return gaveUp, 0
 		}
 		if n, ok := r.failures.due(time.Now(), failures, false); ok {
-			r.log.Warn("stats: writing to Redis failed; retrying, holding the batch in memory",
-				"batch", b.seq, "failed_attempts", failures, "new_failures", n, "queued", len(r.queue), "err", err)
+			r.log.Warn("stats: writing to Redis failed; retrying, holding the batch",
+				"batch", b.seq, "failed_attempts", failures, "new_failures", n, "queued", len(r.queue),
+				"spooled_batches", r.spool.stats().Batches, "err", err)
 		}
 		r.reportDrops(false)
 		if r.testHook != nil {
 			r.testHook(err)
 		}
+		t := time.NewTimer(backoff)
 		select {
-		case <-time.After(backoff):
+		case <-t.C:
 		case <-r.ctx.Done():
-			return false
+			t.Stop()
+			return cancelled, 0
 		}
 		backoff = min(2*backoff, r.cfg.MaxBackoff)
 	}
 }
 
+// refusal is a call Redis refused for good, with why.
+type refusal struct {
+	call call
+	err  error
+}
+
 // exec sends calls in one pipeline. It returns the calls to retry with the
-// first error that failed one of them, and the first permanent error
-// (calls that failed with it are not retried).
-func (r *Recorder) exec(calls []call) (retry []call, permanent, err error) {
+// error that failed them (a NOSCRIPT one switched to EVAL, and the error
+// nil if that is the only reason), and the calls refused for good. It marks
+// b tried when an attempt may have reached Redis.
+func (r *Recorder) exec(b *batch, calls []call) (retry []call, refused []refusal, err error) {
+	if r.ctx.Err() != nil {
+		return calls, nil, r.ctx.Err()
+	}
 	pipe := r.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
-		cmds[i] = c.script.EvalSha(r.ctx, pipe, c.keys, c.args...)
-	}
-	pipe.Exec(r.ctx) // errors are per command, below
-	for i, cmd := range cmds {
-		switch e := cmd.Err(); {
-		case e == nil:
-		case transient(e):
-			retry = append(retry, calls[i])
-			if err == nil || isNoScript(e) {
-				err = e
-			}
-		default:
-			if permanent == nil {
-				permanent = e
-			}
+		if c.eval {
+			cmds[i] = c.script.Eval(r.ctx, pipe, c.keys, c.args...)
+		} else {
+			cmds[i] = c.script.EvalSha(r.ctx, pipe, c.keys, c.args...)
 		}
 	}
-	return retry, permanent, err
+	start := time.Now()
+	pipe.Exec(r.ctx) // errors are per command, below
+	onlyNoScript := true
+	for i, cmd := range cmds {
+		e := cmd.Err()
+		switch {
+		case e == nil:
+			r.countRefused(cmd)
+		case isNoScript(e):
+			c := calls[i]
+			c.eval = true
+			retry = append(retry, c)
+		case transient(e):
+			retry = append(retry, calls[i])
+			onlyNoScript = false
+			if err == nil {
+				err = e
+			}
+			if mayHaveRun(e) && !b.tried {
+				b.tried, b.first = true, start
+			}
+		default:
+			refused = append(refused, refusal{calls[i], e})
+		}
+	}
+	if onlyNoScript {
+		err = nil
+	}
+	return retry, refused, err
 }
 
-func (r *Recorder) loadScripts() error {
-	if err := r.b.counters.Load(r.ctx, r.rdb).Err(); err != nil {
-		return err
+// countRefused reads how many operations a script call skipped because
+// Redis refused them (scripts.go), and logs them at most once per interval.
+func (r *Recorder) countRefused(cmd *redis.Cmd) {
+	res, _ := cmd.Int64Slice()
+	if len(res) < 2 || res[1] == 0 {
+		return
 	}
-	return r.b.stream.Load(r.ctx, r.rdb).Err()
+	total := r.refused.Add(res[1])
+	if n, ok := r.refusals.due(time.Now(), total, false); ok {
+		r.log.Error("stats: Redis refused counter operations (a counter at its limit, or a key of another type); they were skipped",
+			"refused", n, "refused_total", total)
+	}
 }
 
 func isNoScript(err error) bool {
@@ -151,4 +235,20 @@ func transient(err error) bool {
 		}
 	}
 	return false
+}
+
+// mayHaveRun reports whether a failed call may have run on the server
+// anyway: the request may have been sent and the reply lost. A refused
+// dial, or an error reply, means it did not run.
+func mayHaveRun(err error) bool {
+	var rerr redis.Error
+	if errors.As(err, &rerr) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	return !strings.Contains(err.Error(), "failed to dial") && !errors.Is(err, redis.ErrClosed) &&
+		!errors.Is(err, redis.ErrPoolTimeout)
 }

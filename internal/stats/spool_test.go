@@ -1,0 +1,228 @@
+package stats
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/scangate/scangate/internal/redistest"
+)
+
+// ownServer starts a redis-server of the test's own (with an append-only
+// file), for tests that kill it.
+func ownServer(t *testing.T) (*redistest.Server, *redis.Client) {
+	t.Helper()
+	s, err := redistest.Start(redistest.Options{AppendOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	rdb := redis.NewClient(s.Options())
+	t.Cleanup(func() { rdb.Close() })
+	return s, rdb
+}
+
+// waitFor polls cond until it holds; the deadline only turns a writer that
+// never gets there into a failure rather than a hang.
+func waitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// recordAll records events in chunks no larger than the queue, waiting for
+// the writer to take each chunk, so that a full queue never drops one: the
+// test is about what happens after the queue.
+func recordAll(t *testing.T, rec *Recorder, from, n int) {
+	t.Helper()
+	chunk := rec.cfg.QueueSize / 2
+	for i := from; i < from+n; i += chunk {
+		for j := i; j < min(i+chunk, from+n); j++ {
+			if !rec.Record(testEvent(j)) {
+				t.Fatalf("Record(event %d) dropped: %+v", j, rec.Metrics())
+			}
+		}
+		waitFor(t, "the writer to take the queued events", func() bool { return len(rec.queue) == 0 })
+	}
+}
+
+// TestSpoolHoldsAnOutageLongerThanTheQueue: with Redis down, ten times more
+// events than the queue holds arrive; none is dropped, they go to the disk
+// spool, and once Redis is back every one is counted exactly once.
+func TestSpoolHoldsAnOutageLongerThanTheQueue(t *testing.T) {
+	srv, rdb := ownServer(t)
+	cfg := longRetention(testConfig())
+	cfg.QueueSize, cfg.BatchSize, cfg.SpoolDir = 100, 10, t.TempDir()
+	rec := newTestRecorder(rdb, cfg, nil, nil)
+	attempts := hookEvents(rec)
+	rec.Start()
+
+	recordAll(t, rec, 0, 100)
+	waitWritten(t, rec, attempts, 100)
+	srv.Kill()
+	const during = 1000
+	recordAll(t, rec, 100, during)
+	waitFailing(t, attempts)
+	st := rec.Status()
+	if st.Spool.Batches == 0 || st.Spool.Events == 0 || st.FailingSince.IsZero() || !strings.Contains(st.LastError, "connect") {
+		t.Fatalf("Status during the outage = %+v, want batches on disk and the failure reported", st)
+	}
+	if m := rec.Metrics(); m.Dropped != 0 || m.Spooled < during-int64(backlogMemBatches+1)*10 {
+		t.Fatalf("Metrics during the outage = %+v, want nothing dropped and the overflow spooled", m)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	closeRecorder(t, rec)
+	if st := rec.Status(); st.Spool.Batches != 0 || st.LastWrite.IsZero() {
+		t.Fatalf("Status after = %+v, want the spool drained", st)
+	}
+	model := newModel(time.UTC)
+	for i := range 100 + during {
+		model.add(testEvent(i), nil)
+	}
+	checkLinkReports(t, NewQuerier(rdb, cfg), model)
+}
+
+// TestSpoolOutlivesTheProcess stops a writer while Redis is down: what it
+// held in memory and on disk is kept, Close reports no loss, and a new
+// process on the same spool counts every event exactly once, including
+// the batch that was being retried when it stopped.
+func TestSpoolOutlivesTheProcess(t *testing.T) {
+	srv, rdb := ownServer(t)
+	cfg := longRetention(testConfig())
+	cfg.QueueSize, cfg.BatchSize, cfg.SpoolDir = 100, 10, t.TempDir()
+	first := newTestRecorder(rdb, cfg, nil, nil)
+	attempts := hookEvents(first)
+	first.Start()
+	recordAll(t, first, 0, 50)
+	waitWritten(t, first, attempts, 50)
+
+	srv.Kill()
+	recordAll(t, first, 50, 400)
+	if _, err := NewRecorder(rdb, cfg, nil, nil); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("a second recorder on the same spool: err = %v, want it refused", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := first.Close(ctx); err != nil {
+		t.Fatalf("Close with Redis down and a spool = %v, want no error: nothing is lost", err)
+	}
+	if m := first.Metrics(); m.Lost != 0 || m.Dropped != 0 || m.Written+m.Spooled > 450 {
+		t.Fatalf("first recorder's metrics = %+v", m)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.SpoolDir, pendingFile)); err != nil {
+		t.Fatalf("the batch being retried was not saved for the next start: %v", err)
+	}
+
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	second := newTestRecorder(rdb, cfg, nil, nil)
+	second.Start()
+	closeRecorder(t, second)
+	if m := second.Metrics(); m.Replayed+first.Metrics().Written != 450 {
+		t.Fatalf("replayed %d + written before %d, want 450", m.Replayed, first.Metrics().Written)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.SpoolDir, pendingFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("pending.json still there after it was applied: %v", err)
+	}
+	model := newModel(time.UTC)
+	for i := range 450 {
+		model.add(testEvent(i), nil)
+	}
+	checkLinkReports(t, NewQuerier(rdb, cfg), model)
+}
+
+// TestScriptsReloadedAfterRedisForgetsThem: a restarted Redis, or a
+// promoted replica, has no scripts; the writer must keep writing.
+func TestScriptsReloadedAfterRedisForgetsThem(t *testing.T) {
+	rdb := srv.Client(t)
+	cfg := longRetention(testConfig())
+	rec := newTestRecorder(rdb, cfg, nil, nil)
+	model := newModel(time.UTC)
+	for round := range 3 {
+		var events []Event
+		for i := round * 100; i < (round+1)*100; i++ {
+			events = append(events, testEvent(i))
+			model.add(testEvent(i), nil)
+		}
+		if err := rdb.ScriptFlush(context.Background()).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if res, lost := rec.apply(buildBatch(rec, events)); res != applied || lost != 0 {
+			t.Fatalf("round %d: apply = %v, %d lost", round, res, lost)
+		}
+	}
+	checkLinkReports(t, NewQuerier(rdb, cfg), model)
+}
+
+// TestPoisonedKeysLoseOnlyTheirOwnCounts: one link's writer mark has the
+// wrong type (which fails the whole script call it is packed in), another's
+// hash was overwritten with a string, a third's counter is at the int64
+// limit. The links packed into the same calls must still count exactly.
+func TestPoisonedKeysLoseOnlyTheirOwnCounts(t *testing.T) {
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	cfg := longRetention(testConfig())
+	rec := newTestRecorder(rdb, cfg, nil, nil)
+	if !rec.b.pack {
+		t.Fatal("want several tags per call on a single server")
+	}
+	rdb.HSet(ctx, writerMarkKey(linkTag("L1"), rec.writer), "x", "y")
+	rdb.Set(ctx, totalKey(linkTag("L2")), "not a hash", 0)
+	rdb.HSet(ctx, totalKey(linkTag("L3")), fieldScans, math.MaxInt64-1)
+
+	var events []Event
+	model := newModel(time.UTC)
+	for i := range 500 {
+		events = append(events, testEvent(i))
+		model.add(testEvent(i), nil)
+	}
+	res, lost := rec.apply(buildBatch(rec, events))
+	if res != applied || lost != 100 {
+		t.Fatalf("apply = %v, %d lost; want applied with L1's 100 events lost", res, lost)
+	}
+	if rec.refused.Load() == 0 {
+		t.Fatal("the overflowing increment and the string key were not reported as refused")
+	}
+	if v, _ := rdb.HGet(ctx, totalKey(linkTag("L3")), fieldScans).Int64(); v != math.MaxInt64-1 {
+		t.Fatalf("L3's poisoned counter = %d, want it left as it was", v)
+	}
+	q := NewQuerier(rdb, cfg)
+	from, to := DateOf(testBase), DateOf(testBase).AddDays(1)
+	query := Query{From: from, To: to, Granularity: Daily, Now: testBase.Add(72 * time.Hour)}
+	for _, code := range []string{"L4", "L5"} {
+		want := model.want("link:"+code, from, to)
+		want.Code = code
+		got, err := q.LinkStats(ctx, testLinks[code[1]-'1'].tenant, code, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Totals != want.Totals {
+			t.Errorf("%s totals = %+v, want %+v: a poisoned neighbour lost its counts", code, got.Totals, want.Totals)
+		}
+	}
+	// L3's daily counters are intact; only the overflowing all-time
+	// counter was refused.
+	got, err := q.LinkStats(ctx, "t1", "L3", query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := model.want("link:L3", from, to); !reflect.DeepEqual(got.Series, want.Series) {
+		t.Errorf("L3 daily series = %+v, want %+v", got.Series, want.Series)
+	}
+}
