@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/scangate/scangate/internal/auth"
 )
@@ -29,11 +30,16 @@ func apikey(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		return errors.New("apikey needs a Redis: set redis.addrs or SCANGATE_REDIS_ADDRS (the embedded store lives inside a running gateway and cannot be reached)")
 	}
 	log := newLogger(cfg.Log, stderr)
-	rdb, closeRedis, err := openRedis(ctx, cfg.Redis, log)
+	rdb, _, closeRedis, err := openRedis(cfg.Redis, log)
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		return fmt.Errorf("redis at %v does not answer: %w", cfg.Redis.Addrs, err)
+	}
 	keys := auth.NewStore(rdb)
 
 	switch sub {

@@ -87,9 +87,16 @@ type StatsConfig struct {
 	// tenant, and this many days.
 	StreamMaxLen     int `yaml:"stream_max_len"`
 	StreamMaxAgeDays int `yaml:"stream_max_age_days"`
-	// QueueSize bounds the events waiting for Redis; beyond it they are
-	// dropped and counted.
+	// QueueSize bounds the events waiting in memory for the writer.
 	QueueSize int `yaml:"queue_size"`
+	// SpoolDir is where events wait on disk while Redis cannot take them
+	// (an outage, a failover), to be written in order once it can, and
+	// after a restart. One directory per gateway process. Empty: no spool
+	// (events beyond the queue are dropped and counted).
+	SpoolDir string `yaml:"spool_dir"`
+	// SpoolMaxBytes bounds the spool on disk; beyond it events are dropped
+	// and counted.
+	SpoolMaxBytes int `yaml:"spool_max_bytes"`
 }
 
 // LogConfig chooses the log's level and format.
@@ -117,6 +124,7 @@ func DefaultConfig() Config {
 		Stats: StatsConfig{
 			Timezone: "UTC", RetentionDays: 400, HourlyRetentionDays: 30,
 			StreamMaxLen: 1_000_000, StreamMaxAgeDays: 30, QueueSize: 65_536,
+			SpoolDir: "data/spool", SpoolMaxBytes: 1 << 30,
 		},
 		HTTP: HTTPConfig{
 			ReadTimeout:     10 * time.Second,

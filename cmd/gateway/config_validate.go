@@ -92,6 +92,9 @@ func (c *Config) validate() error {
 	if c.Stats.StreamMaxAgeDays < 1 {
 		add("stats.stream_max_age_days", "want at least 1, got %d", c.Stats.StreamMaxAgeDays)
 	}
+	if c.Stats.SpoolDir != "" && c.Stats.SpoolMaxBytes < 1<<20 {
+		add("stats.spool_max_bytes", "want at least 1048576 (1 MiB), got %d", c.Stats.SpoolMaxBytes)
+	}
 	if c.Stats.QueueSize < 1024 {
 		add("stats.queue_size", "want at least 1024, got %d", c.Stats.QueueSize)
 	}

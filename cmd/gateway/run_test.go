@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,9 @@ var keyPattern = regexp.MustCompile(`sgk_[0-9A-Za-z]{43}`)
 // test fails if it did not stop cleanly.
 func startGateway(t *testing.T, env []string) (string, string) {
 	t.Helper()
+	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "SCANGATE_STATS_SPOOL_DIR=") }) {
+		env = append(env, "SCANGATE_STATS_SPOOL_DIR="+t.TempDir())
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)

@@ -10,6 +10,10 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/httpapi"
@@ -25,54 +29,15 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	rdb, closeRedis, err := openRedis(ctx, cfg.Redis, log)
+	rdb, embedded, closeRedis, err := openRedis(cfg.Redis, log)
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
 
-	linkStore := links.NewStore(rdb, links.Options{
-		CacheTTL: cfg.Cache.TTL, NegativeTTL: cfg.Cache.NegativeTTL, CacheSize: cfg.Cache.MaxEntries,
-	})
-	if err := linkStore.Listen(ctx); err != nil {
-		return err
-	}
-	keys := auth.NewStore(rdb)
-
-	sc, err := statsConfig(ctx, cfg.Stats, rdb, log)
-	if err != nil {
-		return err
-	}
-	var geo *stats.GeoIP // nil: no geography
-	if cfg.GeoIPDB != "" {
-		if geo, err = stats.OpenGeoIP(cfg.GeoIPDB); err != nil {
-			return fmt.Errorf("geoip_db: %w", err)
-		}
-		defer geo.Close()
-		log.Info("geography from GeoIP2 database", "path", cfg.GeoIPDB)
-	}
-	recorder, err := stats.NewRecorder(rdb, sc, geo, log)
-	if err != nil {
-		return err
-	}
-	recorder.Start()
-	// Deferred after the store and before the server exists, so it runs
-	// after the HTTP requests have drained: every recorded scan reaches
-	// Redis before the connection closes.
-	defer func() {
-		drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
-		defer cancel()
-		if err := recorder.Close(drainCtx); err != nil {
-			log.Error("stats: events lost at shutdown", "err", err)
-		}
-	}()
-	bootstrapKey, err := keys.Bootstrap(ctx)
-	if err != nil {
-		return err
-	}
-
-	// Listen before serving, so a taken port fails here and not in a
-	// goroutine.
+	// Listen first, so a taken port fails here and not in a goroutine, and
+	// so that a gateway started while Redis is down answers /healthz (and
+	// /readyz: 503, not started) while it waits for it.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -82,25 +47,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if cfg.PublicBaseURL == "" {
 		cfg.PublicBaseURL = local
 	}
-
-	api, err := httpapi.New(httpapi.Config{
-		PublicBaseURL:     cfg.PublicBaseURL,
-		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
-		VerificationFiles: verificationFiles(cfg.VerificationFiles),
-		ScanRate:          cfg.RateLimit.Scan,
-		APIRatePerMinute:  cfg.RateLimit.API,
-		QRUppercase:       cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
-	}, httpapi.Deps{
-		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
-		Recorder: recorder, Stats: stats.NewQuerier(rdb, sc),
-		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
-	})
-	if err != nil {
-		return err
-	}
-
+	gate := &gateHandler{}
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           gate,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		ReadHeaderTimeout: cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,
@@ -110,22 +59,161 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-
 	log.Info("listening", "addr", ln.Addr().String(), "url", local, "public_base_url", cfg.PublicBaseURL)
-	printWelcome(stdout, local, bootstrapKey)
+	shutdown := func() error {
+		log.Info("shutting down: draining requests", "timeout", cfg.HTTP.ShutdownTimeout)
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		return nil
+	}
+
+	app, err := startApp(ctx, cfg, rdb, embedded, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return shutdown()
+		}
+		shutdown()
+		return err
+	}
+	defer app.close(ctx, cfg, log)
+	gate.set(app.api)
+	printWelcome(stdout, local, app.bootstrapKey)
 
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining requests", "timeout", cfg.HTTP.ShutdownTimeout)
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	app.api.SetDraining()
+	return shutdown()
+}
+
+// app is everything that needs Redis to start: the stores, the recorder and
+// the HTTP routes.
+type app struct {
+	api          *httpapi.Server
+	recorder     *stats.Recorder
+	geo          *stats.GeoIP
+	bootstrapKey string
+}
+
+// startApp waits until Redis answers (logging, at most every few seconds,
+// that it waits), then builds the gateway. Only a wrong configuration or a
+// cancelled ctx ends it early.
+func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*app, error) {
+	backoff := 100 * time.Millisecond
+	var lastLog time.Time
+	for {
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := rdb.Ping(pingCtx).Err()
+		cancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if time.Since(lastLog) >= 10*time.Second {
+			log.Error("waiting for Redis: scans answer 503 until it answers", "addrs", cfg.Redis.Addrs, "err", err)
+			lastLog = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
 	}
-	return nil
+
+	linkStore := links.NewStore(rdb, links.Options{
+		CacheTTL: cfg.Cache.TTL, NegativeTTL: cfg.Cache.NegativeTTL, CacheSize: cfg.Cache.MaxEntries, Logger: log,
+	})
+	if err := linkStore.Listen(ctx); err != nil {
+		return nil, err
+	}
+	keys := auth.NewStore(rdb)
+	sc, err := statsConfig(ctx, cfg.Stats, rdb, embedded, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{}
+	if cfg.GeoIPDB != "" {
+		if a.geo, err = stats.OpenGeoIP(cfg.GeoIPDB); err != nil {
+			return nil, fmt.Errorf("geoip_db: %w", err)
+		}
+		log.Info("geography from GeoIP2 database", "path", cfg.GeoIPDB)
+	}
+	if a.recorder, err = stats.NewRecorder(rdb, sc, a.geo, log); err != nil {
+		a.close(ctx, cfg, log)
+		return nil, err
+	}
+	a.recorder.Start()
+	if a.bootstrapKey, err = keys.Bootstrap(ctx); err != nil {
+		a.close(ctx, cfg, log)
+		return nil, err
+	}
+	a.api, err = httpapi.New(httpapi.Config{
+		PublicBaseURL:     cfg.PublicBaseURL,
+		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
+		VerificationFiles: verificationFiles(cfg.VerificationFiles),
+		ScanRate:          cfg.RateLimit.Scan,
+		APIRatePerMinute:  cfg.RateLimit.API,
+		QRUppercase:       cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
+	}, httpapi.Deps{
+		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
+		Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
+		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+	})
+	if err != nil {
+		a.close(ctx, cfg, log)
+		return nil, err
+	}
+	return a, nil
+}
+
+// close runs after the HTTP requests have drained: every recorded scan
+// reaches Redis, or the spool, before the process ends.
+func (a *app) close(ctx context.Context, cfg Config, log *slog.Logger) {
+	if a.recorder != nil {
+		drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+		defer cancel()
+		if err := a.recorder.Close(drainCtx); err != nil {
+			log.Error("stats: events lost at shutdown", "err", err)
+		}
+	}
+	if a.geo != nil {
+		a.geo.Close()
+	}
+}
+
+// gateHandler serves the gateway's routes once they exist; until then
+// (Redis not reached yet) it answers /healthz, and 503 everywhere else.
+type gateHandler struct {
+	h atomic.Pointer[httpapi.Server]
+}
+
+func (g *gateHandler) set(s *httpapi.Server) { g.h.Store(s) }
+
+func (g *gateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s := g.h.Load(); s != nil {
+		s.Handler().ServeHTTP(w, r)
+		return
+	}
+	switch r.URL.Path {
+	case "/healthz":
+		io.WriteString(w, "ok\n")
+	case "/readyz":
+		httpapi.WriteUnavailable(w, "starting: Redis has not answered yet")
+	default:
+		w.Header().Set("Retry-After", "2")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "服务正在启动，请稍后再扫一次。\nStarting up: please scan again in a moment.\n")
+	}
 }
 
 func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {

@@ -20,7 +20,7 @@ const day = 24 * time.Hour
 const visitorSecretKey = "sg:stats:visitor_secret"
 
 // statsConfig turns the configuration into the stats package's values.
-func statsConfig(ctx context.Context, cfg StatsConfig, rdb redis.UniversalClient, log *slog.Logger) (stats.Config, error) {
+func statsConfig(ctx context.Context, cfg StatsConfig, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (stats.Config, error) {
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
 		return stats.Config{}, fmt.Errorf("stats.timezone: %w", err)
@@ -37,6 +37,17 @@ func statsConfig(ctx context.Context, cfg StatsConfig, rdb redis.UniversalClient
 	sc.StreamMaxLen = int64(cfg.StreamMaxLen)
 	sc.StreamMaxAge = time.Duration(cfg.StreamMaxAgeDays) * day
 	sc.QueueSize = cfg.QueueSize
+	sc.SpoolMaxBytes = int64(cfg.SpoolMaxBytes)
+	switch {
+	case embedded:
+		// The embedded store lives and dies with this process: there is no
+		// outage to outlast, and nothing to replay into after a restart.
+	case cfg.SpoolDir == "":
+		log.Warn("stats.spool_dir is empty: events that arrive while Redis is down are dropped once the queue is full")
+	default:
+		sc.SpoolDir = cfg.SpoolDir
+		log.Info("stats spool for Redis outages", "dir", cfg.SpoolDir, "max_bytes", cfg.SpoolMaxBytes)
+	}
 	return sc, sc.Validate()
 }
 

@@ -2,28 +2,139 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/links"
 )
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz answers 200 only when the store answers, so a load balancer stops
-// sending traffic to an instance that has lost Redis.
+// Readiness is the body of /readyz: whether this instance can answer
+// scans, and the state of what it depends on.
+type Readiness struct {
+	// Status is "ok" (everything current), "degraded" (answering scans,
+	// but Redis is down or lagging: cached links answer as last known,
+	// events wait in memory or on disk) or "unavailable" (starting and
+	// never reached Redis, or shutting down). 200 unless unavailable.
+	Status string         `json:"status"`
+	Reason string         `json:"reason,omitempty"`
+	Redis  RedisReadiness `json:"redis"`
+	Cache  *CacheStatus   `json:"cache,omitempty"`
+	Stats  *WriterState   `json:"stats,omitempty"`
+}
+
+// RedisReadiness says whether Redis answered just now.
+type RedisReadiness struct {
+	State string `json:"state"` // "up" or "down"
+	Error string `json:"error,omitempty"`
+}
+
+// CacheStatus is the link cache and its change feed.
+type CacheStatus struct {
+	State     string    `json:"state"` // in_sync, catching_up or stale
+	Since     time.Time `json:"since"`
+	Entries   int       `json:"entries"`
+	Resyncs   int64     `json:"resyncs"`
+	LastError string    `json:"last_error,omitempty"`
+	StaleFor  *float64  `json:"stale_seconds,omitempty"`
+}
+
+// WriterState is the stats writer's.
+type WriterState struct {
+	State          string     `json:"state"` // "writing" or "retrying"
+	Queue          int        `json:"queue"`
+	BacklogBatches int        `json:"backlog_batches"`
+	Spool          string     `json:"spool"` // "on" or "off"
+	SpooledBatches int64      `json:"spooled_batches"`
+	SpooledEvents  int64      `json:"spooled_events"`
+	SpooledBytes   int64      `json:"spooled_bytes"`
+	LastWrite      *time.Time `json:"last_write,omitempty"`
+	FailingSince   *time.Time `json:"failing_since,omitempty"`
+	LastError      string     `json:"last_error,omitempty"`
+}
+
+// WriteUnavailable answers /readyz for a gateway that cannot answer scans
+// at all (it has not reached Redis since it started): 503 with reason.
+func WriteUnavailable(w http.ResponseWriter, reason string) {
+	writeReadiness(w, &Readiness{Status: "unavailable", Reason: reason, Redis: RedisReadiness{State: "down"}})
+}
+
+func writeReadiness(w http.ResponseWriter, r *Readiness) {
+	status := http.StatusOK
+	if r.Status == "unavailable" {
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", storeRetryAfter)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(r)
+}
+
+// SetDraining makes /readyz answer 503 from now on: the process is
+// shutting down, and load balancers should stop sending it traffic.
+func (s *Server) SetDraining() { s.draining.Store(true) }
+
+// readyz answers 200 while this instance can answer scans, with what it
+// knows of Redis, its cache and its stats writer; a load balancer keeps an
+// instance whose cache serves through a Redis outage ("degraded").
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	r := s.readiness(c.Request().Context())
+	writeReadiness(c.Response(), r)
+	return nil
+}
+
+func (s *Server) readiness(ctx context.Context) *Readiness {
+	r := &Readiness{Status: "ok", Redis: RedisReadiness{State: "up"}}
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	if err := s.deps.Ready(ctx); err != nil {
-		s.log.Warn("not ready", "err", err)
-		return c.String(http.StatusServiceUnavailable, "store unavailable\n")
+		r.Redis = RedisReadiness{State: "down", Error: err.Error()}
+		r.Status = "degraded"
 	}
-	return c.String(http.StatusOK, "ready\n")
+	feed := s.deps.Links.FeedStatus()
+	r.Cache = &CacheStatus{State: feed.State, Since: feed.Since.UTC(), Entries: s.deps.Links.CacheLen(),
+		Resyncs: feed.Resyncs, LastError: feed.LastError}
+	if feed.State != links.FeedInSync {
+		r.Status = "degraded"
+		if feed.State == links.FeedStale {
+			d := s.now().Sub(feed.Since).Seconds()
+			r.Cache.StaleFor = &d
+		}
+	}
+	if rec := s.deps.Recorder; rec != nil {
+		st, m := rec.Status(), rec.Metrics()
+		w := &WriterState{State: "writing", Queue: m.QueueLen, BacklogBatches: st.Backlog, Spool: "off",
+			SpooledBatches: st.Spool.Batches, SpooledEvents: st.Spool.Events, SpooledBytes: st.Spool.Bytes, LastError: st.LastError}
+		if st.SpoolOn {
+			w.Spool = "on"
+		}
+		if !st.LastWrite.IsZero() {
+			t := st.LastWrite.UTC()
+			w.LastWrite = &t
+		}
+		if !st.FailingSince.IsZero() {
+			t := st.FailingSince.UTC()
+			w.FailingSince, w.State = &t, "retrying"
+			r.Status = "degraded"
+		}
+		if st.Spool.Batches > 0 {
+			r.Status = "degraded" // still replaying what an outage spooled
+		}
+		r.Stats = w
+	}
+	if s.draining.Load() {
+		r.Status, r.Reason = "unavailable", "shutting down"
+	}
+	return r
 }
 
 // verificationFile serves the files host apps fetch to verify that we own

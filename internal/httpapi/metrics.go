@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
 )
 
@@ -69,6 +70,9 @@ func newMetrics(s *Server) *metrics {
 		{"scangate_stats_batches_total", "Stats batches applied.", func(v float64Snapshot) float64 { return v.batches }, false},
 		{"scangate_stats_batch_retries_total", "Failed attempts to write a stats batch.", func(v float64Snapshot) float64 { return v.retries }, false},
 		{"scangate_stats_queue_length", "Events waiting for Redis.", func(v float64Snapshot) float64 { return v.queueLen }, true},
+		{"scangate_stats_events_spooled_total", "Events written to the disk spool while Redis could not take them.", func(v float64Snapshot) float64 { return v.spooled }, false},
+		{"scangate_stats_events_replayed_total", "Events spooled by an earlier process and written by this one.", func(v float64Snapshot) float64 { return v.replayed }, false},
+		{"scangate_stats_ops_refused_total", "Counter operations Redis refused (a counter at its limit, a key of another type), skipped.", func(v float64Snapshot) float64 { return v.refused }, false},
 	} {
 		value := c.value
 		f := func() float64 { return value(rec()) }
@@ -81,6 +85,27 @@ func newMetrics(s *Server) *metrics {
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_link_cache_entries", Help: "Links (and known-unknown codes) held in memory."},
 			func() float64 { return float64(s.deps.Links.CacheLen()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_link_feed_in_sync", Help: "1 while the link cache follows the change feed; 0 while Redis is unreachable (stale) or it catches up."},
+			func() float64 { return boolFloat(s.deps.Links.FeedStatus().State == links.FeedInSync) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_link_feed_state_since_seconds", Help: "Unix time the change feed entered its current state."},
+			func() float64 { return float64(s.deps.Links.FeedStatus().Since.UnixNano()) / 1e9 }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scangate_link_feed_resyncs_total", Help: "Full revalidations of the link cache after the change feed lost its place."},
+			func() float64 { return float64(s.deps.Links.FeedStatus().Resyncs) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_stats_spool_batches", Help: "Stats batches waiting on disk."},
+			func() float64 { return float64(s.deps.Recorder.Status().Spool.Batches) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_stats_spool_events", Help: "Events waiting on disk."},
+			func() float64 { return float64(s.deps.Recorder.Status().Spool.Events) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_stats_spool_bytes", Help: "Bytes of the disk spool."},
+			func() float64 { return float64(s.deps.Recorder.Status().Spool.Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_stats_writer_failing", Help: "1 while the stats writer retries a batch Redis did not take."},
+			func() float64 { return boolFloat(!s.deps.Recorder.Status().FailingSince.IsZero()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scangate_stats_last_write_timestamp_seconds", Help: "Unix time of the last stats batch applied (0: none yet)."},
+			func() float64 {
+				if t := s.deps.Recorder.Status().LastWrite; !t.IsZero() {
+					return float64(t.UnixNano()) / 1e9
+				}
+				return 0
+			}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scangate_qr_cache_hits_total", Help: "QR images served from memory."},
 			func() float64 { return float64(s.deps.QRCache.Stats().Hits) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scangate_qr_renders_total", Help: "QR images rendered."},
@@ -92,13 +117,13 @@ func newMetrics(s *Server) *metrics {
 }
 
 type float64Snapshot struct {
-	recorded, dropped, written, lost, batches, retries, queueLen float64
+	recorded, dropped, written, lost, batches, retries, queueLen, spooled, replayed, refused float64
 }
 
 func recorderSnapshot(s *Server) float64Snapshot {
 	r := s.deps.Recorder.Metrics()
 	return float64Snapshot{float64(r.Recorded), float64(r.Dropped), float64(r.Written), float64(r.Lost),
-		float64(r.Batches), float64(r.Retries), float64(r.QueueLen)}
+		float64(r.Batches), float64(r.Retries), float64(r.QueueLen), float64(r.Spooled), float64(r.Replayed), float64(r.Refused)}
 }
 
 // observe counts a finished request. Each route and status resolves its
@@ -136,6 +161,13 @@ func (s *Server) instrument(next echo.HandlerFunc) echo.HandlerFunc {
 		s.metrics.observe(route, status, time.Since(start))
 		return err
 	}
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (s *Server) metricsHandler() echo.HandlerFunc {

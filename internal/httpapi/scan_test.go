@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -68,12 +69,26 @@ func TestHealthAndReadiness(t *testing.T) {
 	if rec := e.do("GET", "/healthz", "", "", ""); rec.Code != 200 {
 		t.Errorf("healthz = %d", rec.Code)
 	}
-	if rec := e.do("GET", "/readyz", "", "", ""); rec.Code != 200 {
-		t.Errorf("readyz = %d", rec.Code)
+	ready := func() (int, Readiness) {
+		rec := e.do("GET", "/readyz", "", "", "")
+		var r Readiness
+		if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+			t.Fatalf("readyz body %q: %v", rec.Body, err)
+		}
+		return rec.Code, r
 	}
+	if code, r := ready(); code != 200 || r.Status != "ok" || r.Redis.State != "up" || r.Cache.State != "in_sync" || r.Stats.State != "writing" {
+		t.Errorf("readyz = %d %+v", code, r)
+	}
+	// Without Redis the instance still answers cached scans: degraded, 200.
 	e.rdb.Close()
-	if rec := e.do("GET", "/readyz", "", "", ""); rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("readyz with the store closed = %d, want 503", rec.Code)
+	if code, r := ready(); code != 200 || r.Status != "degraded" || r.Redis.State != "down" || r.Redis.Error == "" {
+		t.Errorf("readyz with the store closed = %d %+v, want 200 degraded, Redis down", code, r)
+	}
+	// Shutting down: load balancers must stop sending traffic.
+	e.srv.SetDraining()
+	if code, r := ready(); code != http.StatusServiceUnavailable || r.Status != "unavailable" || r.Reason != "shutting down" {
+		t.Errorf("readyz while draining = %d %+v, want 503", code, r)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -79,6 +80,7 @@ type Server struct {
 	scanLimit, apiLimit *limiter
 	metrics             *metrics
 	pageCache           *pageCache
+	draining            atomic.Bool
 }
 
 // New builds the server and its routes.
