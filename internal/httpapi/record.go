@@ -11,12 +11,14 @@ import (
 	"github.com/scangate/scangate/internal/stats"
 )
 
-// event describes what a request did to a link. The code is canonical so
-// the link's stats keys share its Cluster slot. The client address is only
-// carried to the writer, which hashes it; it is never stored.
-func event(c echo.Context, l *links.Link, client platform.Client, typ stats.EventType, channel string, value int64) stats.Event {
+// event describes what a request did to a link, at the time it happened
+// (not when the writer gets to it). The code is canonical so the link's
+// stats keys share its Cluster slot. The client address is only carried to
+// the writer, which hashes it; it is never stored.
+func (s *Server) event(c echo.Context, l *links.Link, client platform.Client, typ stats.EventType, channel string, value int64) stats.Event {
 	ip, _ := netip.ParseAddr(c.RealIP())
 	return stats.Event{
+		Time:      s.now(),
 		Type:      typ,
 		Code:      links.Canonical(l.Code),
 		Tenant:    l.Tenant,
@@ -35,14 +37,14 @@ func event(c echo.Context, l *links.Link, client platform.Client, typ stats.Even
 // and the recorder counts it.
 func (s *Server) recordScan(c echo.Context, l *links.Link, client platform.Client) {
 	s.metrics.scans[client.App].Inc()
-	s.deps.Recorder.Record(event(c, l, client, stats.Scan, stats.ChannelGateway, 1))
+	s.deps.Recorder.Record(s.event(c, l, client, stats.Scan, stats.ChannelGateway, 1))
 }
 
 // recordAppScan records a scan the mini program reported (the host app's
 // scanner opened it without asking the gateway).
 func (s *Server) recordAppScan(c echo.Context, l *links.Link, client platform.Client) {
 	s.metrics.scans[client.App].Inc()
-	s.deps.Recorder.Record(event(c, l, client, stats.Scan, stats.ChannelApp, 1))
+	s.deps.Recorder.Record(s.event(c, l, client, stats.Scan, stats.ChannelApp, 1))
 }
 
 // recordEvent records an open or a conversion; false means the queue was
@@ -52,7 +54,7 @@ func (s *Server) recordEvent(c echo.Context, l *links.Link, client platform.Clie
 	if typ == "conversion" {
 		t = stats.Conversion
 	}
-	return s.deps.Recorder.Record(event(c, l, client, t, stats.ChannelApp, value))
+	return s.deps.Recorder.Record(s.event(c, l, client, t, stats.ChannelApp, value))
 }
 
 // maxRecordedUA bounds what one queued event holds of the User-Agent, so a
