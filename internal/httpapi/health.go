@@ -20,10 +20,12 @@ func (s *Server) healthz(c echo.Context) error {
 // Readiness is the body of /readyz: whether this instance can answer
 // scans, and the state of what it depends on.
 type Readiness struct {
-	// Status is "ok" (everything current), "degraded" (answering scans,
-	// but Redis is down or lagging: cached links answer as last known,
-	// events wait in memory or on disk) or "unavailable" (starting and
-	// never reached Redis, or shutting down). 200 unless unavailable.
+	// Status is "ok" (Redis answers, the cache follows the change feed, the
+	// stats writer writes, perhaps still replaying its spool), "degraded"
+	// (answering scans, but Redis is down or the cache catching up: cached
+	// links answer as last known, events wait in memory or on disk) or
+	// "unavailable" (starting and never reached Redis, or shutting down).
+	// 200 unless unavailable.
 	Status string         `json:"status"`
 	Reason string         `json:"reason,omitempty"`
 	Redis  RedisReadiness `json:"redis"`
@@ -49,7 +51,7 @@ type CacheStatus struct {
 
 // WriterState is the stats writer's.
 type WriterState struct {
-	State          string     `json:"state"` // "writing" or "retrying"
+	State          string     `json:"state"` // "writing", "replaying" (the spool, after an outage) or "retrying"
 	Queue          int        `json:"queue"`
 	BacklogBatches int        `json:"backlog_batches"`
 	Spool          string     `json:"spool"` // "on" or "off"
@@ -126,8 +128,10 @@ func (s *Server) readiness(ctx context.Context) *Readiness {
 			w.FailingSince, w.State = &t, "retrying"
 			r.Status = "degraded"
 		}
-		if st.Spool.Batches > 0 {
-			r.Status = "degraded" // still replaying what an outage spooled
+		if st.Spool.Batches > 0 && w.State == "writing" {
+			// Writing again, and catching up on what an outage spooled:
+			// stats lag, but the instance is in full service.
+			w.State = "replaying"
 		}
 		r.Stats = w
 	}

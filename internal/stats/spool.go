@@ -72,8 +72,11 @@ func (q *backlog) push(ctx context.Context, b *batch) (pushResult, error) {
 			return pushRefused, errors.New("stats: writer stopped")
 		}
 		if q.spool != nil && (q.spool.depth() > 0 || len(q.mem) >= q.memMax) {
-			err := q.spool.put(b)
+			// The disk write runs without the lock: there is one pusher, so
+			// no later batch can reach memory before this one is on disk,
+			// and pop (which takes memory first) never waits for the disk.
 			q.mu.Unlock()
+			err := q.spool.put(b)
 			if err != nil {
 				return pushRefused, err
 			}
@@ -191,6 +194,7 @@ const (
 	spoolName        = "stats"
 	spoolFileBytes   = 64 << 20 // one data file of the queue
 	spoolMaxMsgBytes = 64 << 20 // a batch of 5,000 events is about 1.5 MB
+	spoolSyncEvery   = 64
 	pendingFile      = "pending.json"
 	metaFile         = "spool-events.json"
 )
@@ -213,11 +217,13 @@ func openSpool(dir string, maxBytes int64, log *slog.Logger) (*spool, error) {
 			log.Warn("stats: spool: " + fmt.Sprintf(f, args...))
 		}
 	}
-	// Every write and read is synced: a batch is on disk before it leaves
-	// memory, and the queue's read position never goes back after a crash
-	// by more than the batch being applied (which its marks make safe to
-	// apply twice).
-	dq := diskqueue.New(spoolName, dir, spoolFileBytes, 1, spoolMaxMsgBytes, 1, time.Second, logf)
+	// The queue syncs its files and positions every spoolSyncEvery batches
+	// or every second, and at Close: SIGTERM loses nothing, while a crash
+	// of the process or the machine can lose the batches spooled since the
+	// last sync (a position that goes back re-applies batches instead,
+	// which their marks make harmless). Syncing every batch would limit
+	// the spool to the disk's fsync rate, below a busy gateway's.
+	dq := diskqueue.New(spoolName, dir, spoolFileBytes, 1, spoolMaxMsgBytes, spoolSyncEvery, time.Second, logf)
 	s := &spool{dir: dir, maxBytes: maxBytes, dq: dq, lock: lock}
 	s.batchN = dq.Depth()
 	s.bytes = s.diskBytes()
