@@ -85,7 +85,8 @@ func openRedis(cfg RedisConfig, log *slog.Logger) (rdb redis.UniversalClient, em
 // asynchronous and at most one per reloadEvery.
 type reloadOnError struct {
 	reload func()
-	last   atomic.Int64 // Unix nanoseconds of the last reload asked for
+	now    func() time.Time // nil: time.Now
+	last   atomic.Int64     // Unix nanoseconds of the last reload asked for
 }
 
 const reloadEvery = 200 * time.Millisecond
@@ -116,7 +117,11 @@ func (h *reloadOnError) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 }
 
 func (h *reloadOnError) trigger() {
-	now := time.Now().UnixNano()
+	clock := h.now
+	if clock == nil {
+		clock = time.Now
+	}
+	now := clock().UnixNano()
 	last := h.last.Load()
 	if now-last < int64(reloadEvery) || !h.last.CompareAndSwap(last, now) {
 		return
