@@ -142,7 +142,7 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 	}
 	r.prep.visitors = newVisitorHasher(cfg.VisitorSecret, r.daySalt)
 	if cfg.SpoolDir != "" {
-		sp, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes, logger)
+		sp, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes, r.writer, logger)
 		if err != nil {
 			cancel()
 			return nil, err
@@ -244,7 +244,7 @@ func (r *Recorder) Metrics() RecorderMetrics {
 
 // Status returns the writer's state.
 func (r *Recorder) Status() WriterStatus {
-	st := WriterStatus{Backlog: r.backlog.memLen(), Spool: r.spool.stats(), SpoolOn: r.spool != nil}
+	st := WriterStatus{Backlog: r.backlog.batches(), Spool: r.spool.stats(), SpoolOn: r.spool != nil}
 	if n := r.lastWrite.Load(); n != 0 {
 		st.LastWrite = time.Unix(0, n)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	diskqueue "github.com/nsqio/go-diskqueue"
@@ -17,23 +18,27 @@ import (
 // backlog is the ordered queue of batches between the goroutine that builds
 // them and the one that applies them. A few batches wait in memory; when
 // the applier falls behind (Redis down, slow, failing over), further
-// batches go to the disk spool, and once anything is on disk every new
-// batch goes there too until the applier has drained it. So batches in
-// memory are always older than batches on disk, and popping memory first,
-// then disk, applies them in the order they were built: the order each
-// writer's exactly-once marks require (scripts.go).
+// batches go to the disk spool, and while any batch of this process is on
+// disk every new one goes there too. So this process's batches in memory
+// are always older than its batches on disk, and popping memory first, then
+// disk, applies them in the order they were built: the order each writer's
+// exactly-once marks require (scripts.go). The disk may also hold batches
+// of earlier processes (other writers, whose order among themselves the
+// queue keeps): they are read whenever memory is empty.
 //
 // Spooled batches survive a restart. At Close with Redis still down, the
 // batch being retried and those in memory are written to pending.json,
 // which the next start applies before anything else: they are older than
-// everything in the spool.
+// everything this writer put in the spool.
 type backlog struct {
 	log *slog.Logger
 
 	mu      sync.Mutex
-	wake    chan struct{} // signalled (never blocks) when mem or disk gains a batch, or on close
-	space   chan struct{} // signalled when mem loses a batch (a pusher may wait for it)
+	wake    chan struct{} // signalled (never blocks) when memory gains a batch, or on close
+	space   chan struct{} // signalled when memory loses a batch (a pusher may wait for it)
+	stopped chan struct{} // closed by abort
 	mem     []*batch
+	memLen  atomic.Int32
 	memMax  int
 	closed  bool // no more pushes: pop returns nil once empty
 	aborted bool // stop now: pushes and pops return at once
@@ -51,7 +56,8 @@ const (
 )
 
 func newBacklog(memMax int, sp *spool, log *slog.Logger) *backlog {
-	return &backlog{log: log, wake: make(chan struct{}, 1), space: make(chan struct{}, 1), memMax: memMax, spool: sp}
+	return &backlog{log: log, wake: make(chan struct{}, 1), space: make(chan struct{}, 1),
+		stopped: make(chan struct{}), memMax: memMax, spool: sp}
 }
 
 func signal(ch chan struct{}) {
@@ -61,9 +67,10 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// push appends b. Without a spool it waits for room in memory (so that the
-// event queue, not the backlog, absorbs a stall, and drops are counted
-// where they happen); with one it never waits for the applier.
+// push appends b, a batch of this process. Without a spool it waits for
+// room in memory (so that the event queue, not the backlog, absorbs a
+// stall, and drops are counted where they happen); with one it never waits
+// for the applier.
 func (q *backlog) push(ctx context.Context, b *batch) (pushResult, error) {
 	for {
 		q.mu.Lock()
@@ -71,20 +78,19 @@ func (q *backlog) push(ctx context.Context, b *batch) (pushResult, error) {
 			q.mu.Unlock()
 			return pushRefused, errors.New("stats: writer stopped")
 		}
-		if q.spool != nil && (q.spool.depth() > 0 || len(q.mem) >= q.memMax) {
+		if q.spool != nil && (q.spool.ownOnDisk() > 0 || len(q.mem) >= q.memMax) {
 			// The disk write runs without the lock: there is one pusher, so
 			// no later batch can reach memory before this one is on disk,
 			// and pop (which takes memory first) never waits for the disk.
 			q.mu.Unlock()
-			err := q.spool.put(b)
-			if err != nil {
+			if err := q.spool.put(b); err != nil {
 				return pushRefused, err
 			}
-			signal(q.wake)
 			return pushedDisk, nil
 		}
 		if len(q.mem) < q.memMax {
 			q.mem = append(q.mem, b)
+			q.memLen.Store(int32(len(q.mem)))
 			q.mu.Unlock()
 			signal(q.wake)
 			return pushedMemory, nil
@@ -103,13 +109,16 @@ func (q *backlog) push(ctx context.Context, b *batch) (pushResult, error) {
 func (q *backlog) pushFront(bs []*batch) {
 	q.mu.Lock()
 	q.mem = append(append([]*batch(nil), bs...), q.mem...)
+	q.memLen.Store(int32(len(q.mem)))
 	q.mu.Unlock()
 	signal(q.wake)
 }
 
-// pop returns the oldest batch, waiting for one; nil once the backlog is
-// closed and empty, or aborted.
-func (q *backlog) pop() *batch {
+// pop returns the oldest batch, waiting for one; nil once aborted or ctx
+// is done, or once closed with memory empty and the disk empty (as far as
+// anyone can tell: batches the queue salvaged after a crash and does not
+// count wait for the next start).
+func (q *backlog) pop(ctx context.Context) *batch {
 	for {
 		q.mu.Lock()
 		if q.aborted {
@@ -120,27 +129,44 @@ func (q *backlog) pop() *batch {
 			b := q.mem[0]
 			q.mem[0] = nil
 			q.mem = q.mem[1:]
+			q.memLen.Store(int32(len(q.mem)))
 			q.mu.Unlock()
 			signal(q.space)
 			return b
 		}
-		if q.spool != nil && q.spool.depth() > 0 {
-			// No push can reach memory while the spool is non-empty, so
-			// the lock need not be held while the disk is read.
-			q.mu.Unlock()
-			b, err := q.spool.get()
+		closed := q.closed
+		q.mu.Unlock()
+		if q.spool == nil {
+			if closed {
+				return nil
+			}
+			select {
+			case <-q.wake:
+			case <-q.stopped:
+			case <-ctx.Done():
+				return nil
+			}
+			continue
+		}
+		if closed && q.spool.ownOnDisk() == 0 && q.spool.dq.Depth() <= 0 {
+			return nil
+		}
+		// Whatever comes first: a batch off the disk (the queue's own
+		// goroutine offers one whenever it has any, however it counts
+		// them), a batch in memory, or the end.
+		select {
+		case data := <-q.spool.dq.ReadChan():
+			b, err := q.spool.got(data)
 			if err != nil {
 				q.log.Error("stats: a spooled batch cannot be read; it is skipped", "err", err)
 				continue
 			}
 			return b
-		}
-		if q.closed {
-			q.mu.Unlock()
+		case <-q.wake:
+		case <-q.stopped:
+		case <-ctx.Done():
 			return nil
 		}
-		q.mu.Unlock()
-		<-q.wake
 	}
 }
 
@@ -157,37 +183,41 @@ func (q *backlog) close() {
 // first; pushes and pops return at once from then on.
 func (q *backlog) abort() []*batch {
 	q.mu.Lock()
-	q.aborted = true
+	defer q.mu.Unlock()
+	if !q.aborted {
+		q.aborted = true
+		close(q.stopped)
+	}
 	left := q.mem
 	q.mem = nil
-	q.mu.Unlock()
-	signal(q.wake)
+	q.memLen.Store(0)
 	signal(q.space)
 	return left
 }
 
-// memLen is how many batches wait in memory.
-func (q *backlog) memLen() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.mem)
-}
+// batches is how many batches wait in memory.
+func (q *backlog) batches() int { return int(q.memLen.Load()) }
 
 // spool is the on-disk part of the backlog: a go-diskqueue of encoded
 // batches in Config.SpoolDir, bounded by Config.SpoolMaxBytes, with a lock
 // file so that two processes never share it, and pending.json for the
 // batches a stopping writer had in memory.
+//
+// The queue counts its own messages, and after a crash its count can be
+// off (it salvages batches written after its last sync); nothing here
+// relies on it for ordering. The backlog routes by the batches of this
+// process on disk (own), which this process counts exactly.
 type spool struct {
 	dir      string
 	maxBytes int64
+	writer   string
 	dq       diskqueue.Interface
 	lock     *os.File
 
 	mu     sync.Mutex
-	batchN int64 // batches on disk
-	events int64 // events on disk (as far as known: see spoolMeta)
+	own    int64 // this process's batches on disk
+	events int64 // events on disk (as far as known: see metaFile)
 	bytes  int64 // bytes on disk, including the queue's 4-byte length prefixes
-	sizes  []int64
 }
 
 const (
@@ -202,9 +232,9 @@ const (
 // errSpoolFull is why a batch was refused by a full spool.
 var errSpoolFull = errors.New("stats: spool full")
 
-// openSpool opens (creating) the spool in dir. It fails when another
-// process holds it.
-func openSpool(dir string, maxBytes int64, log *slog.Logger) (*spool, error) {
+// openSpool opens (creating) the spool in dir for writer. It fails when
+// another process holds it.
+func openSpool(dir string, maxBytes int64, writer string, log *slog.Logger) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("stats: spool_dir: %w", err)
 	}
@@ -218,16 +248,28 @@ func openSpool(dir string, maxBytes int64, log *slog.Logger) (*spool, error) {
 		}
 	}
 	// The queue syncs its files and positions every spoolSyncEvery batches
-	// or every second, and at Close: SIGTERM loses nothing, while a crash
-	// of the process or the machine can lose the batches spooled since the
-	// last sync (a position that goes back re-applies batches instead,
-	// which their marks make harmless). Syncing every batch would limit
-	// the spool to the disk's fsync rate, below a busy gateway's.
-	dq := diskqueue.New(spoolName, dir, spoolFileBytes, 1, spoolMaxMsgBytes, spoolSyncEvery, time.Second, logf)
-	s := &spool{dir: dir, maxBytes: maxBytes, dq: dq, lock: lock}
-	s.batchN = dq.Depth()
+	// or every second, and at Close: SIGTERM loses nothing. After a crash
+	// it salvages what it finds beyond its last sync, and a read position
+	// that went back re-applies batches, which their marks make harmless.
+	// Syncing every batch would limit the spool to the disk's fsync rate,
+	// below a busy gateway's.
+	newQueue := func() diskqueue.Interface {
+		return diskqueue.New(spoolName, dir, spoolFileBytes, 1, spoolMaxMsgBytes, spoolSyncEvery, time.Second, logf)
+	}
+	// Opened, closed and opened again: closing writes the queue's
+	// positions, so that from now on its metadata file exists. Without it,
+	// a crash before the first sync would leave data files and no
+	// positions, and the queue would write over the data at the next start
+	// instead of salvaging it.
+	dq := newQueue()
+	if err := dq.Close(); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("stats: spool_dir %s: %w", dir, err)
+	}
+	dq = newQueue()
+	s := &spool{dir: dir, maxBytes: maxBytes, writer: writer, dq: dq, lock: lock}
 	s.bytes = s.diskBytes()
-	if s.batchN > 0 {
+	if dq.Depth() > 0 {
 		s.events = readMeta(dir)
 	}
 	return s, nil
@@ -246,10 +288,11 @@ func (s *spool) diskBytes() int64 {
 	return n
 }
 
-func (s *spool) depth() int64 {
+// ownOnDisk is how many of this process's batches are on disk.
+func (s *spool) ownOnDisk() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.batchN
+	return s.own
 }
 
 // put appends b, unless that would take the spool past its bound.
@@ -269,29 +312,25 @@ func (s *spool) put(b *batch) error {
 		return fmt.Errorf("stats: spool write: %w", err)
 	}
 	s.mu.Lock()
-	s.batchN++
+	s.own++
 	s.events += int64(len(b.records))
 	s.bytes += size
 	s.mu.Unlock()
 	return nil
 }
 
-// get takes the oldest batch off the disk; the caller knows one is there.
-func (s *spool) get() (*batch, error) {
-	data := <-s.dq.ReadChan()
+// got accounts for a batch the queue handed out and decodes it.
+func (s *spool) got(data []byte) (*batch, error) {
 	b, err := unmarshalBatch(data)
 	s.mu.Lock()
-	s.batchN--
+	defer s.mu.Unlock()
 	if b != nil {
+		if b.writer == s.writer {
+			s.own--
+		}
 		s.events = max(0, s.events-int64(len(b.records)))
 	}
-	if s.batchN == 0 {
-		s.events = 0
-		s.bytes = 0 // the queue removes its files as it finishes them
-	} else {
-		s.bytes = max(0, s.bytes-int64(len(data))-4)
-	}
-	s.mu.Unlock()
+	s.bytes = max(0, s.bytes-int64(len(data))-4)
 	return b, err
 }
 
@@ -304,16 +343,21 @@ func (s *spool) stats() SpoolStats {
 	if s == nil {
 		return SpoolStats{}
 	}
+	n := max(s.dq.Depth(), 0)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return SpoolStats{Batches: s.batchN, Events: s.events, Bytes: s.bytes}
+	st := SpoolStats{Batches: n, Events: s.events, Bytes: s.bytes}
+	if n == 0 {
+		st.Events, st.Bytes = 0, 0
+	}
+	return st
 }
 
 // close syncs and closes the queue, writing the event count beside it
 // (the queue itself only counts messages), and releases the lock.
 func (s *spool) close() error {
-	err := s.dq.Close()
 	st := s.stats()
+	err := s.dq.Close()
 	writeMeta(s.dir, st.Events)
 	s.lock.Close()
 	return err

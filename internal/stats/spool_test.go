@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -224,5 +225,123 @@ func TestPoisonedKeysLoseOnlyTheirOwnCounts(t *testing.T) {
 	}
 	if want := model.want("link:L3", from, to); !reflect.DeepEqual(got.Series, want.Series) {
 		t.Errorf("L3 daily series = %+v, want %+v", got.Series, want.Series)
+	}
+}
+
+// TestSpoolAfterACrash starts a writer on the spool of a process that died
+// without syncing it (a copy of its directory while it ran): the queue
+// salvages batches its own count does not know of. The new writer must
+// still apply its own batches in order through an outage of its own, and
+// apply every salvaged batch too.
+func TestSpoolAfterACrash(t *testing.T) {
+	srv, rdb := ownServer(t)
+	cfg := longRetention(testConfig())
+	cfg.QueueSize, cfg.BatchSize = 1000, 10
+
+	// A cannot reach Redis: beyond the batch it retries and the few in
+	// memory, its batches go to its spool, which it never syncs before
+	// the "crash" (the copy).
+	dirA := t.TempDir()
+	cfgA := cfg
+	cfgA.SpoolDir = dirA
+	a := newTestRecorder(newDownClient(t), cfgA, nil, nil)
+	a.Start()
+	event := func(code string, i int) Event {
+		e := testEvent(i)
+		e.Code, e.Type, e.Campaign = code, Scan, ""
+		return e
+	}
+	for i := range 150 {
+		a.Record(event("A1", i))
+	}
+	waitFor(t, "A to spool what it cannot write", func() bool {
+		return len(a.queue) == 0 && a.Metrics().Spooled+int64(a.backlog.batches()+1)*10 == 150
+	})
+	spooledByA := a.Metrics().Spooled
+	crash := t.TempDir()
+	copyDir(t, dirA, crash)
+	closeCtx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	a.Close(closeCtx)
+	cancel()
+
+	cfgB := cfg
+	cfgB.SpoolDir = crash
+	b := newTestRecorder(rdb, cfgB, nil, nil)
+	attempts := hookEvents(b)
+	b.Start()
+	srv.Kill()
+	for i := range 200 {
+		if !b.Record(event("B1", i)) {
+			t.Fatalf("B dropped event %d", i)
+		}
+	}
+	waitFailing(t, attempts)
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	closeRecorder(t, b)
+	t.Logf("B: %+v; spool %+v, own on disk %d, depth %d", b.Metrics(), b.Status().Spool, b.spool.ownOnDisk(), b.spool.dq.Depth())
+	ctx := context.Background()
+	gotA, _ := rdb.HGet(ctx, totalKey(linkTag("A1")), fieldScans).Int64()
+	gotB, _ := rdb.HGet(ctx, totalKey(linkTag("B1")), fieldScans).Int64()
+	if gotB != 200 {
+		t.Errorf("B's own scans counted = %d, want all 200", gotB)
+	}
+	if gotA != spooledByA {
+		t.Errorf("A's salvaged scans counted = %d, want the %d it had spooled", gotA, spooledByA)
+	}
+	if st := b.Status().Spool; st.Batches != 0 {
+		t.Errorf("spool after B = %+v, want it drained", st)
+	}
+}
+
+// TestDamagedSpoolDoesNotHangClose: a spool whose data file lost its end
+// (metadata promising batches the file no longer holds) must not keep
+// Close past its deadline.
+func TestDamagedSpoolDoesNotHangClose(t *testing.T) {
+	_, rdb := ownServer(t)
+	cfg := testConfig()
+	cfg.SpoolDir = t.TempDir()
+	sp, err := openSpool(cfg.SpoolDir, 1<<30, "old", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range uint64(3) {
+		sp.put(&batch{writer: "old", seq: i + 1, records: []record{{ms: 1, typ: Scan, code: "X"}}})
+	}
+	sp.close()
+	dats, _ := filepath.Glob(filepath.Join(cfg.SpoolDir, spoolName+".diskqueue.0*.dat"))
+	for _, d := range dats {
+		os.Truncate(d, 10) // the first length prefix and a few bytes
+	}
+	rec := newTestRecorder(rdb, cfg, nil, nil)
+	rec.Start()
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		done <- rec.Close(ctx)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close on a damaged spool did not return")
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -21,7 +21,7 @@ const minBackoff = 20 * time.Millisecond
 // alone logs write failures.
 func (r *Recorder) applyLoop(unapplied chan<- *batch) {
 	for {
-		b := r.backlog.pop()
+		b := r.backlog.pop(r.ctx)
 		if b == nil {
 			unapplied <- nil
 			return
