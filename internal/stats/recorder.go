@@ -40,6 +40,7 @@ type Recorder struct {
 
 	startOnce sync.Once
 	stop      chan struct{}      // closed by Close: write what is queued, then exit
+	built     chan struct{}      // closed when every queued event is in a batch, after stop
 	done      chan struct{}      // closed when the writer has exited
 	ctx       context.Context    // the writer's; cancelled when Close runs out of time
 	cancel    context.CancelFunc // cancels ctx
@@ -123,6 +124,7 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 		writer: hex.EncodeToString(id[:]),
 		queue:  make(chan Event, cfg.QueueSize),
 		stop:   make(chan struct{}),
+		built:  make(chan struct{}),
 		done:   make(chan struct{}),
 		ctx:    ctx, cancel: cancel,
 		drops:    rateLog{interval: cfg.LogInterval},
@@ -220,6 +222,32 @@ func (r *Recorder) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		r.cancel()
 		<-r.done
+	case <-r.built:
+		// Every event is in a batch. Once Redis has refused writes for a
+		// retry or two (not just blinked), keep the rest on disk rather
+		// than retry until ctx runs out, and a container's stop timeout
+		// with it.
+		grace := 2*r.cfg.MaxBackoff + 100*time.Millisecond
+		tick := time.NewTicker(grace / 4)
+		defer tick.Stop()
+	wait:
+		for {
+			select {
+			case <-r.done:
+				break wait
+			case <-ctx.Done():
+				r.cancel()
+				<-r.done
+				break wait
+			case <-tick.C:
+				if f := r.failingSince.Load(); r.spool != nil && f != 0 && time.Since(time.Unix(0, f)) >= grace {
+					r.log.Info("stats: Redis is not taking writes; keeping unwritten events on disk for the next start")
+					r.cancel()
+					<-r.done
+					break wait
+				}
+			}
+		}
 	}
 	r.cancel()
 	return r.closeErr
@@ -277,6 +305,7 @@ func (r *Recorder) run() {
 			break
 		}
 	}
+	close(r.built)
 	r.backlog.close()
 	inflight := <-unapplied
 	left := r.backlog.abort()

@@ -53,6 +53,7 @@ func (r *Recorder) write(b *batch) bool {
 		return false
 	case gaveUp:
 		r.lost.Add(n)
+		r.appliedPending()
 		return true
 	}
 	r.lost.Add(lost)
@@ -63,15 +64,27 @@ func (r *Recorder) write(b *batch) bool {
 	}
 	r.batches.Add(1)
 	r.lastWrite.Store(time.Now().UnixNano())
+	r.appliedPending()
+	if r.testHook != nil {
+		r.testHook(nil)
+	}
+	return true
+}
+
+// appliedPending notes that a batch is done with; once every batch of
+// pending.json is, the file goes.
+func (r *Recorder) appliedPending() {
 	if r.pending > 0 {
 		if r.pending--; r.pending == 0 && r.spool != nil {
 			r.spool.removePending()
 		}
 	}
-	if r.testHook != nil {
-		r.testHook(nil)
-	}
-	return true
+}
+
+// tooOld reports whether b may be applied in part and its marks may have
+// expired, or be about to: a retry could then count that part twice.
+func (r *Recorder) tooOld(b *batch) bool {
+	return b.tried && time.Since(b.first) > r.cfg.DedupTTL/2
 }
 
 // apply runs the batch's calls until each has succeeded, retrying the
@@ -80,6 +93,11 @@ func (r *Recorder) write(b *batch) bool {
 // so a refusal loses only the events of the tag that caused it; that many
 // events are returned as lost.
 func (r *Recorder) apply(b *batch) (applyResult, int64) {
+	if r.tooOld(b) {
+		r.log.Error("stats: giving up a batch first tried too long ago to retry safely", "batch", b.seq,
+			"events", len(b.records), "since", b.first)
+		return gaveUp, 0
+	}
 	pending := r.b.encode(b)
 	backoff := minBackoff
 	var failures, lost int64
@@ -121,7 +139,7 @@ func (r *Recorder) apply(b *batch) (applyResult, int64) {
 		}
 		msg := err.Error()
 		r.lastErr.Store(&msg)
-		if b.tried && time.Since(b.first) > r.cfg.DedupTTL/2 {
+		if r.tooOld(b) {
 			// Part of it may be applied, and its marks are about to expire:
 			// a retry after that could count that part twice.
 			r.log.Error("stats: giving up a batch that Redis has refused for too long", "batch", b.seq,
@@ -195,6 +213,11 @@ func (r *Recorder) exec(b *batch, calls []call) (retry []call, refused []refusal
 		default:
 			refused = append(refused, refusal{calls[i], e})
 		}
+	}
+	if len(retry) < len(calls) && len(retry)+len(refused) > 0 && !b.tried {
+		// Part of the batch is applied (some calls went through, others
+		// did not): its marks now start to age.
+		b.tried, b.first = true, start
 	}
 	if onlyNoScript {
 		err = nil
