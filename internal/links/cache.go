@@ -194,6 +194,8 @@ func (c *cache) revalidated(seen, now map[string]*Link, at time.Time) {
 		}
 		if old != nil && sameVersion(old, l) {
 			l = old // keep the pointer: pages are cached per link value
+		} else {
+			c.gen.Add(1) // a read of the older version still in flight must not land after this
 		}
 		c.entries[key] = cacheEntry{link: l, fresh: at.Add(c.ttl).UnixNano()}
 	}

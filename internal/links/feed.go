@@ -199,21 +199,44 @@ func (s *Store) feedFailed(ctx context.Context, err error, backoff *time.Duratio
 // and returns the position to read on from, taken before the revalidation
 // so that nothing written meanwhile is skipped.
 func (s *Store) catchUp(ctx context.Context, last string) (string, error) {
+	s.feed.set(FeedCatchingUp, nil, s.now())
+	tail, err := s.feedTail(ctx)
+	if err != nil {
+		return "", err
+	}
 	if last != "0-0" {
 		msgs, err := s.rdb.XRangeN(ctx, changesKey, last, last, 1).Result()
 		if err != nil {
 			return "", err
 		}
 		if len(msgs) == 1 {
-			s.log.Info("links: Redis is back; catching up on the change feed")
+			// Apply everything missed up to the tail before calling
+			// ourselves in sync.
+			for last != tail {
+				msgs, err := s.rdb.XRangeN(ctx, changesKey, "("+last, tail, 1000).Result()
+				if err != nil {
+					return "", err
+				}
+				if len(msgs) == 0 {
+					break
+				}
+				for _, m := range msgs {
+					if code, ok := m.Values["c"].(string); ok {
+						s.cache.drop(code)
+						s.notify(code)
+					}
+					last = m.ID
+				}
+				s.feed.applied(last)
+			}
+			s.log.Info("links: Redis is back; caught up on the change feed")
 			return last, nil
 		}
 	}
-	s.feed.set(FeedCatchingUp, nil, s.now())
-	tail, err := s.feedTail(ctx)
-	if err != nil {
-		return "", err
-	}
+	// Fence off every read already in flight (a revalidation, a miss):
+	// what it read may predate changes that this resync cannot see, so it
+	// must not be cached after it.
+	s.cache.gen.Add(1)
 	n, err := s.revalidateAll(ctx)
 	if err != nil {
 		return "", err
