@@ -81,6 +81,29 @@ func writeReadiness(w http.ResponseWriter, r *Readiness) {
 	json.NewEncoder(w).Encode(r)
 }
 
+// errorKind says what kind of failure err is, without the addresses and
+// paths its text carries: /readyz is public, the log has the details.
+func errorKind(err error) string { return errorKindText(err.Error()) }
+
+func errorKindText(msg string) string {
+	switch {
+	case msg == "":
+		return ""
+	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such file"):
+		return "connection refused"
+	case strings.Contains(msg, "timeout"), strings.Contains(msg, "deadline exceeded"):
+		return "timeout"
+	case strings.Contains(msg, "EOF"), strings.Contains(msg, "reset by peer"), strings.Contains(msg, "broken pipe"),
+		strings.Contains(msg, "closed"):
+		return "connection lost"
+	case strings.HasPrefix(msg, "LOADING"):
+		return "loading"
+	case strings.HasPrefix(msg, "CLUSTERDOWN"), strings.HasPrefix(msg, "MASTERDOWN"):
+		return "cluster down"
+	}
+	return "error"
+}
+
 // SetDraining makes /readyz answer 503 from now on: the process is
 // shutting down, and load balancers should stop sending it traffic.
 func (s *Server) SetDraining() { s.draining.Store(true) }
@@ -99,12 +122,12 @@ func (s *Server) readiness(ctx context.Context) *Readiness {
 	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	if err := s.deps.Ready(ctx); err != nil {
-		r.Redis = RedisReadiness{State: "down", Error: err.Error()}
+		r.Redis = RedisReadiness{State: "down", Error: errorKind(err)}
 		r.Status = "degraded"
 	}
 	feed := s.deps.Links.FeedStatus()
 	r.Cache = &CacheStatus{State: feed.State, Since: feed.Since.UTC(), Entries: s.deps.Links.CacheLen(),
-		Resyncs: feed.Resyncs, LastError: feed.LastError}
+		Resyncs: feed.Resyncs, LastError: errorKindText(feed.LastError)}
 	if feed.State != links.FeedInSync {
 		r.Status = "degraded"
 		if feed.State == links.FeedStale {
@@ -115,7 +138,7 @@ func (s *Server) readiness(ctx context.Context) *Readiness {
 	if rec := s.deps.Recorder; rec != nil {
 		st, m := rec.Status(), rec.Metrics()
 		w := &WriterState{State: "writing", Queue: m.QueueLen, BacklogBatches: st.Backlog, Spool: "off",
-			SpooledBatches: st.Spool.Batches, SpooledEvents: st.Spool.Events, SpooledBytes: st.Spool.Bytes, LastError: st.LastError}
+			SpooledBatches: st.Spool.Batches, SpooledEvents: st.Spool.Events, SpooledBytes: st.Spool.Bytes, LastError: errorKindText(st.LastError)}
 		if st.SpoolOn {
 			w.Spool = "on"
 		}

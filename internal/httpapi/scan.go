@@ -51,11 +51,9 @@ func (s *Server) scan(c echo.Context) error {
 	if c.Request().Method == http.MethodGet {
 		if ok, err := s.deps.Links.Admit(ctx, l); err != nil {
 			// Better an extra scan over the limit than a customer at a
-			// table facing an error page because Redis blinked. While the
-			// store knows Redis is down it says so once, not per scan.
-			if !s.deps.Links.Degraded() {
-				s.log.Warn("scan limit not checked", "code", l.Code, "err", err)
-			}
+			// table facing an error page because Redis blinked. Said at
+			// most once every ten seconds, not per scan.
+			s.admitLog.warn(s.log, s.now(), "scan limit not checked: Redis did not answer; scans of limited links are let through", "code", l.Code, "err", err)
 		} else if !ok {
 			return s.inactive(c, l)
 		}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -81,6 +82,28 @@ type Server struct {
 	metrics             *metrics
 	pageCache           *pageCache
 	draining            atomic.Bool
+	admitLog            logEvery
+}
+
+// logEvery logs a repeated condition at most once per ten seconds, with
+// how many times it happened since.
+type logEvery struct {
+	mu     sync.Mutex
+	last   time.Time
+	missed int
+}
+
+func (l *logEvery) warn(log *slog.Logger, now time.Time, msg string, args ...any) {
+	l.mu.Lock()
+	if !l.last.IsZero() && now.Sub(l.last) < 10*time.Second {
+		l.missed++
+		l.mu.Unlock()
+		return
+	}
+	missed := l.missed
+	l.last, l.missed = now, 0
+	l.mu.Unlock()
+	log.Warn(msg, append(args, "since_last_line", missed)...)
 }
 
 // New builds the server and its routes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -18,6 +19,13 @@ redis.call('INCR', KEYS[1])
 return 1
 `)
 
+// After a failed count, scans of limited links are let through without
+// trying Redis for admitBreak; one count waits at most admitTimeout.
+const (
+	admitBreak   = time.Second
+	admitTimeout = 500 * time.Millisecond
+)
+
 // Admit counts one scan against the link's max_scans and reports whether the
 // scan is within the limit. Links without a limit cost nothing; limited
 // links cost one script call, the only Redis round trip a cached scan can
@@ -27,15 +35,17 @@ func (s *Store) Admit(ctx context.Context, l *Link) (bool, error) {
 	if l.MaxScans <= 0 {
 		return true, nil
 	}
-	if s.Degraded() {
-		// Redis is known to be down: do not make the scan wait for a
-		// connection timeout to learn it again.
+	if s.Degraded() || s.now().UnixNano() < s.admitOpenUntil.Load() {
+		// Redis is known to be down, or a count just failed (a Cluster
+		// node of this link may be down while the feed's is up): do not
+		// make every scan wait for a timeout to learn it again.
 		return false, fmt.Errorf("count scan of %s: %w", l.Code, ErrUnavailable)
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, admitTimeout)
 	defer cancel()
 	n, err := admitScript.Run(ctx, s.rdb, []string{scanCountKey(Canonical(l.Code))}, l.MaxScans).Int()
 	if err != nil {
+		s.admitOpenUntil.Store(s.now().Add(admitBreak).UnixNano())
 		return false, fmt.Errorf("count scan of %s: %w: %w", l.Code, ErrUnavailable, err)
 	}
 	return n == 1, nil

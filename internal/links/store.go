@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -52,6 +53,9 @@ type Store struct {
 	now   func() time.Time
 	log   *slog.Logger
 	feed  *feed
+	// admitOpenUntil (Unix nanoseconds): until then Admit does not try
+	// Redis, after a count failed.
+	admitOpenUntil atomic.Int64
 }
 
 // lookupTimeout bounds a read of one link for the scan path: a scan of an
