@@ -100,46 +100,58 @@ type app struct {
 	bootstrapKey string
 }
 
-// startApp waits until Redis answers (logging, at most every few seconds,
-// that it waits), then builds the gateway. Only a wrong configuration or a
-// cancelled ctx ends it early.
+// startApp waits until Redis answers (logging, at most every ten seconds,
+// that it waits), then builds the gateway. Every step that needs Redis is
+// retried the same way, so a Cluster that answers one node's PING but not
+// yet the others' does not end the process. Only a wrong configuration or
+// a cancelled ctx ends it early.
 func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*app, error) {
-	backoff := 100 * time.Millisecond
-	var lastLog time.Time
-	for {
-		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := rdb.Ping(pingCtx).Err()
-		cancel()
-		if err == nil {
-			break
+	retry := func(what string, fn func(context.Context) error) error {
+		backoff := 100 * time.Millisecond
+		var lastLog time.Time
+		for {
+			stepCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := fn(stepCtx)
+			cancel()
+			if err == nil {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if time.Since(lastLog) >= 10*time.Second {
+				log.Error("waiting for Redis: scans answer 503 until it answers", "step", what, "addrs", cfg.Redis.Addrs, "err", err)
+				lastLog = time.Now()
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 2*time.Second)
 		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if time.Since(lastLog) >= 10*time.Second {
-			log.Error("waiting for Redis: scans answer 503 until it answers", "addrs", cfg.Redis.Addrs, "err", err)
-			lastLog = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 2*time.Second)
 	}
-
+	if err := retry("ping", func(ctx context.Context) error { return rdb.Ping(ctx).Err() }); err != nil {
+		return nil, err
+	}
 	linkStore := links.NewStore(rdb, links.Options{
 		CacheTTL: cfg.Cache.TTL, NegativeTTL: cfg.Cache.NegativeTTL, CacheSize: cfg.Cache.MaxEntries, Logger: log,
 	})
-	if err := linkStore.Listen(ctx); err != nil {
+	// The feed runs until the process ends, not until this step's timeout
+	// (the client's own timeouts bound its first read).
+	if err := retry("link change feed", func(context.Context) error { return linkStore.Listen(ctx) }); err != nil {
 		return nil, err
 	}
 	keys := auth.NewStore(rdb)
-	sc, err := statsConfig(ctx, cfg.Stats, rdb, embedded, log)
-	if err != nil {
+	var sc stats.Config
+	if err := retry("visitor secret", func(ctx context.Context) (err error) {
+		sc, err = statsConfig(ctx, cfg.Stats, rdb, embedded, log)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	a := &app{}
+	var err error
 	if cfg.GeoIPDB != "" {
 		if a.geo, err = stats.OpenGeoIP(cfg.GeoIPDB); err != nil {
 			return nil, fmt.Errorf("geoip_db: %w", err)
@@ -151,7 +163,10 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		return nil, err
 	}
 	a.recorder.Start()
-	if a.bootstrapKey, err = keys.Bootstrap(ctx); err != nil {
+	if err := retry("bootstrap key", func(ctx context.Context) (err error) {
+		a.bootstrapKey, err = keys.Bootstrap(ctx)
+		return err
+	}); err != nil {
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
