@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/scangate/scangate/internal/redistest"
 )
 
@@ -406,6 +408,9 @@ func TestClusterMasterFailoverUnderScans(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	// The master of the first link's slot: its link record and its stats.
+	// As with Sentinel, wait until its replica holds the link (replication
+	// is asynchronous, and this test is about the gateway).
+	waitReplicated(t, cl.MasterFor(t, "sg:{FO1}:link").Addr(), "sg:{FO1}:link")
 	cl.KillMaster(t, "sg:{FO1}:link")
 	_, promoted := cl.WaitPromoted(t, "sg:{FO1}:link", 30*time.Second)
 	recovered := waitReady(t, base, "ok", 60*time.Second)
@@ -436,6 +441,23 @@ func TestSentinelFailoverUnderScans(t *testing.T) {
 	for s.served.Load() < 200 {
 		time.Sleep(5 * time.Millisecond)
 	}
+	// Replication is asynchronous: the failover may only lose what the
+	// replica has not received, and this test is about the gateway, not
+	// about that window, so wait until the replica holds the links.
+	replica := redis.NewClient(&redis.Options{Addr: sen.Replicas[0].Addr()})
+	defer replica.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, err := replica.Exists(context.Background(), "sg:{SF1}:link", "sg:{SF2}:link", "sg:{SF3}:link").Result()
+		if err == nil && n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			info, _ := replica.Info(context.Background(), "replication").Result()
+			t.Fatalf("the replica never received the links (%d of 3, %v): %s", n, err, info)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	sen.KillMaster()
 	_, promoted := sen.WaitFailover(t, 30*time.Second)
 	recovered := waitReady(t, base, "ok", 60*time.Second)
@@ -448,4 +470,49 @@ func TestSentinelFailoverUnderScans(t *testing.T) {
 	}
 	t.Logf("served %d scans; full service %v after the promotion", s.served.Load(), recovered.Sub(promoted).Round(time.Millisecond))
 	waitCounted(t, base, key, codes, before+s.served.Load())
+}
+
+// waitReplicated waits until every replica of the master at addr holds key.
+func waitReplicated(t *testing.T, addr, key string) {
+	t.Helper()
+	master := redis.NewClient(&redis.Options{Addr: addr})
+	defer master.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		info, err := master.Info(context.Background(), "replication").Result()
+		var replicas []string
+		for _, line := range strings.Split(info, "\n") {
+			// slave0:ip=127.0.0.1,port=7001,state=online,offset=...,lag=0
+			if strings.HasPrefix(line, "slave") && strings.Contains(line, "ip=") {
+				var ip, port string
+				for _, kv := range strings.Split(strings.SplitN(line, ":", 2)[1], ",") {
+					k, v, _ := strings.Cut(kv, "=")
+					switch k {
+					case "ip":
+						ip = v
+					case "port":
+						port = v
+					}
+				}
+				replicas = append(replicas, ip+":"+port)
+			}
+		}
+		held := 0
+		for _, r := range replicas {
+			c := redis.NewClient(&redis.Options{Addr: r})
+			// READONLY is for cluster replicas; a plain replica ignores it.
+			c.Do(context.Background(), "READONLY")
+			if n, _ := c.Exists(context.Background(), key).Result(); n == 1 {
+				held++
+			}
+			c.Close()
+		}
+		if err == nil && len(replicas) > 0 && held == len(replicas) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replicas of %s never received %s (%d of %d): %v", addr, key, held, len(replicas), err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
