@@ -398,32 +398,15 @@ func TestClusterMasterFailoverUnderScans(t *testing.T) {
 	t.Parallel()
 	cl := redistest.StartClusterWithReplicas(t, 3, 1)
 	cl.Client(t) // flush
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + strings.Join(cl.Addrs(), ","), "SCANGATE_CACHE_TTL=200ms", "SCANGATE_RATE_LIMIT_SCAN=0"})
-	codes := []string{"fo1", "fo2", "fo3", "fo4", "fo5", "fo6", "fo7", "fo8"}
-	urls := warm(t, base, key, codes)
-	before := int64(3 * len(codes))
-
-	s := startScanning(urls, 4)
-	for s.served.Load() < 200 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	// The master of the first link's slot: its link record and its stats.
-	// As with Sentinel, wait until its replica holds the link (replication
-	// is asynchronous, and this test is about the gateway).
-	waitReplicated(t, cl.MasterFor(t, "sg:{FO1}:link").Addr(), "sg:{FO1}:link")
-	cl.KillMaster(t, "sg:{FO1}:link")
-	_, promoted := cl.WaitPromoted(t, "sg:{FO1}:link", 30*time.Second)
-	recovered := waitReady(t, base, "ok", 60*time.Second)
-	s.stop()
-	if n := s.other.Load(); n != 0 {
-		t.Fatalf("%d scans of cached links were not answered 302 during the failover (first: %v)", n, s.firstOther.Load())
-	}
-	// Loose on purpose: the target is 5 s; a loaded test machine gets 15.
-	if d := recovered.Sub(promoted); d > 15*time.Second {
-		t.Errorf("full service %v after the promotion", d)
-	}
-	t.Logf("served %d scans; full service %v after the promotion", s.served.Load(), recovered.Sub(promoted).Round(time.Millisecond))
-	waitCounted(t, base, key, codes, before+s.served.Load())
+	failOverUnderScans(t, []string{"SCANGATE_REDIS_ADDRS=" + strings.Join(cl.Addrs(), ",")},
+		[]string{"fo1", "fo2", "fo3", "fo4", "fo5", "fo6", "fo7", "fo8"},
+		func() time.Time {
+			// The master of the first link's slot: its record and its stats.
+			waitReplicated(t, cl.MasterFor(t, "sg:{FO1}:link").Addr(), "sg:{FO1}:link")
+			cl.KillMaster(t, "sg:{FO1}:link")
+			_, promoted := cl.WaitPromoted(t, "sg:{FO1}:link", 30*time.Second)
+			return promoted
+		})
 }
 
 // TestSentinelFailoverUnderScans does the same through Sentinel: the
@@ -431,40 +414,43 @@ func TestClusterMasterFailoverUnderScans(t *testing.T) {
 func TestSentinelFailoverUnderScans(t *testing.T) {
 	t.Parallel()
 	sen := redistest.StartSentinelWithReplicas(t, 1)
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + sen.Addr(), "SCANGATE_REDIS_MASTER=" + sen.MasterName,
-		"SCANGATE_CACHE_TTL=200ms", "SCANGATE_RATE_LIMIT_SCAN=0"})
 	codes := []string{"sf1", "sf2", "sf3"}
+	failOverUnderScans(t, []string{"SCANGATE_REDIS_ADDRS=" + sen.Addr(), "SCANGATE_REDIS_MASTER=" + sen.MasterName}, codes,
+		func() time.Time {
+			for _, c := range codes {
+				waitReplicated(t, sen.Master.Addr(), "sg:{"+strings.ToUpper(c)+"}:link")
+			}
+			sen.KillMaster()
+			_, promoted := sen.WaitFailover(t, 30*time.Second)
+			return promoted
+		})
+}
+
+// failOverUnderScans starts a gateway with env, creates and warms codes,
+// scans them from four clients while failOver kills a master (it returns
+// when the promotion was seen), and checks that every scan was a 302, that
+// the gateway was in full service soon after the promotion, and that every
+// served scan is counted once.
+//
+// Replication is asynchronous: a failover loses what the replica had not
+// received. That window is Redis's, not what these tests are about, so
+// failOver waits until the replicas hold the links before it kills.
+func failOverUnderScans(t *testing.T, env, codes []string, failOver func() (promoted time.Time)) {
+	t.Helper()
+	base, key := startGateway(t, append(env, "SCANGATE_CACHE_TTL=200ms", "SCANGATE_RATE_LIMIT_SCAN=0"))
 	urls := warm(t, base, key, codes)
 	before := int64(3 * len(codes))
-
 	s := startScanning(urls, 4)
 	for s.served.Load() < 200 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	// Replication is asynchronous: the failover may only lose what the
-	// replica has not received, and this test is about the gateway, not
-	// about that window, so wait until the replica holds the links.
-	replica := redis.NewClient(&redis.Options{Addr: sen.Replicas[0].Addr()})
-	defer replica.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		n, err := replica.Exists(context.Background(), "sg:{SF1}:link", "sg:{SF2}:link", "sg:{SF3}:link").Result()
-		if err == nil && n == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			info, _ := replica.Info(context.Background(), "replication").Result()
-			t.Fatalf("the replica never received the links (%d of 3, %v): %s", n, err, info)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	sen.KillMaster()
-	_, promoted := sen.WaitFailover(t, 30*time.Second)
+	promoted := failOver()
 	recovered := waitReady(t, base, "ok", 60*time.Second)
 	s.stop()
 	if n := s.other.Load(); n != 0 {
 		t.Fatalf("%d scans of cached links were not answered 302 during the failover (first: %v)", n, s.firstOther.Load())
 	}
+	// Loose on purpose: the target is 5 s; a loaded test machine gets 15.
 	if d := recovered.Sub(promoted); d > 15*time.Second {
 		t.Errorf("full service %v after the promotion", d)
 	}
