@@ -79,7 +79,12 @@ func (f *feed) set(state string, err error, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.status.State != state {
-		f.status.State, f.status.Since = state, now
+		// Since is when the feed entered or left in_sync: catching up and
+		// falling back to stale while Redis flaps is one outage, not many.
+		if state == FeedInSync || f.status.State == FeedInSync || f.status.State == FeedOff {
+			f.status.Since = now
+		}
+		f.status.State = state
 		close(f.changed)
 		f.changed = make(chan struct{})
 	}
@@ -182,7 +187,7 @@ func (s *Store) feedFailed(ctx context.Context, err error, backoff *time.Duratio
 		return
 	}
 	st := s.FeedStatus()
-	if st.State != FeedStale {
+	if st.State == FeedInSync {
 		s.log.Warn("links: lost Redis; serving cached links as last known until it is back", "err", err)
 	}
 	s.feed.set(FeedStale, err, s.now())
@@ -199,11 +204,11 @@ func (s *Store) feedFailed(ctx context.Context, err error, backoff *time.Duratio
 // and returns the position to read on from, taken before the revalidation
 // so that nothing written meanwhile is skipped.
 func (s *Store) catchUp(ctx context.Context, last string) (string, error) {
-	s.feed.set(FeedCatchingUp, nil, s.now())
 	tail, err := s.feedTail(ctx)
 	if err != nil {
 		return "", err
 	}
+	s.feed.set(FeedCatchingUp, nil, s.now())
 	if last != "0-0" {
 		msgs, err := s.rdb.XRangeN(ctx, changesKey, last, last, 1).Result()
 		if err != nil {

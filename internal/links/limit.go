@@ -41,7 +41,9 @@ func (s *Store) Admit(ctx context.Context, l *Link) (bool, error) {
 		// make every scan wait for a timeout to learn it again.
 		return false, fmt.Errorf("count scan of %s: %w", l.Code, ErrUnavailable)
 	}
-	ctx, cancel := context.WithTimeout(ctx, admitTimeout)
+	// A client that hangs up must not open the breaker for everyone: the
+	// count runs on its own deadline, not the request's.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), admitTimeout)
 	defer cancel()
 	n, err := admitScript.Run(ctx, s.rdb, []string{scanCountKey(Canonical(l.Code))}, l.MaxScans).Int()
 	if err != nil {

@@ -273,3 +273,24 @@ func TestRevalidationFencesOlderReads(t *testing.T) {
 		t.Fatalf("cached %+v after the revalidation, want v2", l)
 	}
 }
+
+// TestFeedSinceIsOneOutage: a feed that catches up and falls back to stale
+// while Redis flaps reports one outage, since it was lost, not since the
+// last retry.
+func TestFeedSinceIsOneOutage(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	f := newFeed(t0)
+	f.set(FeedInSync, nil, t0)
+	lost := t0.Add(time.Minute)
+	f.set(FeedStale, nil, lost)
+	f.set(FeedCatchingUp, nil, lost.Add(time.Second))
+	f.set(FeedStale, nil, lost.Add(2*time.Second))
+	if f.status.Since != lost {
+		t.Fatalf("stale since %v, want %v (when the feed was lost)", f.status.Since, lost)
+	}
+	back := lost.Add(time.Hour)
+	f.set(FeedInSync, nil, back)
+	if f.status.Since != back {
+		t.Fatalf("in sync since %v, want %v", f.status.Since, back)
+	}
+}

@@ -38,6 +38,7 @@ type backlog struct {
 	space   chan struct{} // signalled when memory loses a batch (a pusher may wait for it)
 	stopped chan struct{} // closed by abort
 	mem     []*batch
+	head    *batch // this process's batch taken off disk while memory still held older ones
 	memLen  atomic.Int32
 	memMax  int
 	closed  bool // no more pushes: pop returns nil once empty
@@ -134,6 +135,12 @@ func (q *backlog) pop(ctx context.Context) *batch {
 			signal(q.space)
 			return b
 		}
+		if b := q.head; b != nil {
+			q.head = nil
+			q.mu.Unlock()
+			q.spool.handedOut(b)
+			return b
+		}
 		closed := q.closed
 		q.mu.Unlock()
 		if q.spool == nil {
@@ -161,6 +168,17 @@ func (q *backlog) pop(ctx context.Context) *batch {
 				q.log.Error("stats: a spooled batch cannot be read; it is skipped", "err", err)
 				continue
 			}
+			q.mu.Lock()
+			if len(q.mem) > 0 && b.writer == q.spool.writer {
+				// Memory filled while this was being read: its batches are
+				// older than this one and go first. Until this one is handed
+				// out it still counts as on disk, so pushes keep going there.
+				q.head = b
+				q.mu.Unlock()
+				continue
+			}
+			q.mu.Unlock()
+			q.spool.handedOut(b)
 			return b
 		case <-q.wake:
 		case <-q.stopped:
@@ -189,6 +207,11 @@ func (q *backlog) abort() []*batch {
 		close(q.stopped)
 	}
 	left := q.mem
+	if q.head != nil {
+		left = append(left, q.head) // after memory, before the rest of the disk
+		q.spool.handedOut(q.head)
+		q.head = nil
+	}
 	q.mem = nil
 	q.memLen.Store(0)
 	signal(q.space)
@@ -214,8 +237,9 @@ type spool struct {
 	dq       diskqueue.Interface
 	lock     *os.File
 
+	depth  atomic.Int64 // batches on disk as this process counts them (for reports: never waits on the queue)
 	mu     sync.Mutex
-	own    int64 // this process's batches on disk
+	own    int64 // this process's batches on disk, until handed out
 	events int64 // events on disk (as far as known: see metaFile)
 	bytes  int64 // bytes on disk, including the queue's 4-byte length prefixes
 }
@@ -269,6 +293,7 @@ func openSpool(dir string, maxBytes int64, writer string, log *slog.Logger) (*sp
 	dq = newQueue()
 	s := &spool{dir: dir, maxBytes: maxBytes, writer: writer, dq: dq, lock: lock}
 	s.bytes = s.diskBytes()
+	s.depth.Store(max(dq.Depth(), 0))
 	if dq.Depth() > 0 {
 		s.events = readMeta(dir)
 	}
@@ -311,6 +336,7 @@ func (s *spool) put(b *batch) error {
 	if err := s.dq.Put(data); err != nil {
 		return fmt.Errorf("stats: spool write: %w", err)
 	}
+	s.depth.Add(1)
 	s.mu.Lock()
 	s.own++
 	s.events += int64(len(b.records))
@@ -322,16 +348,31 @@ func (s *spool) put(b *batch) error {
 // got accounts for a batch the queue handed out and decodes it.
 func (s *spool) got(data []byte) (*batch, error) {
 	b, err := unmarshalBatch(data)
+	n := s.depth.Add(-1)
+	if n < 0 {
+		s.depth.Store(0) // a batch salvaged after a crash that no count knew of
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b != nil {
-		if b.writer == s.writer {
-			s.own--
-		}
 		s.events = max(0, s.events-int64(len(b.records)))
 	}
-	s.bytes = max(0, s.bytes-int64(len(data))-4)
+	if n <= 0 {
+		s.events, s.bytes = 0, 0 // drained, as far as anyone counts
+	} else {
+		s.bytes = max(0, s.bytes-int64(len(data))-4)
+	}
 	return b, err
+}
+
+// handedOut notes that b left the spool for the applier.
+func (s *spool) handedOut(b *batch) {
+	if b.writer != s.writer {
+		return
+	}
+	s.mu.Lock()
+	s.own--
+	s.mu.Unlock()
 }
 
 // SpoolStats describes the spool's contents.
@@ -343,7 +384,7 @@ func (s *spool) stats() SpoolStats {
 	if s == nil {
 		return SpoolStats{}
 	}
-	n := max(s.dq.Depth(), 0)
+	n := s.depth.Load()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := SpoolStats{Batches: n, Events: s.events, Bytes: s.bytes}
