@@ -296,16 +296,7 @@ func (s *Store) revalidateAll(ctx context.Context) (int, error) {
 // the entry keeps answering as it is; the next try waits for the backoff
 // that claimRevalidation set.
 func (s *Store) revalidate(key string) {
-	gen := s.cache.generation()
-	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-	defer cancel()
-	l, err := s.read(ctx, key)
-	switch {
-	case errors.Is(err, ErrNotFound), err == nil && l.DeletedAt != nil:
-		s.cache.putIfCurrent(key, nil, s.now(), gen)
-	case err == nil:
-		s.cache.putIfCurrent(key, l, s.now(), gen)
-	}
+	s.load(context.Background(), key)
 }
 
 // invalidate drops a code from this instance's cache and announces the

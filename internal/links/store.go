@@ -114,8 +114,10 @@ func (s *Store) Lookup(ctx context.Context, code string) (*Link, error) {
 			}
 			return e.link, nil
 		case cacheStale:
-			if now.UnixNano() >= e.retryAt && s.cache.claimRevalidation(string(key), now, revalidateBackoff) {
-				go s.revalidate(string(key))
+			if now.UnixNano() >= e.retryAt {
+				if k := string(key); s.cache.claimRevalidation(k, now, revalidateBackoff) {
+					go s.revalidate(k)
+				}
 			}
 			return e.link, nil
 		}
@@ -126,29 +128,33 @@ func (s *Store) Lookup(ctx context.Context, code string) (*Link, error) {
 	key := Canonical(code)
 	v, err, _ := s.group.Do(key, func() (any, error) {
 		// The read is shared by every scan waiting on this code, so it must
-		// not die with the first one's client; and an invalidation that
-		// lands while it is in flight must win over what it read.
-		gen := s.cache.generation()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
-		defer cancel()
-		l, err := s.read(ctx, key)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			s.cache.putIfCurrent(key, nil, s.now(), gen)
-			return nil, err
-		case err != nil:
-			return nil, err
-		case l.DeletedAt != nil:
-			s.cache.putIfCurrent(key, nil, s.now(), gen)
-			return nil, ErrNotFound
-		}
-		s.cache.putIfCurrent(key, l, s.now(), gen)
-		return l, nil
+		// not die with the first one's client.
+		return s.load(context.WithoutCancel(ctx), key)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*Link), nil
+}
+
+// load reads key from Redis and caches what it found: the link, or that
+// the code is unknown or deleted (ErrNotFound). An invalidation that lands
+// while the read is in flight wins over what it read. A failed read
+// (ErrUnavailable) changes nothing in the cache.
+func (s *Store) load(ctx context.Context, key string) (*Link, error) {
+	gen := s.cache.generation()
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	l, err := s.read(ctx, key)
+	switch {
+	case errors.Is(err, ErrNotFound), err == nil && l.DeletedAt != nil:
+		s.cache.putIfCurrent(key, nil, s.now(), gen)
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, err
+	}
+	s.cache.putIfCurrent(key, l, s.now(), gen)
+	return l, nil
 }
 
 // Get returns tenant's link by code, read fresh from Redis.
