@@ -13,6 +13,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/scangate/scangate/internal/ratelog"
 )
 
 // Client timeouts. A dead server fails a command within these; the cache
@@ -152,42 +154,34 @@ func connectionError(err error) bool {
 type redisLogger struct {
 	log      *slog.Logger
 	interval time.Duration
+	now      func() time.Time
 	mu       sync.Mutex
-	seen     map[string]*redisLogState
-}
-
-type redisLogState struct {
-	last       time.Time
-	suppressed int
+	seen     map[string]*ratelog.Every // by format
 }
 
 func newRedisLogger(log *slog.Logger, interval time.Duration) *redisLogger {
-	return &redisLogger{log: log, interval: interval, seen: make(map[string]*redisLogState)}
+	return &redisLogger{log: log, interval: interval, now: time.Now, seen: make(map[string]*ratelog.Every)}
 }
 
 func (l *redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	now := time.Now()
 	l.mu.Lock()
-	st := l.seen[format]
-	if st == nil {
+	every := l.seen[format]
+	if every == nil {
 		if len(l.seen) > 1000 {
 			clear(l.seen) // formats are go-redis's constants; a bound that is never reached
 		}
-		st = &redisLogState{}
-		l.seen[format] = st
+		every = &ratelog.Every{Interval: l.interval}
+		l.seen[format] = every
 	}
-	if !st.last.IsZero() && now.Sub(st.last) < l.interval {
-		st.suppressed++
-		l.mu.Unlock()
+	l.mu.Unlock()
+	held, ok := every.Allow(l.now())
+	if !ok {
 		return
 	}
-	suppressed := st.suppressed
-	st.last, st.suppressed = now, 0
-	l.mu.Unlock()
 	msg := strings.TrimPrefix(strings.TrimSpace(fmt.Sprintf(format, v...)), "redis: ")
 	attrs := []any{"msg", msg}
-	if suppressed > 0 {
-		attrs = append(attrs, "repeated", suppressed)
+	if held > 0 {
+		attrs = append(attrs, "repeated", held)
 	}
 	l.log.Warn("redis client", attrs...)
 }

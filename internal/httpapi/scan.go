@@ -53,7 +53,10 @@ func (s *Server) scan(c echo.Context) error {
 			// Better an extra scan over the limit than a customer at a
 			// table facing an error page because Redis blinked. Said at
 			// most once every ten seconds, not per scan.
-			s.admitLog.warn(s.log, s.now(), "scan limit not checked: Redis did not answer; scans of limited links are let through", "code", l.Code, "err", err)
+			if held, ok := s.admitLog.Allow(s.now()); ok {
+				s.log.Warn("scan limit not checked: Redis did not answer; scans of limited links are let through",
+					"code", l.Code, "err", err, "since_last_line", held)
+			}
 		} else if !ok {
 			return s.inactive(c, l)
 		}

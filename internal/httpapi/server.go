@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
+	"github.com/scangate/scangate/internal/ratelog"
 	"github.com/scangate/scangate/internal/stats"
 	"github.com/scangate/scangate/web"
 )
@@ -82,28 +82,7 @@ type Server struct {
 	metrics             *metrics
 	pageCache           *pageCache
 	draining            atomic.Bool
-	admitLog            logEvery
-}
-
-// logEvery logs a repeated condition at most once per ten seconds, with
-// how many times it happened since.
-type logEvery struct {
-	mu     sync.Mutex
-	last   time.Time
-	missed int
-}
-
-func (l *logEvery) warn(log *slog.Logger, now time.Time, msg string, args ...any) {
-	l.mu.Lock()
-	if !l.last.IsZero() && now.Sub(l.last) < 10*time.Second {
-		l.missed++
-		l.mu.Unlock()
-		return
-	}
-	missed := l.missed
-	l.last, l.missed = now, 0
-	l.mu.Unlock()
-	log.Warn(msg, append(args, "since_last_line", missed)...)
+	admitLog            ratelog.Every // "scan limit not checked", at most once per 10 s
 }
 
 // New builds the server and its routes.
@@ -112,7 +91,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now,
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now, admitLog: ratelog.Every{Interval: 10 * time.Second},
 		exports: make(chan struct{}, cfg.MaxConcurrentExports), export: qr.Export}
 	s.csp = contentSecurityPolicy(web.CSS, web.LaunchJS)
 	// Scans get bursts of two seconds' allowance: a table of friends behind
