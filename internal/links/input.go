@@ -22,6 +22,10 @@ type Input struct {
 	StartsAt    *time.Time        `json:"starts_at"`
 	ExpiresAt   *time.Time        `json:"expires_at"`
 	MaxScans    int64             `json:"max_scans,omitempty"`
+
+	MaxScansPerVisitor *VisitorLimit `json:"max_scans_per_visitor,omitempty"`
+	Rules              []Rule        `json:"rules,omitempty"`
+	Split              *Split        `json:"split,omitempty"`
 }
 
 // DecodeInput reads one link from JSON. Unknown fields and wrong types are
@@ -105,6 +109,7 @@ func (l *Link) input() Input {
 		Code: l.Code, Title: l.Title, Campaign: l.Campaign, Tags: l.Tags, Params: l.Params,
 		Targets: l.Targets, FallbackURL: l.FallbackURL, Status: l.Status,
 		StartsAt: l.StartsAt, ExpiresAt: l.ExpiresAt, MaxScans: l.MaxScans,
+		MaxScansPerVisitor: l.MaxScansPerVisitor, Rules: l.Rules, Split: l.Split,
 	}
 }
 

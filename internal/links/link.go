@@ -36,8 +36,12 @@ type Link struct {
 	StartsAt    *time.Time        `json:"starts_at"`
 	ExpiresAt   *time.Time        `json:"expires_at"`
 	MaxScans    int64             `json:"max_scans,omitempty"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// MaxScansPerVisitor limits how often one visitor may scan the link.
+	MaxScansPerVisitor *VisitorLimit `json:"max_scans_per_visitor,omitempty"`
+	Rules              []Rule        `json:"rules,omitempty"`
+	Split              *Split        `json:"split,omitempty"`
+	CreatedAt          time.Time     `json:"created_at"`
+	UpdatedAt          time.Time     `json:"updated_at"`
 	// DeletedAt marks a tombstone: the code stays reserved, and its stats
 	// readable by its owner, until the record expires.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
@@ -113,7 +117,8 @@ func (t Targets) OnlyWeb() bool {
 		t.Douyin == nil && t.QQ == nil && t.Kuaishou == nil
 }
 
-func (t Targets) empty() bool {
+// Empty reports whether no target is set.
+func (t Targets) Empty() bool {
 	return t.Web == nil && t.WeChat == nil && t.Alipay == nil && t.Baidu == nil &&
 		t.Douyin == nil && t.QQ == nil && t.Kuaishou == nil
 }

@@ -218,6 +218,7 @@ func (s *Store) readKeys(ctx context.Context, keys []string) ([]*Link, error) {
 		if err := json.Unmarshal(data, &l); err != nil {
 			return nil, fmt.Errorf("decode link: %w", err)
 		}
+		l.compileRules()
 		out[i] = &l
 	}
 	return out, nil

@@ -206,6 +206,7 @@ func decodeLink(key string, reply *redis.StringCmd) (*Link, error) {
 	if err := json.Unmarshal(data, &l); err != nil {
 		return nil, fmt.Errorf("decode link %s: %w", key, err)
 	}
+	l.compileRules()
 	return &l, nil
 }
 
@@ -243,6 +244,7 @@ func newLink(tenant string, in Input, now time.Time) *Link {
 		Code: in.Code, Tenant: tenant, Title: in.Title, Campaign: in.Campaign, Tags: in.Tags,
 		Params: in.Params, Targets: in.Targets, FallbackURL: in.FallbackURL, Status: in.Status,
 		StartsAt: utc(in.StartsAt), ExpiresAt: utc(in.ExpiresAt), MaxScans: in.MaxScans,
+		MaxScansPerVisitor: in.MaxScansPerVisitor, Rules: in.Rules, Split: in.Split,
 		CreatedAt: now, UpdatedAt: now,
 	}
 }

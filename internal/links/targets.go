@@ -10,59 +10,66 @@ import (
 // normalize checks every configured target against its host app's rules
 // (platforms.md), with code the longest scene its launch query will carry.
 func (t *Targets) normalize(code string) error {
-	if t.empty() {
+	if t.Empty() {
 		return invalid("targets", "at least one target is required")
 	}
+	return t.check("targets.", code, "")
+}
+
+// check checks the targets that are set, naming fields under prefix. extra
+// is the longest addition to every launch query besides the scene (the
+// variant parameter of a split link), for WeChat's length limit.
+func (t *Targets) check(prefix, code, extra string) error {
 	if w := t.WeChat; w != nil {
 		if !platform.ValidWeChatAppID(w.AppID) {
-			return invalid("targets.wechat.appid", "must be 'wx' followed by 16 lowercase hex digits")
+			return invalid(prefix+"wechat.appid", "must be 'wx' followed by 16 lowercase hex digits")
 		}
-		if err := normalizePath("targets.wechat.path", &w.Path); err != nil {
+		if err := normalizePath(prefix+"wechat.path", &w.Path); err != nil {
 			return err
 		}
-		if err := checkQuery("targets.wechat.query", w.Query, MaxQueryLen); err != nil {
+		if err := checkQuery(prefix+"wechat.query", w.Query, MaxQueryLen); err != nil {
 			return err
 		}
-		if n := len(platform.EncodeURIComponent(platform.WithScene(w.Query, code))); n > MaxWeChatQueryEncoded {
-			return invalid("targets.wechat.query", "URL-encoded with scene=<code> it is %d characters; WeChat allows %d", n, MaxWeChatQueryEncoded)
+		if n := len(platform.EncodeURIComponent(platform.WithScene(w.Query, code) + extra)); n > MaxWeChatQueryEncoded {
+			return invalid(prefix+"wechat.query", "URL-encoded with scene=<code> it is %d characters; WeChat allows %d", n, MaxWeChatQueryEncoded)
 		}
 		switch w.EnvVersion {
 		case "", "release", "trial", "develop":
 		default:
-			return invalid("targets.wechat.env_version", "must be release, trial or develop")
+			return invalid(prefix+"wechat.env_version", "must be release, trial or develop")
 		}
 		if w.URLLink != "" {
-			if err := checkURLLink(w.URLLink); err != nil {
+			if err := checkURLLink(prefix+"wechat.url_link", w.URLLink); err != nil {
 				return err
 			}
 		}
 		if w.URLLinkExpiresAt != nil && w.URLLink == "" {
-			return invalid("targets.wechat.url_link_expires_at", "needs url_link")
+			return invalid(prefix+"wechat.url_link_expires_at", "needs url_link")
 		}
 	}
 	if a := t.Alipay; a != nil {
 		if !platform.ValidAlipayAppID(a.AppID) {
-			return invalid("targets.alipay.appid", "must be 16 digits")
+			return invalid(prefix+"alipay.appid", "must be 16 digits")
 		}
-		if err := normalizePath("targets.alipay.page", &a.Page); err != nil {
+		if err := normalizePath(prefix+"alipay.page", &a.Page); err != nil {
 			return err
 		}
-		if err := checkQuery("targets.alipay.query", a.Query, MaxQueryLen); err != nil {
+		if err := checkQuery(prefix+"alipay.query", a.Query, MaxQueryLen); err != nil {
 			return err
 		}
 	}
 	if b := t.Baidu; b != nil {
 		if !platform.ValidBaiduAppKey(b.AppKey) {
-			return invalid("targets.baidu.appkey", "must be 32 letters or digits")
+			return invalid(prefix+"baidu.appkey", "must be 32 letters or digits")
 		}
-		if err := normalizePath("targets.baidu.path", &b.Path); err != nil {
+		if err := normalizePath(prefix+"baidu.path", &b.Path); err != nil {
 			return err
 		}
-		if err := checkQuery("targets.baidu.query", b.Query, MaxQueryLen); err != nil {
+		if err := checkQuery(prefix+"baidu.query", b.Query, MaxQueryLen); err != nil {
 			return err
 		}
 		if k, found := platform.BaiduReservedKey(b.Query); found {
-			return invalid("targets.baidu.query", "%q is reserved by the Baidu app", k)
+			return invalid(prefix+"baidu.query", "%q is reserved by the Baidu app", k)
 		}
 	}
 	for _, m := range []struct {
@@ -78,19 +85,19 @@ func (t *Targets) normalize(code string) error {
 		if m.target == nil {
 			continue
 		}
-		prefix := "targets." + m.name + "."
+		p := prefix + m.name + "."
 		if !m.valid(m.target.AppID) {
-			return invalid(prefix+"appid", "%s", m.format)
+			return invalid(p+"appid", "%s", m.format)
 		}
-		if err := normalizePath(prefix+"path", &m.target.Path); err != nil {
+		if err := normalizePath(p+"path", &m.target.Path); err != nil {
 			return err
 		}
-		if err := checkQuery(prefix+"query", m.target.Query, MaxQueryLen); err != nil {
+		if err := checkQuery(p+"query", m.target.Query, MaxQueryLen); err != nil {
 			return err
 		}
 	}
 	if t.Web != nil {
-		if err := checkURL("targets.web.url", t.Web.URL); err != nil {
+		if err := checkURL(prefix+"web.url", t.Web.URL); err != nil {
 			return err
 		}
 	}
@@ -134,6 +141,9 @@ func checkQuery(field, q string, max int) error {
 	if queryHasKey(q, "scene") {
 		return invalid(field, "scene is reserved: ScanGate adds scene=<code> to every launch query")
 	}
+	if queryHasKey(q, VariantParam) {
+		return invalid(field, "%s is reserved: ScanGate adds %s=<variant> to the launch queries of split links", VariantParam, VariantParam)
+	}
 	return nil
 }
 
@@ -150,8 +160,7 @@ func queryHasKey(q, key string) bool {
 // checkURLLink accepts only WeChat's own URL Link hosts: a URL Link is a
 // ticket WeChat issued, and anything else there would turn the WeChat
 // redirect into an open one.
-func checkURLLink(raw string) error {
-	const field = "targets.wechat.url_link"
+func checkURLLink(field, raw string) error {
 	if err := checkURL(field, raw); err != nil {
 		return err
 	}

@@ -57,6 +57,9 @@ func (in *Input) normalize() error {
 	if err := in.Targets.normalize(in.codeForLimits()); err != nil {
 		return err
 	}
+	if err := in.normalizeRouting(in.codeForLimits()); err != nil {
+		return err
+	}
 	if in.FallbackURL != "" {
 		if err := checkURL("fallback_url", in.FallbackURL); err != nil {
 			return err

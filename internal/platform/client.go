@@ -66,6 +66,9 @@ func ParseApp(s string) (App, bool) {
 	return Browser, false
 }
 
+// AppNames lists every App's name, for messages that say what is accepted.
+func AppNames() []string { return append([]string(nil), appNames[:]...) }
+
 // OS is the operating system a request comes from. The zero value, OSOther,
 // means unknown.
 type OS uint8
@@ -98,6 +101,19 @@ func (o OS) String() string {
 	}
 	return "unknown"
 }
+
+// ParseOS returns the OS named s, the reverse of OS.String, ignoring case.
+func ParseOS(s string) (OS, bool) {
+	for i, name := range osNames {
+		if strings.EqualFold(s, name) {
+			return OS(i), true
+		}
+	}
+	return OSOther, false
+}
+
+// OSNames lists every OS's name.
+func OSNames() []string { return append([]string(nil), osNames[:]...) }
 
 // Client is what Detect learns from a User-Agent.
 type Client struct {

@@ -1,0 +1,199 @@
+package routing
+
+import (
+	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/platform"
+)
+
+// inAppBrowsers are host apps whose web views rarely let a page open
+// another app; their users are told how to leave for a real browser.
+var inAppBrowsers = apps(platform.WeChat, platform.WeCom, platform.QQ, platform.DingTalk,
+	platform.Taobao, platform.Alipay, platform.Baidu, platform.Douyin, platform.Toutiao,
+	platform.TikTok, platform.Kuaishou, platform.Feishu, platform.Weibo, platform.OtherApp)
+
+// Resolve decides the answer to one scan of l (nil: no such link). It is
+// pure and allocates nothing.
+func Resolve(l *links.Link, r Request) Decision {
+	var d Decision
+	switch {
+	case l == nil && r.StoreDown:
+		d.Kind = Unavailable
+		return d
+	case l == nil:
+		d.Kind = NotFound
+		return d
+	}
+	if st := l.StateAt(r.Time, 0); st != links.StateLive {
+		inactive(&d, l.FallbackURL, st)
+		return d
+	}
+	base := &l.Targets
+	if r.Client.Bot {
+		// Previewers and crawlers are answered but never counted: a
+		// shared link must not inflate a campaign or use up its limits.
+		if base.OnlyWeb() {
+			d.redirect(Target{Host: Web, Form: FormURL, url: base.Web.URL})
+		} else {
+			d.Kind = PreviewPage
+		}
+		return d
+	}
+	v := view{base: base}
+	fallback := l.FallbackURL
+	if rule := matchRule(l.Rules, &r); rule != nil {
+		d.Rule = rule.Name
+		if rule.FallbackURL != "" {
+			fallback = rule.FallbackURL
+		}
+		if rule.Targets.Empty() {
+			v.over = nil
+			d.redirect(Target{Host: Web, Form: FormURL, url: rule.FallbackURL})
+		} else {
+			v.over = &rule.Targets
+		}
+	} else if l.Split != nil {
+		if variant := pick(l.Split, r.Bucket); variant != nil {
+			d.Variant = variant.Name
+			v.over = &variant.Targets
+		}
+	}
+	d.Count = !r.Head
+	if l.MaxScans > 0 {
+		d.Check |= LimitScans
+	}
+	if l.MaxScansPerVisitor != nil {
+		d.Check |= LimitVisitor
+	}
+	if r.Over&d.Check != 0 {
+		d.Count, d.Check = false, 0
+		d.Kind, d.Redirect = 0, Target{}
+		inactive(&d, fallback, links.StateExhausted)
+		return d
+	}
+	if d.Kind == Redirect {
+		return d // a rule's redirect
+	}
+	d.view = v
+	answer(&d, v, &r)
+	return d
+}
+
+// inactive answers a scan that the link does not take: the fallback URL,
+// else a 410 page.
+func inactive(d *Decision, fallback string, st links.State) {
+	d.State = st
+	if fallback != "" {
+		d.redirect(Target{Host: Web, Form: FormURL, url: fallback})
+		return
+	}
+	d.Kind = Gone
+}
+
+func (d *Decision) redirect(t Target) {
+	d.Kind, d.Redirect = Redirect, t
+}
+
+// answer picks the answer for the client among the effective targets v.
+func answer(d *Decision, v view, r *Request) {
+	web := v.web()
+	if web != nil && (v.onlyWeb() || r.Client.MiniProgramWebView) {
+		// Inside a mini program's web-view the visitor is already in a
+		// mini program: the web page is the way on.
+		d.redirect(Target{Host: Web, Form: FormURL, url: web.URL})
+		return
+	}
+	app := r.Client.App
+	if h, ok := hostFor(app); ok {
+		if t := v.pick(h); t != nil && (hosts[h].direct == nil || hosts[h].direct(t, r.Time)) {
+			form := FormInApp
+			if h == hostWeChat {
+				form = FormURLLink
+			}
+			d.redirect(Target{Host: h, Form: form, from: t})
+			return
+		}
+	}
+	switch {
+	case app == platform.WeChat && v.pick(hostWeChat) != nil:
+		// The code to long-press opens the mini program; nothing else
+		// on the page can leave WeChat, except the web page.
+		d.Kind = WeChatPage
+		d.addWeb(web)
+	case app == platform.WeChat && r.Client.Mobile:
+		// WeChat lets a page open neither other apps nor WeChat's own
+		// schemes: offer the web page and how to reach a browser.
+		d.Kind, d.InAppHint = LandingPage, true
+		d.addWeb(web)
+	case r.Client.Mobile:
+		d.Kind = LandingPage
+		d.addAll(v, r)
+		d.InAppHint = inAppBrowsers&(1<<app) != 0
+		// Only a real browser may jump into an app unasked: inside
+		// another host app the visitor chooses.
+		d.AutoLaunch = app == platform.Browser && d.nOptions > 0 && d.options[0].Host != Web
+	default:
+		// Desktops, and iPads whose Safari sends a desktop User-Agent:
+		// the code to scan, and every way in for a touch screen.
+		d.Kind = DesktopPage
+		d.addAll(v, r)
+	}
+}
+
+// addAll offers every configured host in its browser form, then the web
+// page.
+func (d *Decision) addAll(v view, r *Request) {
+	for h := range Host(len(hosts)) {
+		t := v.pick(h)
+		if t == nil {
+			continue
+		}
+		form := FormBrowser
+		if h == hostWeChat && t.WeChat.ActiveURLLink(r.Time) != "" {
+			form = FormURLLink
+		}
+		d.addOption(Target{Host: h, Form: form, from: t})
+	}
+	d.addWeb(v.web())
+}
+
+func (d *Decision) addWeb(web *links.WebTarget) {
+	if web != nil {
+		d.addOption(Target{Host: Web, Form: FormURL, url: web.URL})
+	}
+}
+
+// hostWeChat is WeChat's row in hosts.
+const hostWeChat Host = 0
+
+// view is the link's targets with a rule's or a variant's over them: a
+// host the override sets comes from it, every other from the link.
+type view struct {
+	over, base *links.Targets
+}
+
+// pick returns the targets that configure host h, or nil.
+func (v view) pick(h Host) *links.Targets {
+	if v.over != nil && hosts[h].set(v.over) {
+		return v.over
+	}
+	if hosts[h].set(v.base) {
+		return v.base
+	}
+	return nil
+}
+
+func (v view) web() *links.WebTarget {
+	if v.over != nil && v.over.Web != nil {
+		return v.over.Web
+	}
+	return v.base.Web
+}
+
+func (v view) onlyWeb() bool {
+	for h := range Host(len(hosts)) {
+		if v.pick(h) != nil {
+			return false
+		}
+	}
+	return v.web() != nil
+}
