@@ -21,6 +21,9 @@ const (
 	evCity     = "city"
 	evVisitor  = "visitor"
 	evValue    = "value"
+	evRegion   = "region"
+	evRule     = "rule"
+	evVariant  = "variant"
 )
 
 // maxCallArgs bounds a script call that packs several tags, so that no call
@@ -68,6 +71,14 @@ type tagOps struct {
 	order   []*keyOps
 	total   *keyOps
 	buckets map[bucket]bucketOps // saves building key names for every event
+	// variants holds the daily visitor sets of A/B variants.
+	variants map[variantDay]*keyOps
+}
+
+// variantDay names the daily visitor set of one variant.
+type variantDay struct {
+	variant string
+	day     Date
 }
 
 // bucket is a day of Config.Timezone and a UTC hour (Unix seconds) in it.
@@ -135,15 +146,18 @@ func (b *encoder) add(r *record) {
 		b.streams[r.tenant] = s
 		b.tenants = append(b.tenants, s)
 	}
+	// The values of record.fields, appended without building that slice.
 	s.values = append(s.values,
 		strconv.FormatInt(r.ms, 10), r.typ.String(), r.code, r.tenant, r.campaign,
-		r.platform, r.os, r.channel, r.country, r.city, r.visitor, strconv.FormatInt(r.value, 10))
+		r.platform, r.os, r.channel, r.country, r.city, r.visitor, strconv.FormatInt(r.value, 10),
+		r.region, r.rule, r.variant)
 }
 
-// streamFields lists the stream fields in the order add appends their values.
+// streamFields lists the stream fields in the order add appends their
+// values, which is also the order of a spooled record's (spoolcodec.go).
 func streamFields() []string {
 	return []string{evTime, evType, evCode, evTenant, evCampaign, evPlatform, evOS, evChannel,
-		evCountry, evCity, evVisitor, evValue}
+		evCountry, evCity, evVisitor, evValue, evRegion, evRule, evVariant}
 }
 
 // count adds r to the counters of one link or campaign.
@@ -154,7 +168,8 @@ func (b *encoder) count(id tagID, r *record, bk bucket) {
 		if id.campaign != "" {
 			tag = campaignTag(id.tenant, id.campaign)
 		}
-		ops = &tagOps{tag: tag, keys: make(map[string]*keyOps), buckets: make(map[bucket]bucketOps)}
+		ops = &tagOps{tag: tag, keys: make(map[string]*keyOps), buckets: make(map[bucket]bucketOps),
+			variants: make(map[variantDay]*keyOps)}
 		ops.total = ops.key(totalKey(tag), "h", 0)
 		b.tags[id] = ops
 		b.order = append(b.order, ops)
@@ -175,25 +190,54 @@ func (b *encoder) count(id tagID, r *record, bk bucket) {
 			h.add(field{prefixPlatform, dimension(r.platform)}, 1)
 			h.add(field{prefixOS, dimension(r.os)}, 1)
 			h.add(field{prefixChannel, dimension(r.channel)}, 1)
-			if r.country != "" {
-				h.add(field{prefixCountry, r.country}, 1)
-			}
-			if r.city != "" {
-				h.add(field{prefixCity, r.city}, 1)
-			}
+			addLabel(h, prefixCountry, r.country, 1)
+			addLabel(h, prefixRegion, r.region, 1)
+			addLabel(h, prefixCity, r.city, 1)
+			addLabel(h, prefixRule, r.rule, 1)
+			addLabel(h, prefixVariantScans, r.variant, 1)
 		}
 		k.dayVisitors.visit(r.visitor)
 		k.hourVisitors.visit(r.visitor)
+		if r.variant != "" {
+			b.variantVisitors(ops, r.variant, bk.day).visit(r.visitor)
+		}
 	case Open:
 		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
 			h.add(field{fieldOpens, ""}, 1)
+		}
+		for _, h := range [...]*keyOps{k.day, k.hour} {
+			addLabel(h, prefixVariantOpens, r.variant, 1)
 		}
 	case Conversion:
 		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
 			h.add(field{fieldConversions, ""}, 1)
 			h.add(field{fieldConvValue, ""}, r.value)
 		}
+		for _, h := range [...]*keyOps{k.day, k.hour} {
+			addLabel(h, prefixVariantConversions, r.variant, 1)
+			addLabel(h, prefixVariantValue, r.variant, r.value)
+		}
 	}
+}
+
+// addLabel counts n under prefix+name, unless the event has no such label.
+func addLabel(h *keyOps, prefix, name string, n int64) {
+	if name != "" {
+		h.add(field{prefix, name}, n)
+	}
+}
+
+// variantVisitors finds or creates the daily visitor set of a variant; it
+// expires with the day's other keys.
+func (b *encoder) variantVisitors(ops *tagOps, variant string, day Date) *keyOps {
+	id := variantDay{variant, day}
+	k := ops.variants[id]
+	if k == nil {
+		exp := day.AddDays(1).Start(b.cfg.Timezone).Add(b.cfg.Retention).Unix()
+		k = ops.key(variantVisitorsKey(ops.tag, variant, day), "u", exp)
+		ops.variants[id] = k
+	}
+	return k
 }
 
 // bucketKeys finds or creates the keys of a day and hour; each expires
@@ -235,50 +279,4 @@ func (k *keyOps) visit(id string) {
 		k.visitors = make(map[string]struct{})
 	}
 	k.visitors[id] = struct{}{}
-}
-
-// calls lays the summed batch out as script calls (see scripts.go for the
-// argument layout).
-func (b *encoder) calls(bt *batch) []call {
-	var calls []call
-	s := strconv.FormatUint(bt.seq, 10)
-	ttl := strconv.FormatInt(int64(b.cfg.DedupTTL/time.Second), 10)
-	var c *call
-	for _, t := range b.order {
-		if c == nil || !b.pack || len(c.args) > maxCallArgs {
-			calls = append(calls, call{script: b.counters, args: []any{s, ttl, b.cfg.MaxCities}})
-			c = &calls[len(calls)-1]
-		}
-		c.tags++
-		c.events += t.events
-		c.keys = append(c.keys, writerMarkKey(t.tag, bt.writer))
-		c.args = append(c.args, len(t.order))
-		for _, k := range t.order {
-			c.keys = append(c.keys, k.key)
-			if k.kind == "h" {
-				c.args = append(c.args, "h", k.expireAt, len(k.incr))
-				for _, in := range k.incr {
-					c.args = append(c.args, in.prefix+in.name, in.n)
-				}
-				continue
-			}
-			c.args = append(c.args, "u", k.expireAt, len(k.visitors))
-			for v := range k.visitors {
-				c.args = append(c.args, v)
-			}
-		}
-	}
-	minID := strconv.FormatInt(max(0, b.now().Add(-b.cfg.StreamMaxAge).UnixMilli()), 10)
-	fields := streamFields()
-	for _, st := range b.tenants {
-		keys := []string{writerMarkKey(eventsTag(st.tenant), bt.writer), streamKey(st.tenant)}
-		args := make([]any, 0, 5+len(fields)+len(st.values))
-		args = append(args, s, ttl, b.cfg.StreamMaxLen, minID, len(fields))
-		for _, f := range fields {
-			args = append(args, f)
-		}
-		args = append(args, st.values...)
-		calls = append(calls, call{script: b.stream, keys: keys, args: args, tags: 1})
-	}
-	return calls
 }

@@ -15,7 +15,7 @@ func BenchmarkRecord(b *testing.B) {
 	e := testEvent(1)
 	e.Time = time.Now()
 	b.Run("accepted", func(b *testing.B) {
-		r := mustRecorder(nil, testConfig(), nil, nil) // no writer: the benchmark drains the queue
+		r := mustRecorder(nil, testConfig(), nil) // no writer: the benchmark drains the queue
 		done := make(chan struct{})
 		go func() {
 			for {
@@ -39,7 +39,7 @@ func BenchmarkRecord(b *testing.B) {
 	b.Run("queue_full", func(b *testing.B) {
 		cfg := testConfig()
 		cfg.QueueSize = 1
-		r := mustRecorder(nil, cfg, nil, nil)
+		r := mustRecorder(nil, cfg, nil)
 		r.Record(e)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
@@ -53,9 +53,10 @@ func BenchmarkRecord(b *testing.B) {
 }
 
 // benchEvents returns n events spread over links (10 per campaign, 3
-// tenants), 5,000 visitors and the last hour, a third of them from the
-// test GeoIP database's Shanghai network.
-func benchEvents(n, links int) []Event {
+// tenants), 5,000 visitors and the last hour, a third of them from
+// Shanghai (country, region and city). With split, every link splits its
+// scans between variants A and B, and a third take a rule.
+func benchEvents(n, links int, split bool) []Event {
 	now := time.Now()
 	events := make([]Event, n)
 	for i := range events {
@@ -66,8 +67,18 @@ func benchEvents(n, links int) []Event {
 		e.Tenant = fmt.Sprintf("t%d", l%3)
 		e.Campaign = fmt.Sprintf("camp%d", l/10)
 		e.IP = netip.AddrFrom4([4]byte{10, byte(i % 5000 >> 8), byte(i % 5000), 1})
+		e.Rule, e.Variant = "", ""
 		if i%3 == 0 {
 			e.IP = netip.AddrFrom4([4]byte{101, 80, 1, byte(i % 5000)})
+			e.Country, e.Region, e.City = "CN", "Shanghai", "Shanghai"
+		} else {
+			e.Country, e.Region, e.City = "", "", ""
+		}
+		if split {
+			e.Variant = []string{"A", "B"}[i%2]
+			if i%3 == 1 {
+				e.Rule = "breakfast"
+			}
 		}
 		events[i] = e
 	}
@@ -114,27 +125,52 @@ func writeAll(tb testing.TB, r *Recorder, events []Event) {
 }
 
 // BenchmarkWriterThroughput measures how many events per second the writer
-// applies: GeoIP lookup, visitor hashing, summing, and batches of 1,000
-// written in one pipelined round trip of Lua calls each, against the local
-// test redis-server, with few or many distinct links per batch.
+// applies: visitor hashing, summing, and batches of 1,000 written in one
+// pipelined round trip of Lua calls each, against the local test
+// redis-server, with few or many distinct links per batch, and with or
+// without A/B splits and rules.
 func BenchmarkWriterThroughput(b *testing.B) {
 	for _, links := range []int{100, 10_000} {
 		for _, aof := range []bool{false, true} {
-			b.Run(fmt.Sprintf("links=%d/aof=%v", links, aof), func(b *testing.B) {
-				r := mustRecorder(benchClient(b, aof), testConfig(), testGeoIP(b), nil)
-				for _, sc := range []*redis.Script{r.b.counters, r.b.stream} {
-					if err := sc.Load(context.Background(), r.rdb).Err(); err != nil {
-						b.Fatal(err)
-					}
+			for _, split := range []bool{false, true} {
+				name := fmt.Sprintf("links=%d/aof=%v", links, aof)
+				if split {
+					name += "/split"
 				}
-				events := benchEvents(b.N, links)
-				b.ResetTimer()
-				start := time.Now()
-				writeAll(b, r, events)
-				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
-			})
+				b.Run(name, func(b *testing.B) {
+					r := mustRecorder(benchClient(b, aof), testConfig(), nil)
+					for _, sc := range []*redis.Script{r.b.counters, r.b.stream} {
+						if err := sc.Load(context.Background(), r.rdb).Err(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					events := benchEvents(b.N, links, split)
+					b.ResetTimer()
+					start := time.Now()
+					writeAll(b, r, events)
+					b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+				})
+			}
 		}
 	}
+}
+
+// BenchmarkVisitorID is the request path's cost of knowing the visitor,
+// for the links that need it: from many goroutines at once.
+func BenchmarkVisitorID(b *testing.B) {
+	r := mustRecorder(nil, testConfig(), nil)
+	r.visitors.salt = fixedSalt("salt")
+	ua := "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
+	now := time.Now()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		ip := netip.AddrFrom4([4]byte{101, 80, 1, 7})
+		for pb.Next() {
+			if _, ok := r.VisitorID(now, ip, ua); !ok {
+				b.Fatal("no salt")
+			}
+		}
+	})
 }
 
 // BenchmarkLinkStats30Days reads a 30-day report of a link with traffic on
@@ -143,9 +179,9 @@ func BenchmarkWriterThroughput(b *testing.B) {
 func BenchmarkLinkStats30Days(b *testing.B) {
 	rdb := benchClient(b, false)
 	cfg := longRetention(testConfig())
-	r := mustRecorder(rdb, cfg, testGeoIP(b), nil)
+	r := mustRecorder(rdb, cfg, nil)
 	now := time.Now()
-	events := benchEvents(30*24*20, 1)
+	events := benchEvents(30*24*20, 1, true)
 	for i := range events {
 		events[i].Time = now.Add(-time.Duration(i/20) * time.Hour)
 	}

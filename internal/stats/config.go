@@ -38,8 +38,9 @@ type Config struct {
 	// a retry cannot count twice. A batch still failing after this long is
 	// discarded rather than risk counting it twice.
 	DedupTTL time.Duration
-	// MaxCities caps the distinct city names kept per link or campaign per
-	// day (and per hour); later new cities are counted as "other".
+	// MaxCities caps the distinct city names, and apart from them the
+	// distinct region names, kept per link or campaign per day (and per
+	// hour); later new ones are counted as "other".
 	MaxCities int
 	// LogInterval is the least time between two log lines about dropped
 	// events or failing writes.

@@ -31,6 +31,7 @@ func (t EventType) String() string {
 
 // Event is one scan, open or conversion, as the HTTP layer saw it. Record
 // copies it into the queue; nothing in it is looked at on the request path.
+// The writer bounds every label (maxDimensionLen).
 type Event struct {
 	Time      time.Time // when it happened; zero means when the writer takes it
 	Type      EventType
@@ -43,6 +44,18 @@ type Event struct {
 	IP        netip.Addr
 	UserAgent string
 	Value     int64 // conversions: value; ignored for scans and opens
+	// Country (ISO 3166-1 alpha-2), Region (province) and City are where the
+	// client is, as the request path looked them up (geo.Location: the
+	// English name, else the Chinese one); empty when unknown.
+	Country, Region, City string
+	// Rule and Variant are the routing rule and the A/B variant the scan
+	// took; empty when none. Opens and conversions carry the variant the
+	// mini program reports, so that they are attributed to it.
+	Rule, Variant string
+	// Visitor is the client's visitor id when the request path already
+	// computed it with Recorder.VisitorID for this Time, IP and UserAgent;
+	// empty (or not an id) and the writer computes it.
+	Visitor string
 }
 
 // Channels an event can arrive by.
@@ -53,7 +66,7 @@ const (
 
 // Bounds on what a client can make us store.
 const (
-	maxDimensionLen = 64 // platform, OS, channel, city: a field name in a Redis hash
+	maxDimensionLen = 64 // platform, OS, channel, country, region, city, rule, variant: part of a Redis hash field
 	otherValue      = "other"
 )
 

@@ -26,9 +26,12 @@ const (
 	clockSkew = 5 * time.Minute
 )
 
-// exportColumns is the header of events.csv.
+// exportColumns is the header of events.csv: geography from the largest
+// to the smallest, then the rule and variant the scan took, the visitor
+// last.
 func exportColumns() []string {
-	return []string{"time", "code", "campaign", "type", "platform", "os", "channel", "country", "city", "visitor"}
+	return []string{"time", "code", "campaign", "type", "platform", "os", "channel", "country", "region", "city",
+		"rule", "variant", "visitor"}
 }
 
 // ExportCSV writes the tenant's raw events in the filter's range to w as
@@ -69,7 +72,8 @@ func (q *Querier) ExportCSV(ctx context.Context, w io.Writer, f ExportFilter) er
 				continue
 			}
 			row := []string{time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-				v(evCode), v(evCampaign), v(evType), v(evPlatform), v(evOS), v(evChannel), v(evCountry), v(evCity), v(evVisitor)}
+				v(evCode), v(evCampaign), v(evType), v(evPlatform), v(evOS), v(evChannel), v(evCountry), v(evRegion),
+				v(evCity), v(evRule), v(evVariant), v(evVisitor)}
 			for i := range row {
 				row[i] = SafeCell(row[i])
 			}

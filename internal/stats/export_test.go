@@ -15,12 +15,15 @@ func TestExportCSV(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	cfg := testConfig()
-	rec := startRecorder(t, rdb, cfg, testGeoIP(t), nil)
+	rec := startRecorder(t, rdb, cfg, nil)
 	const evil = "=HYPERLINK(\"http://evil.example\",\"x\")"
 	events := []Event{
-		{Type: Scan, Code: "A", Tenant: "t1", Campaign: evil, Platform: "@SUM(1)", OS: "ios", Channel: ChannelGateway, IP: shanghaiAddr},
-		{Type: Open, Code: "B", Tenant: "t1", Campaign: "spring", Platform: "wechat", OS: "android", Channel: ChannelApp, IP: usAddr},
-		{Type: Scan, Code: "C", Tenant: "t2", Campaign: "spring", Platform: "alipay", OS: "ios", Channel: ChannelGateway, IP: shanghaiAddr},
+		{Type: Scan, Code: "A", Tenant: "t1", Campaign: evil, Platform: "@SUM(1)", OS: "ios", Channel: ChannelGateway,
+			Country: "CN", Region: "Shanghai", City: "Shanghai", Rule: "-1+1", Variant: "A"},
+		{Type: Open, Code: "B", Tenant: "t1", Campaign: "spring", Platform: "wechat", OS: "android", Channel: ChannelApp,
+			Country: "US", Variant: "B"},
+		{Type: Scan, Code: "C", Tenant: "t2", Campaign: "spring", Platform: "alipay", OS: "ios", Channel: ChannelGateway,
+			Country: "CN", Region: "广东", City: "广州", Rule: "breakfast"},
 	}
 	// Redis numbers stream entries by its own clock as the writer adds
 	// them, and the export looks for a day's events among entries numbered
@@ -48,11 +51,11 @@ func TestExportCSV(t *testing.T) {
 		first    []string // the first row, visitor and time left out
 	}{
 		{"tenant", ExportFilter{Tenant: "t1", Query: days}, many + 2,
-			[]string{"A", "'" + evil, "scan", "'@SUM(1)", "ios", "gateway", "CN", "Shanghai"}},
+			[]string{"A", "'" + evil, "scan", "'@SUM(1)", "ios", "gateway", "CN", "Shanghai", "Shanghai", "'-1+1", "A"}},
 		{"code", ExportFilter{Tenant: "t1", Code: "B", Query: days}, many + 1,
-			[]string{"B", "spring", "open", "wechat", "android", "app", "US", ""}},
+			[]string{"B", "spring", "open", "wechat", "android", "app", "US", "", "", "", "B"}},
 		{"campaign of the other tenant", ExportFilter{Tenant: "t2", Campaign: "spring", Query: days}, 1,
-			[]string{"C", "spring", "scan", "alipay", "ios", "gateway", "CN", "Shanghai"}},
+			[]string{"C", "spring", "scan", "alipay", "ios", "gateway", "CN", "广东", "广州", "breakfast", ""}},
 		{"no such campaign", ExportFilter{Tenant: "t1", Campaign: "summer", Query: days}, 0, nil},
 		{"days before", ExportFilter{Tenant: "t1", Query: Query{From: day.AddDays(-10), To: day.AddDays(-1)}}, 0, nil},
 		// Even when the events were stored after midnight.
@@ -68,7 +71,9 @@ func TestExportCSV(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reading the CSV back: %v", err)
 			}
-			if diff := cmp.Diff(exportColumns(), rows[0]); diff != "" {
+			header := []string{"time", "code", "campaign", "type", "platform", "os", "channel", "country", "region", "city",
+				"rule", "variant", "visitor"}
+			if diff := cmp.Diff(header, rows[0]); diff != "" {
 				t.Errorf("header mismatch (-want +got):\n%s", diff)
 			}
 			if got := len(rows) - 1; got != tt.wantRows {
@@ -81,10 +86,10 @@ func TestExportCSV(t *testing.T) {
 			if want := at.UTC().Format("2006-01-02T15:04:05.000Z07:00"); row[0] != want {
 				t.Errorf("time = %q, want %q", row[0], want)
 			}
-			if len(row[9]) != 2*visitorIDLen {
-				t.Errorf("visitor %q, want %d hex digits", row[9], 2*visitorIDLen)
+			if !validVisitorID(row[12]) {
+				t.Errorf("visitor %q, want %d hex digits", row[12], 2*visitorIDLen)
 			}
-			if diff := cmp.Diff(tt.first, row[1:9]); diff != "" {
+			if diff := cmp.Diff(tt.first, row[1:12]); diff != "" {
 				t.Errorf("first row mismatch (-want +got):\n%s", diff)
 			}
 		})

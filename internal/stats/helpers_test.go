@@ -22,9 +22,9 @@ func testConfig() Config {
 
 // startRecorder starts a recorder for a test; the test must Close it (the
 // cleanup only makes sure a failing test does not leave it running).
-func startRecorder(tb testing.TB, rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
+func startRecorder(tb testing.TB, rdb redis.UniversalClient, cfg Config, logger *slog.Logger) *Recorder {
 	tb.Helper()
-	r := newTestRecorder(rdb, cfg, geo, logger)
+	r := newTestRecorder(rdb, cfg, logger)
 	r.Start()
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -68,14 +68,20 @@ func newDownClient(tb testing.TB) *redis.Client {
 // ids, and with them HyperLogLog counts (exact for small sets only when no
 // two ids share a register), are the same on every run.
 // TestDaySaltIsSharedAndExpires covers the real salt.
-func newTestRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
-	r := mustRecorder(rdb, cfg, geo, logger)
-	r.prep.visitors.salt = func(Date) []byte { return []byte("fixed test salt") }
+func newTestRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) *Recorder {
+	r := mustRecorder(rdb, cfg, logger)
+	r.visitors.salt = fixedSalt("fixed test salt")
 	return r
 }
 
-func mustRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) *Recorder {
-	r, err := NewRecorder(rdb, cfg, geo, logger)
+// fixedSalt is a salt source with the same salt for every day, always in
+// memory.
+func fixedSalt(salt string) func(Date, bool) ([]byte, bool) {
+	return func(Date, bool) ([]byte, bool) { return []byte(salt), true }
+}
+
+func mustRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) *Recorder {
+	r, err := NewRecorder(rdb, cfg, logger)
 	if err != nil {
 		panic(err) // a test's own configuration is wrong
 	}

@@ -16,15 +16,21 @@ import (
 //	                             sg:{CODE}:h:2026112408     HASH hourly counters (hour in UTC)
 //	                             sg:{CODE}:u:20261124       HLL  daily visitors
 //	                             sg:{CODE}:uh:2026112408    HLL  hourly visitors
+//	                             sg:{CODE}:uv:A:20261124    HLL  daily visitors of A/B variant A
 //	                             sg:{CODE}:total            HASH all-time counters (no expiry)
 //	                             sg:{CODE}:w:WRITER         STRING last batch applied by one writer
 //	campaign  {c:TENANT:NAME}    the same shapes, summed over the campaign's links
 //	events    {e:TENANT}         sg:{e:TENANT}:events       STREAM raw events of one tenant
 //	                             sg:{e:TENANT}:w:WRITER     STRING last batch applied by one writer
 //
-// Counter hashes hold the fields scans, p:<platform>, os:<os>, ch:<channel>,
-// cc:<country>, city:<name>, opens, conv, convv (conversion value) and
-// ncity (how many city fields exist, for the MaxCities cap).
+// Daily and hourly counter hashes hold the fields scans, opens, conv,
+// convv (conversion value); scans by label: p:<platform>, os:<os>,
+// ch:<channel>, cc:<country>, rg:<region>, city:<name>, r:<rule>,
+// v:<variant>; and per variant vo:<variant> opens, vc:<variant>
+// conversions, vv:<variant> conversion value. For each capped prefix
+// (labelCaps) a field n<prefix without colon> (ncity, nrg, nr, nv...) counts
+// the distinct labels the hash holds. The all-time hash holds scans, opens,
+// conv and convv only. Variant names in keys go through keyPart.
 const keyPrefix = "sg:"
 
 // Field names inside the counter hashes.
@@ -37,8 +43,38 @@ const (
 	prefixOS         = "os:"
 	prefixChannel    = "ch:"
 	prefixCountry    = "cc:"
+	prefixRegion     = "rg:"
 	prefixCity       = "city:"
+	prefixRule       = "r:"
+	// Per A/B variant: scans, opens, conversions, conversion value.
+	prefixVariantScans       = "v:"
+	prefixVariantOpens       = "vo:"
+	prefixVariantConversions = "vc:"
+	prefixVariantValue       = "vv:"
 )
+
+// maxLabels caps the distinct rule names, and the distinct variant names
+// of each variant prefix, in one counter hash. A link has at most 20 rules
+// and 10 variants, but a campaign sums many links, and opens and
+// conversions carry whatever variant the mini program reports.
+const maxLabels = 100
+
+// labelCap is a field prefix whose distinct names a counter hash keeps at
+// most max of; later new names count under prefix+"other" (scripts.go).
+type labelCap struct {
+	prefix string
+	max    int
+}
+
+// labelCaps lists the capped prefixes. Platforms, OSes and channels need
+// no cap: the gateway names them from short fixed lists.
+func labelCaps(cfg Config) []labelCap {
+	return []labelCap{
+		{prefixCity, cfg.MaxCities}, {prefixRegion, cfg.MaxCities}, {prefixRule, maxLabels},
+		{prefixVariantScans, maxLabels}, {prefixVariantOpens, maxLabels},
+		{prefixVariantConversions, maxLabels}, {prefixVariantValue, maxLabels},
+	}
+}
 
 // keyPart makes any string safe inside a key by percent-escaping the
 // characters that have a meaning there: without it, campaign "b" of tenant
@@ -76,6 +112,11 @@ func dayVisitorsKey(tag string, d Date) string { return keyPrefix + tag + ":u:" 
 
 func hourVisitorsKey(tag string, hour time.Time) string {
 	return keyPrefix + tag + ":uh:" + compactHour(hour)
+}
+
+// variantVisitorsKey is the daily visitor set of one A/B variant.
+func variantVisitorsKey(tag, variant string, d Date) string {
+	return keyPrefix + tag + ":uv:" + keyPart(variant) + ":" + d.compact()
 }
 
 // compactHour is the UTC hour in keys: 2026112408.

@@ -66,7 +66,7 @@ func TestRecorderSurvivesRedisRestart(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := newTestRecorder(rdb, cfg, nil, nil)
+	rec := newTestRecorder(rdb, cfg, nil)
 	attempts := hookEvents(rec)
 	rec.Start()
 
@@ -96,7 +96,7 @@ func TestRecorderSurvivesRedisRestart(t *testing.T) {
 	}
 	model := newModel(time.UTC)
 	for i := range 3 * phase {
-		model.add(testEvent(i), nil)
+		model.add(testEvent(i))
 	}
 	checkLinkReports(t, NewQuerier(rdb, cfg), model)
 	var streamed int64
@@ -131,12 +131,12 @@ func checkLinkReports(tb testing.TB, st *Querier, m *model) {
 func TestBatchAppliedTwiceCountsOnce(t *testing.T) {
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := newTestRecorder(rdb, cfg, nil, nil) // not started: the test drives the writer's steps
+	rec := newTestRecorder(rdb, cfg, nil) // not started: the test drives the writer's steps
 	var events []Event
 	model := newModel(time.UTC)
 	for i := range 500 {
 		events = append(events, testEvent(i))
-		model.add(testEvent(i), nil)
+		model.add(testEvent(i))
 	}
 	older := buildBatch(rec, events)
 	b := buildBatch(rec, events)
@@ -169,7 +169,7 @@ func TestQueueOverflowDropsAndLogsOncePerInterval(t *testing.T) {
 	var logs bytes.Buffer
 	cfg := testConfig()
 	cfg.QueueSize, cfg.BatchSize, cfg.LogInterval = 100, 10, time.Hour
-	rec := mustRecorder(down, cfg, nil, slog.New(slog.NewJSONHandler(&logs, nil)))
+	rec := mustRecorder(down, cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
 	attempts := hookEvents(rec)
 
 	recordN := func(n int) (accepted int) {

@@ -221,6 +221,19 @@ func (w *window) hours() []time.Time {
 	return hs
 }
 
+// storageDays lists the days of loc, the zone of the daily keys, that
+// overlap the window.
+func (w *window) storageDays(loc *time.Location) []Date {
+	if !w.byHour {
+		return w.days() // the window's days are loc's
+	}
+	var ds []Date
+	for d, last := DateOf(w.start.In(loc)), DateOf(w.end.Add(-time.Nanosecond).In(loc)); !last.Before(d); d = d.AddDays(1) {
+		ds = append(ds, d)
+	}
+	return ds
+}
+
 // days lists the days of the window.
 func (w *window) days() []Date {
 	var ds []Date

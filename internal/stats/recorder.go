@@ -16,18 +16,19 @@ import (
 // Recorder counts events in Redis without ever making a scan wait for it.
 //
 // Record puts the event in a bounded queue and returns. The writer is two
-// goroutines: one takes events off the queue and builds batches (GeoIP,
-// visitor hashing), the other applies them to Redis, exactly once each
+// goroutines: one takes events off the queue and builds batches (visitor
+// hashing), the other applies them to Redis, exactly once each
 // (scripts.go), retrying while Redis is down. Between the two is the
 // backlog (spool.go): a few batches in memory, then, with Config.SpoolDir
 // set, a bounded queue on disk, so that an outage of any length fills the
 // disk rather than losing events, and a restart replays what was spooled.
 type Recorder struct {
-	rdb  redis.UniversalClient
-	cfg  Config
-	log  *slog.Logger
-	prep *preparer // the build goroutine's
-	b    *encoder  // the apply goroutine's
+	rdb      redis.UniversalClient
+	cfg      Config
+	log      *slog.Logger
+	prep     *preparer      // the build goroutine's
+	b        *encoder       // the apply goroutine's
+	visitors *visitorHasher // the build goroutine's and VisitorID's
 
 	writer  string // this process's writer id: the marks' owner (scripts.go)
 	backlog *backlog
@@ -101,10 +102,9 @@ type WriterStatus struct {
 const backlogMemBatches = 4
 
 // NewRecorder returns a recorder writing to rdb; call Start, then Close.
-// geo may be nil (no geography) and logger nil (no logs). With
-// Config.SpoolDir set it opens the spool there, and batches a previous
-// process left will be applied first.
-func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog.Logger) (*Recorder, error) {
+// logger may be nil (no logs). With Config.SpoolDir set it opens the spool
+// there, and batches a previous process left will be applied first.
+func NewRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) (*Recorder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 		failures: rateLog{interval: cfg.LogInterval},
 		refusals: rateLog{interval: cfg.LogInterval},
 		saltLog:  rateLog{interval: cfg.LogInterval},
-		prep:     &preparer{cfg: cfg, geo: geo, now: time.Now},
+		prep:     &preparer{cfg: cfg, now: time.Now},
 		b: &encoder{
 			cfg:      cfg,
 			counters: redis.NewScript(countersLua),
@@ -142,7 +142,8 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, geo *GeoIP, logger *slog
 			streams:  make(map[string]*streamOps),
 		},
 	}
-	r.prep.visitors = newVisitorHasher(cfg.VisitorSecret, r.daySalt)
+	r.visitors = newVisitorHasher(cfg.VisitorSecret, r.salt)
+	r.prep.visitors = r.visitors
 	if cfg.SpoolDir != "" {
 		sp, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes, r.writer, logger)
 		if err != nil {

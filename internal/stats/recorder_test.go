@@ -25,8 +25,16 @@ var testLinks = []struct{ code, tenant, campaign string }{
 // of events cover two UTC days and one Shanghai day.
 var testBase = time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
 
+// testPlaces are where generated events come from, as the request path
+// would have looked them up: a city, a province with Chinese names only, a
+// country alone, nowhere known.
+var testPlaces = []struct{ country, region, city string }{
+	{"CN", "Shanghai", "Shanghai"}, {"CN", "广东", "广州"}, {"US", "", ""}, {"", "", ""},
+}
+
 // testEvent is the i-th generated event: links, platforms, OSes, channels,
-// hours and types vary with i, and thirteen visitors come back again and again.
+// places, rules, A/B variants, hours and types vary with i, and thirteen
+// visitors come back again and again.
 func testEvent(i int) Event {
 	l := testLinks[i%len(testLinks)]
 	e := Event{
@@ -41,6 +49,11 @@ func testEvent(i int) Event {
 		IP:        netip.AddrFrom4([4]byte{10, 1, 0, byte(i % 13)}),
 		UserAgent: "Mozilla/5.0 (test)",
 		Value:     1,
+		Country:   testPlaces[i%len(testPlaces)].country,
+		Region:    testPlaces[i%len(testPlaces)].region,
+		City:      testPlaces[i%len(testPlaces)].city,
+		Rule:      []string{"breakfast", "shanghai", ""}[i%3],
+		Variant:   []string{"A", "B", "", "A", "B", "A", "B"}[i%7],
 	}
 	switch i % 10 {
 	case 3:
@@ -63,19 +76,26 @@ func newModel(loc *time.Location) *model {
 	return &model{loc: loc, reports: map[string]*Report{}, visitors: map[string]map[string]bool{}}
 }
 
-func (m *model) add(e Event, geo *GeoIP) {
-	m.addTo("link:"+e.Code, e, geo)
+func (m *model) add(e Event) {
+	m.addTo("link:"+e.Code, e)
 	if e.Campaign != "" {
-		m.addTo("campaign:"+e.Tenant+"/"+e.Campaign, e, geo)
+		m.addTo("campaign:"+e.Tenant+"/"+e.Campaign, e)
 	}
 }
 
-func (m *model) addTo(name string, e Event, geo *GeoIP) {
+func (m *model) addTo(name string, e Event) {
 	rep := m.reports[name]
 	if rep == nil {
 		rep = &Report{Granularity: Daily, TZ: m.loc.String(), ByPlatform: map[string]int64{}, ByOS: map[string]int64{},
-			ByChannel: map[string]int64{ChannelGateway: 0, ChannelApp: 0}, ByCountry: map[string]int64{}, ByCity: map[string]int64{}}
+			ByChannel: map[string]int64{ChannelGateway: 0, ChannelApp: 0}, ByCountry: map[string]int64{},
+			ByRegion: map[string]int64{}, ByCity: map[string]int64{}, ByRule: map[string]int64{},
+			ByVariant: map[string]VariantStats{}}
 		m.reports[name] = rep
+	}
+	var variant VariantStats
+	if e.Variant != "" {
+		variant = rep.ByVariant[e.Variant]
+		defer func() { rep.ByVariant[e.Variant] = variant }()
 	}
 	day := DateOf(e.Time.In(m.loc)).String()
 	var p *Point
@@ -91,25 +111,40 @@ func (m *model) addTo(name string, e Event, geo *GeoIP) {
 	switch e.Type {
 	case Open:
 		rep.Totals.Opens++
+		variant.Opens++
 		return
 	case Conversion:
 		rep.Totals.Conversions++
 		rep.Totals.ConversionValue += e.Value
+		variant.Conversions++
+		variant.ConversionValue += e.Value
 		return
 	}
 	rep.Totals.Scans++
 	p.Scans++
+	variant.Scans++
 	rep.ByPlatform[e.Platform]++
 	rep.ByOS[e.OS]++
 	rep.ByChannel[e.Channel]++
-	if country, city := geo.Lookup(e.IP); country != "" {
-		rep.ByCountry[country]++
-		if city != "" {
-			rep.ByCity[city]++
+	for _, l := range []struct {
+		m    map[string]int64
+		name string
+	}{{rep.ByCountry, e.Country}, {rep.ByRegion, e.Region}, {rep.ByCity, e.City}, {rep.ByRule, e.Rule}} {
+		if l.name != "" {
+			l.m[l.name]++
 		}
 	}
 	// Visitor ids change with the day of the stored counters (UTC here).
 	visitor := DateOf(e.Time.UTC()).String() + "/" + e.IP.String() + "/" + e.UserAgent
+	if e.Variant != "" {
+		if v := name + "/variant/" + e.Variant; !m.visitors[v][visitor] {
+			if m.visitors[v] == nil {
+				m.visitors[v] = map[string]bool{}
+			}
+			m.visitors[v][visitor] = true
+			variant.UniqueVisitors++
+		}
+	}
 	if m.visitors[name+day] == nil {
 		m.visitors[name+day] = map[string]bool{}
 	}
@@ -160,7 +195,7 @@ func TestRecorderCountsEveryDimensionExactly(t *testing.T) {
 func testCountsExactly(t *testing.T, rdb redis.UniversalClient, pack bool) {
 	ctx := context.Background()
 	cfg := longRetention(testConfig())
-	rec := newTestRecorder(rdb, cfg, nil, nil)
+	rec := newTestRecorder(rdb, cfg, nil)
 	rec.b.pack = pack
 	rec.Start()
 
@@ -169,7 +204,17 @@ func testCountsExactly(t *testing.T, rdb redis.UniversalClient, pack bool) {
 	for g := range goroutines {
 		wg.Go(func() {
 			for j := range perGoroutine {
-				if !rec.Record(testEvent(g*perGoroutine + j)) {
+				e := testEvent(g*perGoroutine + j)
+				if j%2 == 0 {
+					// As the request path does for a split: the writer must
+					// count the id it is given as the one it would compute.
+					id, ok := rec.VisitorID(e.Time, e.IP, e.UserAgent)
+					if !ok {
+						t.Errorf("VisitorID(event %d): no salt", g*perGoroutine+j)
+					}
+					e.Visitor = id
+				}
+				if !rec.Record(e) {
 					t.Errorf("Record dropped event %d", g*perGoroutine+j)
 				}
 			}
@@ -182,7 +227,7 @@ func testCountsExactly(t *testing.T, rdb redis.UniversalClient, pack bool) {
 	scans := map[string]int64{}
 	for i := range goroutines * perGoroutine {
 		e := testEvent(i)
-		m.add(e, nil)
+		m.add(e)
 		if e.Type == Scan {
 			scans[e.Code]++
 		}
@@ -203,6 +248,8 @@ func testCountsExactly(t *testing.T, rdb redis.UniversalClient, pack bool) {
 		}
 		checkHourlySumsToDaily(t, st, got, l.tenant, l.code, q)
 	}
+	variants := map[string]VariantStats{}
+	var regions, rules int
 	for _, c := range []struct{ tenant, campaign string }{{"t1", "spring"}, {"t1", "summer"}, {"t2", "spring"}} {
 		want := m.want("campaign:"+c.tenant+"/"+c.campaign, from, to)
 		want.Campaign = c.campaign
@@ -213,6 +260,22 @@ func testCountsExactly(t *testing.T, rdb redis.UniversalClient, pack bool) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("CampaignStats(%s, %s) mismatch (-want +got):\n%s", c.tenant, c.campaign, diff)
 		}
+		for name, v := range got.ByVariant {
+			s := variants[name]
+			variants[name] = VariantStats{s.Scans + v.Scans, s.UniqueVisitors + v.UniqueVisitors, s.Opens + v.Opens,
+				s.Conversions + v.Conversions, s.ConversionValue + v.ConversionValue}
+		}
+		regions, rules = regions+len(got.ByRegion), rules+len(got.ByRule)
+	}
+	// The model covers every breakdown: make sure the events gave each
+	// something to count.
+	for _, name := range []string{"A", "B"} {
+		if v := variants[name]; v.Scans == 0 || v.UniqueVisitors == 0 || v.Opens == 0 || v.Conversions == 0 || v.ConversionValue == 0 {
+			t.Errorf("campaigns' variant %s = %+v, want scans, visitors, opens and conversions", name, v)
+		}
+	}
+	if regions == 0 || rules == 0 {
+		t.Errorf("campaigns have %d regions and %d rules, want some", regions, rules)
 	}
 	codes := []string{"L1", "L2", "L3", "L4", "L5", "unknown"}
 	got, err := st.Scans(ctx, codes)
@@ -262,12 +325,12 @@ func checkHourlySumsToDaily(tb testing.TB, st *Querier, daily *Report, tenant, c
 // TestCallsTouchOneSlot: with a Cluster client, every script call keeps to
 // the keys of one hash tag, so to one slot.
 func TestCallsTouchOneSlot(t *testing.T) {
-	rec := mustRecorder(redis.NewClusterClient(&redis.ClusterOptions{}), testConfig(), nil, nil)
+	rec := mustRecorder(redis.NewClusterClient(&redis.ClusterOptions{}), testConfig(), nil)
 	if rec.b.pack {
 		t.Fatal("a Cluster client packs several tags per call")
 	}
 	// This client reaches no server: the batch is only inspected.
-	rec.prep.visitors = newVisitorHasher(testConfig().VisitorSecret, func(Date) []byte { return []byte("salt") })
+	rec.visitors.salt = fixedSalt("salt")
 	var events []Event
 	for i := range 1000 {
 		events = append(events, testEvent(i))
@@ -302,7 +365,7 @@ func hashTag(key string) string {
 func TestDaySaltIsSharedAndExpires(t *testing.T) {
 	rdb := srv.Client(t)
 	cfg := testConfig()
-	a, b := mustRecorder(rdb, cfg, nil, nil), mustRecorder(rdb, cfg, nil, nil)
+	a, b := mustRecorder(rdb, cfg, nil), mustRecorder(rdb, cfg, nil)
 	day := DateOf(time.Now().In(cfg.Timezone))
 	sa, sb := a.daySalt(day), b.daySalt(day)
 	if len(sa) == 0 || string(sa) != string(sb) {

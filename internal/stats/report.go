@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -38,7 +36,27 @@ type Report struct {
 	ByOS        map[string]int64 `json:"by_os"`
 	ByChannel   map[string]int64 `json:"by_channel"`
 	ByCountry   map[string]int64 `json:"by_country"`
+	ByRegion    map[string]int64 `json:"by_region"`
 	ByCity      map[string]int64 `json:"by_city"`
+	// ByRule counts scans by the routing rule they took; scans that took
+	// none are not in it.
+	ByRule map[string]int64 `json:"by_rule"`
+	// ByVariant sums each A/B variant: its scans and unique visitors, and
+	// the opens and conversions the mini program attributed to it.
+	ByVariant map[string]VariantStats `json:"by_variant"`
+}
+
+// VariantStats is what one A/B variant did in a report's range.
+// UniqueVisitors counts, as Totals.UniqueVisitors does, each visitor once
+// per day of Config.Timezone. Visitors of variants are kept per day only:
+// a report by hour, or in another zone, counts those of every storage day
+// its range touches.
+type VariantStats struct {
+	Scans           int64 `json:"scans"`
+	UniqueVisitors  int64 `json:"unique_visitors"`
+	Opens           int64 `json:"opens"`
+	Conversions     int64 `json:"conversions"`
+	ConversionValue int64 `json:"conversion_value"`
 }
 
 // Totals sums a report's range. UniqueVisitors counts a visitor once per
@@ -137,7 +155,8 @@ func (w *window) spans(tag string) []span {
 	return out
 }
 
-// report reads every key of the window in one pipeline: one round trip.
+// report reads every key of the window in one pipeline: one round trip, and
+// a second for the variants' visitors when the range has variants.
 func (q *Querier) report(ctx context.Context, tag string, qu Query) (*Report, error) {
 	w, err := resolve(qu, q.cfg)
 	if err != nil {
@@ -162,8 +181,9 @@ func (q *Querier) report(ctx context.Context, tag string, qu Query) (*Report, er
 	rep := &Report{
 		From: w.from.String(), To: w.to.String(), Granularity: w.gran, TZ: w.loc.String(), TZNote: w.note,
 		Series:     make([]Point, len(spans)),
-		ByPlatform: map[string]int64{}, ByOS: map[string]int64{}, ByCountry: map[string]int64{}, ByCity: map[string]int64{},
-		ByChannel: map[string]int64{ChannelGateway: 0, ChannelApp: 0},
+		ByPlatform: map[string]int64{}, ByOS: map[string]int64{}, ByCountry: map[string]int64{},
+		ByRegion: map[string]int64{}, ByCity: map[string]int64{}, ByRule: map[string]int64{},
+		ByChannel: map[string]int64{ChannelGateway: 0, ChannelApp: 0}, ByVariant: map[string]VariantStats{},
 	}
 	for i, s := range spans {
 		p := Point{T: s.label, UniqueVisitors: uniques[i].Val()}
@@ -173,41 +193,36 @@ func (q *Querier) report(ctx context.Context, tag string, qu Query) (*Report, er
 		rep.Series[i] = p
 	}
 	rep.Totals.UniqueVisitors = total.Val()
+	if err := q.variantVisitors(ctx, tag, &w, rep); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
-// add sums one counter hash into the report and returns its scans.
-func (rep *Report) add(fields map[string]string) int64 {
-	var scans int64
-	for f, v := range fields {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			continue
-		}
-		switch {
-		case f == fieldScans:
-			scans += n
-		case f == fieldOpens:
-			rep.Totals.Opens += n
-		case f == fieldConversions:
-			rep.Totals.Conversions += n
-		case f == fieldConvValue:
-			rep.Totals.ConversionValue += n
-		default:
-			for _, d := range []struct {
-				prefix string
-				m      map[string]int64
-			}{
-				{prefixPlatform, rep.ByPlatform}, {prefixOS, rep.ByOS}, {prefixChannel, rep.ByChannel},
-				{prefixCountry, rep.ByCountry}, {prefixCity, rep.ByCity},
-			} {
-				if name, ok := strings.CutPrefix(f, d.prefix); ok {
-					d.m[name] += n
-					break
-				}
-			}
-		}
+// variantVisitors fills in the unique visitors of each variant of rep: a
+// PFCOUNT over the variant's daily sets in the range, as
+// Totals.UniqueVisitors is over the daily (or hourly) ones.
+func (q *Querier) variantVisitors(ctx context.Context, tag string, w *window, rep *Report) error {
+	if len(rep.ByVariant) == 0 {
+		return nil
 	}
-	rep.Totals.Scans += scans
-	return scans
+	days := w.storageDays(q.cfg.Timezone)
+	pipe := q.rdb.Pipeline()
+	counts := make(map[string]*redis.IntCmd, len(rep.ByVariant))
+	for v := range rep.ByVariant {
+		keys := make([]string, len(days))
+		for i, d := range days {
+			keys[i] = variantVisitorsKey(tag, v, d)
+		}
+		counts[v] = pipe.PFCount(ctx, keys...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	for v, c := range counts {
+		vs := rep.ByVariant[v]
+		vs.UniqueVisitors = c.Val()
+		rep.ByVariant[v] = vs
+	}
+	return nil
 }

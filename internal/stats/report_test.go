@@ -19,7 +19,7 @@ func TestReportTimeZones(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := startRecorder(t, rdb, cfg, nil, nil)
+	rec := startRecorder(t, rdb, cfg, nil)
 	e := testEvent(0)
 	e.Code, e.Time = "TZ", time.Date(2026, 11, 1, 17, 30, 0, 0, time.UTC)
 	rec.Record(e)
@@ -72,6 +72,54 @@ func TestReportTimeZones(t *testing.T) {
 	}
 }
 
+// TestVariantVisitorsByHourAndZone: variants' visitors are kept per
+// storage day, so a report by hour, or by days of another zone, counts
+// those of the storage days it touches; their scans come from the hourly
+// counters like every other scan.
+func TestVariantVisitorsByHourAndZone(t *testing.T) {
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	cfg := longRetention(testConfig())
+	rec := startRecorder(t, rdb, cfg, nil)
+	at := time.Date(2026, 11, 1, 17, 30, 0, 0, time.UTC) // 2026-11-02 in Shanghai
+	for i, v := range []string{"A", "A", "B"} {
+		e := testEvent(0)
+		e.Code, e.Time, e.Variant = "VZ", at.Add(time.Duration(i)*time.Minute), v
+		e.IP = visitorAddr.Next()
+		if i > 0 {
+			e.IP = otherAddr
+		}
+		rec.Record(e)
+	}
+	o := testEvent(3) // an open
+	o.Code, o.Time, o.Variant = "VZ", at, "B"
+	rec.Record(o)
+	closeRecorder(t, rec)
+
+	querier := NewQuerier(rdb, testConfig())
+	now := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	want := map[string]VariantStats{"A": {Scans: 2, UniqueVisitors: 2}, "B": {Scans: 1, UniqueVisitors: 1, Opens: 1}}
+	for _, tt := range []struct{ name, from, to, gran, tz string }{
+		{"UTC days", "2026-11-01", "2026-11-01", "day", ""},
+		{"Shanghai days from hours", "2026-11-02", "2026-11-02", "day", "Asia/Shanghai"},
+		{"hours", "2026-11-01", "2026-11-01", "hour", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q, err := ParseQuery(tt.from, tt.to, tt.gran, tt.tz, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := querier.LinkStats(ctx, "t1", "VZ", q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, rep.ByVariant); diff != "" {
+				t.Errorf("by_variant mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestReportErrors(t *testing.T) {
 	querier := NewQuerier(srv.Client(t), testConfig())
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
@@ -108,7 +156,7 @@ func TestReportJSON(t *testing.T) {
 	want := `{"code":"EMPTY","from":"2026-11-01","to":"2026-11-01","granularity":"day","tz":"UTC",` +
 		`"totals":{"scans":0,"unique_visitors":0,"opens":0,"conversions":0,"conversion_value":0},` +
 		`"series":[{"t":"2026-11-01","scans":0,"unique_visitors":0}],"by_platform":{},"by_os":{},` +
-		`"by_channel":{"app":0,"gateway":0},"by_country":{},"by_city":{}}`
+		`"by_channel":{"app":0,"gateway":0},"by_country":{},"by_region":{},"by_city":{},"by_rule":{},"by_variant":{}}`
 	if string(b) != want {
 		t.Errorf("JSON:\n%s\nwant:\n%s", b, want)
 	}
@@ -125,7 +173,7 @@ func TestRetention(t *testing.T) {
 	cfg.HourlyRetention = cfg.Retention / 2
 	cfg.StreamMaxLen = 10
 	at := time.Date(2026, 11, 1, 17, 30, 0, 0, time.UTC)
-	rec := startRecorder(t, rdb, cfg, nil, nil)
+	rec := startRecorder(t, rdb, cfg, nil)
 	for i := range 1000 {
 		e := testEvent(i)
 		e.Code, e.Time = "RET", at
@@ -141,7 +189,7 @@ func TestRetention(t *testing.T) {
 	}
 	for _, k := range keys {
 		switch {
-		case strings.Contains(k, ":d:") || strings.Contains(k, ":u:"):
+		case strings.Contains(k, ":d:") || strings.Contains(k, ":u:") || strings.Contains(k, ":uv:"):
 			if got := expiry(t, rdb, k); !got.Equal(dayExpiry) {
 				t.Errorf("%s expires at %v, want %v", k, got, dayExpiry)
 			}
@@ -162,8 +210,8 @@ func TestRetention(t *testing.T) {
 			t.Errorf("unexpected key %s", k)
 		}
 	}
-	if len(keys) != 6 {
-		t.Errorf("keys of link RET = %v, want day, hour, visitors of both, total and writer mark", keys)
+	if len(keys) != 8 {
+		t.Errorf("keys of link RET = %v, want day, hour, visitors of both and of variants A and B, total and writer mark", keys)
 	}
 	// Approximate trimming drops whole stream nodes (100 entries by default).
 	if n := rdb.XLen(ctx, streamKey("t1")).Val() + rdb.XLen(ctx, streamKey("t2")).Val(); n > cfg.StreamMaxLen*2+200 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"sync"
 	"time"
 
@@ -15,6 +16,15 @@ import (
 // visitor ids become irreversible soon after.
 const saltLife = 24 * time.Hour
 
+// salt is the visitor hasher's source of salts: the writer waits for one
+// (daySalt); the request path takes only what is in memory.
+func (r *Recorder) salt(day Date, wait bool) ([]byte, bool) {
+	if wait {
+		return r.daySalt(day), true
+	}
+	return r.salts.get(day)
+}
+
 // daySalt returns the day's random visitor salt, shared by every instance
 // through Redis: the first to ask creates it (SET NX) to expire a day after
 // the day ends. While Redis is down it retries; the queue absorbs the wait
@@ -24,17 +34,9 @@ func (r *Recorder) daySalt(day Date) []byte {
 	if salt, ok := r.salts.get(day); ok {
 		return salt
 	}
-	key := saltKey(day)
-	// A day's salt lives until a day after the day ends, and at least a day
-	// from now: an event can arrive dated in the past (a long queue, a
-	// clock behind), and EXAT in the past would expire the key at once.
-	expire := day.AddDays(1).Start(r.cfg.Timezone).Add(saltLife)
-	if floor := time.Now().Add(saltLife); expire.Before(floor) {
-		expire = floor
-	}
 	backoff := 50 * time.Millisecond
 	for {
-		salt, err := r.fetchSalt(key, expire)
+		salt, err := r.fetchSalt(r.ctx, saltKey(day), r.saltExpiry(day))
 		if err == nil {
 			r.salts.put(day, salt)
 			return salt
@@ -106,8 +108,7 @@ func (r *Recorder) prefetchSalts() {
 			if _, ok := r.salts.get(d); ok {
 				continue
 			}
-			expire := d.AddDays(1).Start(r.cfg.Timezone).Add(saltLife)
-			if salt, err := r.fetchSalt(saltKey(d), expire); err == nil {
+			if salt, err := r.fetchSalt(r.ctx, saltKey(d), r.saltExpiry(d)); err == nil {
 				r.salts.put(d, salt)
 			}
 		}
@@ -121,8 +122,8 @@ func (r *Recorder) prefetchSalts() {
 	}
 }
 
-func (r *Recorder) fetchSalt(key string, expire time.Time) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(r.ctx, 2*time.Second)
+func (r *Recorder) fetchSalt(ctx context.Context, key string, expire time.Time) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -136,4 +137,34 @@ func (r *Recorder) fetchSalt(key string, expire time.Time) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(v), nil
+}
+
+// saltExpiry is when a day's salt expires: a day after the day ends, and
+// at least a day from now, because an event can arrive dated in the past
+// (a long queue, a clock behind), and EXAT in the past would expire the
+// key at once.
+func (r *Recorder) saltExpiry(day Date) time.Time {
+	expire := day.AddDays(1).Start(r.cfg.Timezone).Add(saltLife)
+	if floor := time.Now().Add(saltLife); expire.Before(floor) {
+		expire = floor
+	}
+	return expire
+}
+
+// LoadSalt reads the visitor salt of t's day into memory, creating it if
+// this is the first instance to ask, so that VisitorID knows the day at
+// once: the gateway loads today's at start-up (the writer's prefetch runs
+// in the background), tests the day they scan on. One try, bounded by ctx
+// and two seconds.
+func (r *Recorder) LoadSalt(ctx context.Context, t time.Time) error {
+	day := DateOf(t.In(r.cfg.Timezone))
+	if _, ok := r.salts.get(day); ok {
+		return nil
+	}
+	salt, err := r.fetchSalt(ctx, saltKey(day), r.saltExpiry(day))
+	if err != nil {
+		return fmt.Errorf("stats: load visitor salt of %s: %w", day, err)
+	}
+	r.salts.put(day, salt)
+	return nil
 }

@@ -35,16 +35,23 @@ package stats
 // countersLua applies the counter increments of one or more tags.
 //
 // KEYS holds, for each tag, its writer's mark followed by its data keys.
-// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the city cap,
+// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the number m
+// of capped field prefixes, then m pairs of a prefix ("city:") and its cap;
 // then for each tag: its number of data keys, and for each of those: its
 // kind ("h": hash increments, "u": visitor ids for PFADD), its EXPIREAT (0:
 // none), a count n, and n field/increment pairs ("h") or n ids ("u").
 // It returns {tags applied (the others had been already), operations
 // refused}.
 //
-// A city field that does not exist yet is created only while the hash holds
-// fewer than the cap; later cities are counted under city:other, so a flood
-// of distinct names cannot grow a hash without bound.
+// A field of a capped prefix (a city, a region, a rule, a variant) that
+// does not exist yet is kept only while the hash holds fewer such fields
+// than the cap, counted in the field "n" followed by the prefix without its
+// colon (ncity, nrg...); later names are counted under prefix.."other", so
+// a flood of distinct names cannot grow a hash without bound. A capped
+// field is incremented first and found new when it then holds just the
+// increment (the writer never adds 0 to one, and counters only grow): one
+// command for a field that exists, the common case, and an HDEL to take
+// back a new one over the cap.
 //
 // Every data command runs under redis.pcall: a command Redis refuses (an
 // increment that would overflow a counter, a key someone overwrote with
@@ -52,8 +59,10 @@ package stats
 // still applied. A script error would stop the call half-way, after its
 // marks were set, and lose the rest of the batch for every tag it carries.
 const countersLua = `
-local seq, cap = tonumber(ARGV[1]), tonumber(ARGV[3])
-local k, a, applied, refused = 1, 4, 0, 0
+local seq, ncaps = tonumber(ARGV[1]), tonumber(ARGV[3])
+local caps = {}
+for i = 4, 3 + 2*ncaps, 2 do caps[ARGV[i]] = tonumber(ARGV[i+1]) end
+local k, a, applied, refused = 1, 4 + 2*ncaps, 0, 0
 local function try(...)
   local r = redis.pcall(...)
   if type(r) == 'table' and r.err then
@@ -76,15 +85,20 @@ while k <= #KEYS do
     if kind == 'h' then
       if fresh then
         for i = a, a + 2*n - 1, 2 do
-          local f = ARGV[i]
-          if string.sub(f, 1, 5) == 'city:' and try('HEXISTS', key, f) == 0 then
-            if tonumber(try('HGET', key, 'ncity') or '0') < cap then
-              try('HINCRBY', key, 'ncity', 1)
+          local f, incr = ARGV[i], tonumber(ARGV[i+1])
+          local c = string.find(f, ':', 1, true)
+          local cap = c and caps[string.sub(f, 1, c)]
+          if not cap then
+            try('HINCRBY', key, f, incr)
+          elseif incr > 0 and try('HINCRBY', key, f, incr) == incr then
+            local count = 'n' .. string.sub(f, 1, c - 1)
+            if tonumber(try('HGET', key, count) or '0') < cap then
+              try('HINCRBY', key, count, 1)
             else
-              f = 'city:other'
+              try('HDEL', key, f)
+              try('HINCRBY', key, string.sub(f, 1, c) .. 'other', incr)
             end
           end
-          try('HINCRBY', key, f, ARGV[i+1])
         end
       end
       a = a + 2*n

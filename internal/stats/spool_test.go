@@ -67,7 +67,7 @@ func TestSpoolHoldsAnOutageLongerThanTheQueue(t *testing.T) {
 	srv, rdb := ownServer(t)
 	cfg := longRetention(testConfig())
 	cfg.QueueSize, cfg.BatchSize, cfg.SpoolDir = 100, 10, t.TempDir()
-	rec := newTestRecorder(rdb, cfg, nil, nil)
+	rec := newTestRecorder(rdb, cfg, nil)
 	attempts := hookEvents(rec)
 	rec.Start()
 
@@ -93,7 +93,7 @@ func TestSpoolHoldsAnOutageLongerThanTheQueue(t *testing.T) {
 	}
 	model := newModel(time.UTC)
 	for i := range 100 + during {
-		model.add(testEvent(i), nil)
+		model.add(testEvent(i))
 	}
 	checkLinkReports(t, NewQuerier(rdb, cfg), model)
 }
@@ -106,7 +106,7 @@ func TestSpoolOutlivesTheProcess(t *testing.T) {
 	srv, rdb := ownServer(t)
 	cfg := longRetention(testConfig())
 	cfg.QueueSize, cfg.BatchSize, cfg.SpoolDir = 100, 10, t.TempDir()
-	first := newTestRecorder(rdb, cfg, nil, nil)
+	first := newTestRecorder(rdb, cfg, nil)
 	attempts := hookEvents(first)
 	first.Start()
 	recordAll(t, first, 0, 50)
@@ -114,7 +114,7 @@ func TestSpoolOutlivesTheProcess(t *testing.T) {
 
 	srv.Kill()
 	recordAll(t, first, 50, 400)
-	if _, err := NewRecorder(rdb, cfg, nil, nil); err == nil || !strings.Contains(err.Error(), "in use") {
+	if _, err := NewRecorder(rdb, cfg, nil); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("a second recorder on the same spool: err = %v, want it refused", err)
 	}
 	// Close does not wait out its deadline (a container's stop timeout is
@@ -138,7 +138,7 @@ func TestSpoolOutlivesTheProcess(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	second := newTestRecorder(rdb, cfg, nil, nil)
+	second := newTestRecorder(rdb, cfg, nil)
 	second.Start()
 	closeRecorder(t, second)
 	if m := second.Metrics(); m.Replayed+first.Metrics().Written != 450 {
@@ -149,7 +149,7 @@ func TestSpoolOutlivesTheProcess(t *testing.T) {
 	}
 	model := newModel(time.UTC)
 	for i := range 450 {
-		model.add(testEvent(i), nil)
+		model.add(testEvent(i))
 	}
 	checkLinkReports(t, NewQuerier(rdb, cfg), model)
 }
@@ -159,13 +159,13 @@ func TestSpoolOutlivesTheProcess(t *testing.T) {
 func TestScriptsReloadedAfterRedisForgetsThem(t *testing.T) {
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := newTestRecorder(rdb, cfg, nil, nil)
+	rec := newTestRecorder(rdb, cfg, nil)
 	model := newModel(time.UTC)
 	for round := range 3 {
 		var events []Event
 		for i := round * 100; i < (round+1)*100; i++ {
 			events = append(events, testEvent(i))
-			model.add(testEvent(i), nil)
+			model.add(testEvent(i))
 		}
 		if err := rdb.ScriptFlush(context.Background()).Err(); err != nil {
 			t.Fatal(err)
@@ -185,7 +185,7 @@ func TestPoisonedKeysLoseOnlyTheirOwnCounts(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
-	rec := newTestRecorder(rdb, cfg, nil, nil)
+	rec := newTestRecorder(rdb, cfg, nil)
 	if !rec.b.pack {
 		t.Fatal("want several tags per call on a single server")
 	}
@@ -197,7 +197,7 @@ func TestPoisonedKeysLoseOnlyTheirOwnCounts(t *testing.T) {
 	model := newModel(time.UTC)
 	for i := range 500 {
 		events = append(events, testEvent(i))
-		model.add(testEvent(i), nil)
+		model.add(testEvent(i))
 	}
 	res, lost := rec.apply(buildBatch(rec, events))
 	if res != applied || lost != 100 {
@@ -250,7 +250,7 @@ func TestSpoolAfterACrash(t *testing.T) {
 	dirA := t.TempDir()
 	cfgA := cfg
 	cfgA.SpoolDir = dirA
-	a := newTestRecorder(newDownClient(t), cfgA, nil, nil)
+	a := newTestRecorder(newDownClient(t), cfgA, nil)
 	a.Start()
 	event := func(code string, i int) Event {
 		e := testEvent(i)
@@ -272,7 +272,7 @@ func TestSpoolAfterACrash(t *testing.T) {
 
 	cfgB := cfg
 	cfgB.SpoolDir = crash
-	b := newTestRecorder(rdb, cfgB, nil, nil)
+	b := newTestRecorder(rdb, cfgB, nil)
 	attempts := hookEvents(b)
 	b.Start()
 	srv.Kill()
@@ -320,7 +320,7 @@ func TestDamagedSpoolDoesNotHangClose(t *testing.T) {
 	for _, d := range dats {
 		os.Truncate(d, 10) // the first length prefix and a few bytes
 	}
-	rec := newTestRecorder(rdb, cfg, nil, nil)
+	rec := newTestRecorder(rdb, cfg, nil)
 	rec.Start()
 	done := make(chan error, 1)
 	go func() {

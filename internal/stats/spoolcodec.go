@@ -1,0 +1,96 @@
+package stats
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// The spool's encoding of a batch: JSON, one array of strings per record in
+// the order of streamFields, versioned so that a later release can still
+// read (or knowingly refuse) what an earlier one spooled. Version 2 added
+// region, rule and variant at the end of each record; a version 1 record
+// is the first twelve fields, and reads with those three empty.
+const (
+	spoolVersion   = 2
+	spoolV1Fields  = 12
+	spoolRecFields = 15
+)
+
+type spooledBatch struct {
+	V       int        `json:"v"`
+	Writer  string     `json:"w"`
+	Seq     uint64     `json:"s"`
+	Tried   bool       `json:"t,omitempty"`
+	First   int64      `json:"f,omitempty"` // Unix milliseconds
+	Records [][]string `json:"r"`
+}
+
+// fields are a record's values as the spool holds them, in the order of
+// streamFields (encoder.add appends the same values to a stream entry).
+func (r *record) fields() []string {
+	return []string{strconv.FormatInt(r.ms, 10), r.typ.String(), r.code, r.tenant, r.campaign,
+		r.platform, r.os, r.channel, r.country, r.city, r.visitor, strconv.FormatInt(r.value, 10),
+		r.region, r.rule, r.variant}
+}
+
+func (b *batch) marshal() ([]byte, error) {
+	sb := spooledBatch{V: spoolVersion, Writer: b.writer, Seq: b.seq, Tried: b.tried, Records: make([][]string, len(b.records))}
+	if b.tried {
+		sb.First = b.first.UnixMilli()
+	}
+	for i := range b.records {
+		sb.Records[i] = b.records[i].fields()
+	}
+	return json.Marshal(&sb)
+}
+
+var errSpoolFormat = errors.New("stats: spooled batch in an unknown format")
+
+func unmarshalBatch(data []byte) (*batch, error) {
+	var sb spooledBatch
+	if err := json.Unmarshal(data, &sb); err != nil {
+		return nil, fmt.Errorf("%w: %w", errSpoolFormat, err)
+	}
+	var width int
+	switch sb.V {
+	case 1:
+		width = spoolV1Fields
+	case spoolVersion:
+		width = spoolRecFields
+	}
+	if width == 0 || sb.Writer == "" || sb.Seq == 0 {
+		return nil, fmt.Errorf("%w: version %d", errSpoolFormat, sb.V)
+	}
+	b := &batch{writer: sb.Writer, seq: sb.Seq, tried: sb.Tried, records: make([]record, len(sb.Records))}
+	if sb.Tried {
+		b.first = time.UnixMilli(sb.First)
+	}
+	for i, f := range sb.Records {
+		if len(f) != width {
+			return nil, fmt.Errorf("%w: record %d has %d fields, want %d", errSpoolFormat, i, len(f), width)
+		}
+		f = append(f, make([]string, spoolRecFields-width)...)
+		ms, err1 := strconv.ParseInt(f[0], 10, 64)
+		value, err2 := strconv.ParseInt(f[11], 10, 64)
+		typ := parseEventType(f[1])
+		if err1 != nil || err2 != nil || typ == 0 {
+			return nil, fmt.Errorf("%w: record %d", errSpoolFormat, i)
+		}
+		b.records[i] = record{ms: ms, typ: typ, code: f[2], tenant: f[3], campaign: f[4], platform: f[5], os: f[6],
+			channel: f[7], country: f[8], city: f[9], visitor: f[10], value: clampValue(typ, value),
+			region: f[12], rule: f[13], variant: f[14]}
+	}
+	return b, nil
+}
+
+func parseEventType(s string) EventType {
+	for _, t := range []EventType{Scan, Open, Conversion} {
+		if t.String() == s {
+			return t
+		}
+	}
+	return 0
+}
