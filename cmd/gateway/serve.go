@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/httpapi"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
@@ -96,7 +97,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 type app struct {
 	api          *httpapi.Server
 	recorder     *stats.Recorder
-	geo          *stats.GeoIP
+	geo          *geo.DB
 	bootstrapKey string
 }
 
@@ -153,16 +154,22 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 	a := &app{}
 	var err error
 	if cfg.GeoIPDB != "" {
-		if a.geo, err = stats.OpenGeoIP(cfg.GeoIPDB); err != nil {
+		if a.geo, err = geo.Open(cfg.GeoIPDB); err != nil {
 			return nil, fmt.Errorf("geoip_db: %w", err)
 		}
 		log.Info("geography from GeoIP2 database", "path", cfg.GeoIPDB)
 	}
-	if a.recorder, err = stats.NewRecorder(rdb, sc, a.geo, log); err != nil {
+	if a.recorder, err = stats.NewRecorder(rdb, sc, log); err != nil {
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
 	a.recorder.Start()
+	// Today's visitor key, so that splits and per-visitor limits know
+	// visitors from the first scan; Redis answered a moment ago, and if it
+	// stops now, the writer's prefetch gets the key later.
+	if err := a.recorder.LoadSalt(ctx, time.Now()); err != nil {
+		log.Warn("stats: visitor key not loaded yet; splits and per-visitor limits wait for it", "err", err)
+	}
 	if err := retry("bootstrap key", func(ctx context.Context) (err error) {
 		a.bootstrapKey, err = keys.Bootstrap(ctx)
 		return err
@@ -179,7 +186,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		QRUppercase:       cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
 	}, httpapi.Deps{
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
-		Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
+		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
 	if err != nil {

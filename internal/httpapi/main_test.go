@@ -47,7 +47,7 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 	keys := auth.NewStore(rdb)
 	sc := stats.DefaultConfig()
 	sc.VisitorSecret = []byte("test-visitor-secret-of-32-bytes!")
-	rec, err := stats.NewRecorder(rdb, sc, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rec, err := stats.NewRecorder(rdb, sc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

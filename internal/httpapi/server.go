@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/ratelog"
@@ -56,6 +57,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// QRCache holds rendered QR images, shared by every request.
 	QRCache *qr.Cache
+	// Geo places clients (country, region, city) for rules and stats; nil
+	// knows nothing.
+	Geo *geo.DB
 	// Recorder takes scan and mini program events off the request path.
 	Recorder *stats.Recorder
 	// Stats answers the stats queries.
