@@ -26,6 +26,9 @@ type eventRequest struct {
 	Type     string `json:"type"`
 	Platform string `json:"platform"`
 	Value    *int64 `json:"value"`
+	// Variant is the A/B variant the mini program was opened with (sg_v
+	// in its launch query), so that opens and conversions are attributed.
+	Variant string `json:"variant"`
 }
 
 // postEvent accepts an open or a conversion from a mini program. It is
@@ -69,10 +72,25 @@ func (s *Server) postEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !s.recordEvent(c, l, client, req.Type, value) {
+	if req.Variant != "" && !hasVariant(l, req.Variant) {
+		return &fieldError{"variant", "is not a variant of this link's split (sg_v in the launch query)"}
+	}
+	if !s.recordEvent(c, l, client, req.Type, req.Variant, value) {
 		return errBusy
 	}
 	return c.JSON(http.StatusAccepted, map[string]bool{"accepted": true})
+}
+
+func hasVariant(l *links.Link, name string) bool {
+	if l.Split == nil {
+		return false
+	}
+	for _, v := range l.Split.Variants {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func eventDecodeError(err error) error {

@@ -2,17 +2,21 @@ package httpapi
 
 import (
 	"bytes"
+	"net/http"
 	"sync"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/routing"
 )
 
 // pageCache keeps rendered scan pages. A page is a pure function of the
-// link's version, the page kind, the language and the client's flags, so it
-// is rendered once per link edit instead of once per scan. The key carries
-// updated_at, so an edited link misses and its old pages simply age out.
+// link's version, the language and the decision (routing.Key: the page
+// kind, rule, variant, flags and the host and form of each option), so it
+// is rendered once per link edit and decision instead of once per scan.
+// The key carries updated_at, so an edited link misses and its old pages
+// simply age out.
 type pageCache struct {
 	mu    sync.RWMutex
 	pages map[pageKey][]byte
@@ -20,11 +24,10 @@ type pageCache struct {
 }
 
 type pageKey struct {
-	code    string
-	updated int64
-	name    string
-	lang    string
-	flags   uint8
+	code     string
+	updated  int64
+	lang     string
+	decision routing.Key
 }
 
 const maxCachedPages = 4096
@@ -55,25 +58,23 @@ func (p *pageCache) put(k pageKey, b []byte) {
 	p.pages[k] = b
 }
 
-// cachedPage serves the page for l from the cache, rendering it with build
-// on a miss.
-func (s *Server) cachedPage(c echo.Context, l *links.Link, name string, flags uint8, build func(*texts) (*pageData, error)) error {
-	t := textsFor(c)
-	k := pageKey{code: l.Code, updated: l.UpdatedAt.UnixNano(), name: name, lang: t.Lang, flags: flags}
+// cachedPage serves the page of decision d for l from the cache, rendering
+// it on a miss.
+func (s *Server) cachedPage(c echo.Context, l *links.Link, d *routing.Decision, t *texts) error {
+	k := pageKey{code: l.Code, updated: l.UpdatedAt.UnixNano(), lang: t.Lang, decision: d.Key()}
 	if b, ok := s.pageCache.get(k); ok {
 		s.pageHeaders(c)
-		return c.HTMLBlob(200, b)
+		return c.HTMLBlob(http.StatusOK, b)
 	}
-	d, err := build(t)
+	data, err := s.pageFor(l, d, t)
 	if err != nil {
 		return err
 	}
-	d.T = t
 	var buf bytes.Buffer
-	if err := s.renderTo(&buf, name, d); err != nil {
+	if err := s.renderTo(&buf, d.Kind.String(), data); err != nil {
 		return err
 	}
 	s.pageCache.put(k, buf.Bytes())
 	s.pageHeaders(c)
-	return c.HTMLBlob(200, buf.Bytes())
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -65,16 +64,6 @@ var (
 		},
 	}
 )
-
-// textsFor picks the page language from Accept-Language: Chinese when the
-// client's first preference is any form of Chinese.
-func textsFor(c echo.Context) *texts {
-	al := strings.TrimSpace(c.Request().Header.Get("Accept-Language"))
-	if len(al) >= 2 && (al[0] == 'z' || al[0] == 'Z') && (al[1] == 'h' || al[1] == 'H') {
-		return &textsZH
-	}
-	return &textsEN
-}
 
 // pageData is what every page template sees. Everything a tenant wrote
 // (Title) is escaped by html/template; URLs are ours, built from targets

@@ -6,17 +6,20 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
+	"github.com/scangate/scangate/internal/routing"
 	"github.com/scangate/scangate/internal/stats"
 )
 
 // event describes what a request did to a link, at the time it happened
-// (not when the writer gets to it). The code is canonical so the link's
-// stats keys share its Cluster slot. The client address is only carried to
-// the writer, which hashes it; it is never stored.
-func (s *Server) event(c echo.Context, l *links.Link, client platform.Client, typ stats.EventType, channel string, value int64) stats.Event {
-	ip, _ := netip.ParseAddr(c.RealIP())
+// (not when the writer gets to it), and where: the place is looked up once,
+// on the request path. The code is canonical so the link's stats keys
+// share its Cluster slot. The client address is only carried to the
+// writer, which hashes it; it is never stored.
+func (s *Server) event(c echo.Context, l *links.Link, client platform.Client, loc geo.Location, typ stats.EventType, channel string, value int64) stats.Event {
+	ip := clientIP(c)
 	return stats.Event{
 		Time:      s.now(),
 		Type:      typ,
@@ -26,35 +29,42 @@ func (s *Server) event(c echo.Context, l *links.Link, client platform.Client, ty
 		Platform:  client.App.String(),
 		OS:        client.OS.String(),
 		Channel:   channel,
+		Country:   loc.Country,
+		Region:    loc.RegionName(),
+		City:      loc.CityName(),
 		IP:        ip,
 		UserAgent: boundedUA(c.Request().UserAgent()),
 		Value:     value,
 	}
 }
 
-// recordScan hands a gateway scan to the recorder: a non-blocking send, so
-// a slow or absent Redis never slows a scan. A full queue drops the event
-// and the recorder counts it.
-func (s *Server) recordScan(c echo.Context, l *links.Link, client platform.Client) {
-	s.metrics.scans[client.App].Inc()
-	s.deps.Recorder.Record(s.event(c, l, client, stats.Scan, stats.ChannelGateway, 1))
+// clientIP is the client's address as the trusted-proxy configuration
+// (echo's IPExtractor) sees it; invalid when it cannot be parsed.
+func clientIP(c echo.Context) netip.Addr {
+	ip, _ := netip.ParseAddr(c.RealIP())
+	return ip
 }
 
-// recordAppScan records a scan the mini program reported (the host app's
-// scanner opened it without asking the gateway).
-func (s *Server) recordAppScan(c echo.Context, l *links.Link, client platform.Client) {
-	s.metrics.scans[client.App].Inc()
-	s.deps.Recorder.Record(s.event(c, l, client, stats.Scan, stats.ChannelApp, 1))
+// recordScan hands a scan to the recorder, with the rule or variant that
+// took it: a non-blocking send, so a slow or absent Redis never slows a
+// scan. A full queue drops the event and the recorder counts it.
+func (s *Server) recordScan(c echo.Context, l *links.Link, sc *scanRequest, d *routing.Decision, channel string) {
+	s.metrics.scans[sc.req.Client.App].Inc()
+	e := s.event(c, l, sc.req.Client, sc.req.Geo, stats.Scan, channel, 1)
+	e.Time, e.Rule, e.Variant, e.Visitor = sc.req.Time, d.Rule, d.Variant, sc.visitor
+	s.deps.Recorder.Record(e)
 }
 
 // recordEvent records an open or a conversion; false means the queue was
 // full and the client should retry.
-func (s *Server) recordEvent(c echo.Context, l *links.Link, client platform.Client, typ string, value int64) bool {
+func (s *Server) recordEvent(c echo.Context, l *links.Link, client platform.Client, typ, variant string, value int64) bool {
 	t := stats.Open
 	if typ == "conversion" {
 		t = stats.Conversion
 	}
-	return s.deps.Recorder.Record(s.event(c, l, client, t, stats.ChannelApp, value))
+	e := s.event(c, l, client, s.deps.Geo.Lookup(clientIP(c)), t, stats.ChannelApp, value)
+	e.Variant = variant
+	return s.deps.Recorder.Record(e)
 }
 
 // maxRecordedUA bounds what one queued event holds of the User-Agent, so a

@@ -61,7 +61,7 @@ func TestScanRoutesByHostApp(t *testing.T) {
 			platform.KuaishouScheme("ks123456789012345678", "pages/menu/index", "from=qr&scene=multi1"), ""},
 		{"wechat with URL Link", uaWeChatIOS, "wxlink1", 302, "https://wxaurl.cn/AbCdEf", ""},
 		{"wechat without URL Link gets the long-press page", uaWeChatIOS, "multi1", 200, "", `src="data:image/png;base64,`},
-		{"wechat page offers the plaintext scheme", uaWeChatIOS, "multi1", 200, "", `href="weixin://dl/business/?appid=wx1234567890abcdef`},
+		{"wechat page offers the web page", uaWeChatIOS, "multi1", 200, "", `href="https://m.example.com/menu"`},
 		{"phone browser gets the landing page", uaSafariIOS, "multi1", 200, "", `id="best" href="weixin://dl/business/`},
 		{"landing offers alipay via ds.alipay.com", uaSafariIOS, "multi1", 200, "", `href="https://ds.alipay.com/?scheme=alipays%3A%2F%2F`},
 		{"landing escapes the title", uaSafariIOS, "multi1", 200, "", `Table &lt;b&gt;12&lt;/b&gt;`},
@@ -147,7 +147,7 @@ func TestExpiredURLLinkFallsBackToTheWeChatPage(t *testing.T) {
 	}
 	e.srv.now = func() time.Time { return time.Date(2099, 1, 2, 0, 0, 0, 0, time.UTC) }
 	rec := e.do("GET", "/s/wxexp1", "", "", "", "User-Agent", uaWeChatIOS)
-	if rec.Code != 200 || strings.Contains(rec.Body.String(), "wxaurl.cn") || !strings.Contains(rec.Body.String(), "weixin://dl/business/") {
-		t.Fatalf("after expiry = %d, want the WeChat page with the scheme and no dead URL Link:\n%s", rec.Code, rec.Body)
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), "wxaurl.cn") || !strings.Contains(rec.Body.String(), `src="data:image/png;base64,`) {
+		t.Fatalf("after expiry = %d, want the WeChat page with the code to long-press and no dead URL Link:\n%s", rec.Code, rec.Body)
 	}
 }

@@ -10,6 +10,9 @@ func (s *Server) routes() {
 	// HEAD answers as GET would (link checkers use it) but never counts.
 	for _, prefix := range []string{"/s/", "/S/"} {
 		e.GET(prefix+":code", s.scan, s.rateLimit(s.scanLimit))
+		// A trailing slash, as some scanners and chat apps add, is the same code.
+		e.GET(prefix+":code/", s.scan, s.rateLimit(s.scanLimit))
+		e.HEAD(prefix+":code/", s.scan, s.rateLimit(s.scanLimit))
 		e.HEAD(prefix+":code", s.scan, s.rateLimit(s.scanLimit))
 	}
 	e.GET("/:file", s.verificationFile)

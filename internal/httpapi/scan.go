@@ -1,24 +1,25 @@
 package httpapi
 
 import (
-	"encoding/base64"
+	"context"
 	"errors"
-	"html/template"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
-	"github.com/scangate/scangate/internal/qr"
+	"github.com/scangate/scangate/internal/routing"
+	"github.com/scangate/scangate/internal/stats"
 )
 
-// scan answers the URL inside every printed code: look up, classify,
-// record, answer. It returns errors rather than rendering them, and logs
-// nothing on success.
+// scan answers the URL inside every printed code: look up, detect,
+// resolve, record, render. It returns errors rather than rendering them,
+// and logs nothing on success.
 func (s *Server) scan(c echo.Context) error {
-	code := c.Param("code")
+	code := strings.TrimSuffix(c.Param("code"), "/")
 	if name, ok := strings.CutSuffix(code, ".txt"); ok {
 		return s.serveVerification(c, name)
 	}
@@ -33,57 +34,99 @@ func (s *Server) scan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if l.StateAt(s.now(), 0) != links.StateLive {
-		return s.inactive(c, l)
-	}
-
-	client := platform.Detect(c.Request().UserAgent())
-	if client.Bot {
-		// Previewers and crawlers are answered but never counted: a shared
-		// link must not inflate a campaign or use up its scan limit.
-		if l.Targets.OnlyWeb() {
-			return redirect(c, l.Targets.Web.URL)
+	sc := s.detect(c, l, false)
+	d := routing.Resolve(l, sc.req)
+	if d.Check != 0 {
+		if over := s.checkLimits(ctx, l, &sc); over != 0 {
+			sc.req.Over = over
+			d = routing.Resolve(l, sc.req)
 		}
-		return s.cachedPage(c, l, "preview", 0, func(t *texts) (*pageData, error) {
-			return &pageData{Title: title(t, l)}, nil
-		})
 	}
-	if c.Request().Method == http.MethodGet {
-		if ok, err := s.deps.Links.Admit(ctx, l); err != nil {
-			// Better an extra scan over the limit than a customer at a
-			// table facing an error page because Redis blinked. Said at
-			// most once every ten seconds, not per scan.
-			if held, ok := s.admitLog.Allow(s.now()); ok {
-				s.log.Warn("scan limit not checked: Redis did not answer; scans of limited links are let through",
-					"code", l.Code, "err", err, "since_last_line", held)
-			}
-		} else if !ok {
-			return s.inactive(c, l)
-		}
-		s.recordScan(c, l, client)
+	if d.Count {
+		s.recordScan(c, l, &sc, &d, stats.ChannelGateway)
 	}
-
-	if l.Targets.OnlyWeb() {
-		return redirect(c, l.Targets.Web.URL)
-	}
-	if u, ok := directLaunch(client.App, l, s.now()); ok {
-		return redirect(c, u)
-	}
-	switch {
-	case client.App == platform.WeChat && l.Targets.WeChat != nil:
-		return s.wechatPage(c, l)
-	case client.Mobile:
-		return s.landingPage(c, l, client)
-	}
-	return s.desktopPage(c, l)
+	return s.render(c, l, &d, sc.texts)
 }
 
-// inactive answers a paused, scheduled, expired or exhausted link.
-func (s *Server) inactive(c echo.Context, l *links.Link) error {
-	if l.FallbackURL != "" {
-		return redirect(c, l.FallbackURL)
+// scanRequest is what the gateway learnt about one request.
+type scanRequest struct {
+	req   routing.Request
+	texts *texts
+	ip    netip.Addr
+	// visitor is the day's visitor id, for links that need it (split,
+	// per-visitor limit); "" when it could not be computed.
+	visitor string
+}
+
+// detect learns what routing needs to know about the request: the client,
+// its language and place, the time and, for links that need it, the
+// visitor. A request from a mini program (app) is a person even when its
+// User-Agent looks like a library's.
+func (s *Server) detect(c echo.Context, l *links.Link, app bool) scanRequest {
+	r := c.Request()
+	ua := r.UserAgent()
+	lang := language(r.Header.Get("Accept-Language"), ua)
+	sc := scanRequest{
+		req:   routing.Request{Client: platform.Detect(ua), Lang: lang, Time: s.now(), Head: r.Method == http.MethodHead},
+		texts: textsForLang(lang),
 	}
-	return s.errorPage(c, http.StatusGone, l.Code)
+	if app {
+		sc.req.Client.Bot, sc.req.Client.Mobile = false, true
+	}
+	if sc.req.Client.Bot {
+		return sc // answered, never counted: nothing more to learn
+	}
+	sc.ip = clientIP(c)
+	sc.req.Geo = s.deps.Geo.Lookup(sc.ip)
+	if routing.NeedsVisitor(l) {
+		id, ok := s.deps.Recorder.VisitorID(sc.req.Time, sc.ip, boundedUA(ua))
+		if ok {
+			sc.visitor = id
+		} else {
+			// The day's salt is not known yet (Redis down since start):
+			// a bucket from the raw values keeps the split going; the id
+			// is never stored.
+			id = sc.ip.String() + "\x00" + ua + "\x00" + sc.req.Time.UTC().Format("20060102")
+		}
+		sc.req.Bucket = routing.Bucket(id, l.Code)
+	}
+	return sc
+}
+
+// checkLimits checks (GET: and counts) the scan against the link's limits
+// and returns the one it is over. Better an extra scan over a limit than a
+// customer at a table facing an error page because Redis blinked: when
+// Redis does not answer, the scan is let through, said at most once every
+// ten seconds.
+func (s *Server) checkLimits(ctx context.Context, l *links.Link, sc *scanRequest) routing.Limits {
+	over, err := s.deps.Links.CheckLimits(ctx, l, links.LimitCheck{Visitor: sc.visitor, Time: sc.req.Time, Peek: sc.req.Head})
+	if err != nil {
+		if held, ok := s.admitLog.Allow(s.now()); ok {
+			s.log.Warn("scan limit not checked: Redis did not answer; scans of limited links are let through",
+				"code", l.Code, "err", err, "since_last_line", held)
+		}
+		return 0
+	}
+	switch over {
+	case links.OverScans:
+		return routing.LimitScans
+	case links.OverVisitor:
+		return routing.LimitVisitor
+	}
+	return 0
+}
+
+// render answers the decision.
+func (s *Server) render(c echo.Context, l *links.Link, d *routing.Decision, t *texts) error {
+	switch d.Kind {
+	case routing.Redirect:
+		return redirect(c, d.Redirect.URL(l.Code, d.Variant))
+	case routing.Gone:
+		return s.errorPage(c, http.StatusGone, l.Code)
+	case routing.NotFound:
+		return s.errorPage(c, http.StatusNotFound, l.Code)
+	}
+	return s.cachedPage(c, l, d, t)
 }
 
 // redirect sends a scan on with 302. Every visit must reach us to be
@@ -96,88 +139,4 @@ func redirect(c echo.Context, to string) error {
 	h.Set("Location", to)
 	c.Response().WriteHeader(http.StatusFound)
 	return nil
-}
-
-func title(t *texts, l *links.Link) string {
-	if l.Title != "" {
-		return l.Title
-	}
-	return t.DefaultTitle
-}
-
-// inAppBrowsers are host apps whose web views rarely let a page open
-// another app; their users are told how to escape to a real browser.
-var inAppBrowsers = map[platform.App]bool{
-	platform.WeChat: true, platform.WeCom: true, platform.QQ: true, platform.DingTalk: true,
-	platform.Taobao: true, platform.Alipay: true, platform.Baidu: true, platform.Douyin: true,
-	platform.Toutiao: true, platform.TikTok: true, platform.Kuaishou: true, platform.Feishu: true,
-	platform.Weibo: true, platform.OtherApp: true,
-}
-
-// landingPage serves phones: it tries the best launch at once and offers
-// every configured host plus the web page.
-func (s *Server) landingPage(c echo.Context, l *links.Link, client platform.Client) error {
-	// A link reaching the landing page has a mini program target (a
-	// web-only link was redirected), so the best launch is always an app.
-	auto := client.App == platform.Browser
-	hint := inAppBrowsers[client.App]
-	return s.cachedPage(c, l, "landing", flags(auto, hint, s.urlLinkLive(l)), func(t *texts) (*pageData, error) {
-		return &pageData{Title: title(t, l), Options: launchOptions(l, s.now()), AutoLaunch: auto, InAppHint: hint}, nil
-	})
-}
-
-// urlLinkLive is part of a page's cache key: a URL Link that expires
-// changes the page without changing the link.
-func (s *Server) urlLinkLive(l *links.Link) bool {
-	return l.Targets.WeChat.ActiveURLLink(s.now()) != ""
-}
-
-func flags(bits ...bool) uint8 {
-	var f uint8
-	for i, b := range bits {
-		if b {
-			f |= 1 << i
-		}
-	}
-	return f
-}
-
-// wechatPage serves WeChat users when the link has no URL Link: the code
-// itself to long-press (WeChat then applies the ordinary-link QR rule and
-// opens the mini program), plus the plaintext scheme and the web page.
-func (s *Server) wechatPage(c echo.Context, l *links.Link) error {
-	return s.cachedPage(c, l, "wechat", flags(s.urlLinkLive(l)), func(t *texts) (*pageData, error) {
-		png, err := s.pageQR(l, qr.PNG)
-		if err != nil {
-			return nil, err
-		}
-		return &pageData{
-			Title:     title(t, l),
-			Options:   launchOptions(l, s.now()),
-			QRDataURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
-		}, nil
-	})
-}
-
-// desktopPage shows the code to scan with a phone, and the web page.
-func (s *Server) desktopPage(c echo.Context, l *links.Link) error {
-	return s.cachedPage(c, l, "desktop", flags(s.urlLinkLive(l)), func(t *texts) (*pageData, error) {
-		svg, err := s.pageQR(l, qr.SVG)
-		if err != nil {
-			return nil, err
-		}
-		return &pageData{
-			Title:   title(t, l),
-			Options: launchOptions(l, s.now()),
-			// The SVG is our own renderer's output for our own short URL.
-			QRSVG: template.HTML(svg),
-		}, nil
-	})
-}
-
-func (s *Server) pageQR(l *links.Link, f qr.Format) ([]byte, error) {
-	o := qr.DefaultOptions()
-	o.Format, o.Size, o.Margin = f, 480, 2
-	img, _, err := s.deps.QRCache.Get(s.shortURL(l.Code), o)
-	return img, err
 }

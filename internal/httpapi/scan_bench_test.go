@@ -1,9 +1,16 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/scangate/scangate/internal/geo"
+	"github.com/scangate/scangate/internal/geo/geotest"
 )
 
 // benchScan measures GET /s/{code} through the whole echo stack for a
@@ -49,4 +56,50 @@ func BenchmarkScanRedirect(b *testing.B) { benchScan(b, "bench1", uaAlipayAndroi
 func BenchmarkScanLanding(b *testing.B)  { benchScan(b, "bench2", uaSafariIOS, http.StatusOK) }
 func BenchmarkScanWeChatPage(b *testing.B) {
 	benchScan(b, "bench3", uaWeChatIOS, http.StatusOK)
+}
+
+// BenchmarkScanRoutedRedirect is the issue's budget case: GeoIP configured,
+// a client behind the trusted proxy, and a link with five rules (the last,
+// a city rule, matches) and an A/B split: geography, visitor id and the
+// decision are all on the request path.
+func BenchmarkScanRoutedRedirect(b *testing.B) {
+	e := newEnv(b, func(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32")} })
+	db, err := geo.Open(geotest.Path(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	e.srv.deps.Geo = db
+	if err := e.recorder.LoadSalt(b.Context(), time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	e.drainStats()
+	const alipay = `"alipay":{"appid":"2021001234567890","page":"pages/%s/index"}`
+	t := func(page string) string { return `{` + fmt.Sprintf(alipay, page) + `}` }
+	body := `{"code":"bench4","targets":` + t("menu") + `,"rules":[
+		{"name":"breakfast","when":{"time":{"from":"06:00","to":"06:01"}},"targets":` + t("breakfast") + `},
+		{"name":"ios-en","when":{"os":["ios"],"lang":["en"]},"targets":` + t("en") + `},
+		{"name":"abroad","when":{"country":["US","JP","KR"]},"targets":` + t("abroad") + `},
+		{"name":"android-weibo","when":{"platform":["weibo"]},"targets":` + t("weibo") + `},
+		{"name":"shanghai","when":{"city":["北京","广州","上海"]},"targets":` + t("sh") + `}],
+		"split":{"variants":[{"name":"A","weight":50},{"name":"B","weight":50,"targets":` + t("b") + `}]}}`
+	if rec := e.json("POST", "/api/v1/links", e.admin, body); rec.Code != http.StatusCreated {
+		b.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	h := e.srv.Handler()
+	req := httptest.NewRequest("GET", "/s/bench4", nil)
+	req.Header.Set("User-Agent", uaAlipayAndroid)
+	req.Header.Set("X-Forwarded-For", geotest.Shanghai.Addr.String())
+	req.RemoteAddr = "10.0.0.1:4711"
+	warm := httptest.NewRecorder()
+	h.ServeHTTP(warm, req)
+	if loc := warm.Header().Get("Location"); !strings.Contains(loc, "pages/sh/index") {
+		b.Fatalf("warm-up went to %q, want the Shanghai rule's page", loc)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := discardWriter{h: http.Header{}}
+		h.ServeHTTP(&w, req)
+	}
 }

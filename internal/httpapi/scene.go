@@ -11,6 +11,8 @@ import (
 
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
+	"github.com/scangate/scangate/internal/routing"
+	"github.com/scangate/scangate/internal/stats"
 )
 
 // maxSceneQ bounds the scanned URL a mini program sends back.
@@ -23,6 +25,19 @@ type sceneResponse struct {
 	Code     string            `json:"code"`
 	Params   map[string]string `json:"params"`
 	Campaign string            `json:"campaign"`
+	// Variant is the A/B variant the scan was given, for the mini
+	// program to pass back with its events.
+	Variant string `json:"variant,omitempty"`
+	// Target is the page the scan leads to on the host app, after rules
+	// and split: where the mini program should go when it differs from
+	// the page the host opened.
+	Target *sceneTarget `json:"target,omitempty"`
+}
+
+type sceneTarget struct {
+	AppID string `json:"appid"`
+	Path  string `json:"path"`
+	Query string `json:"query"`
 }
 
 func scene(l *links.Link) sceneResponse {
@@ -60,21 +75,29 @@ func (s *Server) sceneByURL(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	client := platform.Detect(c.Request().UserAgent())
+	sc := s.detect(c, l, true)
 	if p := c.QueryParam("platform"); p != "" {
 		app, ok := platform.ParseApp(p)
 		if !ok {
 			return &fieldError{"platform", "unknown host app name"}
 		}
-		client.App = app
+		sc.req.Client.App = app
 	}
-	if ok, err := s.deps.Links.Admit(c.Request().Context(), l); err != nil {
-		s.log.Warn("scan limit not checked", "code", l.Code, "err", err)
-	} else if !ok {
-		return errInactive
+	// The host's scanner opened the mini program: decide as the gateway
+	// would have, for the rule, the variant and the limits.
+	d := routing.Resolve(l, sc.req)
+	if d.Check != 0 {
+		if over := s.checkLimits(c.Request().Context(), l, &sc); over != 0 {
+			return errInactive
+		}
 	}
-	s.recordAppScan(c, l, client)
-	return c.JSON(http.StatusOK, scene(l))
+	s.recordScan(c, l, &sc, &d, stats.ChannelApp)
+	resp := scene(l)
+	resp.Variant = d.Variant
+	if m, ok := d.MiniTarget(sc.req.Client.App, l.Code); ok && (d.Rule != "" || d.Variant != "") {
+		resp.Target = &sceneTarget{AppID: m.AppID, Path: m.Path, Query: m.Query}
+	}
+	return c.JSON(http.StatusOK, resp)
 }
 
 // liveLink is the link behind a public code, served from the scan path's

@@ -53,7 +53,7 @@ func TestStoreOnRedisCluster(t *testing.T) {
 	l, _ := a.Get(ctx, "acme", "cl05")
 	admitted := 0
 	for i := 0; i < 4; i++ {
-		if ok, err := b.Admit(ctx, l); err != nil {
+		if ok, err := admit(ctx, b, l); err != nil {
 			t.Fatal(err)
 		} else if ok {
 			admitted++

@@ -15,6 +15,12 @@ func linkKey(canonical string) string { return "sg:{" + canonical + "}:link" }
 // gateway instances.
 func scanCountKey(canonical string) string { return "sg:{" + canonical + "}:n" }
 
+// visitorScansKey counts one visitor's scans of a link with
+// max_scans_per_visitor in one period; it expires with the period.
+func visitorScansKey(canonical, period string) string {
+	return "sg:{" + canonical + "}:pv:" + period
+}
+
 func tenantLinksKey(tenant string) string { return "sg:{t:" + tenant + "}:links" }
 
 func campaignLinksKey(tenant, campaign string) string {

@@ -85,7 +85,7 @@ func TestCachedLinksAnswerThroughAnOutage(t *testing.T) {
 		t.Fatalf("uncached code during the outage err = %v, want ErrUnavailable (a 503, not a 404)", err)
 	}
 	start := time.Now()
-	if _, err := s.Admit(ctx, limited); !errors.Is(err, ErrUnavailable) {
+	if _, err := admit(ctx, s, limited); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Admit during the outage err = %v, want ErrUnavailable without waiting for Redis", err)
 	}
 	if d := time.Since(start); d > 500*time.Millisecond {

@@ -101,3 +101,60 @@ func TestRulesSurviveStorage(t *testing.T) {
 		t.Errorf("split or visitor limit lost: %+v %+v", l.Split, l.MaxScansPerVisitor)
 	}
 }
+
+func TestCheckLimitsPerVisitorAndTotal(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := t.Context()
+	mk := func(body string) *Link {
+		in, err := DecodeInput([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.Create(ctx, "acme", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	l := mk(`{"code":"coupon2","max_scans":3,"max_scans_per_visitor":{"count":2,"per":"day"},"targets":{"web":{"url":"https://m.example.com/"}}}`)
+	at := time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC)
+	check := func(visitor string, peek bool) Over {
+		t.Helper()
+		over, err := s.CheckLimits(ctx, l, LimitCheck{Visitor: visitor, Time: at, Peek: peek})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return over
+	}
+	for i, want := range []Over{Within, Within, OverVisitor} {
+		if got := check("aaaaaaaaaaaaaaaa", false); got != want {
+			t.Fatalf("visitor a scan %d: %v, want %v", i+1, got, want)
+		}
+	}
+	for range 3 {
+		if got := check("bbbbbbbbbbbbbbbb", true); got != Within {
+			t.Fatalf("peek for b = %v, want within (and uncounted)", got)
+		}
+	}
+	if got := check("bbbbbbbbbbbbbbbb", false); got != Within {
+		t.Fatalf("visitor b scan 1 = %v", got)
+	}
+	if got := check("cccccccccccccccc", false); got != OverScans {
+		t.Fatalf("a 4th scan of a link with max_scans 3 = %v, want over max_scans", got)
+	}
+	if got := check("", false); got != OverScans {
+		t.Fatalf("an unidentified visitor is still held to max_scans: %v", got)
+	}
+
+	hourly := mk(`{"code":"coupon3","max_scans_per_visitor":{"count":1,"per":"hour"},"targets":{"web":{"url":"https://m.example.com/"}}}`)
+	for i, tc := range []struct {
+		at   time.Time
+		want Over
+	}{
+		{at, Within}, {at.Add(59 * time.Minute), OverVisitor}, {at.Add(time.Hour), Within},
+	} {
+		if got, err := s.CheckLimits(ctx, hourly, LimitCheck{Visitor: "aaaaaaaaaaaaaaaa", Time: tc.at}); err != nil || got != tc.want {
+			t.Errorf("hourly scan %d at %s = %v %v, want %v", i+1, tc.at.Format("15:04"), got, err, tc.want)
+		}
+	}
+}

@@ -112,8 +112,12 @@ func detectOS(ua string) (OS, bool) {
 		return Android, true
 	case has("Windows NT"):
 		return Windows, false
+	// iPadOS web views in apps send a Mac UA that keeps WKWebView's
+	// "Mobile/" token, which no Mac browser sends: a tablet.
+	case has("Macintosh") && has("Mobile/"):
+		return IOS, true
 	// iPadOS Safari sends this desktop UA by default; by UA alone it is a
-	// Mac, and we accept that.
+	// Mac, and we accept that: the desktop page offers every way in too.
 	case has("Macintosh"):
 		return MacOS, false
 	case has("Linux"):
@@ -181,4 +185,25 @@ func upper(b byte) byte {
 func isLetter(b byte) bool {
 	b = lower(b)
 	return 'a' <= b && b <= 'z'
+}
+
+// HostLanguage returns the language a host app states in its User-Agent,
+// such as "zh_CN" from WeChat's "Language/zh_CN" or "zh-Hans" from
+// Alipay's, or "" when it states none.
+func HostLanguage(userAgent string) string {
+	ua := userAgent
+	if len(ua) > maxUALength {
+		ua = ua[:maxUALength]
+	}
+	const token = "Language/"
+	i := strings.Index(ua, token)
+	if i < 0 {
+		return ""
+	}
+	v := ua[i+len(token):]
+	end := 0
+	for end < len(v) && end < 16 && (isLetter(v[end]) || v[end] == '_' || v[end] == '-') {
+		end++
+	}
+	return v[:end]
 }

@@ -40,21 +40,15 @@ func Resolve(l *links.Link, r Request) Decision {
 	}
 	v := view{base: base}
 	fallback := l.FallbackURL
-	if rule := matchRule(l.Rules, &r); rule != nil {
-		d.Rule = rule.Name
+	rule := matchRule(l.Rules, &r)
+	if rule != nil {
+		d.Rule, v.over = rule.Name, &rule.Targets
 		if rule.FallbackURL != "" {
 			fallback = rule.FallbackURL
 		}
-		if rule.Targets.Empty() {
-			v.over = nil
-			d.redirect(Target{Host: Web, Form: FormURL, url: rule.FallbackURL})
-		} else {
-			v.over = &rule.Targets
-		}
 	} else if l.Split != nil {
 		if variant := pick(l.Split, r.Bucket); variant != nil {
-			d.Variant = variant.Name
-			v.over = &variant.Targets
+			d.Variant, v.over = variant.Name, &variant.Targets
 		}
 	}
 	d.Count = !r.Head
@@ -66,12 +60,13 @@ func Resolve(l *links.Link, r Request) Decision {
 	}
 	if r.Over&d.Check != 0 {
 		d.Count, d.Check = false, 0
-		d.Kind, d.Redirect = 0, Target{}
 		inactive(&d, fallback, links.StateExhausted)
 		return d
 	}
-	if d.Kind == Redirect {
-		return d // a rule's redirect
+	if rule != nil && rule.Targets.Empty() {
+		// A rule that only redirects: closed hours, another country.
+		d.redirect(Target{Host: Web, Form: FormURL, url: rule.FallbackURL})
+		return d
 	}
 	d.view = v
 	answer(&d, v, &r)
