@@ -29,10 +29,9 @@ func (s *Server) scan(c echo.Context) error {
 	ctx := c.Request().Context()
 	l, err := s.deps.Links.Lookup(ctx, code)
 	if errors.Is(err, links.ErrNotFound) {
-		return s.errorPage(c, http.StatusNotFound, code)
-	}
-	if err != nil {
-		return err
+		l = nil // decided below like any other answer
+	} else if err != nil {
+		return err // 503 with Retry-After, in the one error mapping
 	}
 	sc := s.detect(c, l, false)
 	d := routing.Resolve(l, sc.req)
@@ -45,7 +44,7 @@ func (s *Server) scan(c echo.Context) error {
 	if d.Count {
 		s.recordScan(c, l, &sc, &d, stats.ChannelGateway)
 	}
-	return s.render(c, l, &d, sc.texts)
+	return s.render(c, code, l, &d, sc.texts)
 }
 
 // scanRequest is what the gateway learnt about one request.
@@ -73,7 +72,7 @@ func (s *Server) detect(c echo.Context, l *links.Link, app bool) scanRequest {
 	if app {
 		sc.req.Client.Bot, sc.req.Client.Mobile = false, true
 	}
-	if sc.req.Client.Bot {
+	if sc.req.Client.Bot || l == nil {
 		return sc // answered, never counted: nothing more to learn
 	}
 	sc.ip = clientIP(c)
@@ -116,15 +115,15 @@ func (s *Server) checkLimits(ctx context.Context, l *links.Link, sc *scanRequest
 	return 0
 }
 
-// render answers the decision.
-func (s *Server) render(c echo.Context, l *links.Link, d *routing.Decision, t *texts) error {
+// render answers the decision for a scan of code (l nil: unknown).
+func (s *Server) render(c echo.Context, code string, l *links.Link, d *routing.Decision, t *texts) error {
 	switch d.Kind {
+	case routing.NotFound:
+		return s.errorPage(c, http.StatusNotFound, code)
+	case routing.Gone:
+		return s.errorPage(c, http.StatusGone, code)
 	case routing.Redirect:
 		return redirect(c, d.Redirect.URL(l.Code, d.Variant))
-	case routing.Gone:
-		return s.errorPage(c, http.StatusGone, l.Code)
-	case routing.NotFound:
-		return s.errorPage(c, http.StatusNotFound, l.Code)
 	}
 	return s.cachedPage(c, l, d, t)
 }

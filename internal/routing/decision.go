@@ -25,9 +25,6 @@ type Request struct {
 	// Over is set by the caller, after checking the limits a first
 	// Resolve asked for, to the limit the scan is over.
 	Over Limits
-	// StoreDown says the link could not be looked up (link nil): the
-	// answer is "try again", not "not found".
-	StoreDown bool
 }
 
 // Kind is the kind of answer.
@@ -37,7 +34,6 @@ type Kind uint8
 const (
 	NotFound    Kind = iota // 404 page
 	Gone                    // 410 page: paused, expired, not started, used up
-	Unavailable             // 503 page: the store could not be read
 	Redirect                // 302 to Decision.Redirect
 	LandingPage             // phones: the ways in, best first
 	WeChatPage              // WeChat: the code to long-press, and what works inside WeChat
@@ -46,7 +42,7 @@ const (
 )
 
 var kindNames = [...]string{
-	NotFound: "not_found", Gone: "gone", Unavailable: "unavailable", Redirect: "redirect",
+	NotFound: "not_found", Gone: "gone", Redirect: "redirect",
 	LandingPage: "landing", WeChatPage: "wechat", DesktopPage: "desktop", PreviewPage: "preview",
 }
 

@@ -12,14 +12,11 @@ var inAppBrowsers = apps(platform.WeChat, platform.WeCom, platform.QQ, platform.
 	platform.TikTok, platform.Kuaishou, platform.Feishu, platform.Weibo, platform.OtherApp)
 
 // Resolve decides the answer to one scan of l (nil: no such link). It is
-// pure and allocates nothing.
+// pure and allocates nothing. A link that could not be read is not a
+// decision but an error, which the caller answers with 503.
 func Resolve(l *links.Link, r Request) Decision {
 	var d Decision
-	switch {
-	case l == nil && r.StoreDown:
-		d.Kind = Unavailable
-		return d
-	case l == nil:
+	if l == nil {
 		d.Kind = NotFound
 		return d
 	}

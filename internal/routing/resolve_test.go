@@ -169,7 +169,6 @@ func TestResolve(t *testing.T) {
 		{"expired", `{"expires_at":"2026-12-01T00:30:00Z","targets":{` + alipayT + `}}`, Request{Client: inAlipay},
 			outcome{Kind: "gone", Inactive: "expired"}},
 		{"unknown code", "", Request{Client: inAlipay}, outcome{Kind: "not_found"}},
-		{"store down", "", Request{Client: inAlipay, StoreDown: true}, outcome{Kind: "unavailable"}},
 
 		// Limits: the caller checks, then resolves again with Over.
 		{"limited link asks for the check", exhausted, Request{Client: inAlipay},
