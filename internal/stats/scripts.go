@@ -49,9 +49,10 @@ package stats
 // colon (ncity, nrg...); later names are counted under prefix.."other", so
 // a flood of distinct names cannot grow a hash without bound. A capped
 // field is incremented first and found new when it then holds just the
-// increment (the writer never adds 0 to one, and counters only grow): one
-// command for a field that exists, the common case, and an HDEL to take
-// back a new one over the cap.
+// increment (the writer never adds 0 to one, and counters only grow), and
+// a new one is counted at once: one command for a field that exists, the
+// common case, two for a new one under the cap; over the cap, both are
+// taken back.
 //
 // Every data command runs under redis.pcall: a command Redis refuses (an
 // increment that would overflow a counter, a key someone overwrote with
@@ -92,9 +93,9 @@ while k <= #KEYS do
             try('HINCRBY', key, f, incr)
           elseif incr > 0 and try('HINCRBY', key, f, incr) == incr then
             local count = 'n' .. string.sub(f, 1, c - 1)
-            if tonumber(try('HGET', key, count) or '0') < cap then
-              try('HINCRBY', key, count, 1)
-            else
+            local seen = try('HINCRBY', key, count, 1)
+            if seen and seen > cap then
+              try('HINCRBY', key, count, -1)
               try('HDEL', key, f)
               try('HINCRBY', key, string.sub(f, 1, c) .. 'other', incr)
             end
