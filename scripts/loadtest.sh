@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# Load test of the scan path, on this machine only (loopback), bounded in
-# time: builds the gateway, starts it on a private redis-server, creates a
-# link, drives GET /s/{code} with wrk, then checks that the stats counted
-# every scan the gateway answered.
+# Load test of the scan path next to nginx, on this machine only (loopback),
+# bounded in time. In one run, with the same wrk settings and headers, it
+# drives:
+#   - nginx (Debian's package), one worker answering `return 302`: what
+#     one core of this machine can answer at best;
+#   - the gateway, built from the tree on a private redis-server, with GeoIP
+#     configured (the test database of internal/geo/geotest) and loopback as
+#     a trusted proxy, so that every scan comes from a Shanghai address via
+#     X-Forwarded-For: GET /s/{code} of a link with 5 rules (time, OS and
+#     language, weekend, country, city) and a 50/50 split;
+# then prints both rates, their ratio and the latencies, and checks that the
+# stats counted every scan the gateway answered.
 #
-#   scripts/loadtest.sh                 # 10 s, 64 connections, 2 threads
-#   DURATION=30s CONNS=128 scripts/loadtest.sh
+#   scripts/loadtest.sh                          # 10 s each, 64 connections, 1 thread
+#   DURATION=30s CONNS=128 ROUNDS=3 scripts/loadtest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
-THREADS=${THREADS:-2}
+THREADS=${THREADS:-1}
+ROUNDS=${ROUNDS:-1} # nginx then the gateway, this many times
 UA=${UA:-"Mozilla/5.0 (Linux; U; Android 12; zh-CN; M2012K11AC Build/SKQ1.211006.001) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/69.0.3497.100 UWS/3.22.2.43 Mobile Safari/537.36 UCBS/3.22.2.43_220223200704 ChannelId(1) NebulaSDK/1.8.100112 Nebula AlipayDefined(nt:WIFI,ws:393|0|2.75) AliApp(AP/10.2.60.6000) AlipayClient/10.2.60.6000 Language/zh-Hans"}
+CLIENT_IP=101.80.1.7 # Shanghai in the test GeoIP database
 
-for tool in wrk redis-server curl; do
-	command -v "$tool" >/dev/null || { echo "missing $tool: apt-get update && apt-get install -y wrk redis-server curl" >&2; exit 1; }
+for tool in wrk redis-server curl nginx; do
+	command -v "$tool" >/dev/null || { echo "missing $tool: apt-get update && apt-get install -y wrk redis-server curl nginx" >&2; exit 1; }
 done
 
 free_port() {
@@ -26,35 +36,112 @@ free_port() {
 	echo "no free port from $1" >&2; exit 1
 }
 
+# wait_http URL: until something answers there, at most 5 s.
+wait_http() {
+	for _ in $(seq 50); do curl -s -o /dev/null "$1" && return; sleep 0.1; done
+	return 1
+}
+
 tmp=$(mktemp -d)
 cleanup() {
+	[ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
 	[ -n "${gw_pid:-}" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
 	[ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
+go build -o "$tmp/gateway" ./cmd/gateway
+go run ./scripts/geodb "$tmp/geo.mmdb"
+
+# nginx in the foreground with its own prefix, so that it needs nothing of
+# /etc/nginx or /var and no privilege; run by root, it runs as nobody.
+nginx_port=$(free_port 18180)
+mkdir "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	server {
+		listen 127.0.0.1:$nginx_port;
+		location / { return 302 https://m.example.com/; }
+	}
+}
+EOF
+as_user=()
+if [ "$(id -u)" = 0 ]; then
+	chmod 711 "$tmp" && chown nobody "$tmp/nginx"
+	as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+fi
+"${as_user[@]}" nginx -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" &
+nginx_pid=$!
+wait_http "http://127.0.0.1:$nginx_port/" || { echo "nginx did not start:"; cat "$tmp/nginx/error.log"; exit 1; }
+
 redis_port=$(free_port 16379)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" --logfile "$tmp/redis.log" &
 redis_pid=$!
 
-go build -o "$tmp/gateway" ./cmd/gateway
 gw_port=$(free_port 18080)
 GW=http://127.0.0.1:$gw_port
 SCANGATE_LISTEN=127.0.0.1:$gw_port SCANGATE_REDIS_ADDRS=127.0.0.1:$redis_port \
-	SCANGATE_RATE_LIMIT_SCAN=0 SCANGATE_LOG_LEVEL=warn \
+	SCANGATE_GEOIP_DB="$tmp/geo.mmdb" SCANGATE_TRUSTED_PROXIES=127.0.0.1,::1 \
+	SCANGATE_STATS_SPOOL_DIR="$tmp/spool" SCANGATE_RATE_LIMIT_SCAN=0 SCANGATE_LOG_LEVEL=warn \
 	"$tmp/gateway" serve >"$tmp/gateway.out" 2>"$tmp/gateway.err" &
 gw_pid=$!
 for _ in $(seq 50); do grep -q 'curl -si' "$tmp/gateway.out" 2>/dev/null && break; sleep 0.1; done
 key=$(grep -o 'sgk_[0-9A-Za-z]*' "$tmp/gateway.out" | head -1)
 [ -n "$key" ] || { echo "gateway did not start:"; cat "$tmp/gateway.err"; exit 1; }
 
-curl -sf -o /dev/null -X POST "$GW/api/v1/links" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-	-d '{"code":"load01","campaign":"load","targets":{"alipay":{"appid":"2021001234567890","page":"pages/menu/index","query":"from=qr"},"web":{"url":"https://m.example.com/"}}}'
-curl -s -o /dev/null -H "User-Agent: $UA" "$GW/s/load01" # warm the link cache
+# The rules are tried in order and the city rule is last, so outside
+# Shanghai's breakfast hours and weekends every scan walks all five.
+alipay() { printf '{"alipay":{"appid":"2021001234567890","page":"pages/%s/index","query":"from=qr"}}' "$1"; }
+link=$(cat <<EOF
+{"code":"load01","campaign":"load",
+ "targets":{"alipay":{"appid":"2021001234567890","page":"pages/menu/index","query":"from=qr"},"web":{"url":"https://m.example.com/"}},
+ "rules":[
+  {"name":"breakfast","when":{"time":{"tz":"Asia/Shanghai","from":"06:00","to":"10:30"}},"targets":$(alipay breakfast)},
+  {"name":"ios-en","when":{"os":["ios"],"lang":["en"]},"targets":$(alipay english)},
+  {"name":"weekend","when":{"time":{"days":["sat","sun"]}},"targets":$(alipay weekend)},
+  {"name":"abroad","when":{"country":["US","JP"]},"targets":$(alipay abroad)},
+  {"name":"shanghai","when":{"city":["上海"]},"targets":$(alipay shanghai)}],
+ "split":{"variants":[{"name":"A","weight":50},{"name":"B","weight":50,"targets":$(alipay coupon-b)}]}}
+EOF
+)
+status=$(curl -s -o "$tmp/create.out" -w '%{http_code}' -X POST "$GW/api/v1/links" \
+	-H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$link")
+[ "$status" = 201 ] || { echo "creating the link answered $status:"; cat "$tmp/create.out"; echo; exit 1; }
 
-echo "== wrk -t$THREADS -c$CONNS -d$DURATION $GW/s/load01 (Alipay User-Agent: 302 to alipays://)"
-wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "User-Agent: $UA" "$GW/s/load01" | tee "$tmp/wrk.out"
+headers=(-H "User-Agent: $UA" -H "X-Forwarded-For: $CLIENT_IP")
+location=$(curl -s -o /dev/null -w '%{redirect_url}' "${headers[@]}" "$GW/s/load01") # also warms the link cache
+echo "== GET /s/load01 from $CLIENT_IP answers 302 to $location"
+case $location in
+*pages/shanghai/* | *pages%2Fshanghai%2F*) echo "== the city rule took it, after four rules that did not match" ;;
+*) echo "== not the city rule (Shanghai breakfast time, a weekend?): the scans stop at an earlier rule" ;;
+esac
+
+# bench NAME URL: one wrk run; appends "NAME req/s p50 p99" to $tmp/results.
+bench() {
+	echo "== $1: wrk -t$THREADS -c$CONNS -d$DURATION --latency $2"
+	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${headers[@]}" "$2" | tee "$tmp/wrk.out"
+	awk -v name="$1" '
+		$1 == "Requests/sec:" { rps = $2 }
+		$1 == "50%" { p50 = $2 }
+		$1 == "99%" { p99 = $2 }
+		END { printf "%s %d %s %s\n", name, rps, p50, p99 }' "$tmp/wrk.out" >>"$tmp/results"
+}
+for round in $(seq "$ROUNDS"); do
+	bench nginx "http://127.0.0.1:$nginx_port/s/load01"
+	bench gateway "$GW/s/load01"
+done
 
 # Wait until the stats writer has applied everything it accepted.
 metric() { curl -s "$GW/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2}'; }
@@ -64,6 +151,13 @@ for _ in $(seq 100); do
 done
 answered=$(curl -s "$GW/metrics" | awk '$1 == "scangate_http_requests_total{route=\"/s/:code\",status=\"302\"}" {printf "%d", $2}')
 counted=$(curl -s "$GW/api/v1/links/load01/stats" -H "Authorization: Bearer $key" | sed -n 's/.*"totals":{"scans":\([0-9]*\).*/\1/p')
+
+echo
+echo "== wrk -t$THREADS -c$CONNS -d$DURATION, keep-alive, $(nproc) cores (load average now: $(cut -d' ' -f1-3 /proc/loadavg)); nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+awk '
+	BEGIN { printf "%-5s  %-7s  %10s  %8s  %9s  %9s\n", "round", "server", "req/s", "vs nginx", "p50", "p99" }
+	$1 == "nginx" { round++; base = $2 }
+	{ printf "%-5d  %-7s  %10d  %8.2f  %9s  %9s\n", round, $1, $2, $2 / base, $3, $4 }' "$tmp/results"
 echo "== scans answered with 302: $answered; counted by stats: $counted; dropped: $(metric scangate_stats_events_dropped_total)"
-[ "$answered" = "$counted" ] || { echo "MISMATCH: stats lost or double-counted scans" >&2; exit 1; }
+[ -n "$answered" ] && [ "$answered" = "$counted" ] || { echo "MISMATCH: stats lost or double-counted scans" >&2; exit 1; }
 echo "== every scan counted exactly once"
