@@ -72,25 +72,15 @@ func (s *Server) postEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if req.Variant != "" && !hasVariant(l, req.Variant) {
-		return &fieldError{"variant", "is not a variant of this link's split (sg_v in the launch query)"}
+	// A variant that has since been renamed or whose split ended is still
+	// the one the visitor saw: its conversion counts under that name.
+	if req.Variant != "" && !links.ValidVariantName(req.Variant) {
+		return &fieldError{"variant", "must be the sg_v of the launch query: 1 to 16 characters of A-Z, a-z, 0-9, '_' or '-'"}
 	}
 	if !s.recordEvent(c, l, client, req.Type, req.Variant, value) {
 		return errBusy
 	}
 	return c.JSON(http.StatusAccepted, map[string]bool{"accepted": true})
-}
-
-func hasVariant(l *links.Link, name string) bool {
-	if l.Split == nil {
-		return false
-	}
-	for _, v := range l.Split.Variants {
-		if v.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func eventDecodeError(err error) error {

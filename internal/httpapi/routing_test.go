@@ -136,7 +136,7 @@ func TestScanSplitAttributesVariants(t *testing.T) {
 			t.Fatalf("event %s: %d %s", body, rec.Code, rec.Body)
 		}
 	}
-	if rec := e.json("POST", "/api/v1/events", "", `{"code":"menu1","type":"open","variant":"Z"}`); rec.Code != http.StatusUnprocessableEntity || errorOf(t, rec).Field != "variant" {
+	if rec := e.json("POST", "/api/v1/events", "", `{"code":"menu1","type":"open","variant":"no such!"}`); rec.Code != http.StatusUnprocessableEntity || errorOf(t, rec).Field != "variant" {
 		t.Errorf("open with an unknown variant: %d %s, want 422 on variant", rec.Code, rec.Body)
 	}
 	e.drainStats()

@@ -62,7 +62,7 @@ type Match struct {
 	// From and To are minutes after midnight in Zone, To exclusive; a
 	// window with To <= From crosses midnight.
 	From, To int
-	// After and Before are Unix nanoseconds; 0 means unset.
+	// After and Before are Unix seconds (any year); 0 means unset.
 	After, Before int64
 }
 

@@ -22,6 +22,9 @@ var weekdays = map[string]time.Weekday{
 	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
 }
 
+// ValidVariantName reports whether s can name a split's variant.
+func ValidVariantName(s string) bool { return variantName.MatchString(s) }
+
 // normalizeRouting checks rules, split and the visitor limit, and compiles
 // the rules' conditions. code is the longest scene a launch query carries.
 func (in *Input) normalizeRouting(code string) error {
@@ -183,10 +186,10 @@ func (w *When) compile(field string) error {
 		}
 	}
 	if w.After != nil {
-		m.After = w.After.UnixNano()
+		m.After = w.After.Unix()
 	}
 	if w.Before != nil {
-		m.Before = w.Before.UnixNano()
+		m.Before = w.Before.Unix()
 		if w.After != nil && !w.After.Before(*w.Before) {
 			return invalid(field+"before", "must be later than after")
 		}
@@ -255,7 +258,7 @@ func clockMinutes(s string, empty int) (int, error) {
 		return empty, nil
 	}
 	t, err := time.Parse("15:04", s)
-	if s == "24:00" {
+	if s == "24:00" && empty == 24*60 {
 		return 24 * 60, nil
 	}
 	if err != nil {

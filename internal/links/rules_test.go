@@ -36,6 +36,7 @@ func TestRoutingRejections(t *testing.T) {
 		{"bad day", rule(`{"time":{"days":["monday"]}}`), "rules[0].when.time.days"},
 		{"bad from", rule(`{"time":{"from":"6am"}}`), "rules[0].when.time.from"},
 		{"bad to", rule(`{"time":{"to":"25:00"}}`), "rules[0].when.time.to"},
+		{"from 24:00", rule(`{"time":{"from":"24:00"}}`), "rules[0].when.time.from"},
 		{"empty window", rule(`{"time":{"from":"06:00","to":"06:00"}}`), "rules[0].when.time.to"},
 		{"after not before before", rule(`{"after":"2027-01-02T00:00:00Z","before":"2027-01-01T00:00:00Z"}`), "rules[0].when.before"},
 		{"one variant", `{` + web + `,"split":{"variants":[{"name":"A","weight":1}]}}`, "split.variants"},

@@ -29,8 +29,8 @@ func matches(m *links.Match, r *Request) bool {
 		return false
 	}
 	if m.After != 0 || m.Before != 0 {
-		ns := r.Time.UnixNano()
-		if m.After != 0 && ns < m.After || m.Before != 0 && ns >= m.Before {
+		sec := r.Time.Unix()
+		if m.After != 0 && sec < m.After || m.Before != 0 && sec >= m.Before {
 			return false
 		}
 	}

@@ -56,6 +56,8 @@ func TestRuleConditions(t *testing.T) {
 		{"all but one", `{"platform":["wechat"],"city":["上海"],"lang":["en"],"time":{"from":"06:00","to":"10:30"}}`,
 			Request{Client: platform.Client{App: platform.WeChat, Mobile: true}, Geo: shanghai, Lang: "zh-CN", Time: at("01", "07:00")}, false},
 		{"empty holds", `{}`, Request{}, true},
+		{"a far-future before holds today", `{"before":"9999-12-31T23:59:59Z"}`, Request{}, true},
+		{"a far-future after does not", `{"after":"2300-01-01T00:00:00Z"}`, Request{}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := link(t, `{"targets":{`+webT+`},"rules":[{"name":"r","when":`+tc.when+`,"fallback_url":"https://m.example.com/r"}]}`)

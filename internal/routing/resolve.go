@@ -49,6 +49,12 @@ func Resolve(l *links.Link, r Request) Decision {
 		}
 	}
 	d.Count = !r.Head
+	if rule != nil && rule.Targets.Empty() {
+		// A rule that only redirects (closed hours, another country)
+		// serves no offer: it uses up no limit.
+		d.redirect(Target{Host: Web, Form: FormURL, url: rule.FallbackURL})
+		return d
+	}
 	if l.MaxScans > 0 {
 		d.Check |= LimitScans
 	}
@@ -58,11 +64,6 @@ func Resolve(l *links.Link, r Request) Decision {
 	if r.Over&d.Check != 0 {
 		d.Count, d.Check = false, 0
 		inactive(&d, fallback, links.StateExhausted)
-		return d
-	}
-	if rule != nil && rule.Targets.Empty() {
-		// A rule that only redirects: closed hours, another country.
-		d.redirect(Target{Host: Web, Form: FormURL, url: rule.FallbackURL})
 		return d
 	}
 	d.view = v
