@@ -104,6 +104,7 @@ const (
 	MaxRules          = 20
 	MaxRuleValues     = 50 // entries in one condition list
 	MaxRuleNameRunes  = 32
+	MaxRuleNameBytes  = 64 // a stats label keeps 64 bytes
 	MaxPlaceRunes     = 64
 	MinVariants       = 2
 	MaxVariants       = 10

@@ -11,6 +11,9 @@ import (
 	"github.com/scangate/scangate/internal/platform"
 )
 
+// reservedName is the stats bucket of rule and variant names over the cap.
+const reservedName = "other"
+
 // DefaultRuleZone is the zone of a time window that names none: ScanGate's
 // merchants are in China.
 const DefaultRuleZone = "Asia/Shanghai"
@@ -82,8 +85,11 @@ func checkRuleName(field, s string) error {
 	if s == "" {
 		return invalid(field, "is required")
 	}
-	if n := utf8.RuneCountInString(s); n > MaxRuleNameRunes {
-		return invalid(field, "at most %d characters (got %d)", MaxRuleNameRunes, n)
+	if n := utf8.RuneCountInString(s); n > MaxRuleNameRunes || len(s) > MaxRuleNameBytes {
+		return invalid(field, "at most %d characters and %d bytes (about 21 Chinese characters)", MaxRuleNameRunes, MaxRuleNameBytes)
+	}
+	if strings.EqualFold(s, reservedName) {
+		return invalid(field, "%q is reserved: stats count names beyond their cap under it", s)
 	}
 	// The name is a stats dimension and a CSV cell: the label alphabet,
 	// plus spaces.
@@ -106,6 +112,9 @@ func (s *Split) check(code string) error {
 		prefix := fmt.Sprintf("split.variants[%d].", i)
 		if !variantName.MatchString(v.Name) {
 			return invalid(prefix+"name", "must be 1 to %d characters of A-Z, a-z, 0-9, '_' or '-' (it travels in the launch query)", MaxVariantNameLen)
+		}
+		if strings.EqualFold(v.Name, reservedName) {
+			return invalid(prefix+"name", "%q is reserved: stats count names beyond their cap under it", v.Name)
 		}
 		if seen[v.Name] {
 			return invalid(prefix+"name", "%q is used by an earlier variant; names must be unique", v.Name)
