@@ -1,6 +1,9 @@
 package platform
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // App is the host app whose in-app browser sent a request. The zero value,
 // Browser, means no known host app: a plain browser or an unknown web view.
@@ -58,12 +61,13 @@ func (a App) String() string {
 // ignored because the name arrives from mini-program developers in a query
 // parameter, where "WeChat" and "wechat" obviously mean the same host.
 func ParseApp(s string) (App, bool) {
-	for i, name := range appNames {
-		if strings.EqualFold(s, name) {
-			return App(i), true
-		}
-	}
-	return Browser, false
+	i := indexFold(appNames[:], s)
+	return App(max(i, 0)), i >= 0
+}
+
+// indexFold is the index of s in names, ignoring case, or -1.
+func indexFold(names []string, s string) int {
+	return slices.IndexFunc(names, func(name string) bool { return strings.EqualFold(s, name) })
 }
 
 // AppNames lists every App's name, for messages that say what is accepted.
@@ -104,12 +108,8 @@ func (o OS) String() string {
 
 // ParseOS returns the OS named s, the reverse of OS.String, ignoring case.
 func ParseOS(s string) (OS, bool) {
-	for i, name := range osNames {
-		if strings.EqualFold(s, name) {
-			return OS(i), true
-		}
-	}
-	return OSOther, false
+	i := indexFold(osNames[:], s)
+	return OS(max(i, 0)), i >= 0
 }
 
 // OSNames lists every OS's name.
