@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,10 +19,9 @@ import (
 // on the request path. The code is canonical so the link's stats keys
 // share its Cluster slot. The client address is only carried to the
 // writer, which hashes it; it is never stored.
-func (s *Server) event(c echo.Context, l *links.Link, client platform.Client, loc geo.Location, typ stats.EventType, channel string, value int64) stats.Event {
-	ip := clientIP(c)
+func (s *Server) event(c echo.Context, l *links.Link, client platform.Client, at time.Time, ip netip.Addr, loc geo.Location, typ stats.EventType, channel string, value int64) stats.Event {
 	return stats.Event{
-		Time:      s.now(),
+		Time:      at,
 		Type:      typ,
 		Code:      links.Canonical(l.Code),
 		Tenant:    l.Tenant,
@@ -50,8 +50,8 @@ func clientIP(c echo.Context) netip.Addr {
 // scan. A full queue drops the event and the recorder counts it.
 func (s *Server) recordScan(c echo.Context, l *links.Link, sc *scanRequest, d *routing.Decision, channel string) {
 	s.metrics.scans[sc.req.Client.App].Inc()
-	e := s.event(c, l, sc.req.Client, sc.req.Geo, stats.Scan, channel, 1)
-	e.Time, e.Rule, e.Variant, e.Visitor = sc.req.Time, d.Rule, d.Variant, sc.visitor
+	e := s.event(c, l, sc.req.Client, sc.req.Time, sc.ip, sc.req.Geo, stats.Scan, channel, 1)
+	e.Rule, e.Variant, e.Visitor = d.Rule, d.Variant, sc.visitor
 	s.deps.Recorder.Record(e)
 }
 
@@ -62,7 +62,8 @@ func (s *Server) recordEvent(c echo.Context, l *links.Link, client platform.Clie
 	if typ == "conversion" {
 		t = stats.Conversion
 	}
-	e := s.event(c, l, client, s.deps.Geo.Lookup(clientIP(c)), t, stats.ChannelApp, value)
+	ip := clientIP(c)
+	e := s.event(c, l, client, s.now(), ip, s.deps.Geo.Lookup(ip), t, stats.ChannelApp, value)
 	e.Variant = variant
 	return s.deps.Recorder.Record(e)
 }

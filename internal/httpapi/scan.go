@@ -34,13 +34,7 @@ func (s *Server) scan(c echo.Context) error {
 		return err // 503 with Retry-After, in the one error mapping
 	}
 	sc := s.detect(c, l, false)
-	d := routing.Resolve(l, sc.req)
-	if d.Check != 0 {
-		if over := s.checkLimits(ctx, l, &sc); over != 0 {
-			sc.req.Over = over
-			d = routing.Resolve(l, sc.req)
-		}
-	}
+	d := s.decide(ctx, l, &sc)
 	if d.Count {
 		s.recordScan(c, l, &sc, &d, stats.ChannelGateway)
 	}
@@ -90,6 +84,19 @@ func (s *Server) detect(c echo.Context, l *links.Link, app bool) scanRequest {
 		sc.req.Bucket = routing.Bucket(id, l.Code)
 	}
 	return sc
+}
+
+// decide resolves the scan, checking the limits the decision asks for and
+// resolving again, with sc.req.Over set, when one refuses the scan.
+func (s *Server) decide(ctx context.Context, l *links.Link, sc *scanRequest) routing.Decision {
+	d := routing.Resolve(l, sc.req)
+	if d.Check != 0 {
+		if over := s.checkLimits(ctx, l, sc); over != 0 {
+			sc.req.Over = over
+			d = routing.Resolve(l, sc.req)
+		}
+	}
+	return d
 }
 
 // checkLimits checks (GET: and counts) the scan against the link's limits

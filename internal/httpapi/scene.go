@@ -11,7 +11,6 @@ import (
 
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
-	"github.com/scangate/scangate/internal/routing"
 	"github.com/scangate/scangate/internal/stats"
 )
 
@@ -85,11 +84,9 @@ func (s *Server) sceneByURL(c echo.Context) error {
 	}
 	// The host's scanner opened the mini program: decide as the gateway
 	// would have, for the rule, the variant and the limits.
-	d := routing.Resolve(l, sc.req)
-	if d.Check != 0 {
-		if over := s.checkLimits(c.Request().Context(), l, &sc); over != 0 {
-			return errInactive
-		}
+	d := s.decide(c.Request().Context(), l, &sc)
+	if sc.req.Over != 0 {
+		return errInactive
 	}
 	s.recordScan(c, l, &sc, &d, stats.ChannelApp)
 	resp := scene(l)
