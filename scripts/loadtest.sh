@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Load test of the scan path next to nginx, on this machine only (loopback),
 # bounded in time. In one run, with the same wrk settings and headers, it
-# drives:
+# alternates between:
 #   - nginx (Debian's package), one worker answering `return 302`: what
 #     one core of this machine can answer at best;
+#   - scripts/echoref, a bare echo handler (map lookup + 302): the ceiling
+#     of the framework the gateway is built on;
 #   - the gateway, built from the tree on a private redis-server, with GeoIP
 #     configured (the test database of internal/geo/geotest) and loopback as
 #     a trusted proxy, so that every scan comes from a Shanghai address via
 #     X-Forwarded-For: GET /s/{code} of a link with 5 rules (time, OS and
 #     language, weekend, country, city) and a 50/50 split;
-# then prints both rates, their ratio and the latencies, and checks that the
+# then prints the rates, their ratios, the latencies and the CPU per request, and checks that the
 # stats counted every scan the gateway answered.
 #
 #   scripts/loadtest.sh                          # 10 s each, 64 connections, 1 thread
 #   DURATION=30s CONNS=128 ROUNDS=3 scripts/loadtest.sh
+#   PROFILE=cpu.pprof scripts/loadtest.sh        # also a CPU profile of the gateway's last run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +48,7 @@ wait_http() {
 tmp=$(mktemp -d)
 cleanup() {
 	[ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+	[ -n "${echo_pid:-}" ] && kill "$echo_pid" 2>/dev/null && wait "$echo_pid" 2>/dev/null
 	[ -n "${gw_pid:-}" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
 	[ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
 	rm -rf "$tmp"
@@ -52,6 +56,7 @@ cleanup() {
 trap cleanup EXIT
 
 go build -o "$tmp/gateway" ./cmd/gateway
+go build -o "$tmp/echoref" ./scripts/echoref
 go run ./scripts/geodb "$tmp/geo.mmdb"
 
 # nginx in the foreground with its own prefix, so that it needs nothing of
@@ -86,6 +91,11 @@ fi
 nginx_pid=$!
 wait_http "http://127.0.0.1:$nginx_port/" || { echo "nginx did not start:"; cat "$tmp/nginx/error.log"; exit 1; }
 
+echo_port=$(free_port 18280)
+"$tmp/echoref" "127.0.0.1:$echo_port" &
+echo_pid=$!
+wait_http "http://127.0.0.1:$echo_port/" || { echo "echoref did not start"; exit 1; }
+
 redis_port=$(free_port 16379)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" --logfile "$tmp/redis.log" &
 redis_pid=$!
@@ -95,6 +105,7 @@ GW=http://127.0.0.1:$gw_port
 SCANGATE_LISTEN=127.0.0.1:$gw_port SCANGATE_REDIS_ADDRS=127.0.0.1:$redis_port \
 	SCANGATE_GEOIP_DB="$tmp/geo.mmdb" SCANGATE_TRUSTED_PROXIES=127.0.0.1,::1 \
 	SCANGATE_STATS_SPOOL_DIR="$tmp/spool" SCANGATE_RATE_LIMIT_SCAN=0 SCANGATE_LOG_LEVEL=warn \
+	SCANGATE_DEBUG_LISTEN=${PROFILE:+127.0.0.1:$(free_port 16060)} \
 	"$tmp/gateway" serve >"$tmp/gateway.out" 2>"$tmp/gateway.err" &
 gw_pid=$!
 for _ in $(seq 50); do grep -q 'curl -si' "$tmp/gateway.out" 2>/dev/null && break; sleep 0.1; done
@@ -128,20 +139,41 @@ case $location in
 *) echo "== not the city rule (Shanghai breakfast time, a weekend?): the scans stop at an earlier rule" ;;
 esac
 
-# bench NAME URL: one wrk run; appends "NAME req/s p50 p99" to $tmp/results.
+# cpu PID...: CPU time used so far by these processes, in clock ticks.
+cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+ticks=$(getconf CLK_TCK)
+
+# bench NAME URL PID [REDIS_PID]: one wrk run; appends "NAME req/s p50 p99
+# cpu-µs/req redis-µs/req" to $tmp/results: the CPU time the server
+# (with its child processes: nginx's worker) and its redis-server used
+# while wrk ran, per request answered.
 bench() {
-	echo "== $1: wrk -t$THREADS -c$CONNS -d$DURATION --latency $2"
-	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${headers[@]}" "$2" | tee "$tmp/wrk.out"
-	awk -v name="$1" '
+	local name=$1 url=$2 pids=("$3" $(pgrep -P "$3")) redis=${4:-} before after rbefore=0 rafter=0
+	echo "== $name: wrk -t$THREADS -c$CONNS -d$DURATION --latency $url"
+	before=$(cpu "${pids[@]}")
+	[ -n "$redis" ] && rbefore=$(cpu "$redis")
+	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${headers[@]}" "$url" | tee "$tmp/wrk.out"
+	after=$(cpu "${pids[@]}")
+	[ -n "$redis" ] && rafter=$(cpu "$redis")
+	awk -v name="$name" -v cpu=$((after - before)) -v rcpu=$((rafter - rbefore)) -v ticks="$ticks" '
 		$1 == "Requests/sec:" { rps = $2 }
+		$2 == "requests" && $3 == "in" { n = $1 }
 		$1 == "50%" { p50 = $2 }
 		$1 == "99%" { p99 = $2 }
-		END { printf "%s %d %s %s\n", name, rps, p50, p99 }' "$tmp/wrk.out" >>"$tmp/results"
+		END { printf "%s %d %s %s %.1f %.1f\n", name, rps, p50, p99, cpu / ticks * 1e6 / n, rcpu / ticks * 1e6 / n }' "$tmp/wrk.out" >>"$tmp/results"
 }
 for round in $(seq "$ROUNDS"); do
-	bench nginx "http://127.0.0.1:$nginx_port/s/load01"
-	bench gateway "$GW/s/load01"
+	bench nginx "http://127.0.0.1:$nginx_port/s/load01" "$nginx_pid"
+	bench echo "http://127.0.0.1:$echo_port/s/load01" "$echo_pid"
+	if [ -n "${PROFILE:-}" ] && [ "$round" = "$ROUNDS" ]; then
+		debug=$(grep -o 'http://[0-9.:]*/debug/pprof/' "$tmp/gateway.err" | head -1)
+		secs=$(( ${DURATION%s} > 2 ? ${DURATION%s} - 2 : 1 ))
+		curl -s -o "$PROFILE" "${debug}profile?seconds=$secs" &
+		prof_pid=$!
+	fi
+	bench gateway "$GW/s/load01" "$gw_pid" "$redis_pid"
 done
+[ -n "${prof_pid:-}" ] && wait "$prof_pid" && echo "== CPU profile of the gateway's last run: $PROFILE (go tool pprof -top $PROFILE)"
 
 # Wait until the stats writer has applied everything it accepted.
 metric() { curl -s "$GW/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2}'; }
@@ -154,10 +186,12 @@ counted=$(curl -s "$GW/api/v1/links/load01/stats" -H "Authorization: Bearer $key
 
 echo
 echo "== wrk -t$THREADS -c$CONNS -d$DURATION, keep-alive, $(nproc) cores (load average now: $(cut -d' ' -f1-3 /proc/loadavg)); nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+echo "(echo: a bare echo handler, map lookup + 302; CPU µs/req: the server's own CPU time per request answered, and its redis-server's)"
 awk '
-	BEGIN { printf "%-5s  %-7s  %10s  %8s  %9s  %9s\n", "round", "server", "req/s", "vs nginx", "p50", "p99" }
+	BEGIN { printf "%-5s  %-7s  %8s  %8s  %7s  %9s  %9s  %10s  %8s\n", "round", "server", "req/s", "vs nginx", "vs echo", "p50", "p99", "CPU µs/req", "+ redis" }
 	$1 == "nginx" { round++; base = $2 }
-	{ printf "%-5d  %-7s  %10d  %8.2f  %9s  %9s\n", round, $1, $2, $2 / base, $3, $4 }' "$tmp/results"
+	$1 == "echo" { ref = $2 }
+	{ printf "%-5d  %-7s  %8d  %8.2f  %7s  %9s  %9s  %10.1f  %8s\n", round, $1, $2, $2 / base, $1 == "gateway" ? sprintf("%.2f", $2 / ref) : "", $3, $4, $5, $1 == "gateway" ? sprintf("%.1f", $6) : "" }' "$tmp/results"
 echo "== scans answered with 302: $answered; counted by stats: $counted; dropped: $(metric scangate_stats_events_dropped_total)"
 [ -n "$answered" ] && [ "$answered" = "$counted" ] || { echo "MISMATCH: stats lost or double-counted scans" >&2; exit 1; }
 echo "== every scan counted exactly once"

@@ -34,6 +34,10 @@ type Config struct {
 	Stats             StatsConfig       `yaml:"stats"`
 	Log               LogConfig         `yaml:"log"`
 	HTTP              HTTPConfig        `yaml:"http"`
+	// DebugListen serves Go's profiler (/debug/pprof/) on a separate
+	// address, for finding what a scan costs under load. Empty: off. Keep
+	// it on loopback or a private network: profiles show internals.
+	DebugListen string `yaml:"debug_listen"`
 }
 
 // RedisConfig says where the store is. No address means the embedded

@@ -64,6 +64,7 @@ func TestConfigErrorsNameTheirKeys(t *testing.T) {
 		{"unknown env var", "", []string{"SCANGATE_REDIS_ADDR=x:1"}, []string{"SCANGATE_REDIS_ADDR: unknown"}},
 		{"bad env value", "", []string{"SCANGATE_CACHE_TTL=soon", "SCANGATE_REDIS_DB=one"}, []string{"SCANGATE_CACHE_TTL", "SCANGATE_REDIS_DB"}},
 		{"missing file", "testdata/none.yaml", nil, []string{"none.yaml"}},
+		{"debug address without a port", "", []string{"SCANGATE_DEBUG_LISTEN=localhost"}, []string{"debug_listen:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(tc.path, tc.env)

@@ -18,6 +18,11 @@ func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		add("listen", "want host:port or :port, got %q", c.Listen)
 	}
+	if c.DebugListen != "" {
+		if _, _, err := net.SplitHostPort(c.DebugListen); err != nil {
+			add("debug_listen", "want host:port, like 127.0.0.1:6060, got %q", c.DebugListen)
+		}
+	}
 	if c.PublicBaseURL != "" && !validBaseURL(c.PublicBaseURL) {
 		add("public_base_url", "want an absolute http(s) URL without query, like https://gw.example.com, got %q", c.PublicBaseURL)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -69,6 +70,15 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 			return fmt.Errorf("shutdown: %w", err)
 		}
 		return nil
+	}
+
+	if cfg.DebugListen != "" {
+		stop, err := serveDebug(cfg.DebugListen, log)
+		if err != nil {
+			shutdown()
+			return err
+		}
+		defer stop()
 	}
 
 	app, err := startApp(ctx, cfg, rdb, embedded, log)
@@ -294,4 +304,24 @@ Create a link and scan it:
     -d '{"code":"hello","targets":{"web":{"url":"https://example.com/"}}}'
   curl -si %[1]s/s/hello
 `, base, key)
+}
+
+// serveDebug serves Go's profiler on its own listener, apart from the
+// gateway's routes, so it is never reachable through the public address.
+func serveDebug(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug_listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln)
+	log.Warn("profiler listening: keep this address private", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil
 }
