@@ -1,7 +1,6 @@
 package stats
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -107,9 +106,12 @@ type increment struct {
 	n int64
 }
 
+// streamOps are the entries a batch appends to one tenant's stream: each
+// record's encoding (streamcodec.go) is buf[ends[i-1]:ends[i]].
 type streamOps struct {
 	tenant string
-	values []any
+	buf    []byte
+	ends   []int
 }
 
 // encode returns the calls that apply b.
@@ -146,15 +148,13 @@ func (b *encoder) add(r *record) {
 		b.streams[r.tenant] = s
 		b.tenants = append(b.tenants, s)
 	}
-	// The values of record.fields, appended without building that slice.
-	s.values = append(s.values,
-		strconv.FormatInt(r.ms, 10), r.typ.String(), r.code, r.tenant, r.campaign,
-		r.platform, r.os, r.channel, r.country, r.city, r.visitor, strconv.FormatInt(r.value, 10),
-		r.region, r.rule, r.variant)
+	s.buf = appendStreamRecord(s.buf, r)
+	s.ends = append(s.ends, len(s.buf))
 }
 
-// streamFields lists the stream fields in the order add appends their
-// values, which is also the order of a spooled record's (spoolcodec.go).
+// streamFields lists the fields of a stream entry as written before
+// streamcodec.go, which is also the order of a spooled record's values
+// (spoolcodec.go).
 func streamFields() []string {
 	return []string{evTime, evType, evCode, evTenant, evCampaign, evPlatform, evOS, evChannel,
 		evCountry, evCity, evVisitor, evValue, evRegion, evRule, evVariant}

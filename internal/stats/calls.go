@@ -49,15 +49,15 @@ func (b *encoder) calls(bt *batch) []call {
 		}
 	}
 	minID := strconv.FormatInt(max(0, b.now().Add(-b.cfg.StreamMaxAge).UnixMilli()), 10)
-	fields := streamFields()
 	for _, st := range b.tenants {
 		keys := []string{writerMarkKey(eventsTag(st.tenant), bt.writer), streamKey(st.tenant)}
-		args := make([]any, 0, 5+len(fields)+len(st.values))
-		args = append(args, s, ttl, b.cfg.StreamMaxLen, minID, len(fields))
-		for _, f := range fields {
-			args = append(args, f)
+		args := make([]any, 0, 5+len(st.ends))
+		args = append(args, s, ttl, b.cfg.StreamMaxLen, minID, streamField)
+		start := 0
+		for _, end := range st.ends {
+			args = append(args, st.buf[start:end])
+			start = end
 		}
-		args = append(args, st.values...)
 		calls = append(calls, call{script: b.stream, keys: keys, args: args, tags: 1})
 	}
 	return calls

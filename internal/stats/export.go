@@ -65,15 +65,14 @@ func (q *Querier) ExportCSV(ctx context.Context, w io.Writer, f ExportFilter) er
 			return fmt.Errorf("stats: export %s: %w: %w", key, ErrUnavailable, err)
 		}
 		for _, m := range msgs {
-			v := func(name string) string { s, _ := m.Values[name].(string); return s }
-			ms, err := strconv.ParseInt(v(evTime), 10, 64)
-			if err != nil || ms < from || ms >= to || v(evTenant) != f.Tenant ||
-				(f.Code != "" && v(evCode) != f.Code) || (f.Campaign != "" && v(evCampaign) != f.Campaign) {
+			r, err := parseStreamEntry(m.Values)
+			if err != nil || r.ms < from || r.ms >= to || r.tenant != f.Tenant ||
+				(f.Code != "" && r.code != f.Code) || (f.Campaign != "" && r.campaign != f.Campaign) {
 				continue
 			}
-			row := []string{time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-				v(evCode), v(evCampaign), v(evType), v(evPlatform), v(evOS), v(evChannel), v(evCountry), v(evRegion),
-				v(evCity), v(evRule), v(evVariant), v(evVisitor)}
+			row := []string{time.UnixMilli(r.ms).UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+				r.code, r.campaign, r.typ.String(), r.platform, r.os, r.channel, r.country, r.region,
+				r.city, r.rule, r.variant, r.visitor}
 			for i := range row {
 				row[i] = SafeCell(row[i])
 			}

@@ -118,27 +118,22 @@ end
 return {applied, refused}
 `
 
-// streamLua appends one tenant's raw events to its stream.
+// streamLua appends one tenant's raw events to its stream, one entry per
+// event with the event in one field (streamcodec.go).
 //
 // KEYS[1] is the writer's mark, KEYS[2] the stream.
 // ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] MAXLEN,
 // ARGV[4] MINID (entries older than the stream's age limit), ARGV[5] the
-// number of fields per entry n, ARGV[6..5+n] their names, then n values per
-// entry. Trimming is approximate (~), which costs almost nothing. It
-// returns {1 applied or 0 already, entries refused}.
+// field's name, then one encoded event per entry. Trimming is approximate
+// (~), which costs almost nothing. It returns {1 applied or 0 already,
+// entries refused}.
 const streamLua = `
 local seq = tonumber(ARGV[1])
 if seq <= tonumber(redis.call('GET', KEYS[1]) or '0') then return {0, 0} end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-local n, refused = tonumber(ARGV[5]), 0
-local args = {'*'}
-for j = 1, n do
-  args[2*j] = ARGV[5 + j]
-  args[2*j + 1] = ''
-end
-for e = 6 + n, #ARGV, n do
-  for j = 1, n do args[2*j + 1] = ARGV[e + j - 1] end
-  local r = redis.pcall('XADD', KEYS[2], unpack(args))
+local field, refused = ARGV[5], 0
+for e = 6, #ARGV do
+  local r = redis.pcall('XADD', KEYS[2], '*', field, ARGV[e])
   if type(r) == 'table' and r.err then refused = refused + 1 end
 end
 redis.pcall('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[3])

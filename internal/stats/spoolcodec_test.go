@@ -100,7 +100,7 @@ func TestSpoolReplaysVersion1(t *testing.T) {
 	if err != nil || len(msgs) != 4 {
 		t.Fatalf("stream: %d entries, %v; want 4", len(msgs), err)
 	}
-	if v, ok := msgs[0].Values[evRegion]; !ok || v != "" {
-		t.Errorf("stream entry region = %q (present %v), want present and empty", v, ok)
+	if r, err := parseStreamEntry(msgs[0].Values); err != nil || r.region != "" || r.city != "Shanghai" {
+		t.Errorf("stream entry: %+v, %v; want city Shanghai and no region", r, err)
 	}
 }

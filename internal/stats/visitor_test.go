@@ -140,7 +140,11 @@ func TestVisitorIDIsTheWritersID(t *testing.T) {
 		t.Fatalf("stream: %d entries, %v; want %d", len(msgs), err, len(events))
 	}
 	for i, e := range events {
-		got := msgs[i].Values[evVisitor]
+		r, err := parseStreamEntry(msgs[i].Values)
+		if err != nil {
+			t.Fatalf("stream entry %d: %v", i, err)
+		}
+		got := r.visitor
 		if (got == id) != e.wantSame {
 			t.Errorf("%s: stored visitor %q, VisitorID %q, want same=%v", e.name, got, id, e.wantSame)
 		}
