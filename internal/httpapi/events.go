@@ -57,7 +57,7 @@ func (s *Server) postEvent(c echo.Context) error {
 			return &fieldError{"value", "must be between 0 and 1e12"}
 		}
 	}
-	client := platform.Detect(c.Request().UserAgent())
+	client := s.uas.detect(c.Request().UserAgent())
 	if req.Platform != "" {
 		app, ok := platform.ParseApp(req.Platform)
 		if !ok {

@@ -145,24 +145,6 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 	rm.latency.Observe(d.Seconds())
 }
 
-// instrument is the middleware that feeds observe.
-func (s *Server) instrument(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		status := c.Response().Status
-		if err != nil && !c.Response().Committed {
-			status, _ = classify(err)
-		}
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
-		s.metrics.observe(route, status, time.Since(start))
-		return err
-	}
-}
-
 func boolFloat(b bool) float64 {
 	if b {
 		return 1

@@ -11,57 +11,76 @@ import (
 	"github.com/scangate/scangate/internal/routing"
 )
 
-// pageCache keeps rendered scan pages. A page is a pure function of the
-// link's version, the language and the decision (routing.Key: the page
-// kind, rule, variant, flags and the host and form of each option), so it
-// is rendered once per link edit and decision instead of once per scan.
-// The key carries updated_at, so an edited link misses and its old pages
-// simply age out.
-type pageCache struct {
-	mu    sync.RWMutex
-	pages map[pageKey][]byte
-	max   int
+// answerCache keeps what the scan path builds from a decision: rendered
+// pages, and the launch URLs of redirects. Each is a pure function of the
+// link's version, the language (pages) and the decision (routing.Key: the
+// kind, rule, variant, flags, and the host and form of each option or of
+// the redirect), so it is built once per link edit and decision instead of
+// once per scan. The key carries updated_at, so an edited link misses and
+// its old answers simply age out.
+type answerCache[V any] struct {
+	mu  sync.RWMutex
+	m   map[answerKey]V
+	max int
 }
 
-type pageKey struct {
+type answerKey struct {
 	code     string
 	updated  int64
 	lang     string
 	decision routing.Key
 }
 
-const maxCachedPages = 4096
+// maxCachedAnswers bounds each cache: pages are a few kilobytes, URLs a
+// few hundred bytes.
+const maxCachedAnswers = 4096
 
-func newPageCache() *pageCache {
-	return &pageCache{pages: make(map[pageKey][]byte), max: maxCachedPages}
+func newAnswerCache[V any]() *answerCache[V] {
+	return &answerCache[V]{m: make(map[answerKey]V), max: maxCachedAnswers}
 }
 
-func (p *pageCache) get(k pageKey) ([]byte, bool) {
+func (p *answerCache[V]) get(k answerKey) (V, bool) {
 	p.mu.RLock()
-	b, ok := p.pages[k]
+	v, ok := p.m[k]
 	p.mu.RUnlock()
-	return b, ok
+	return v, ok
 }
 
-func (p *pageCache) put(k pageKey, b []byte) {
+func (p *answerCache[V]) put(k answerKey, v V) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.pages) >= p.max {
+	if len(p.m) >= p.max {
 		// Random eviction of half: map order is random, and this is rare.
-		for key := range p.pages {
-			if len(p.pages) < p.max/2 {
+		for key := range p.m {
+			if len(p.m) < p.max/2 {
 				break
 			}
-			delete(p.pages, key)
+			delete(p.m, key)
 		}
 	}
-	p.pages[k] = b
+	p.m[k] = v
+}
+
+// launchURL is the URL a redirect decision sends the scan to. A web URL or
+// a stored URL Link is at hand; a launch URL is built once per link
+// version and decision.
+func (s *Server) launchURL(l *links.Link, d *routing.Decision) string {
+	if d.Redirect.Stored() {
+		return d.Redirect.URL(l.Code, d.Variant)
+	}
+	k := answerKey{code: l.Code, updated: l.UpdatedAt.UnixNano(), decision: d.Key()}
+	if u, ok := s.launchCache.get(k); ok {
+		return u
+	}
+	u := d.Redirect.URL(l.Code, d.Variant)
+	s.launchCache.put(k, u)
+	return u
 }
 
 // cachedPage serves the page of decision d for l from the cache, rendering
 // it on a miss.
 func (s *Server) cachedPage(c echo.Context, l *links.Link, d *routing.Decision, t *texts) error {
-	k := pageKey{code: l.Code, updated: l.UpdatedAt.UnixNano(), lang: t.Lang, decision: d.Key()}
+	k := answerKey{code: l.Code, updated: l.UpdatedAt.UnixNano(), lang: t.Lang, decision: d.Key()}
 	if b, ok := s.pageCache.get(k); ok {
 		s.pageHeaders(c)
 		return c.HTMLBlob(http.StatusOK, b)

@@ -4,7 +4,6 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,7 +21,7 @@ type limiter struct {
 
 type limiterShard struct {
 	mu        sync.Mutex
-	buckets   map[string]*bucket
+	buckets   map[netip.Addr]*bucket
 	lastSweep int64 // unix nanoseconds
 }
 
@@ -43,14 +42,15 @@ func newLimiter(rate, burst float64) *limiter {
 	}
 	l := &limiter{rate: rate, burst: math.Max(burst, 1)}
 	for i := range l.shards {
-		l.shards[i].buckets = make(map[string]*bucket)
+		l.shards[i].buckets = make(map[netip.Addr]*bucket)
 	}
 	return l
 }
 
-// allow takes a token for key, or says how long until one is available.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	sh := &l.shards[fnv32(key)%uint32(len(l.shards))]
+// allow takes a token for key (a clientKey), or says how long until one is
+// available.
+func (l *limiter) allow(key netip.Addr, now time.Time) (bool, time.Duration) {
+	sh := &l.shards[shardOf(key)%uint32(len(l.shards))]
 	n := now.UnixNano()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -93,22 +93,19 @@ func (l *limiter) sweep(sh *limiterShard, now int64) {
 
 // clientKey is what the limiter counts by: the address, or for IPv6 its
 // /64, since one subscriber is usually given a whole /64 to pick from.
-func clientKey(ip string) string {
-	if strings.IndexByte(ip, ':') < 0 {
-		return ip
+func clientKey(a netip.Addr) netip.Addr {
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
 	}
-	a, err := netip.ParseAddr(ip)
-	if err != nil || a.Is4In6() {
-		return ip
-	}
-	p, _ := a.Prefix(64)
-	return p.String()
+	return a
 }
 
-func fnv32(s string) uint32 {
+// shardOf spreads addresses over the shards (FNV-1a of the 16 bytes).
+func shardOf(a netip.Addr) uint32 {
 	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
+	for _, b := range a.As16() {
+		h ^= uint32(b)
 		h *= 16777619
 	}
 	return h
@@ -121,7 +118,7 @@ func (s *Server) rateLimit(l *limiter) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			ok, wait := l.allow(clientKey(c.RealIP()), s.now())
+			ok, wait := l.allow(clientKey(s.clientIP(c)), s.now())
 			if !ok {
 				secs := int(math.Ceil(wait.Seconds()))
 				c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))

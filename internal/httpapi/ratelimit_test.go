@@ -1,8 +1,8 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -11,21 +11,21 @@ func TestLimiterRefillsAndSeparatesClients(t *testing.T) {
 	l := newLimiter(2, 4) // 2/s, bursts of 4
 	t0 := time.Unix(1000, 0)
 	for i := 0; i < 4; i++ {
-		if ok, _ := l.allow("a", t0); !ok {
+		if ok, _ := l.allow(addr("192.0.2.1"), t0); !ok {
 			t.Fatalf("request %d within the burst refused", i+1)
 		}
 	}
-	ok, wait := l.allow("a", t0)
+	ok, wait := l.allow(addr("192.0.2.1"), t0)
 	if ok || wait != 500*time.Millisecond {
 		t.Fatalf("5th request = %v, wait %v; want refused, 500ms", ok, wait)
 	}
-	if ok, _ := l.allow("b", t0); !ok {
+	if ok, _ := l.allow(addr("192.0.2.2"), t0); !ok {
 		t.Fatal("another client was limited by the first one's burst")
 	}
-	if ok, _ := l.allow("a", t0.Add(500*time.Millisecond)); !ok {
+	if ok, _ := l.allow(addr("192.0.2.1"), t0.Add(500*time.Millisecond)); !ok {
 		t.Fatal("no token after 500ms at 2/s")
 	}
-	if ok, _ := l.allow("a", t0.Add(500*time.Millisecond)); ok {
+	if ok, _ := l.allow(addr("192.0.2.1"), t0.Add(500*time.Millisecond)); ok {
 		t.Fatal("two tokens after 500ms at 2/s")
 	}
 	if newLimiter(0, 10) != nil {
@@ -36,29 +36,38 @@ func TestLimiterRefillsAndSeparatesClients(t *testing.T) {
 func TestLimiterKeepsThrottledClientsUnderAFlood(t *testing.T) {
 	l := newLimiter(1, 1)
 	now := time.Unix(0, 0)
-	l.allow("victim-of-own-flood", now)
-	if ok, _ := l.allow("victim-of-own-flood", now); ok {
+	l.allow(addr("192.0.2.99"), now)
+	if ok, _ := l.allow(addr("192.0.2.99"), now); ok {
 		t.Fatal("second request within the burst of 1 allowed")
 	}
 	for i := 0; i < 64*maxBucketsPerShard*2; i++ {
-		l.allow(fmt.Sprint(i), now)
+		l.allow(nth(i), now)
 	}
-	if ok, _ := l.allow("victim-of-own-flood", now); ok {
+	if ok, _ := l.allow(addr("192.0.2.99"), now); ok {
 		t.Fatal("a flood of new addresses reset a throttled client's limit")
 	}
+}
+
+func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// nth is the i-th address of 198.18.0.0/15 and beyond: distinct clients.
+func nth(i int) netip.Addr {
+	return netip.AddrFrom4([4]byte{198, 18 + byte(i>>16), byte(i >> 8), byte(i)})
 }
 
 func TestClientKey(t *testing.T) {
 	for _, tc := range []struct{ ip, want string }{
 		{"203.0.113.7", "203.0.113.7"},
-		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
-		{"2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::"},
+		{"2001:db8:1:2:ffff::1", "2001:db8:1:2::"},
 		{"::ffff:203.0.113.7", "::ffff:203.0.113.7"},
-		{"not-an-ip", "not-an-ip"},
 	} {
-		if got := clientKey(tc.ip); got != tc.want {
-			t.Errorf("clientKey(%q) = %q, want %q", tc.ip, got, tc.want)
+		if got := clientKey(addr(tc.ip)); got.String() != tc.want {
+			t.Errorf("clientKey(%s) = %s, want %s", tc.ip, got, tc.want)
 		}
+	}
+	if clientKey(addr("2001:db8:1:2::1")) != clientKey(addr("2001:db8:1:2::2")) {
+		t.Error("two addresses of one /64 are two clients")
 	}
 }
 
@@ -66,7 +75,7 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 	l := newLimiter(1, 1)
 	now := time.Unix(0, 0)
 	for i := 0; i < 64*maxBucketsPerShard*2; i++ {
-		l.allow(fmt.Sprint(i), now)
+		l.allow(nth(i), now)
 	}
 	total := 0
 	for i := range l.shards {

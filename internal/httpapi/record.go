@@ -39,11 +39,8 @@ func (s *Server) event(c echo.Context, l *links.Link, client platform.Client, at
 }
 
 // clientIP is the client's address as the trusted-proxy configuration
-// (echo's IPExtractor) sees it; invalid when it cannot be parsed.
-func clientIP(c echo.Context) netip.Addr {
-	ip, _ := netip.ParseAddr(c.RealIP())
-	return ip
-}
+// sees it (clientAddrs).
+func (s *Server) clientIP(c echo.Context) netip.Addr { return s.addrs.client(c.Request()) }
 
 // recordScan hands a scan to the recorder, with the rule or variant that
 // took it: a non-blocking send, so a slow or absent Redis never slows a
@@ -62,7 +59,7 @@ func (s *Server) recordEvent(c echo.Context, l *links.Link, client platform.Clie
 	if typ == "conversion" {
 		t = stats.Conversion
 	}
-	ip := clientIP(c)
+	ip := s.clientIP(c)
 	e := s.event(c, l, client, s.now(), ip, s.deps.Geo.Lookup(ip), t, stats.ChannelApp, value)
 	e.Variant = variant
 	return s.deps.Recorder.Record(e)

@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
-	"github.com/scangate/scangate/internal/platform"
 	"github.com/scangate/scangate/internal/routing"
 	"github.com/scangate/scangate/internal/stats"
 )
@@ -60,7 +59,7 @@ func (s *Server) detect(c echo.Context, l *links.Link, app bool) scanRequest {
 	ua := r.UserAgent()
 	lang := language(r.Header.Get("Accept-Language"), ua)
 	sc := scanRequest{
-		req:   routing.Request{Client: platform.Detect(ua), Lang: lang, Time: s.now(), Head: r.Method == http.MethodHead},
+		req:   routing.Request{Client: s.uas.detect(ua), Lang: lang, Time: s.now(), Head: r.Method == http.MethodHead},
 		texts: textsForLang(lang),
 	}
 	if app {
@@ -69,7 +68,7 @@ func (s *Server) detect(c echo.Context, l *links.Link, app bool) scanRequest {
 	if sc.req.Client.Bot || l == nil {
 		return sc // answered, never counted: nothing more to learn
 	}
-	sc.ip = clientIP(c)
+	sc.ip = s.clientIP(c)
 	sc.req.Geo = s.deps.Geo.Lookup(sc.ip)
 	if routing.NeedsVisitor(l) {
 		id, ok := s.deps.Recorder.VisitorID(sc.req.Time, sc.ip, boundedUA(ua))
@@ -130,7 +129,7 @@ func (s *Server) render(c echo.Context, code string, l *links.Link, d *routing.D
 	case routing.Gone:
 		return s.errorPage(c, http.StatusGone, code)
 	case routing.Redirect:
-		return redirect(c, d.Redirect.URL(l.Code, d.Variant))
+		return redirect(c, s.launchURL(l, d))
 	}
 	return s.cachedPage(c, l, d, t)
 }
@@ -141,8 +140,12 @@ func (s *Server) render(c echo.Context, code string, l *links.Link, d *routing.D
 // tenant's target that passed validation on write.
 func redirect(c echo.Context, to string) error {
 	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Location", to)
+	// Set without canonicalising keys already canonical, and with a
+	// shared value that net/http only reads: a scan allocates less.
+	h["Cache-Control"] = noStore
+	h["Location"] = []string{to}
 	c.Response().WriteHeader(http.StatusFound)
 	return nil
 }
+
+var noStore = []string{"no-store"}

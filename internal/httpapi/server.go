@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/geo"
@@ -82,9 +81,12 @@ type Server struct {
 	// export writes a QR export: qr.Export, or a failing one in tests.
 	export func(io.Writer, iter.Seq2[qr.Item, error], qr.Options) error
 
+	addrs               clientAddrs
 	scanLimit, apiLimit *limiter
 	metrics             *metrics
-	pageCache           *pageCache
+	uas                 *uaCache
+	pageCache           *answerCache[[]byte]
+	launchCache         *answerCache[string]
 	draining            atomic.Bool
 	admitLog            ratelog.Every // "scan limit not checked", at most once per 10 s
 }
@@ -107,12 +109,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	s.addrs = clientAddrs{trusted: cfg.TrustedProxies}
+	e.IPExtractor = func(r *http.Request) string { return s.addrs.client(r).String() }
 	s.metrics = newMetrics(s)
-	s.pageCache = newPageCache()
-	e.Use(middleware.RequestLoggerWithConfig(s.accessLogConfig()))
-	e.Use(s.instrument)
-	e.Use(middleware.Recover())
+	s.uas = newUACache()
+	s.pageCache = newAnswerCache[[]byte]()
+	s.launchCache = newAnswerCache[string]()
+	e.Use(s.observe)
 	s.echo = e
 	s.routes()
 	return s, nil
@@ -120,19 +123,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
-
-// ipExtractor believes X-Forwarded-For only from configured proxies; with
-// none, the peer address is the client.
-func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
-	if len(trusted) == 0 {
-		return echo.ExtractIPDirect()
-	}
-	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-	for _, p := range trusted {
-		opts = append(opts, echo.TrustIPRange(prefixToIPNet(p)))
-	}
-	return echo.ExtractIPFromXFFHeader(opts...)
-}
 
 // contentSecurityPolicy allows exactly the inline stylesheet and launch
 // script (by hash) and images from data: URLs; pages load nothing else, and
@@ -145,35 +135,6 @@ func contentSecurityPolicy(css, js string) string {
 func cspHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-}
-
-func (s *Server) accessLogConfig() middleware.RequestLoggerConfig {
-	return middleware.RequestLoggerConfig{
-		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRemoteIP: true,
-		HandleError: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			level := slog.LevelDebug
-			switch {
-			case v.Status >= 500:
-				level = slog.LevelError
-			case v.Status >= 400:
-				level = slog.LevelWarn
-			}
-			ctx := c.Request().Context()
-			if !s.log.Enabled(ctx, level) {
-				return nil
-			}
-			attrs := []slog.Attr{
-				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency),
-			}
-			if v.Error != nil {
-				attrs = append(attrs, slog.String("err", v.Error.Error()))
-			}
-			s.log.LogAttrs(ctx, level, "request", attrs...)
-			return nil
-		},
-	}
 }
 
 // handleError answers any error a handler returned: JSON under /api/, a

@@ -118,22 +118,27 @@ func (d *Decision) addOption(t Target) {
 	d.nOptions++
 }
 
-// Key identifies everything a rendered page depends on besides the link's
-// version and the language, so that pages can be cached by decision.
+// Key identifies everything a rendered page (or a redirect's launch URL)
+// depends on besides the link's version and the language, so that pages
+// and URLs can be cached by decision.
 type Key struct {
 	Kind       Kind
 	Rule       string
 	Variant    string
 	AutoLaunch bool
 	InAppHint  bool
-	Options    uint64 // host and form of each option, 6 bits each
+	Options    uint64 // host and form of each option (or of the redirect), 6 bits each
 }
 
 // Key returns the decision's page key.
 func (d *Decision) Key() Key {
 	k := Key{Kind: d.Kind, Rule: d.Rule, Variant: d.Variant, AutoLaunch: d.AutoLaunch, InAppHint: d.InAppHint}
+	if d.Kind == Redirect {
+		k.Options = d.Redirect.key()
+		return k
+	}
 	for i, o := range d.Options() {
-		k.Options |= uint64(o.Host+1)<<(6*i) | uint64(o.Form)<<(6*i+4)
+		k.Options |= o.key() << (6 * i)
 	}
 	return k
 }

@@ -130,6 +130,13 @@ func (t Target) Name() string {
 	return hosts[t.Host].name
 }
 
+// key is the target's host and form in 6 bits, never 0.
+func (t Target) key() uint64 { return uint64(t.Host+1) | uint64(t.Form)<<4 }
+
+// Stored reports whether the target's URL is stored as it is (a web URL,
+// a URL Link) rather than built for the scan.
+func (t Target) Stored() bool { return t.Form == FormURL || t.Form == FormURLLink }
+
 // URL builds the target's URL for a scan of code in variant ("" for none):
 // the launch query carries scene=<code> and, in a split, sg_v=<variant>.
 func (t Target) URL(code, variant string) string {

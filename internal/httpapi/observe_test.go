@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+// TestObserve: a handler that panics answers 500 without the panic's text,
+// and the log has it with its stack; failures are logged at their level,
+// successes not at info; every request is counted by route and status.
+func TestObserve(t *testing.T) {
+	e := newEnv(t)
+	var logs lockedBuffer
+	deps := e.srv.deps
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	srv, err := New(Config{PublicBaseURL: "https://gw.example.com", MaxConcurrentExports: 1}, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.echo.GET("/s/boom/panic", func(echo.Context) error { panic("secret internals") })
+	e.mustLink("obs1", "", "")
+
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec
+	}
+	rec := get("/s/boom/panic")
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "secret") {
+		t.Fatalf("panicking handler: %d %q; want 500 without the panic's text", rec.Code, rec.Body)
+	}
+	l := logs.String()
+	if !strings.Contains(l, "level=ERROR msg=\"handler panicked\"") || !strings.Contains(l, "secret internals") ||
+		!strings.Contains(l, "observe_test.go") {
+		t.Errorf("log lacks the panic and its stack:\n%s", l)
+	}
+	if rec := get("/s/obs1"); rec.Code != 302 {
+		t.Fatalf("scan = %d, want 302", rec.Code)
+	}
+	if rec := get("/api/v1/links"); rec.Code != 401 {
+		t.Fatalf("no key = %d, want 401", rec.Code)
+	}
+	l = logs.String()
+	if strings.Contains(l, "uri=/s/obs1") {
+		t.Errorf("a successful scan was logged at info level:\n%s", l)
+	}
+	if !strings.Contains(l, "level=WARN msg=request method=GET uri=/api/v1/links status=401") {
+		t.Errorf("the 401 was not logged as a warning:\n%s", l)
+	}
+	m := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(m, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`scangate_http_requests_total{route="/s/boom/panic",status="500"} 1`,
+		`scangate_http_requests_total{route="/s/:code",status="302"} 1`,
+		`scangate_http_requests_total{route="/api/v1/links",status="401"} 1`,
+	} {
+		if !strings.Contains(m.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
