@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -234,7 +235,7 @@ func (t *TimeWindow) compile(field string, m *Match) error {
 	if tz == "" {
 		tz = DefaultRuleZone
 	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := loadZone(tz)
 	if err != nil || tz == "Local" {
 		return invalid(field+"tz", "%q is not an IANA time zone such as Asia/Shanghai", t.TZ)
 	}
@@ -325,4 +326,26 @@ func (in Input) Preview(tenant string, now time.Time) (*Link, error) {
 		l.Code = strings.Repeat("x", GeneratedCodeLen)
 	}
 	return l, nil
+}
+
+// zones holds the time zones rules have named. time.LoadLocation reads and
+// parses the zone's data on every call, and a link's rules are compiled
+// each time the link is read from Redis; only zones that loaded are kept,
+// so the map holds at most the few hundred IANA names.
+var zones = struct {
+	sync.Mutex
+	m map[string]*time.Location
+}{m: make(map[string]*time.Location)}
+
+func loadZone(name string) (*time.Location, error) {
+	zones.Lock()
+	defer zones.Unlock()
+	if loc, ok := zones.m[name]; ok {
+		return loc, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err == nil {
+		zones.m[name] = loc
+	}
+	return loc, err
 }
