@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-1}
-ROUNDS=${ROUNDS:-1} # nginx then the gateway, this many times
+ROUNDS=${ROUNDS:-1} # nginx, echo, then the gateway, this many times
 UA=${UA:-"Mozilla/5.0 (Linux; U; Android 12; zh-CN; M2012K11AC Build/SKQ1.211006.001) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/69.0.3497.100 UWS/3.22.2.43 Mobile Safari/537.36 UCBS/3.22.2.43_220223200704 ChannelId(1) NebulaSDK/1.8.100112 Nebula AlipayDefined(nt:WIFI,ws:393|0|2.75) AliApp(AP/10.2.60.6000) AlipayClient/10.2.60.6000 Language/zh-Hans"}
 CLIENT_IP=101.80.1.7 # Shanghai in the test GeoIP database
 
@@ -160,7 +160,7 @@ bench() {
 		$2 == "requests" && $3 == "in" { n = $1 }
 		$1 == "50%" { p50 = $2 }
 		$1 == "99%" { p99 = $2 }
-		END { printf "%s %d %s %s %.1f %.1f\n", name, rps, p50, p99, cpu / ticks * 1e6 / n, rcpu / ticks * 1e6 / n }' "$tmp/wrk.out" >>"$tmp/results"
+		END { n = n ? n : 1; printf "%s %d %s %s %.1f %.1f\n", name, rps, p50, p99, cpu / ticks * 1e6 / n, rcpu / ticks * 1e6 / n }' "$tmp/wrk.out" >>"$tmp/results"
 }
 for round in $(seq "$ROUNDS"); do
 	bench nginx "http://127.0.0.1:$nginx_port/s/load01" "$nginx_pid"

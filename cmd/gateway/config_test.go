@@ -65,6 +65,8 @@ func TestConfigErrorsNameTheirKeys(t *testing.T) {
 		{"bad env value", "", []string{"SCANGATE_CACHE_TTL=soon", "SCANGATE_REDIS_DB=one"}, []string{"SCANGATE_CACHE_TTL", "SCANGATE_REDIS_DB"}},
 		{"missing file", "testdata/none.yaml", nil, []string{"none.yaml"}},
 		{"debug address without a port", "", []string{"SCANGATE_DEBUG_LISTEN=localhost"}, []string{"debug_listen:"}},
+		{"debug address on every interface", "", []string{"SCANGATE_DEBUG_LISTEN=:6060"}, []string{"debug_listen:"}},
+		{"debug address on every IPv4 interface", "", []string{"SCANGATE_DEBUG_LISTEN=0.0.0.0:6060"}, []string{"debug_listen:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(tc.path, tc.env)

@@ -19,8 +19,11 @@ func (c *Config) validate() error {
 		add("listen", "want host:port or :port, got %q", c.Listen)
 	}
 	if c.DebugListen != "" {
-		if _, _, err := net.SplitHostPort(c.DebugListen); err != nil {
-			add("debug_listen", "want host:port, like 127.0.0.1:6060, got %q", c.DebugListen)
+		// Profiles show internals and cost CPU: never on every interface.
+		host, _, err := net.SplitHostPort(c.DebugListen)
+		ip, perr := netip.ParseAddr(host)
+		if err != nil || host == "" || (perr == nil && ip.IsUnspecified()) {
+			add("debug_listen", "want a private host:port, like 127.0.0.1:6060 (not every interface), got %q", c.DebugListen)
 		}
 	}
 	if c.PublicBaseURL != "" && !validBaseURL(c.PublicBaseURL) {

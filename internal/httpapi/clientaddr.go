@@ -18,6 +18,24 @@ type clientAddrs struct {
 	trusted []netip.Prefix
 }
 
+// newClientAddrs trusts the given proxies. An IPv4-mapped prefix
+// (::ffff:10.0.0.0/104) is its IPv4 prefix, since addresses are compared
+// unmapped.
+func newClientAddrs(trusted []netip.Prefix) clientAddrs {
+	out := make([]netip.Prefix, 0, len(trusted))
+	for _, p := range trusted {
+		if a := p.Addr(); a.Is4In6() {
+			if p.Bits() < 96 {
+				out = append(out, p) // wider than the mapped range: as given
+				continue
+			}
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	return clientAddrs{trusted: out}
+}
+
 // client is the request's client address; invalid only when the peer's
 // address cannot be read (never from net/http).
 func (x clientAddrs) client(r *http.Request) netip.Addr {

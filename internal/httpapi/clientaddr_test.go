@@ -29,6 +29,8 @@ func TestClientAddr(t *testing.T) {
 		{"IPv6 in brackets", proxies, "[2001:db8:ffff::1]:443", []string{"[2001:db8:1::7]"}, "2001:db8:1::7"},
 		{"IPv4-mapped IPv6 is IPv4", proxies, "[::ffff:10.1.2.3]:443", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
 		{"a zone is no client address", proxies, "10.1.2.3:5000", []string{"fe80::1%eth0"}, "10.1.2.3"},
+		{"proxies given as an IPv4-mapped prefix", []netip.Prefix{netip.MustParsePrefix("::ffff:10.0.0.0/104")},
+			"10.1.2.3:5000", []string{"198.51.100.1"}, "198.51.100.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/s/x", nil)
@@ -36,7 +38,7 @@ func TestClientAddr(t *testing.T) {
 			for _, v := range tc.xff {
 				r.Header.Add("X-Forwarded-For", v)
 			}
-			if got := (clientAddrs{tc.trusted}).client(r); got.String() != tc.want {
+			if got := newClientAddrs(tc.trusted).client(r); got.String() != tc.want {
 				t.Errorf("client = %v, want %s", got, tc.want)
 			}
 		})

@@ -40,7 +40,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		switch {
 		case status >= 500:
 			level = slog.LevelError
-		case status >= 400:
+		case status >= 400, err != nil:
+			// An error after the response began (an export cut off) keeps
+			// the status already sent, but is a failure all the same.
 			level = slog.LevelWarn
 		}
 		r := c.Request()
@@ -70,11 +72,8 @@ func (s *Server) recovering(next echo.HandlerFunc, c echo.Context) (err error) {
 		}
 		stack := make([]byte, 8<<10)
 		stack = stack[:runtime.Stack(stack, false)]
-		if e, ok := r.(error); ok {
-			err = fmt.Errorf("panic: %w", e)
-		} else {
-			err = fmt.Errorf("panic: %v", r)
-		}
+		// %v, not %w: whatever was thrown, a panic answers 500.
+		err = fmt.Errorf("panic: %v", r)
 		s.log.Error("handler panicked", "method", c.Request().Method, "path", c.Request().URL.Path,
 			"err", err, "stack", string(stack))
 	}()

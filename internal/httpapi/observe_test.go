@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -62,4 +63,51 @@ func TestObserve(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+}
+
+// TestLaunchURLFollowsEdits: launch URLs are cached per link version and
+// decision; an edit of the target is served from the next scan on.
+func TestLaunchURLFollowsEdits(t *testing.T) {
+	e := newEnv(t)
+	create := `{"code":"edit1","targets":{"alipay":{"appid":"2021001234567890","page":"pages/a/index"}}}`
+	if rec := e.json("POST", "/api/v1/links", e.admin, create); rec.Code != 201 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	scan := func() string {
+		rec := e.do("GET", "/s/edit1", "", "", "", "User-Agent", uaAlipayAndroid)
+		if rec.Code != 302 {
+			t.Fatalf("scan = %d, want 302", rec.Code)
+		}
+		return rec.Header().Get("Location")
+	}
+	for range 2 { // the second from the cache
+		if loc := scan(); !strings.Contains(loc, "pages/a/index") {
+			t.Fatalf("scan went to %q, want page a", loc)
+		}
+	}
+	patch := `{"targets":{"alipay":{"appid":"2021001234567890","page":"pages/b/index"}}}`
+	if rec := e.do("PATCH", "/api/v1/links/edit1", e.admin, "application/merge-patch+json", patch); rec.Code != 200 {
+		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
+	}
+	if loc := scan(); !strings.Contains(loc, "pages/b/index") {
+		t.Fatalf("after the edit the scan went to %q, want page b", loc)
+	}
+}
+
+// TestObservePanics: whatever a handler panics with answers 500, and
+// net/http's ErrAbortHandler is passed on to cut the response off.
+func TestObservePanics(t *testing.T) {
+	e := newEnv(t)
+	e.srv.echo.GET("/s/boom/httperror", func(echo.Context) error { panic(echo.NewHTTPError(404)) })
+	e.srv.echo.GET("/s/boom/abort", func(echo.Context) error { panic(http.ErrAbortHandler) })
+	if rec := e.do("GET", "/s/boom/httperror", "", "", ""); rec.Code != 500 {
+		t.Errorf("panic with an HTTP error = %d, want 500", rec.Code)
+	}
+	defer func() {
+		if r := recover(); r != http.ErrAbortHandler {
+			t.Errorf("ErrAbortHandler: recovered %v, want it passed on", r)
+		}
+	}()
+	e.do("GET", "/s/boom/abort", "", "", "")
+	t.Error("ErrAbortHandler was swallowed")
 }

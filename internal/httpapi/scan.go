@@ -148,4 +148,7 @@ func redirect(c echo.Context, to string) error {
 	return nil
 }
 
+// noStore is shared by every redirect: nothing may write to it (net/http
+// only reads header values; a handler that wanted another value would
+// assign a new slice).
 var noStore = []string{"no-store"}

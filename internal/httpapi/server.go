@@ -109,8 +109,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	s.addrs = clientAddrs{trusted: cfg.TrustedProxies}
-	e.IPExtractor = func(r *http.Request) string { return s.addrs.client(r).String() }
+	s.addrs = newClientAddrs(cfg.TrustedProxies)
+	e.IPExtractor = func(r *http.Request) string {
+		if a := s.addrs.client(r); a.IsValid() {
+			return a.String()
+		}
+		return ""
+	}
 	s.metrics = newMetrics(s)
 	s.uas = newUACache()
 	s.pageCache = newAnswerCache[[]byte]()

@@ -37,3 +37,13 @@ func TestUACache(t *testing.T) {
 		t.Errorf("%d slots in use of %d", held, uaSlots)
 	}
 }
+
+// TestUACacheHits: a User-Agent seen before is answered from the cache,
+// without allocating (a miss stores a copy of the string).
+func TestUACacheHits(t *testing.T) {
+	u := newUACache()
+	u.detect(uaAlipayAndroid)
+	if n := testing.AllocsPerRun(100, func() { u.detect(uaAlipayAndroid) }); n != 0 {
+		t.Errorf("a repeated User-Agent allocates %v times, want 0 (a cache hit)", n)
+	}
+}

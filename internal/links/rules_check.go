@@ -1,6 +1,7 @@
 package links
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -330,22 +331,40 @@ func (in Input) Preview(tenant string, now time.Time) (*Link, error) {
 
 // zones holds the time zones rules have named. time.LoadLocation reads and
 // parses the zone's data on every call, and a link's rules are compiled
-// each time the link is read from Redis; only zones that loaded are kept,
-// so the map holds at most the few hundred IANA names.
-var zones = struct {
-	sync.Mutex
+// each time the link is read from Redis. Only names of the IANA shape
+// (zoneName: no "." segments, no doubled slashes, which LoadLocation would
+// also accept as other spellings of one zone) are looked up, and only
+// those that load are kept, at most maxZones of them.
+var zones struct {
+	sync.RWMutex
 	m map[string]*time.Location
-}{m: make(map[string]*time.Location)}
+}
+
+const maxZones = 1024 // the IANA database has about 600 names
+
+var zoneName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$`)
 
 func loadZone(name string) (*time.Location, error) {
-	zones.Lock()
-	defer zones.Unlock()
-	if loc, ok := zones.m[name]; ok {
+	if len(name) > 64 || !zoneName.MatchString(name) {
+		return nil, errors.New("not a time zone name")
+	}
+	zones.RLock()
+	loc, ok := zones.m[name]
+	zones.RUnlock()
+	if ok {
 		return loc, nil
 	}
 	loc, err := time.LoadLocation(name)
-	if err == nil {
+	if err != nil {
+		return nil, err
+	}
+	zones.Lock()
+	if zones.m == nil {
+		zones.m = make(map[string]*time.Location)
+	}
+	if len(zones.m) < maxZones {
 		zones.m[name] = loc
 	}
-	return loc, err
+	zones.Unlock()
+	return loc, nil
 }

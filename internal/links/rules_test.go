@@ -33,6 +33,11 @@ func TestRoutingRejections(t *testing.T) {
 		{"empty city", rule(`{"city":[""]}`), "rules[0].when.city"},
 		{"lang not a tag", rule(`{"lang":["chinese!"]}`), "rules[0].when.lang"},
 		{"bad zone", rule(`{"time":{"tz":"Mars/Base"}}`), "rules[0].when.time.tz"},
+		// Other spellings LoadLocation accepts for a real zone: each would
+		// be one more zone kept in memory.
+		{"zone with a doubled slash", rule(`{"time":{"tz":"Asia//Shanghai"}}`), "rules[0].when.time.tz"},
+		{"zone with a dot segment", rule(`{"time":{"tz":"Asia/./Shanghai"}}`), "rules[0].when.time.tz"},
+		{"zone with a directory prefix", rule(`{"time":{"tz":"./Asia/Shanghai"}}`), "rules[0].when.time.tz"},
 		{"bad day", rule(`{"time":{"days":["monday"]}}`), "rules[0].when.time.days"},
 		{"bad from", rule(`{"time":{"from":"6am"}}`), "rules[0].when.time.from"},
 		{"bad to", rule(`{"time":{"to":"25:00"}}`), "rules[0].when.time.to"},

@@ -118,9 +118,10 @@ func (d *Decision) addOption(t Target) {
 	d.nOptions++
 }
 
-// Key identifies everything a rendered page (or a redirect's launch URL)
-// depends on besides the link's version and the language, so that pages
-// and URLs can be cached by decision.
+// Key identifies everything a rendered page, or a redirect's built launch
+// URL, depends on besides the link's version and the language, so that
+// they can be cached by decision. It does not identify a stored URL (a
+// fallback, a web target: Target.Stored), which needs no cache.
 type Key struct {
 	Kind       Kind
 	Rule       string

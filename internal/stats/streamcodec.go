@@ -17,9 +17,10 @@ const streamField = "r"
 // streamVersion is the first byte of an encoded entry.
 const streamVersion = 1
 
-// maxStreamRecord bounds an entry that is decoded: labels are truncated to
-// maxDimensionLen, and a visitor id is 32 characters.
-const maxStreamRecord = 4096
+// maxStreamRecord bounds an entry that is decoded, far above any the
+// writer makes (labels are truncated to maxDimensionLen, codes, tenants
+// and campaigns are bounded on write, a visitor id is 32 characters).
+const maxStreamRecord = 64 << 10
 
 var errStreamFormat = errors.New("stats: stream entry in an unknown format")
 
