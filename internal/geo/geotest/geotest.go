@@ -4,7 +4,8 @@
 // Its records are shaped like GeoLite2 City's (continent, country and
 // registered country, subdivisions, city, location, in several languages),
 // so that lookups against it cost about what they cost on the real file.
-// It is imported only by _test.go files.
+// It is imported by _test.go files and by scripts/geodb (the database of
+// the load script), never by the gateway.
 package geotest
 
 import (
