@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,21 +140,54 @@ func BenchmarkWriterThroughput(b *testing.B) {
 					name += "/split"
 				}
 				b.Run(name, func(b *testing.B) {
-					r := mustRecorder(benchClient(b, aof), testConfig(), nil)
+					rdb := benchClient(b, aof)
+					r := mustRecorder(rdb, testConfig(), nil)
 					for _, sc := range []*redis.Script{r.b.counters, r.b.stream} {
 						if err := sc.Load(context.Background(), r.rdb).Err(); err != nil {
 							b.Fatal(err)
 						}
 					}
 					events := benchEvents(b.N, links, split)
+					if err := rdb.ConfigResetStat(context.Background()).Err(); err != nil {
+						b.Fatal(err)
+					}
 					b.ResetTimer()
 					start := time.Now()
 					writeAll(b, r, events)
 					b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+					b.StopTimer()
+					b.ReportMetric(float64(redisOps(b, rdb))/float64(b.N), "redis-ops/event")
 				})
 			}
 		}
 	}
+}
+
+// redisOps is the number of data commands Redis ran since the last CONFIG
+// RESETSTAT, inside scripts included: what the writer costs Redis.
+func redisOps(b *testing.B, rdb *redis.Client) int64 {
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	for _, line := range strings.Split(info, "\r\n") {
+		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
+		if !ok || !strings.HasPrefix(line, "cmdstat_") {
+			continue
+		}
+		switch name {
+		case "evalsha", "eval", "script|load", "config|resetstat", "info", "ping", "client|setinfo", "hello":
+			continue // the calls themselves, and the benchmark's own
+		}
+		calls, _, _ := strings.Cut(rest, ",")
+		c, err := strconv.ParseInt(calls, 10, 64)
+		if err != nil {
+			b.Fatalf("commandstats line %q: %v", line, err)
+		}
+		n += c
+	}
+	return n
 }
 
 // BenchmarkVisitorID is the request path's cost of knowing the visitor,
