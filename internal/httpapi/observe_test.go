@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,13 +14,7 @@ import (
 // successes not at info; every request is counted by route and status.
 func TestObserve(t *testing.T) {
 	e := newEnv(t)
-	var logs lockedBuffer
-	deps := e.srv.deps
-	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	srv, err := New(Config{PublicBaseURL: "https://gw.example.com", MaxConcurrentExports: 1}, deps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, logs := e.loggedServer()
 	srv.echo.GET("/s/boom/panic", func(echo.Context) error { panic("secret internals") })
 	e.mustLink("obs1", "", "")
 

@@ -263,6 +263,20 @@ func TestExportBusy(t *testing.T) {
 }
 
 // lockedBuffer is a log destination the server and the test share.
+// loggedServer is a server on e's stores (one export at a time) whose log
+// the test reads.
+func (e *testEnv) loggedServer() (*Server, *lockedBuffer) {
+	e.t.Helper()
+	logs := &lockedBuffer{}
+	deps := e.srv.deps
+	deps.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	srv, err := New(Config{PublicBaseURL: "https://gw.example.com", MaxConcurrentExports: 1}, deps)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return srv, logs
+}
+
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -304,13 +318,7 @@ func TestExportFailsMidStream(t *testing.T) {
 	for i := range 30 {
 		e.mustLink(fmt.Sprintf("mid-%02d", i), "", "mid")
 	}
-	var logs lockedBuffer
-	deps := e.srv.deps
-	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	srv, err := New(Config{PublicBaseURL: "https://gw.example.com", MaxConcurrentExports: 1}, deps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, logs := e.loggedServer()
 	boom := errors.New("render farm on fire")
 	srv.export = func(w io.Writer, items iter.Seq2[qr.Item, error], o qr.Options) error {
 		failing := func(yield func(qr.Item, error) bool) {
