@@ -72,18 +72,27 @@ func unmarshalBatch(data []byte) (*batch, error) {
 		if len(f) != width {
 			return nil, fmt.Errorf("%w: record %d has %d fields, want %d", errSpoolFormat, i, len(f), width)
 		}
-		f = append(f, make([]string, spoolRecFields-width)...)
-		ms, err1 := strconv.ParseInt(f[0], 10, 64)
-		value, err2 := strconv.ParseInt(f[11], 10, 64)
-		typ := parseEventType(f[1])
-		if err1 != nil || err2 != nil || typ == 0 {
+		r, ok := recordOf(append(f, make([]string, spoolRecFields-width)...))
+		if !ok {
 			return nil, fmt.Errorf("%w: record %d", errSpoolFormat, i)
 		}
-		b.records[i] = record{ms: ms, typ: typ, code: f[2], tenant: f[3], campaign: f[4], platform: f[5], os: f[6],
-			channel: f[7], country: f[8], city: f[9], visitor: f[10], value: clampValue(typ, value),
-			region: f[12], rule: f[13], variant: f[14]}
+		b.records[i] = r
 	}
 	return b, nil
+}
+
+// recordOf reads a record's values in the order of streamFields (a
+// spooled record's, or an earlier release's stream entry's).
+func recordOf(f []string) (record, bool) {
+	ms, err1 := strconv.ParseInt(f[0], 10, 64)
+	value, err2 := strconv.ParseInt(f[11], 10, 64)
+	typ := parseEventType(f[1])
+	if err1 != nil || err2 != nil || typ == 0 {
+		return record{}, false
+	}
+	return record{ms: ms, typ: typ, code: f[2], tenant: f[3], campaign: f[4], platform: f[5], os: f[6],
+		channel: f[7], country: f[8], city: f[9], visitor: f[10], value: clampValue(typ, value),
+		region: f[12], rule: f[13], variant: f[14]}, true
 }
 
 func parseEventType(s string) EventType {

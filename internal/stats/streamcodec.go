@@ -3,7 +3,6 @@ package stats
 import (
 	"encoding/binary"
 	"errors"
-	"strconv"
 )
 
 // A stream entry holds one event in one field, streamField, encoded by
@@ -88,14 +87,14 @@ func parseStreamEntry(values map[string]any) (record, error) {
 	if enc, ok := values[streamField].(string); ok {
 		return decodeStreamRecord([]byte(enc))
 	}
-	v := func(name string) string { s, _ := values[name].(string); return s }
-	ms, err1 := strconv.ParseInt(v(evTime), 10, 64)
-	value, _ := strconv.ParseInt(v(evValue), 10, 64) // absent in no entry, but never fatal
-	typ := parseEventType(v(evType))
-	if err1 != nil || typ == 0 {
+	fields := streamFields()
+	f := make([]string, len(fields))
+	for i, name := range fields {
+		f[i], _ = values[name].(string)
+	}
+	r, ok := recordOf(f)
+	if !ok {
 		return record{}, errStreamFormat
 	}
-	return record{ms: ms, typ: typ, code: v(evCode), tenant: v(evTenant), campaign: v(evCampaign),
-		platform: v(evPlatform), os: v(evOS), channel: v(evChannel), country: v(evCountry), region: v(evRegion),
-		city: v(evCity), rule: v(evRule), variant: v(evVariant), visitor: v(evVisitor), value: value}, nil
+	return r, nil
 }
