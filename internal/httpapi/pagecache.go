@@ -31,6 +31,12 @@ type answerKey struct {
 	decision routing.Key
 }
 
+// keyOf is the key of the answer to decision d for link l's version, in
+// lang ("" for answers that have no language).
+func keyOf(l *links.Link, lang string, d *routing.Decision) answerKey {
+	return answerKey{code: l.Code, updated: l.UpdatedAt.UnixNano(), lang: lang, decision: d.Key()}
+}
+
 // maxCachedAnswers bounds each cache: pages are a few kilobytes, URLs a
 // few hundred bytes.
 const maxCachedAnswers = 4096
@@ -68,7 +74,7 @@ func (s *Server) launchURL(l *links.Link, d *routing.Decision) string {
 	if d.Redirect.Stored() {
 		return d.Redirect.URL(l.Code, d.Variant)
 	}
-	k := answerKey{code: l.Code, updated: l.UpdatedAt.UnixNano(), decision: d.Key()}
+	k := keyOf(l, "", d)
 	if u, ok := s.launchCache.get(k); ok {
 		return u
 	}
@@ -80,7 +86,7 @@ func (s *Server) launchURL(l *links.Link, d *routing.Decision) string {
 // cachedPage serves the page of decision d for l from the cache, rendering
 // it on a miss.
 func (s *Server) cachedPage(c echo.Context, l *links.Link, d *routing.Decision, t *texts) error {
-	k := answerKey{code: l.Code, updated: l.UpdatedAt.UnixNano(), lang: t.Lang, decision: d.Key()}
+	k := keyOf(l, t.Lang, d)
 	if b, ok := s.pageCache.get(k); ok {
 		s.pageHeaders(c)
 		return c.HTMLBlob(http.StatusOK, b)
