@@ -57,6 +57,34 @@ type encoder struct {
 	order   []*tagOps
 	streams map[string]*streamOps // by tenant, in order of first use:
 	tenants []*streamOps
+
+	// The batch's records summed by what their counters depend on, in
+	// order of first use: a thousand scans of one link from one app and
+	// city are counted once, times a thousand. The tallies are kept from
+	// batch to batch, with their visitor slices, to be reused.
+	tallyOf map[countKey]int
+	tallies []tally
+	// The last record's bucket and the span of Unix milliseconds that
+	// share it (same day and same hour), so that most records find their
+	// bucket without a time zone conversion.
+	spanLo, spanHi int64
+	spanBk         bucket
+}
+
+// countKey is everything a record's counters depend on.
+type countKey struct {
+	typ EventType
+	bk  bucket
+	code, tenant, campaign, platform, os, channel, country, region, city,
+	rule, variant string
+}
+
+// tally is the records of one countKey: how many, the sum of their
+// values, and their visitors (repeats included; the visitor sets drop them).
+type tally struct {
+	key      countKey
+	n, value int64
+	visitors []string
 }
 
 // tagID names a link (code) or a campaign (tenant and campaign).
@@ -118,9 +146,17 @@ type streamOps struct {
 func (b *encoder) encode(bt *batch) []call {
 	clear(b.tags)
 	clear(b.streams)
-	b.order, b.tenants = b.order[:0], b.tenants[:0]
+	clear(b.tallyOf)
+	b.order, b.tenants, b.tallies = b.order[:0], b.tenants[:0], b.tallies[:0]
 	for i := range bt.records {
 		b.add(&bt.records[i])
+	}
+	for i := range b.tallies {
+		t := &b.tallies[i]
+		b.count(tagID{code: t.key.code}, t)
+		if t.key.campaign != "" {
+			b.count(tagID{tenant: t.key.tenant, campaign: t.key.campaign}, t)
+		}
 	}
 	return b.calls(bt)
 }
@@ -134,13 +170,28 @@ func (b *encoder) encodeUnpacked(bt *batch) []call {
 	return b.encode(bt)
 }
 
+// add tallies r and appends it to its tenant's stream.
 func (b *encoder) add(r *record) {
-	t := time.UnixMilli(r.ms)
-	day := DateOf(t.In(b.cfg.Timezone))
-	bk := bucket{day, t.UTC().Truncate(time.Hour).Unix()}
-	b.count(tagID{code: r.code}, r, bk)
-	if r.campaign != "" {
-		b.count(tagID{tenant: r.tenant, campaign: r.campaign}, r, bk)
+	key := countKey{typ: r.typ, bk: b.bucketOf(r.ms), code: r.code, tenant: r.tenant,
+		campaign: r.campaign, platform: r.platform, os: r.os, channel: r.channel,
+		country: r.country, region: r.region, city: r.city, rule: r.rule, variant: r.variant}
+	i, ok := b.tallyOf[key]
+	if !ok {
+		i = len(b.tallies)
+		if i < cap(b.tallies) {
+			b.tallies = b.tallies[:i+1]
+			vs := b.tallies[i].visitors[:0]
+			b.tallies[i] = tally{key: key, visitors: vs}
+		} else {
+			b.tallies = append(b.tallies, tally{key: key})
+		}
+		b.tallyOf[key] = i
+	}
+	t := &b.tallies[i]
+	t.n++
+	t.value += r.value
+	if r.typ == Scan {
+		t.visitors = append(t.visitors, r.visitor)
 	}
 	s := b.streams[r.tenant]
 	if s == nil {
@@ -160,8 +211,26 @@ func streamFields() []string {
 		evCountry, evCity, evVisitor, evValue, evRegion, evRule, evVariant}
 }
 
-// count adds r to the counters of one link or campaign.
-func (b *encoder) count(id tagID, r *record, bk bucket) {
+// bucketOf returns the day (in Config.Timezone) and UTC hour of a time in
+// Unix milliseconds.
+func (b *encoder) bucketOf(ms int64) bucket {
+	if ms >= b.spanLo && ms < b.spanHi {
+		return b.spanBk
+	}
+	t := time.UnixMilli(ms)
+	day := DateOf(t.In(b.cfg.Timezone))
+	hour := t.UTC().Truncate(time.Hour)
+	bk := bucket{day, hour.Unix()}
+	b.spanBk = bk
+	b.spanLo = max(hour.UnixMilli(), day.Start(b.cfg.Timezone).UnixMilli())
+	b.spanHi = min(hour.Add(time.Hour).UnixMilli(), day.AddDays(1).Start(b.cfg.Timezone).UnixMilli())
+	return bk
+}
+
+// count adds a tally to the counters of one link or campaign.
+func (b *encoder) count(id tagID, t *tally) {
+	bk, n, value := t.key.bk, t.n, t.value
+	r := &t.key
 	ops := b.tags[id]
 	if ops == nil {
 		tag := linkTag(id.code)
@@ -180,42 +249,48 @@ func (b *encoder) count(id tagID, r *record, bk bucket) {
 		ops.buckets[bk] = k
 	}
 	if id.code != "" {
-		ops.events++ // an event is lost if its link's counters are
+		ops.events += n // an event is lost if its link's counters are
 	}
 	switch r.typ {
 	case Scan:
-		ops.total.add(field{fieldScans, ""}, 1) // all-time totals keep counts only
+		ops.total.add(field{fieldScans, ""}, n) // all-time totals keep counts only
 		for _, h := range [...]*keyOps{k.day, k.hour} {
-			h.add(field{fieldScans, ""}, 1)
-			h.add(field{prefixPlatform, dimension(r.platform)}, 1)
-			h.add(field{prefixOS, dimension(r.os)}, 1)
-			h.add(field{prefixChannel, dimension(r.channel)}, 1)
-			addLabel(h, prefixCountry, r.country, 1)
-			addLabel(h, prefixRegion, r.region, 1)
-			addLabel(h, prefixCity, r.city, 1)
-			addLabel(h, prefixRule, r.rule, 1)
-			addLabel(h, prefixVariantScans, r.variant, 1)
+			h.add(field{fieldScans, ""}, n)
+			h.add(field{prefixPlatform, dimension(r.platform)}, n)
+			h.add(field{prefixOS, dimension(r.os)}, n)
+			h.add(field{prefixChannel, dimension(r.channel)}, n)
+			addLabel(h, prefixCountry, r.country, n)
+			addLabel(h, prefixRegion, r.region, n)
+			addLabel(h, prefixCity, r.city, n)
+			addLabel(h, prefixRule, r.rule, n)
+			addLabel(h, prefixVariantScans, r.variant, n)
 		}
-		k.dayVisitors.visit(r.visitor)
-		k.hourVisitors.visit(r.visitor)
+		var vv *keyOps
 		if r.variant != "" {
-			b.variantVisitors(ops, r.variant, bk.day).visit(r.visitor)
+			vv = b.variantVisitors(ops, r.variant, bk.day)
+		}
+		for _, v := range t.visitors {
+			k.dayVisitors.visit(v)
+			k.hourVisitors.visit(v)
+			if vv != nil {
+				vv.visit(v)
+			}
 		}
 	case Open:
 		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
-			h.add(field{fieldOpens, ""}, 1)
+			h.add(field{fieldOpens, ""}, n)
 		}
 		for _, h := range [...]*keyOps{k.day, k.hour} {
-			addLabel(h, prefixVariantOpens, r.variant, 1)
+			addLabel(h, prefixVariantOpens, r.variant, n)
 		}
 	case Conversion:
 		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
-			h.add(field{fieldConversions, ""}, 1)
-			h.add(field{fieldConvValue, ""}, r.value)
+			h.add(field{fieldConversions, ""}, n)
+			h.add(field{fieldConvValue, ""}, value)
 		}
 		for _, h := range [...]*keyOps{k.day, k.hour} {
-			addLabel(h, prefixVariantConversions, r.variant, 1)
-			addLabel(h, prefixVariantValue, r.variant, r.value)
+			addLabel(h, prefixVariantConversions, r.variant, n)
+			addLabel(h, prefixVariantValue, r.variant, value)
 		}
 	}
 }

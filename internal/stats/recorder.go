@@ -140,6 +140,7 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) (*R
 			pack:     isSingleNode(rdb),
 			tags:     make(map[tagID]*tagOps),
 			streams:  make(map[string]*streamOps),
+			tallyOf:  make(map[countKey]int),
 		},
 	}
 	r.visitors = newVisitorHasher(cfg.VisitorSecret, r.salt)
