@@ -21,9 +21,10 @@ const clusterNodeTimeout = 1000 * time.Millisecond
 // take over (validity factor 0), however long its link has been down, and
 // replicas never migrate to another master, so the topology stays the one
 // the test built.
-func clusterArgs(nodesConf string) []string {
+func clusterArgs(nodesConf string, busPort int) []string {
 	return []string{
 		"--cluster-enabled", "yes",
+		"--cluster-port", strconv.Itoa(busPort),
 		"--cluster-config-file", nodesConf,
 		"--cluster-node-timeout", strconv.Itoa(int(clusterNodeTimeout.Milliseconds())),
 		"--cluster-replica-validity-factor", "0",
@@ -94,7 +95,8 @@ func (c *Cluster) start(masters, replicasPerMaster int) error {
 	first := c.nodes[0]
 	for _, n := range c.nodes[1:] {
 		host, port, _ := strings.Cut(n.Addr(), ":")
-		if err := first.rdb.ClusterMeet(ctx, host, port).Err(); err != nil {
+		// The node's bus port is its own (clusterArgs), not port + 10,000.
+		if err := first.rdb.Do(ctx, "CLUSTER", "MEET", host, port, n.bus).Err(); err != nil {
 			return fmt.Errorf("cluster meet: %w", err)
 		}
 	}

@@ -45,6 +45,7 @@ type Server struct {
 	dir    string
 	socket string
 	port   int
+	bus    int // a cluster node's bus port
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
@@ -59,17 +60,48 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("redistest: temp dir: %w", err)
 	}
 	s := &Server{opts: opts, dir: dir, socket: filepath.Join(dir, "redis.sock")}
-	if opts.TCP {
-		if s.port, err = freePort(); err != nil {
+	// A free port may be taken by another process (another test binary's
+	// server, say) between freePort and redis-server's bind: then the
+	// server exits at once, and another pair of ports is tried.
+	for attempt := 1; ; attempt++ {
+		err := s.pickPorts()
+		if err == nil {
+			err = s.start()
+		}
+		if err == nil {
+			return s, nil
+		}
+		if attempt == maxPortAttempts || !strings.Contains(err.Error(), "Address already in use") {
 			os.RemoveAll(dir)
 			return nil, err
 		}
+		for _, f := range []string{"redis.log", "nodes.conf"} {
+			os.Remove(filepath.Join(dir, f))
+		}
 	}
-	if err := s.start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+}
+
+// maxPortAttempts bounds how often Start tries new ports.
+const maxPortAttempts = 5
+
+// pickPorts chooses the loopback port (Options.TCP) and, for a cluster
+// node, the bus port: a free port of its own rather than the default port
+// + 10,000, which may be taken, or beyond 65,535.
+func (s *Server) pickPorts() error {
+	var err error
+	if s.opts.TCP {
+		if s.port, err = freePort(); err != nil {
+			return err
+		}
 	}
-	return s, nil
+	if s.opts.cluster {
+		for s.bus = 0; s.bus == 0 || s.bus == s.port; {
+			if s.bus, err = freePort(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // MustStart is Start for TestMain: on failure it prints the reason (with the
@@ -99,7 +131,7 @@ func (s *Server) start() error {
 		"--repl-diskless-sync-delay", "0",
 	}
 	if s.opts.cluster {
-		args = append(args, clusterArgs(filepath.Join(s.dir, "nodes.conf"))...)
+		args = append(args, clusterArgs(filepath.Join(s.dir, "nodes.conf"), s.bus)...)
 	}
 	if s.opts.AppendOnly {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
