@@ -69,6 +69,8 @@ type encoder struct {
 	// bucket without a time zone conversion.
 	spanLo, spanHi int64
 	spanBk         bucket
+
+	scratch []byte // a record's stream encoding
 }
 
 // countKey is everything a record's counters depend on.
@@ -134,12 +136,30 @@ type increment struct {
 	n int64
 }
 
-// streamOps are the entries a batch appends to one tenant's stream: each
-// record's encoding (streamcodec.go) is buf[ends[i-1]:ends[i]].
+// streamOps are the entries a batch appends to one tenant's stream
+// (streamcodec.go): entry i is buf[ends[i-1]:ends[i]], and the last one,
+// buf[ends[len(ends)-1]:], is open while it holds fewer than
+// maxEntryRecords events.
 type streamOps struct {
-	tenant string
-	buf    []byte
-	ends   []int
+	tenant  string
+	buf     []byte
+	ends    []int
+	open    int // events in the open entry
+	records int
+}
+
+// entries returns the stream's entries, the open one included.
+func (s *streamOps) entries() [][]byte {
+	var out [][]byte
+	start := 0
+	for _, end := range s.ends {
+		out = append(out, s.buf[start:end])
+		start = end
+	}
+	if start < len(s.buf) {
+		out = append(out, s.buf[start:])
+	}
+	return out
 }
 
 // encode returns the calls that apply b.
@@ -199,8 +219,12 @@ func (b *encoder) add(r *record) {
 		b.streams[r.tenant] = s
 		b.tenants = append(b.tenants, s)
 	}
-	s.buf = appendStreamRecord(s.buf, r)
-	s.ends = append(s.ends, len(s.buf))
+	s.buf, b.scratch = appendEntryRecord(s.buf, b.scratch, r, s.open == 0)
+	s.records++
+	if s.open++; s.open == maxEntryRecords {
+		s.ends = append(s.ends, len(s.buf))
+		s.open = 0
+	}
 }
 
 // streamFields lists the fields of a stream entry as written before

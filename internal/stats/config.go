@@ -22,7 +22,9 @@ type Config struct {
 	// HourlyRetention is how long hourly counters are kept. Hourly detail is
 	// also what lets a report use a time zone other than Timezone.
 	HourlyRetention time.Duration
-	// StreamMaxLen and StreamMaxAge bound each tenant's raw event stream.
+	// StreamMaxLen and StreamMaxAge bound each tenant's raw event stream:
+	// about StreamMaxLen events (it is trimmed in whole entries of up to
+	// 64 events, at the ratio of the batch being written) and none older.
 	StreamMaxLen int64
 	StreamMaxAge time.Duration
 	// QueueSize is how many events may wait for the writer; beyond it Record

@@ -59,14 +59,19 @@ func (q *Querier) ExportCSV(ctx context.Context, w io.Writer, f ExportFilter) er
 	cw := csv.NewWriter(w)
 	cw.Write(exportColumns())
 	key := streamKey(f.Tenant)
+	var recs []record
 	for {
 		msgs, err := q.rdb.XRangeN(ctx, key, start, end, exportChunk).Result()
 		if err != nil {
 			return fmt.Errorf("stats: export %s: %w: %w", key, ErrUnavailable, err)
 		}
+		recs = recs[:0]
 		for _, m := range msgs {
-			r, err := parseStreamEntry(m.Values)
-			if err != nil || r.ms < from || r.ms >= to || r.tenant != f.Tenant ||
+			recs, _ = parseStreamEntry(recs, m.Values) // an entry that does not decode is skipped
+		}
+		for i := range recs {
+			r := &recs[i]
+			if r.ms < from || r.ms >= to || r.tenant != f.Tenant ||
 				(f.Code != "" && r.code != f.Code) || (f.Campaign != "" && r.campaign != f.Campaign) {
 				continue
 			}

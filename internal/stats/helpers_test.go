@@ -94,3 +94,19 @@ func buildBatch(r *Recorder, events []Event) *batch {
 	r.seq++
 	return &batch{writer: r.writer, seq: r.seq, records: r.prep.prepare(events)}
 }
+
+// streamRecords reads every event of a tenant's raw event stream, in order.
+func streamRecords(tb testing.TB, rdb redis.Cmdable, tenant string) []record {
+	tb.Helper()
+	msgs, err := rdb.XRange(context.Background(), streamKey(tenant), "-", "+").Result()
+	if err != nil {
+		tb.Fatalf("XRANGE %s: %v", streamKey(tenant), err)
+	}
+	var out []record
+	for _, m := range msgs {
+		if out, err = parseStreamEntry(out, m.Values); err != nil {
+			tb.Fatalf("stream entry %s: %v", m.ID, err)
+		}
+	}
+	return out
+}

@@ -118,15 +118,16 @@ end
 return {applied, refused}
 `
 
-// streamLua appends one tenant's raw events to its stream, one entry per
-// event with the event in one field (streamcodec.go).
+// streamLua appends one tenant's raw events to its stream, up to
+// maxEntryRecords events to an entry, in one field (streamcodec.go).
 //
 // KEYS[1] is the writer's mark, KEYS[2] the stream.
-// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] MAXLEN,
-// ARGV[4] MINID (entries older than the stream's age limit), ARGV[5] the
-// field's name, then one encoded event per entry. Trimming is approximate
-// (~), which costs almost nothing. It returns {1 applied or 0 already,
-// entries refused}.
+// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] MAXLEN in
+// entries, ARGV[4] MINID (entries older than the stream's age limit),
+// ARGV[5] the field's name, then one encoded entry per argument. Trimming
+// is approximate (~), which costs almost nothing, except to fewer than 100
+// entries (a stream node's worth, which ~ would never trim). It returns
+// {1 applied or 0 already, entries refused}.
 const streamLua = `
 local seq = tonumber(ARGV[1])
 if seq <= tonumber(redis.call('GET', KEYS[1]) or '0') then return {0, 0} end
@@ -136,7 +137,7 @@ for e = 6, #ARGV do
   local r = redis.pcall('XADD', KEYS[2], '*', field, ARGV[e])
   if type(r) == 'table' and r.err then refused = refused + 1 end
 end
-redis.pcall('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[3])
+redis.pcall('XTRIM', KEYS[2], 'MAXLEN', tonumber(ARGV[3]) < 100 and '=' or '~', ARGV[3])
 redis.pcall('XTRIM', KEYS[2], 'MINID', '~', ARGV[4])
 return {1, refused}
 `

@@ -1,7 +1,6 @@
 package stats
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -96,11 +95,11 @@ func TestSpoolReplaysVersion1(t *testing.T) {
 	if len(rep.ByRegion)+len(rep.ByRule)+len(rep.ByVariant) != 0 {
 		t.Errorf("by_region %v, by_rule %v, by_variant %v; want all empty", rep.ByRegion, rep.ByRule, rep.ByVariant)
 	}
-	msgs, err := rdb.XRange(context.Background(), streamKey("t1"), "-", "+").Result()
-	if err != nil || len(msgs) != 4 {
-		t.Fatalf("stream: %d entries, %v; want 4", len(msgs), err)
+	recs := streamRecords(t, rdb, "t1")
+	if len(recs) != 4 {
+		t.Fatalf("stream: %d events, want 4", len(recs))
 	}
-	if r, err := parseStreamEntry(msgs[0].Values); err != nil || r.region != "" || r.city != "Shanghai" {
-		t.Errorf("stream entry: %+v, %v; want city Shanghai and no region", r, err)
+	if r := recs[0]; r.region != "" || r.city != "Shanghai" {
+		t.Errorf("streamed event: %+v; want city Shanghai and no region", r)
 	}
 }

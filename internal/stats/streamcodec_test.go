@@ -52,9 +52,42 @@ func TestStreamRecordRoundTrip(t *testing.T) {
 	}
 }
 
+// TestStreamBatchRoundTrip: an entry of many events decodes to the same
+// events in order; a damaged entry, or one of more than maxEntryRecords
+// events, is refused whole.
+func TestStreamBatchRoundTrip(t *testing.T) {
+	var want []record
+	var entry, scratch []byte
+	for i := range maxEntryRecords {
+		r := record{ms: int64(1764740000000 + i), typ: []EventType{Scan, Open, Conversion}[i%3], code: "C" + strconv.Itoa(i), tenant: "acme",
+			city: "上海", visitor: "0123456789abcdef", value: int64(i)}
+		entry, scratch = appendEntryRecord(entry, scratch, &r, i == 0)
+		want = append(want, r)
+	}
+	prior := []record{{code: "already there"}}
+	got, err := decodeStreamBatch(prior, entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(append(prior, want...), got, allRecordFields); diff != "" {
+		t.Errorf("round trip mismatch (-want +got):\n%s", diff)
+	}
+	for _, n := range []int{0, 1, 2, len(entry) / 2, len(entry) - 1} {
+		if got, err := decodeStreamBatch(prior, entry[:n]); !errors.Is(err, errStreamFormat) || len(got) != 1 {
+			t.Errorf("%d of %d bytes: %d records, err %v; want errStreamFormat and nothing appended", n, len(entry), len(got), err)
+		}
+	}
+	one := record{typ: Scan, code: "X"}
+	long, _ := appendEntryRecord(bytes.Clone(entry), nil, &one, false)
+	if _, err := decodeStreamBatch(nil, long); !errors.Is(err, errStreamFormat) {
+		t.Errorf("an entry of %d events decoded (err %v), want errStreamFormat", maxEntryRecords+1, err)
+	}
+}
+
 // TestExportReadsEarlierEntries: events.csv of a day whose stream holds
-// entries of both encodings, one field per value (written by an earlier
-// release) and one encoded field, lists both.
+// entries of every encoding, one field per value and one event encoded in
+// one field (written by earlier releases), and several events encoded in
+// one field, lists them all.
 func TestExportReadsEarlierEntries(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
@@ -64,6 +97,11 @@ func TestExportReadsEarlierEntries(t *testing.T) {
 		evCampaign: "spring", evPlatform: "alipay", evOS: "android", evChannel: "gateway", evCountry: "CN",
 		evCity: "Shanghai", evVisitor: "0123456789abcdef0123456789abcdef", evValue: "0"}
 	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: streamKey("t1"), Values: old}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	single := record{ms: at.UnixMilli(), typ: Conversion, code: "ONE", tenant: "t1", platform: "douyin", value: 42}
+	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: streamKey("t1"),
+		Values: []any{streamField, appendStreamRecord(nil, &single)}}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	rec := startRecorder(t, rdb, cfg, nil)
@@ -77,16 +115,17 @@ func TestExportReadsEarlierEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
-	if err != nil || len(rows) != 3 {
-		t.Fatalf("rows %q, err %v; want a header and two events", rows, err)
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("rows %q, err %v; want a header and three events", rows, err)
 	}
 	want := [][]string{
 		{"OLD", "spring", "scan", "alipay", "android", "gateway", "CN", "", "Shanghai", "", "", "0123456789abcdef0123456789abcdef"},
+		{"ONE", "", "conversion", "douyin", "", "", "", "", "", "", "", ""},
 		{"NEW", "spring", "open", "wechat", "ios", "app", "CN", "广东", "广州", "", "B"},
 	}
 	for i, w := range want {
 		got := rows[i+1][1:]
-		if i == 1 {
+		if i == 2 {
 			got = got[:len(got)-1] // the visitor: hashed by the recorder
 		}
 		if diff := cmp.Diff(w, got); diff != "" {

@@ -135,16 +135,12 @@ func TestVisitorIDIsTheWritersID(t *testing.T) {
 		}
 	}
 	closeRecorder(t, rec)
-	msgs, err := rdb.XRange(context.Background(), streamKey("tvis"), "-", "+").Result()
-	if err != nil || len(msgs) != len(events) {
-		t.Fatalf("stream: %d entries, %v; want %d", len(msgs), err, len(events))
+	recs := streamRecords(t, rdb, "tvis")
+	if len(recs) != len(events) {
+		t.Fatalf("stream: %d events, want %d", len(recs), len(events))
 	}
 	for i, e := range events {
-		r, err := parseStreamEntry(msgs[i].Values)
-		if err != nil {
-			t.Fatalf("stream entry %d: %v", i, err)
-		}
-		got := r.visitor
+		got := recs[i].visitor
 		if (got == id) != e.wantSame {
 			t.Errorf("%s: stored visitor %q, VisitorID %q, want same=%v", e.name, got, id, e.wantSame)
 		}
