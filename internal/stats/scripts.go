@@ -54,6 +54,13 @@ package stats
 // common case, two for a new one under the cap; over the cap, both are
 // taken back.
 //
+// A hash that does not exist yet (HLEN 0: a link's first event of the day
+// or hour, every event when each hits a different link) is written with
+// one HSET of all its fields and counts and one EXPIREAT, instead of a
+// dozen HINCRBYs. An existing key is not given its expiry again: it got it
+// in the call that made it (a hash from the HSET above, a visitor set from
+// a PFADD that answered 1), in the same atomic script.
+//
 // Every data command runs under redis.pcall: a command Redis refuses (an
 // increment that would overflow a counter, a key someone overwrote with
 // another type) is skipped and counted, and everything else in the call is
@@ -84,7 +91,42 @@ while k <= #KEYS do
     local key, kind, exp, n = KEYS[j], ARGV[a], ARGV[a+1], tonumber(ARGV[a+2])
     a = a + 3
     if kind == 'h' then
-      if fresh then
+      if fresh and try('HLEN', key) == 0 then
+        -- A new hash: every field is new, and one HSET writes them all,
+        -- the caps applied as below, with their counts.
+        local vals, order, seen = {}, {}, {}
+        local function put(f, v)
+          if vals[f] == nil then order[#order+1] = f; vals[f] = 0 end
+          vals[f] = vals[f] + v
+        end
+        for i = a, a + 2*n - 1, 2 do
+          local f, incr = ARGV[i], tonumber(ARGV[i+1])
+          local c = string.find(f, ':', 1, true)
+          local p = c and string.sub(f, 1, c)
+          local cap = p and caps[p]
+          if not cap then
+            put(f, incr)
+          elseif incr > 0 then
+            if (seen[p] or 0) < cap then
+              seen[p] = (seen[p] or 0) + 1
+              put(f, incr)
+            else
+              put(p .. 'other', incr)
+            end
+          end
+        end
+        for p, m in pairs(seen) do put('n' .. string.sub(p, 1, -2), m) end
+        for i = 1, #order, 500 do
+          local args = {}
+          for x = i, math.min(i + 499, #order) do
+            args[#args+1] = order[x]
+            args[#args+1] = vals[order[x]]
+          end
+          try('HSET', key, unpack(args))
+        end
+        if exp ~= '0' then try('EXPIREAT', key, exp) end
+      elseif fresh then
+        -- An existing hash got its expiry when it was made.
         for i = a, a + 2*n - 1, 2 do
           local f, incr = ARGV[i], tonumber(ARGV[i+1])
           local c = string.find(f, ':', 1, true)
@@ -105,13 +147,16 @@ while k <= #KEYS do
       a = a + 2*n
     else
       if fresh then
+        -- PFADD answers 1 when it made the key (or changed it): only
+        -- then may the key need its expiry.
+        local changed = false
         for i = a, a + n - 1, 500 do
-          try('PFADD', key, unpack(ARGV, i, math.min(i + 499, a + n - 1)))
+          if try('PFADD', key, unpack(ARGV, i, math.min(i + 499, a + n - 1))) == 1 then changed = true end
         end
+        if changed and exp ~= '0' then try('EXPIREAT', key, exp) end
       end
       a = a + n
     end
-    if fresh and exp ~= '0' then try('EXPIREAT', key, exp) end
   end
   k = k + nkeys + 1
 end
