@@ -10,7 +10,10 @@
 #     configured (the test database of internal/geo/geotest) and loopback as
 #     a trusted proxy, so that every scan comes from a Shanghai address via
 #     X-Forwarded-For: GET /s/{code} of a link with 5 rules (time, OS and
-#     language, weekend, country, city) and a 50/50 split;
+#     language, weekend, country, city) and a 50/50 split ("gateway", the
+#     routing issue's budget);
+#   - the same gateway on a link with one web target and nothing else
+#     ("gw-web", the performance issue's case);
 # then prints the rates, their ratios, the latencies and the CPU per request, and checks that the
 # stats counted every scan the gateway answered.
 #
@@ -127,9 +130,11 @@ link=$(cat <<EOF
  "split":{"variants":[{"name":"A","weight":50},{"name":"B","weight":50,"targets":$(alipay coupon-b)}]}}
 EOF
 )
-status=$(curl -s -o "$tmp/create.out" -w '%{http_code}' -X POST "$GW/api/v1/links" \
-	-H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$link")
-[ "$status" = 201 ] || { echo "creating the link answered $status:"; cat "$tmp/create.out"; echo; exit 1; }
+for body in "$link" '{"code":"load02","campaign":"load","targets":{"web":{"url":"https://m.example.com/"}}}'; do
+	status=$(curl -s -o "$tmp/create.out" -w '%{http_code}' -X POST "$GW/api/v1/links" \
+		-H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$body")
+	[ "$status" = 201 ] || { echo "creating a link answered $status:"; cat "$tmp/create.out"; echo; exit 1; }
+done
 
 headers=(-H "User-Agent: $UA" -H "X-Forwarded-For: $CLIENT_IP")
 location=$(curl -s -o /dev/null -w '%{redirect_url}' "${headers[@]}" "$GW/s/load01") # also warms the link cache
@@ -138,6 +143,7 @@ case $location in
 *pages/shanghai/* | *pages%2Fshanghai%2F*) echo "== the city rule took it, after four rules that did not match" ;;
 *) echo "== not the city rule (Shanghai breakfast time, a weekend?): the scans stop at an earlier rule" ;;
 esac
+curl -s -o /dev/null "${headers[@]}" "$GW/s/load02"
 
 # cpu PID...: CPU time used so far by these processes, in clock ticks.
 cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
@@ -172,6 +178,7 @@ for round in $(seq "$ROUNDS"); do
 		prof_pid=$!
 	fi
 	bench gateway "$GW/s/load01" "$gw_pid" "$redis_pid"
+	bench gw-web "$GW/s/load02" "$gw_pid" "$redis_pid"
 done
 [ -n "${prof_pid:-}" ] && wait "$prof_pid" && echo "== CPU profile of the gateway's last run: $PROFILE (go tool pprof -top $PROFILE)"
 
@@ -182,16 +189,21 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 answered=$(curl -s "$GW/metrics" | awk '$1 == "scangate_http_requests_total{route=\"/s/:code\",status=\"302\"}" {printf "%d", $2}')
-counted=$(curl -s "$GW/api/v1/links/load01/stats" -H "Authorization: Bearer $key" | sed -n 's/.*"totals":{"scans":\([0-9]*\).*/\1/p')
+counted=0
+for code in load01 load02; do
+	n=$(curl -s "$GW/api/v1/links/$code/stats" -H "Authorization: Bearer $key" | sed -n 's/.*"totals":{"scans":\([0-9]*\).*/\1/p')
+	counted=$((counted + ${n:-0}))
+done
 
 echo
 echo "== wrk -t$THREADS -c$CONNS -d$DURATION, keep-alive, $(nproc) cores (load average now: $(cut -d' ' -f1-3 /proc/loadavg)); nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
-echo "(echo: a bare echo handler, map lookup + 302; CPU µs/req: the server's own CPU time per request answered, and its redis-server's)"
+echo "(echo: a bare echo handler, map lookup + 302; gateway: the routed link; gw-web: a link with one web target;"
+echo " CPU µs/req: the server's own CPU time per request answered, and its redis-server's)"
 awk '
 	BEGIN { printf "%-5s  %-7s  %8s  %8s  %7s  %9s  %9s  %10s  %8s\n", "round", "server", "req/s", "vs nginx", "vs echo", "p50", "p99", "CPU µs/req", "+ redis" }
 	$1 == "nginx" { round++; base = $2 }
 	$1 == "echo" { ref = $2 }
-	{ printf "%-5d  %-7s  %8d  %8.2f  %7s  %9s  %9s  %10.1f  %8s\n", round, $1, $2, $2 / base, $1 == "gateway" ? sprintf("%.2f", $2 / ref) : "", $3, $4, $5, $1 == "gateway" ? sprintf("%.1f", $6) : "" }' "$tmp/results"
+	{ gw = $1 ~ /^g/; printf "%-5d  %-7s  %8d  %8.2f  %7s  %9s  %9s  %10.1f  %8s\n", round, $1, $2, $2 / base, gw ? sprintf("%.2f", $2 / ref) : "", $3, $4, $5, gw ? sprintf("%.1f", $6) : "" }' "$tmp/results"
 echo "== scans answered with 302: $answered; counted by stats: $counted; dropped: $(metric scangate_stats_events_dropped_total)"
 [ -n "$answered" ] && [ "$answered" = "$counted" ] || { echo "MISMATCH: stats lost or double-counted scans" >&2; exit 1; }
 echo "== every scan counted exactly once"

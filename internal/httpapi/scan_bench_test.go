@@ -103,3 +103,23 @@ func BenchmarkScanRoutedRedirect(b *testing.B) {
 		h.ServeHTTP(&w, req)
 	}
 }
+
+func BenchmarkScanWebOnly(b *testing.B) {
+	e := newEnv(b)
+	e.drainStats()
+	if rec := e.json("POST", "/api/v1/links", e.admin, `{"code":"benchw","campaign":"load","targets":{"web":{"url":"https://m.example.com/"}}}`); rec.Code != http.StatusCreated {
+		b.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	h := e.srv.Handler()
+	req := httptest.NewRequest("GET", "/s/benchw", nil)
+	req.Header.Set("User-Agent", uaAlipayAndroid)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := discardWriter{h: http.Header{}}
+		h.ServeHTTP(&w, req)
+		if w.status != http.StatusFound {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
