@@ -25,7 +25,7 @@ func (r *Recorder) run() {
 			r.seq++
 			r.push(&batch{writer: r.writer, seq: r.seq, records: r.prep.prepare(events)})
 		}
-		if stopping && len(r.queue) == 0 {
+		if stopping && r.queue.len() == 0 {
 			break
 		}
 	}
@@ -95,48 +95,28 @@ func (r *Recorder) settle(left []*batch) {
 	}
 }
 
-// collect waits for an event, then gathers more until the batch is full or
-// FlushInterval has passed since the first. Once Close has been called it
-// only takes what is queued, without waiting.
+// collect gathers a batch: full chunks of the queue as they come, until
+// the batch is full or FlushInterval is over, when it also takes the
+// chunks still filling (if it has any event by then; otherwise it waits
+// another interval). Once Close has been called it only takes what is
+// queued, without waiting. An event waits at most about FlushInterval.
 func (r *Recorder) collect(buf []Event, timer *time.Timer) ([]Event, bool) {
-	select {
-	case e := <-r.queue:
-		buf = append(buf, e)
-	case <-r.stop:
-		return r.drain(buf), true
-	}
+	limit := r.cfg.BatchSize
+	buf = r.queue.takeRest(buf, limit)
 	timer.Reset(r.cfg.FlushInterval)
 	defer timer.Stop()
-	for len(buf) < r.cfg.BatchSize {
-		// Take what is queued without a select over three channels: under
-		// load the queue is rarely empty, and a receive that cannot block
-		// costs a fraction of a select.
+	for len(buf) < limit {
 		select {
-		case e := <-r.queue:
-			buf = append(buf, e)
-			continue
-		default:
-		}
-		select {
-		case e := <-r.queue:
-			buf = append(buf, e)
+		case c := <-r.queue.filled:
+			buf = r.queue.take(buf, c, limit)
 		case <-timer.C:
-			return buf, false
+			if buf = r.queue.takeQueued(buf, limit); len(buf) > 0 {
+				return buf, false
+			}
+			timer.Reset(r.cfg.FlushInterval)
 		case <-r.stop:
-			return r.drain(buf), true
+			return r.queue.takeQueued(buf, limit), true
 		}
 	}
 	return buf, false
-}
-
-func (r *Recorder) drain(buf []Event) []Event {
-	for len(buf) < r.cfg.BatchSize {
-		select {
-		case e := <-r.queue:
-			buf = append(buf, e)
-		default:
-			return buf
-		}
-	}
-	return buf
 }

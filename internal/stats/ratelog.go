@@ -10,7 +10,7 @@ func (r *Recorder) reportDrops(final bool) {
 	defer r.dropsMu.Unlock()
 	if n, ok := r.drops.due(time.Now(), r.dropped.Load(), final); ok {
 		r.log.Warn("stats: events dropped: the queue was full, or the spool full or off while Redis could not take them",
-			"dropped", n, "dropped_total", r.dropped.Load(), "queue_cap", cap(r.queue), "spool", r.cfg.SpoolDir)
+			"dropped", n, "dropped_total", r.dropped.Load(), "queue_cap", r.cfg.QueueSize, "spool", r.cfg.SpoolDir)
 	}
 }
 

@@ -37,7 +37,7 @@ type Recorder struct {
 
 	mu     sync.RWMutex // Record holds it shared, so that after Close takes it no event can slip into the queue
 	closed bool
-	queue  chan Event
+	queue  *eventQueue
 
 	startOnce sync.Once
 	stop      chan struct{}      // closed by Close: write what is queued, then exit
@@ -122,7 +122,7 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) (*R
 		cfg:    cfg,
 		log:    logger,
 		writer: hex.EncodeToString(id[:]),
-		queue:  make(chan Event, cfg.QueueSize),
+		queue:  newEventQueue(cfg.QueueSize),
 		stop:   make(chan struct{}),
 		built:  make(chan struct{}),
 		done:   make(chan struct{}),
@@ -176,18 +176,14 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) (*R
 // blocks and does no I/O.
 func (r *Recorder) Record(e Event) bool {
 	r.mu.RLock()
-	if !r.closed {
-		select {
-		case r.queue <- e:
-			r.mu.RUnlock()
-			r.recorded.Add(1)
-			return true
-		default:
-		}
-	}
+	ok := !r.closed && r.queue.put(&e)
 	r.mu.RUnlock()
-	r.dropped.Add(1)
-	return false
+	if !ok {
+		r.dropped.Add(1)
+		return false
+	}
+	r.recorded.Add(1)
+	return true
 }
 
 // isSingleNode reports whether every key lives on one server, so that a
@@ -267,8 +263,8 @@ func (r *Recorder) Metrics() RecorderMetrics {
 		Retries:  r.retries.Load(),
 		Spooled:  r.spooled.Load(),
 		Refused:  r.refused.Load(),
-		QueueLen: len(r.queue),
-		QueueCap: cap(r.queue),
+		QueueLen: r.queue.len(),
+		QueueCap: r.cfg.QueueSize,
 	}
 }
 

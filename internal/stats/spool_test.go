@@ -56,7 +56,7 @@ func recordAll(t *testing.T, rec *Recorder, from, n int) {
 				t.Fatalf("Record(event %d) dropped: %+v", j, rec.Metrics())
 			}
 		}
-		waitFor(t, "the writer to take the queued events", func() bool { return len(rec.queue) == 0 })
+		waitFor(t, "the writer to take the queued events", func() bool { return rec.queue.len() == 0 })
 	}
 }
 
@@ -261,7 +261,7 @@ func TestSpoolAfterACrash(t *testing.T) {
 		a.Record(event("A1", i))
 	}
 	waitFor(t, "A to spool what it cannot write", func() bool {
-		return len(a.queue) == 0 && a.Metrics().Spooled+int64(a.backlog.batches()+1)*10 == 150
+		return a.queue.len() == 0 && a.Metrics().Spooled+int64(a.backlog.batches()+1)*10 == 150
 	})
 	spooledByA := a.Metrics().Spooled
 	crash := t.TempDir()

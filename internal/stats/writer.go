@@ -148,7 +148,7 @@ func (r *Recorder) apply(b *batch) (applyResult, int64) {
 		}
 		if n, ok := r.failures.due(time.Now(), failures, false); ok {
 			r.log.Warn("stats: writing to Redis failed; retrying, holding the batch",
-				"batch", b.seq, "failed_attempts", failures, "new_failures", n, "queued", len(r.queue),
+				"batch", b.seq, "failed_attempts", failures, "new_failures", n, "queued", r.queue.len(),
 				"spooled_batches", r.spool.stats().Batches, "err", err)
 		}
 		r.reportDrops(false)
