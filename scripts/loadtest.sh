@@ -50,10 +50,13 @@ wait_http() {
 
 tmp=$(mktemp -d)
 cleanup() {
-	[ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
-	[ -n "${echo_pid:-}" ] && kill "$echo_pid" 2>/dev/null && wait "$echo_pid" 2>/dev/null
-	[ -n "${gw_pid:-}" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
-	[ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+	# Without errexit: a killed process's status (143) from wait would end
+	# the function under set -e and leave the other servers running.
+	set +e
+	local pid
+	for pid in "${nginx_pid:-}" "${echo_pid:-}" "${gw_pid:-}" "${redis_pid:-}"; do
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
