@@ -108,7 +108,8 @@ func (h *visitorHasher) id(day Date, ip netip.Addr, ua string, wait bool) (strin
 		a := ip.Unmap().As16()
 		n = copy(b[:], a[:])
 	}
-	n++ // a zero byte: with or without an address, the lengths differ
+	b[n] = 0 // with or without an address, the lengths differ
+	n++
 	ud := h.uaDigest(ua)
 	n += copy(b[n:], ud[:])
 	m.mac.Reset()

@@ -77,6 +77,29 @@ func TestVisitorHasherConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+// TestVisitorIDIgnoresEarlierCalls: an id depends only on its day,
+// address and user agent, not on what the hasher's pooled buffers held
+// before (an id without an address, an IPv6 address).
+func TestVisitorIDIgnoresEarlierCalls(t *testing.T) {
+	secret := []byte("test secret, 32 bytes long......")
+	day := Date{2026, 11, 20}
+	v6 := netip.MustParseAddr("2408:8207:1:2::7")
+	calls := []struct {
+		ip netip.Addr
+		ua string
+	}{{visitorAddr, "Mozilla/5.0 A"}, {netip.Addr{}, "Mozilla/5.0 A"}, {v6, "Mozilla/5.0 A"}}
+	for _, c := range calls {
+		want, _ := newVisitorHasher(secret, fixedSalt("salt")).id(day, c.ip, c.ua, false)
+		h := newVisitorHasher(secret, fixedSalt("salt"))
+		for _, before := range calls {
+			h.id(day, before.ip, "some other agent "+before.ip.String(), false)
+			if got, _ := h.id(day, c.ip, c.ua, false); got != want {
+				t.Errorf("id(%v) after id(%v) = %s, want %s", c.ip, before.ip, got, want)
+			}
+		}
+	}
+}
+
 func TestValidVisitorID(t *testing.T) {
 	for s, want := range map[string]bool{
 		"0123456789abcdef": true, "": false, "0123456789ABCDEF": false, "0123456789abcde": false,
