@@ -141,25 +141,28 @@ type increment struct {
 // buf[ends[len(ends)-1]:], is open while it holds fewer than
 // maxEntryRecords events.
 type streamOps struct {
-	tenant  string
-	buf     []byte
-	ends    []int
-	open    int // events in the open entry
-	records int
+	tenant string
+	buf    []byte
+	ends   []int
+	open   int // events in the open entry
 }
 
-// entries returns the stream's entries, the open one included.
-func (s *streamOps) entries() [][]byte {
+// entries returns the stream's entries, the open one included, and how
+// many events each holds.
+func (s *streamOps) entries() ([][]byte, []int) {
 	var out [][]byte
+	var counts []int
 	start := 0
 	for _, end := range s.ends {
 		out = append(out, s.buf[start:end])
+		counts = append(counts, maxEntryRecords)
 		start = end
 	}
 	if start < len(s.buf) {
 		out = append(out, s.buf[start:])
+		counts = append(counts, s.open)
 	}
-	return out
+	return out, counts
 }
 
 // encode returns the calls that apply b.
@@ -220,7 +223,6 @@ func (b *encoder) add(r *record) {
 		b.tenants = append(b.tenants, s)
 	}
 	s.buf, b.scratch = appendEntryRecord(s.buf, b.scratch, r, s.open == 0)
-	s.records++
 	if s.open++; s.open == maxEntryRecords {
 		s.ends = append(s.ends, len(s.buf))
 		s.open = 0

@@ -50,26 +50,15 @@ func (b *encoder) calls(bt *batch) []call {
 	}
 	minID := strconv.FormatInt(max(0, b.now().Add(-b.cfg.StreamMaxAge).UnixMilli()), 10)
 	for _, st := range b.tenants {
-		keys := []string{writerMarkKey(eventsTag(st.tenant), bt.writer), streamKey(st.tenant)}
-		entries := st.entries()
-		args := make([]any, 0, 5+len(entries))
-		args = append(args, s, ttl, maxEntries(b.cfg.StreamMaxLen, len(entries), st.records), minID, streamBatchField)
-		for _, e := range entries {
-			args = append(args, e)
+		keys := []string{writerMarkKey(eventsTag(st.tenant), bt.writer), streamKey(st.tenant),
+			streamIndexKey(st.tenant), streamCountKey(st.tenant)}
+		entries, counts := st.entries()
+		args := make([]any, 0, 5+2*len(entries))
+		args = append(args, s, ttl, b.cfg.StreamMaxLen, minID, streamBatchField)
+		for i, e := range entries {
+			args = append(args, counts[i], e)
 		}
 		calls = append(calls, call{script: b.stream, keys: keys, args: args, tags: 1})
 	}
 	return calls
-}
-
-// maxEntries turns Config.StreamMaxLen, a number of events, into the
-// number of entries to trim a stream to, at the ratio of entries to events
-// of the batch being written: a busy tenant's entries hold many events,
-// a quiet one's few, and either way the stream keeps about StreamMaxLen
-// events.
-func maxEntries(maxEvents int64, entries, events int) int64 {
-	if events == 0 {
-		return maxEvents
-	}
-	return max(1, (maxEvents*int64(entries)+int64(events)-1)/int64(events))
 }

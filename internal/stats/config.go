@@ -23,15 +23,16 @@ type Config struct {
 	// also what lets a report use a time zone other than Timezone.
 	HourlyRetention time.Duration
 	// StreamMaxLen and StreamMaxAge bound each tenant's raw event stream:
-	// about StreamMaxLen events (it is trimmed in whole entries of up to
-	// 64 events, at the ratio of the batch being written) and none older.
+	// at most StreamMaxLen events (trimmed oldest first, in whole entries
+	// of up to 64 events) and none older.
 	StreamMaxLen int64
 	StreamMaxAge time.Duration
 	// QueueSize is how many events may wait for the writer; beyond it Record
 	// drops them.
 	QueueSize int
 	// BatchSize and FlushInterval: the writer writes when a batch holds
-	// BatchSize events or FlushInterval after its first event.
+	// BatchSize events or, with fewer, every FlushInterval (an event waits
+	// about that long at most).
 	BatchSize     int
 	FlushInterval time.Duration
 	// MaxBackoff caps the wait between retries of a batch while Redis fails.

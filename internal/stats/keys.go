@@ -21,6 +21,8 @@ import (
 //	                             sg:{CODE}:w:WRITER         STRING last batch applied by one writer
 //	campaign  {c:TENANT:NAME}    the same shapes, summed over the campaign's links
 //	events    {e:TENANT}         sg:{e:TENANT}:events       STREAM raw events of one tenant
+//	                             sg:{e:TENANT}:eventsidx    LIST   its entries' ids and event counts
+//	                             sg:{e:TENANT}:eventsn      STRING the events those entries hold
 //	                             sg:{e:TENANT}:w:WRITER     STRING last batch applied by one writer
 //
 // Daily and hourly counter hashes hold the fields scans, opens, conv,
@@ -130,6 +132,14 @@ func totalKey(tag string) string { return keyPrefix + tag + ":total" }
 func writerMarkKey(tag, writer string) string { return keyPrefix + tag + ":w:" + writer }
 
 func streamKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":events" }
+
+// streamIndexKey lists the stream's entries (written since entries hold
+// several events) as "ID COUNT", oldest first, and streamCountKey holds the
+// sum of their counts: the stream is trimmed by events, exactly, without
+// reading entries back (streamLua).
+func streamIndexKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":eventsidx" }
+
+func streamCountKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":eventsn" }
 
 // saltKey holds a day's random visitor salt (see daySalt).
 func saltKey(d Date) string { return keyPrefix + "stats:salt:" + d.compact() }

@@ -164,25 +164,55 @@ return {applied, refused}
 `
 
 // streamLua appends one tenant's raw events to its stream, up to
-// maxEntryRecords events to an entry, in one field (streamcodec.go).
+// maxEntryRecords events to an entry, in one field (streamcodec.go), and
+// trims it to at most a number of events and to an age.
 //
-// KEYS[1] is the writer's mark, KEYS[2] the stream.
-// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] MAXLEN in
-// entries, ARGV[4] MINID (entries older than the stream's age limit),
-// ARGV[5] the field's name, then one encoded entry per argument. Trimming
-// is approximate (~), which costs almost nothing, except to fewer than 100
-// entries (a stream node's worth, which ~ would never trim). It returns
-// {1 applied or 0 already, entries refused}.
+// KEYS[1] is the writer's mark, KEYS[2] the stream, KEYS[3] its index
+// (a list of "ID COUNT", oldest first) and KEYS[4] the events the index
+// counts. ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the
+// most events to keep, ARGV[4] MINID (Unix ms: entries older than the
+// stream's age limit), ARGV[5] the field's name, then for each entry its
+// number of events and its encoding. It returns {1 applied or 0 already,
+// entries refused}.
+//
+// Trimming drops the oldest entries while the index counts more events
+// than the limit, and those older than MINID: exact, and it reads no entry
+// back (an entry is up to 64 events; trimming by entries at any assumed
+// ratio would drop a quiet tenant's history after one busy batch). Entries
+// of earlier releases, one event each and not in the index, are older than
+// every indexed one: they go with the first indexed entry trimmed, or by
+// age. A round trims at most 10,000 entries; the next batch goes on.
 const streamLua = `
 local seq = tonumber(ARGV[1])
 if seq <= tonumber(redis.call('GET', KEYS[1]) or '0') then return {0, 0} end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-local field, refused = ARGV[5], 0
-for e = 6, #ARGV do
-  local r = redis.pcall('XADD', KEYS[2], '*', field, ARGV[e])
-  if type(r) == 'table' and r.err then refused = refused + 1 end
+local stream, index, field, refused = KEYS[2], KEYS[3], ARGV[5], 0
+local total = tonumber(redis.call('GET', KEYS[4]) or '0')
+for e = 6, #ARGV, 2 do
+  local id = redis.pcall('XADD', stream, '*', field, ARGV[e+1])
+  if type(id) == 'table' and id.err then
+    refused = refused + 1
+  else
+    redis.call('RPUSH', index, id .. ' ' .. ARGV[e])
+    total = total + tonumber(ARGV[e])
+  end
 end
-redis.pcall('XTRIM', KEYS[2], 'MAXLEN', tonumber(ARGV[3]) < 100 and '=' or '~', ARGV[3])
-redis.pcall('XTRIM', KEYS[2], 'MINID', '~', ARGV[4])
+local max, minms = tonumber(ARGV[3]), tonumber(ARGV[4])
+for round = 1, 10000 do
+  local head = redis.call('LINDEX', index, 0)
+  if not head then break end
+  local ms, sq, n = string.match(head, '^(%d+)-(%d+) (%d+)$')
+  if not ms then
+    redis.call('LPOP', index) -- not ours: skip it
+  elseif total > max or tonumber(ms) < minms then
+    redis.pcall('XTRIM', stream, 'MINID', '=', ms .. '-' .. (tonumber(sq) + 1))
+    redis.call('LPOP', index)
+    total = total - tonumber(n)
+  else
+    break
+  end
+end
+redis.call('SET', KEYS[4], total)
+redis.pcall('XTRIM', stream, 'MINID', '=', ARGV[4]) -- earlier releases' entries, by age
 return {1, refused}
 `

@@ -133,3 +133,51 @@ func TestExportReadsEarlierEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamTrimsByEvents: the stream keeps at most StreamMaxLen events,
+// trimmed oldest first in whole entries, however full its entries are: a
+// busy batch after many one-event batches does not take the older events
+// with it, and entries of an earlier release (one event each, no count)
+// go with the first counted entry trimmed.
+func TestStreamTrimsByEvents(t *testing.T) {
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	cfg := longRetention(testConfig())
+	cfg.StreamMaxLen = 1000
+	rec := newTestRecorder(rdb, cfg, nil) // not started: the test applies batches
+	old := appendStreamRecord(nil, &record{ms: time.Now().UnixMilli(), typ: Scan, code: "OLD", tenant: "t1"})
+	for range 5 {
+		if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: streamKey("t1"), Values: []any{streamField, old}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply := func(n int) {
+		var events []Event
+		for i := range n {
+			e := testEvent(i)
+			e.Tenant = "t1"
+			events = append(events, e)
+		}
+		if res, lost := rec.apply(buildBatch(rec, events)); res != applied || lost != 0 {
+			t.Fatalf("apply(%d events) = %v, %d lost", n, res, lost)
+		}
+	}
+	for range 900 {
+		apply(1)
+	}
+	if n := len(streamRecords(t, rdb, "t1")); n != 905 {
+		t.Fatalf("%d events after 900 one-event batches and 5 older entries, want 905", n)
+	}
+	apply(640) // ten entries: 1,540 events counted, 540 too many
+	recs := streamRecords(t, rdb, "t1")
+	if len(recs) != 1000 {
+		t.Fatalf("%d events after a 640-event batch, want 1000", len(recs))
+	}
+	if recs[0].code == "OLD" {
+		t.Errorf("the earlier release's entries were kept, oldest first")
+	}
+	apply(1)
+	if n := len(streamRecords(t, rdb, "t1")); n != 1000-maxEntryRecords+1 && n != 1000 {
+		t.Errorf("%d events after one more, want 1000 or one whole entry fewer", n)
+	}
+}
