@@ -180,4 +180,20 @@ func TestStreamTrimsByEvents(t *testing.T) {
 	if n := len(streamRecords(t, rdb, "t1")); n != 1000-maxEntryRecords+1 && n != 1000 {
 		t.Errorf("%d events after one more, want 1000 or one whole entry fewer", n)
 	}
+	// A lost count is rebuilt from the index; a lost index does not take
+	// the stream with it (its entries then count one event each).
+	before := len(streamRecords(t, rdb, "t1"))
+	rdb.Del(ctx, streamCountKey("t1"))
+	apply(1)
+	if n := len(streamRecords(t, rdb, "t1")); n > 1000 || n < before-maxEntryRecords {
+		t.Errorf("%d events after the count was lost (%d before), want at most 1000 and no more than an entry fewer", n, before)
+	}
+	before = len(streamRecords(t, rdb, "t1"))
+	rdb.Del(ctx, streamIndexKey("t1"))
+	for range 3 {
+		apply(1)
+	}
+	if n := len(streamRecords(t, rdb, "t1")); n < before {
+		t.Errorf("%d events after the index was lost (%d before): trimmed what it should not", n, before)
+	}
 }
