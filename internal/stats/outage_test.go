@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 )
 
 // hookEvents makes the writer report its attempts on a channel, so the test
@@ -131,6 +132,13 @@ func TestBatchAppliedTwiceCountsOnce(t *testing.T) {
 	rdb := srv.Client(t)
 	cfg := longRetention(testConfig())
 	rec := newTestRecorder(rdb, cfg, nil) // not started: the test drives the writer's steps
+	// The scripts are cached, as after any earlier batch: the first exec
+	// below must run its calls, not meet NOSCRIPT.
+	for _, sc := range []*redis.Script{rec.b.counters, rec.b.stream} {
+		if err := sc.Load(context.Background(), rdb).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var events []Event
 	model := newModel(time.UTC)
 	for i := range 500 {
@@ -154,11 +162,19 @@ func TestBatchAppliedTwiceCountsOnce(t *testing.T) {
 	if n := len(streamRecords(t, rdb, "t1")); n != 400 {
 		t.Errorf("streamed events of t1 = %d, want 400", n)
 	}
-	// An older batch of the same writer is a retry too, never new counts.
+	// An older batch of the same writer is a retry too, never new counts,
+	// and it leaves the marks where they were: the newer batch, retried
+	// once more, still counts nothing.
 	if res, _ := rec.apply(older); res != applied {
 		t.Fatal("apply(older batch) failed")
 	}
+	if res, _ := rec.apply(b); res != applied {
+		t.Fatal("apply(batch) after the older one failed")
+	}
 	checkLinkReports(t, NewQuerier(rdb, cfg), model)
+	if n := len(streamRecords(t, rdb, "t1")); n != 400 {
+		t.Errorf("streamed events of t1 = %d after the retries, want 400", n)
+	}
 }
 
 // TestQueueOverflowDropsAndLogsOncePerInterval fills the queue while Redis

@@ -82,10 +82,14 @@ end
 while k <= #KEYS do
   local nkeys = tonumber(ARGV[a])
   a = a + 1
-  local fresh = seq > tonumber(redis.call('GET', KEYS[k]) or '0')
+  -- One command reads and sets the mark; a mark that was ahead of this
+  -- batch (an older batch retried) is put back.
+  local prev = tonumber(redis.call('SET', KEYS[k], ARGV[1], 'EX', ARGV[2], 'GET') or '0')
+  local fresh = seq > prev
   if fresh then
-    redis.call('SET', KEYS[k], ARGV[1], 'EX', ARGV[2])
     applied = applied + 1
+  elseif prev > seq then
+    redis.call('SET', KEYS[k], prev, 'EX', ARGV[2])
   end
   for j = k + 1, k + nkeys do
     local key, kind, exp, n = KEYS[j], ARGV[a], ARGV[a+1], tonumber(ARGV[a+2])
