@@ -52,6 +52,7 @@ type encoder struct {
 	stream   *redis.Script
 	now      func() time.Time
 	pack     bool // several tags per script call: the client is not a Cluster's
+	split    bool // with pack: one mark group per call, to isolate one Redis refuses
 
 	tags    map[tagID]*tagOps // links and campaigns, in order of first use:
 	order   []*tagOps
@@ -121,12 +122,11 @@ func (b *encoder) encode(bt *batch) []call {
 	return b.calls(bt)
 }
 
-// encodeUnpacked is encode with one tag per call, to isolate a call Redis
-// refuses.
-func (b *encoder) encodeUnpacked(bt *batch) []call {
-	pack := b.pack
-	b.pack = false
-	defer func() { b.pack = pack }()
+// encodeSplit is encode with one mark group per call, to isolate a call
+// Redis refuses.
+func (b *encoder) encodeSplit(bt *batch) []call {
+	b.split = true
+	defer func() { b.split = false }()
 	return b.encode(bt)
 }
 

@@ -41,8 +41,11 @@ func (r *Recorder) run() {
 	close(r.done)
 }
 
-// push hands a built batch to the backlog and counts where it went.
+// push hands a built batch to the backlog and counts where it went. It lays
+// the batch out as script calls first, while the applier waits for Redis
+// on the batch before it: so Redis and this work overlap.
 func (r *Recorder) push(b *batch) {
+	b.calls = r.ahead.encode(b)
 	res, err := r.backlog.push(r.ctx, b)
 	r.reportDrops(false)
 	n := int64(len(b.records))

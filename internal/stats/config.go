@@ -41,10 +41,11 @@ type Config struct {
 	// a retry cannot count twice. A batch still failing after this long is
 	// discarded rather than risk counting it twice.
 	DedupTTL time.Duration
-	// MaxCities caps the distinct city names, and apart from them the
-	// distinct region names, kept per link or campaign per day (and per
-	// hour); later new ones are counted as "other".
-	MaxCities int
+	// MaxCombinations caps the distinct combinations of scan labels (host
+	// app, OS, channel, country, region, city, rule, variant) kept per link
+	// or campaign per day (and per hour); past it, a new combination is
+	// counted with region and city "other".
+	MaxCombinations int
 	// LogInterval is the least time between two log lines about dropped
 	// events or failing writes.
 	LogInterval time.Duration
@@ -67,11 +68,11 @@ func DefaultConfig() Config {
 		StreamMaxLen:    1_000_000,
 		StreamMaxAge:    30 * 24 * time.Hour,
 		QueueSize:       65_536,
-		BatchSize:       1_000,
+		BatchSize:       10_000,
 		FlushInterval:   100 * time.Millisecond,
 		MaxBackoff:      time.Second,
 		DedupTTL:        24 * time.Hour,
-		MaxCities:       500,
+		MaxCombinations: 2_000,
 		LogInterval:     10 * time.Second,
 		SpoolMaxBytes:   1 << 30,
 	}
@@ -99,8 +100,8 @@ func (c Config) withDefaults() Config {
 	if c.BatchSize == 0 {
 		c.BatchSize = d.BatchSize
 	}
-	if c.MaxCities == 0 {
-		c.MaxCities = d.MaxCities
+	if c.MaxCombinations == 0 {
+		c.MaxCombinations = d.MaxCombinations
 	}
 	if c.SpoolMaxBytes == 0 {
 		c.SpoolMaxBytes = d.SpoolMaxBytes
@@ -116,7 +117,7 @@ func setDuration(v *time.Duration, def time.Duration) {
 
 // maxBatchSize keeps a batch's per-key argument lists well inside what one
 // Lua call can unpack.
-const maxBatchSize = 5_000
+const maxBatchSize = 10_000
 
 // Validate reports every problem with c at once, each naming its field.
 // Zero values are fine (they take defaults) except VisitorSecret.
@@ -138,7 +139,7 @@ func (c Config) Validate() error {
 		{"FlushInterval", c.FlushInterval < 0},
 		{"MaxBackoff", c.MaxBackoff < 0},
 		{"DedupTTL", c.DedupTTL < 0},
-		{"MaxCities", c.MaxCities < 0},
+		{"MaxCombinations", c.MaxCombinations < 0},
 		{"LogInterval", c.LogInterval < 0},
 		{"SpoolMaxBytes", c.SpoolMaxBytes < 0},
 	} {
@@ -147,7 +148,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.BatchSize > maxBatchSize {
-		errs = append(errs, errors.New("stats: BatchSize: at most 5000"))
+		errs = append(errs, errors.New("stats: BatchSize: at most 10000"))
 	}
 	if c.DedupTTL > 0 && c.DedupTTL < time.Minute {
 		errs = append(errs, errors.New("stats: DedupTTL: at least a minute"))

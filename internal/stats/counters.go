@@ -20,6 +20,9 @@ type tally struct {
 	key      countKey
 	n, value int64
 	visitors []string
+	// combo is the field a scan counts under (keys.go), and folded the one
+	// it counts under past the cap; made once for the link and campaign.
+	combo, folded string
 }
 
 // tagID names a link (code) or a campaign (tenant and campaign).
@@ -28,6 +31,7 @@ type tagID struct{ code, tenant, campaign string }
 // tagOps is what a batch does to the keys of one hash tag.
 type tagOps struct {
 	tag     string
+	group   uint32 // its marks group on a single node (calls.go)
 	events  int64
 	keys    map[string]*keyOps
 	order   []*keyOps
@@ -59,7 +63,20 @@ type keyOps struct {
 	kind     string // "h" hash increments, "u" visitor set
 	expireAt int64  // Unix seconds; 0 never
 	incr     []increment
+	combos   []comboIncrement
+	comboAt  map[string]int // index in combos, once there are many
 	visitors map[string]struct{}
+	// tie is the counter hash whose first scan makes this visitor set
+	// (scripts.go), if any.
+	tie *keyOps
+	pos int // KEYS index in its call, while calls lays it out
+}
+
+// comboIncrement is one HINCRBY of a scan combination, and the field it
+// folds to past the cap.
+type comboIncrement struct {
+	field, folded string
+	n             int64
 }
 
 // increment is one HINCRBY. A hash gets a dozen distinct fields or so in a
@@ -98,6 +115,7 @@ func (b *encoder) count(id tagID, t *tally) {
 		ops = &tagOps{tag: tag, keys: make(map[string]*keyOps), buckets: make(map[bucket]bucketOps),
 			variants: make(map[variantDay]*keyOps)}
 		ops.total = ops.key(totalKey(tag), "h", 0)
+		ops.group = markGroup(tag)
 		b.tags[id] = ops
 		b.order = append(b.order, ops)
 	}
@@ -112,17 +130,11 @@ func (b *encoder) count(id tagID, t *tally) {
 	switch r.typ {
 	case Scan:
 		ops.total.add(field{fieldScans, ""}, n) // all-time totals keep counts only
-		for _, h := range [...]*keyOps{k.day, k.hour} {
-			h.add(field{fieldScans, ""}, n)
-			h.add(field{prefixPlatform, dimension(r.platform)}, n)
-			h.add(field{prefixOS, dimension(r.os)}, n)
-			h.add(field{prefixChannel, dimension(r.channel)}, n)
-			addLabel(h, prefixCountry, r.country, n)
-			addLabel(h, prefixRegion, r.region, n)
-			addLabel(h, prefixCity, r.city, n)
-			addLabel(h, prefixRule, r.rule, n)
-			addLabel(h, prefixVariantScans, r.variant, n)
+		if t.combo == "" {
+			t.combo, t.folded = scanCombination(r)
 		}
+		k.day.addCombination(t.combo, t.folded, n)
+		k.hour.addCombination(t.combo, t.folded, n)
 		var vv *keyOps
 		if r.variant != "" {
 			vv = b.variantVisitors(ops, r.variant, bk.day)
@@ -179,12 +191,14 @@ func (b *encoder) bucketKeys(ops *tagOps, bk bucket) bucketOps {
 	hour := time.Unix(bk.hour, 0).UTC()
 	dayExp := bk.day.AddDays(1).Start(b.cfg.Timezone).Add(b.cfg.Retention).Unix()
 	hourExp := hour.Add(time.Hour + b.cfg.HourlyRetention).Unix()
-	return bucketOps{
+	k := bucketOps{
 		day:          ops.key(dayKey(ops.tag, bk.day), "h", dayExp),
 		hour:         ops.key(hourKey(ops.tag, hour), "h", hourExp),
 		dayVisitors:  ops.key(dayVisitorsKey(ops.tag, bk.day), "u", dayExp),
 		hourVisitors: ops.key(hourVisitorsKey(ops.tag, hour), "u", hourExp),
 	}
+	k.dayVisitors.tie, k.hourVisitors.tie = k.day, k.hour
+	return k
 }
 
 func (t *tagOps) key(key, kind string, expireAt int64) *keyOps {
@@ -205,6 +219,33 @@ func (k *keyOps) add(f field, n int64) {
 		}
 	}
 	k.incr = append(k.incr, increment{f, n})
+}
+
+// addCombination counts n scans under a combination.
+func (k *keyOps) addCombination(f, folded string, n int64) {
+	if k.comboAt != nil {
+		if i, ok := k.comboAt[f]; ok {
+			k.combos[i].n += n
+			return
+		}
+	} else {
+		for i := range k.combos {
+			if k.combos[i].field == f {
+				k.combos[i].n += n
+				return
+			}
+		}
+		if len(k.combos) == 16 {
+			k.comboAt = make(map[string]int, 32)
+			for i, c := range k.combos {
+				k.comboAt[c.field] = i
+			}
+		}
+	}
+	if k.comboAt != nil {
+		k.comboAt[f] = len(k.combos)
+	}
+	k.combos = append(k.combos, comboIncrement{f, folded, n})
 }
 
 func (k *keyOps) visit(id string) {

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,21 +19,26 @@ import (
 //	                             sg:{CODE}:uh:2026112408    HLL  hourly visitors
 //	                             sg:{CODE}:uv:A:20261124    HLL  daily visitors of A/B variant A
 //	                             sg:{CODE}:total            HASH all-time counters (no expiry)
-//	                             sg:{CODE}:w:WRITER         STRING last batch applied by one writer
+//	                             sg:{CODE}:w:WRITER         STRING last batch applied by one writer (Cluster)
 //	campaign  {c:TENANT:NAME}    the same shapes, summed over the campaign's links
 //	events    {e:TENANT}         sg:{e:TENANT}:events       STREAM raw events of one tenant
 //	                             sg:{e:TENANT}:eventsidx    LIST   its entries' ids and event counts
 //	                             sg:{e:TENANT}:eventsn      STRING the events those entries hold
 //	                             sg:{e:TENANT}:w:WRITER     STRING last batch applied by one writer
+//	single node                  sg:w:WRITER:GROUP          STRING last batch applied by one writer to a group of tags
 //
-// Daily and hourly counter hashes hold the fields scans, opens, conv,
-// convv (conversion value); scans by label: p:<platform>, os:<os>,
-// ch:<channel>, cc:<country>, rg:<region>, city:<name>, r:<rule>,
-// v:<variant>; and per variant vo:<variant> opens, vc:<variant>
-// conversions, vv:<variant> conversion value. For each capped prefix
-// (labelCaps) a field n<prefix without colon> (ncity, nrg, nr, nv...) counts
-// the distinct labels the hash holds. The all-time hash holds scans, opens,
-// conv and convv only. Variant names in keys go through keyPart.
+// Daily and hourly counter hashes count scans by combination of labels:
+// one field per combination, s␟<platform>␟<os>␟<channel>␟<country>␟<region>␟<city>␟<rule>␟<variant>
+// (␟ the byte 0x1F, labels that are not known left empty), and "ns" counts
+// those fields (capped at Config.MaxCombinations; past it a new one counts
+// with region and city "other"). A report sums every breakdown from them.
+// Opens and conversions are the fields opens, conv, convv (conversion
+// value), and per A/B variant vo:<variant>, vc:<variant>, vv:<variant>
+// (value), each prefix capped at maxLabels names (nvo, nvc, nvv count
+// them). Hashes written before combinations (scans, p:<platform>, os:,
+// ch:, cc:, rg:, city:, r:, v:<variant>, and their counts ncity...) are
+// still read. The all-time hash holds scans, opens, conv and convv only.
+// Variant names in keys go through keyPart.
 const keyPrefix = "sg:"
 
 // Field names inside the counter hashes.
@@ -55,11 +61,49 @@ const (
 	prefixVariantValue       = "vv:"
 )
 
-// maxLabels caps the distinct rule names, and the distinct variant names
-// of each variant prefix, in one counter hash. A link has at most 20 rules
-// and 10 variants, but a campaign sums many links, and opens and
-// conversions carry whatever variant the mini program reports.
+// maxLabels caps the distinct variant names of opens and of conversions in
+// one counter hash: they carry whatever variant the mini program reports.
 const maxLabels = 100
+
+// comboSep separates the labels of a scan combination field; labels never
+// hold it (scanCombination replaces it).
+const comboSep = "\x1f"
+
+// prefixCombination starts a scan combination field.
+const prefixCombination = "s" + comboSep
+
+// scanCombination returns the field a scan with these labels counts under,
+// and the one it counts under past the cap: region and city "other".
+func scanCombination(k *countKey) (combo, folded string) {
+	labels := [...]string{dimension(k.platform), dimension(k.os), dimension(k.channel), k.country,
+		k.region, k.city, k.rule, k.variant}
+	var b strings.Builder
+	b.WriteString(prefixCombination)
+	for i, l := range labels {
+		if i > 0 {
+			b.WriteString(comboSep)
+		}
+		b.WriteString(strings.ReplaceAll(l, comboSep, " "))
+	}
+	combo = b.String()
+	if k.region == "" && k.city == "" {
+		return combo, combo
+	}
+	for _, i := range [...]int{4, 5} {
+		if labels[i] != "" {
+			labels[i] = otherValue
+		}
+	}
+	b.Reset()
+	b.WriteString(prefixCombination)
+	for i, l := range labels {
+		if i > 0 {
+			b.WriteString(comboSep)
+		}
+		b.WriteString(strings.ReplaceAll(l, comboSep, " "))
+	}
+	return combo, b.String()
+}
 
 // labelCap is a field prefix whose distinct names a counter hash keeps at
 // most max of; later new names count under prefix+"other" (scripts.go).
@@ -68,13 +112,10 @@ type labelCap struct {
 	max    int
 }
 
-// labelCaps lists the capped prefixes. Platforms, OSes and channels need
-// no cap: the gateway names them from short fixed lists.
-func labelCaps(cfg Config) []labelCap {
+// labelCaps lists the capped prefixes (scans are capped by combination).
+func labelCaps(Config) []labelCap {
 	return []labelCap{
-		{prefixCity, cfg.MaxCities}, {prefixRegion, cfg.MaxCities}, {prefixRule, maxLabels},
-		{prefixVariantScans, maxLabels}, {prefixVariantOpens, maxLabels},
-		{prefixVariantConversions, maxLabels}, {prefixVariantValue, maxLabels},
+		{prefixVariantOpens, maxLabels}, {prefixVariantConversions, maxLabels}, {prefixVariantValue, maxLabels},
 	}
 }
 
@@ -130,6 +171,12 @@ func compactHour(t time.Time) string {
 func totalKey(tag string) string { return keyPrefix + tag + ":total" }
 
 func writerMarkKey(tag, writer string) string { return keyPrefix + tag + ":w:" + writer }
+
+// groupMarkKey is a writer's mark for one group of tags, on a single node
+// (calls.go).
+func groupMarkKey(writer string, group uint32) string {
+	return keyPrefix + "w:" + writer + ":" + strconv.FormatUint(uint64(group), 10)
+}
 
 func streamKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":events" }
 

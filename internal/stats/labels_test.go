@@ -10,10 +10,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// TestLabelCaps: the first MaxCities cities, and apart from them the first
-// MaxCities regions, of a link's day keep their names, and so do the
-// first maxLabels rules; later new ones count as "other", across batches
-// and writers. Geography comes from the event as the request path set it.
+// TestLabelCaps: the first MaxCombinations combinations of scan labels of
+// a link's day keep their names; a later new one counts with region and
+// city "other" (one with no region or city is kept as it is), across
+// batches and writers. Geography comes from the event as the request path
+// set it.
 func TestLabelCaps(t *testing.T) {
 	type place struct{ country, region, city string }
 	sh, bj, gz := place{"CN", "Shanghai", "Shanghai"}, place{"CN", "Beijing", "Beijing"}, place{"CN", "广东", "广州"}
@@ -21,7 +22,7 @@ func TestLabelCaps(t *testing.T) {
 	places := []place{sh, sh, bj, us, sh, bj, us, none, gz}
 	tests := []struct {
 		name                              string
-		maxCities                         int
+		maxCombinations                   int
 		wantCountry, wantRegion, wantCity map[string]int64
 	}{
 		{"under the cap", 0, map[string]int64{"CN": 6, "US": 2},
@@ -33,9 +34,9 @@ func TestLabelCaps(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rdb := srv.Client(t)
 			cfg := longRetention(testConfig())
-			cfg.MaxCities = tt.maxCities
+			cfg.MaxCombinations = tt.maxCombinations
 			rec := startRecorder(t, rdb, cfg, nil)
-			// The cap keeps the first names seen: record them in order.
+			// The cap keeps the first combinations seen: record them in order.
 			for i, p := range places {
 				e := testEvent(0)
 				e.Code, e.Country, e.Region, e.City, e.Rule = "GEO", p.country, p.region, p.city, ""
@@ -62,22 +63,42 @@ func TestLabelCaps(t *testing.T) {
 			}
 		})
 	}
-	t.Run("rules", func(t *testing.T) {
+	t.Run("a flood of cities", func(t *testing.T) {
+		// 3,000 distinct cities in one batch and the next: the day's hash
+		// keeps MaxCombinations of them and one "other", and loses no scan.
 		rdb := srv.Client(t)
 		cfg := longRetention(testConfig())
+		cfg.MaxCombinations = 50
 		rec := startRecorder(t, rdb, cfg, nil)
-		want := map[string]int64{"other": 2}
-		for i := range maxLabels + 2 {
+		for i := range 3000 {
 			e := testEvent(0)
-			e.Code, e.Rule = "RULES", fmt.Sprintf("rule%03d", i)
-			if i < maxLabels {
-				want[e.Rule] = 1
-			}
+			e.Code, e.Country, e.Region, e.City, e.Rule = "FLOOD", "CN", "广东", fmt.Sprintf("city%04d", i), ""
 			rec.Record(e)
 		}
 		closeRecorder(t, rec)
-		if diff := cmp.Diff(want, dayReport(t, rdb, cfg, "RULES").ByRule); diff != "" {
-			t.Errorf("by_rule mismatch (-want +got):\n%s", diff)
+		rep := dayReport(t, rdb, cfg, "FLOOD")
+		if rep.Totals.Scans != 3000 || len(rep.ByCity) != 51 || rep.ByCity["other"] != 3000-50 {
+			t.Errorf("scans %d, %d cities, other %d; want 3000, 51, %d", rep.Totals.Scans, len(rep.ByCity), rep.ByCity["other"], 3000-50)
+		}
+		if n := rdb.HLen(context.Background(), dayKey(linkTag("FLOOD"), DateOf(testBase))).Val(); n > 52 {
+			t.Errorf("the day's hash has %d fields, want at most the cap, the folded one and the count", n)
+		}
+	})
+	t.Run("variants of opens and conversions", func(t *testing.T) {
+		rdb := srv.Client(t)
+		cfg := longRetention(testConfig())
+		rec := startRecorder(t, rdb, cfg, nil)
+		want := VariantStats{}
+		for i := range maxLabels + 2 {
+			e := testEvent(0)
+			e.Code, e.Type, e.Variant = "OPENS", Open, fmt.Sprintf("v%03d", i)
+			rec.Record(e)
+		}
+		closeRecorder(t, rec)
+		got := dayReport(t, rdb, cfg, "OPENS").ByVariant
+		want.Opens = 2
+		if len(got) != maxLabels+1 || got["other"] != want {
+			t.Errorf("%d variants, other %+v; want %d and 2 opens under other", len(got), got["other"], maxLabels+1)
 		}
 	})
 }

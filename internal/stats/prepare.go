@@ -35,6 +35,9 @@ type batch struct {
 	// began: such a batch must be applied within Config.DedupTTL of it.
 	tried bool
 	first time.Time
+	// calls is the batch laid out by the goroutine that built it; nil for
+	// a batch read back from disk, which the applier lays out itself.
+	calls []call
 }
 
 // preparer turns events into records: it bounds labels and hashes

@@ -28,6 +28,7 @@ type Recorder struct {
 	log      *slog.Logger
 	prep     *preparer      // the build goroutine's
 	b        *encoder       // the apply goroutine's
+	ahead    *encoder       // the build goroutine's (push)
 	visitors *visitorHasher // the build goroutine's and VisitorID's
 
 	writer  string // this process's writer id: the marks' owner (scripts.go)
@@ -133,6 +134,16 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) (*R
 		saltLog:  rateLog{interval: cfg.LogInterval},
 		prep:     &preparer{cfg: cfg, now: time.Now},
 		b: &encoder{
+			cfg:      cfg,
+			counters: redis.NewScript(countersLua),
+			stream:   redis.NewScript(streamLua),
+			now:      time.Now,
+			pack:     isSingleNode(rdb),
+			tags:     make(map[tagID]*tagOps),
+			streams:  make(map[string]*streamOps),
+			tallyOf:  make(map[countKey]int),
+		},
+		ahead: &encoder{
 			cfg:      cfg,
 			counters: redis.NewScript(countersLua),
 			stream:   redis.NewScript(streamLua),

@@ -196,7 +196,7 @@ func testCountsExactly(t *testing.T, rdb redis.UniversalClient, pack bool) {
 	ctx := context.Background()
 	cfg := longRetention(testConfig())
 	rec := newTestRecorder(rdb, cfg, nil)
-	rec.b.pack = pack
+	rec.b.pack, rec.ahead.pack = pack, pack
 	rec.Start()
 
 	const goroutines, perGoroutine = 8, 500

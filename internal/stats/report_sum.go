@@ -24,12 +24,44 @@ func (rep *Report) add(fields map[string]string) int64 {
 			rep.Totals.Conversions += n
 		case f == fieldConvValue:
 			rep.Totals.ConversionValue += n
+		case strings.HasPrefix(f, prefixCombination):
+			scans += n
+			rep.addCombination(f[len(prefixCombination):], n)
 		default:
 			rep.addLabel(f, n)
 		}
 	}
 	rep.Totals.Scans += scans
 	return scans
+}
+
+// addCombination sums the scans of one combination of labels into every
+// breakdown it names (keys.go).
+func (rep *Report) addCombination(labels string, n int64) {
+	var l [8]string
+	for i := range l {
+		if i == len(l)-1 {
+			l[i] = labels
+			break
+		}
+		var ok bool
+		if l[i], labels, ok = strings.Cut(labels, comboSep); !ok {
+			return // not a combination this release writes
+		}
+	}
+	rep.ByPlatform[l[0]] += n
+	rep.ByOS[l[1]] += n
+	rep.ByChannel[l[2]] += n
+	for i, m := range [...]map[string]int64{rep.ByCountry, rep.ByRegion, rep.ByCity, rep.ByRule} {
+		if name := l[3+i]; name != "" {
+			m[name] += n
+		}
+	}
+	if v := l[7]; v != "" {
+		vs := rep.ByVariant[v]
+		vs.Scans += n
+		rep.ByVariant[v] = vs
+	}
 }
 
 // addLabel sums a labelled field (p:wechat, v:A...) into its breakdown.

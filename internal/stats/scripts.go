@@ -32,48 +32,71 @@ package stats
 // Redis, or a promoted replica, has an empty script cache) is sent again at
 // once as EVAL, which carries the body and caches it for later batches.
 
-// countersLua applies the counter increments of one or more tags.
+// countersLua applies the counter increments of one or more groups of keys.
 //
-// KEYS holds, for each tag, its writer's mark followed by its data keys.
-// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the number m
-// of capped field prefixes, then m pairs of a prefix ("city:") and its cap;
-// then for each tag: its number of data keys, and for each of those: its
-// kind ("h": hash increments, "u": visitor ids for PFADD), its EXPIREAT (0:
-// none), a count n, and n field/increment pairs ("h") or n ids ("u").
-// It returns {tags applied (the others had been already), operations
-// refused}.
+// KEYS holds, for each group, its writer's mark followed by its data keys.
+// A group is one hash tag's keys (Cluster), or on a single node the keys
+// of every tag whose name falls in one of markGroups groups (calls.go).
+// ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the cap on
+// scan combinations per hash, ARGV[4] the number m of capped field
+// prefixes, then m pairs of a prefix ("vo:") and its cap; then for each
+// group: its number of data keys, and for each of those:
 //
-// A field of a capped prefix (a city, a region, a rule, a variant) that
+//	"h" EXPIREAT np [field incr]*np nc [combination incr folded]*nc
+//	    ng [prefix nf [field incr]*nf]*ng
+//	    a counter hash: np plain fields, nc scan combinations (keys.go),
+//	    each with the one it folds to past the cap, and ng groups of fields
+//	    of a capped prefix
+//	"u" EXPIREAT ref n [id]*n
+//	    a visitor set (PFADD); ref is the KEYS index of the counter hash
+//	    whose first scan makes it too (0: none)
+//
+// (EXPIREAT 0: none.) It returns {groups applied (the others had been
+// already), operations refused}.
+//
+// Every increment is one HINCRBY, and a scan is one field per hash (its
+// combination of labels), so that a scan of a link costs a handful of
+// commands: one per counter hash and visitor set, and a few more for what
+// is new (a combination, a hash). Redis's own work for a command is well
+// under what calling it from Lua costs, so the script keeps its logic, and
+// its calls, to that.
+//
+// The hash's combinations are counted in the field "ns". A combination
+// that is new past the cap is taken back and counted as its folded form
+// instead (region and city "other"), which is not capped: host apps, OSes,
+// channels and countries come from short fixed lists, and rules and
+// variants from the link's own settings. A field of a capped prefix (the
+// variant of an open or a conversion, which the mini program reports) that
 // does not exist yet is kept only while the hash holds fewer such fields
-// than the cap, counted in the field "n" followed by the prefix without its
-// colon (ncity, nrg...); later names are counted under prefix.."other", so
-// a flood of distinct names cannot grow a hash without bound. A capped
-// field is incremented first and found new when it then holds just the
-// increment (the writer never adds 0 to one, and counters only grow), and
-// a new one is counted at once: one command for a field that exists, the
-// common case, two for a new one under the cap; over the cap, both are
-// taken back.
+// than the cap, counted in "n" followed by the prefix without its colon;
+// later names count under prefix.."other". A new field with nothing to add
+// is not made.
 //
-// A hash that does not exist yet (HLEN 0: a link's first event of the day
-// or hour, every event when each hits a different link) is written with
-// one HSET of all its fields and counts and one EXPIREAT, instead of a
-// dozen HINCRBYs. An existing key is not given its expiry again: it got it
-// in the call that made it (a hash from the HSET above, a visitor set from
-// a PFADD that answered 1), in the same atomic script.
+// A hash gets its EXPIREAT when its first combination is counted, or when
+// any increment made a field (the expiry is a function of the key's day or
+// hour, so giving it again is harmless). A visitor set is made by the same
+// call as its hash's first scan, and gets its EXPIREAT then, or whenever it
+// changes if that hash could not be read. Keys are not expected to be
+// evicted one without the other (Redis's default maxmemory-policy,
+// noeviction).
 //
-// Every data command runs under redis.pcall: a command Redis refuses (an
-// increment that would overflow a counter, a key someone overwrote with
-// another type) is skipped and counted, and everything else in the call is
+// Every data command runs under redis.pcall: a command Redis refuses (a
+// key someone overwrote with another type, an increment that would
+// overflow) is skipped and counted, and everything else in the call is
 // still applied. A script error would stop the call half-way, after its
-// marks were set, and lose the rest of the batch for every tag it carries.
+// marks were set, and lose the rest of the batch for every group it
+// carries.
 const countersLua = `
-local seq, ncaps = tonumber(ARGV[1]), tonumber(ARGV[3])
+local seq, ccap, ncaps = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local caps = {}
-for i = 4, 3 + 2*ncaps, 2 do caps[ARGV[i]] = tonumber(ARGV[i+1]) end
-local k, a, applied, refused = 1, 4 + 2*ncaps, 0, 0
-local function try(...)
-  local r = redis.pcall(...)
-  if type(r) == 'table' and r.err then
+for i = 5, 4 + 2*ncaps, 2 do caps[ARGV[i]] = tonumber(ARGV[i+1]) end
+local k, a, applied, refused = 1, 5 + 2*ncaps, 0, 0
+-- KEYS index of a hash -> whether this call counted its first scan (nil:
+-- no scan of it could be counted).
+local made = {}
+local function incr(key, f, n)
+  local r = redis.pcall('HINCRBY', key, f, n)
+  if type(r) == 'table' then
     refused = refused + 1
     return nil
   end
@@ -85,79 +108,83 @@ while k <= #KEYS do
   -- One command reads and sets the mark; a mark that was ahead of this
   -- batch (an older batch retried) is put back.
   local prev = tonumber(redis.call('SET', KEYS[k], ARGV[1], 'EX', ARGV[2], 'GET') or '0')
-  local fresh = seq > prev
-  if fresh then
+  local apply = seq > prev
+  if apply then
     applied = applied + 1
   elseif prev > seq then
     redis.call('SET', KEYS[k], prev, 'EX', ARGV[2])
   end
   for j = k + 1, k + nkeys do
-    local key, kind, exp, n = KEYS[j], ARGV[a], ARGV[a+1], tonumber(ARGV[a+2])
-    a = a + 3
+    local key, kind, exp = KEYS[j], ARGV[a], ARGV[a+1]
     if kind == 'h' then
-      if fresh and try('HLEN', key) == 0 then
-        -- A new hash: every field is new, and one HSET writes them all,
-        -- the caps applied as below, with their counts.
-        local vals, order, seen = {}, {}, {}
-        local function put(f, v)
-          if vals[f] == nil then order[#order+1] = f; vals[f] = 0 end
-          vals[f] = vals[f] + v
+      local np = tonumber(ARGV[a+2])
+      a = a + 3
+      local fresh = false -- a field was made: the hash may be new
+      if apply then
+        for i = a, a + 2*np - 1, 2 do
+          if incr(key, ARGV[i], ARGV[i+1]) == tonumber(ARGV[i+1]) then fresh = true end
         end
-        for i = a, a + 2*n - 1, 2 do
-          local f, incr = ARGV[i], tonumber(ARGV[i+1])
-          local c = string.find(f, ':', 1, true)
-          local p = c and string.sub(f, 1, c)
-          local cap = p and caps[p]
-          if not cap then
-            put(f, incr)
-          elseif incr > 0 then
-            if (seen[p] or 0) < cap then
-              seen[p] = (seen[p] or 0) + 1
-              put(f, incr)
-            else
-              put(p .. 'other', incr)
-            end
-          end
-        end
-        for p, m in pairs(seen) do put('n' .. string.sub(p, 1, -2), m) end
-        for i = 1, #order, 500 do
-          local args = {}
-          for x = i, math.min(i + 499, #order) do
-            args[#args+1] = order[x]
-            args[#args+1] = vals[order[x]]
-          end
-          try('HSET', key, unpack(args))
-        end
-        if exp ~= '0' then try('EXPIREAT', key, exp) end
-      elseif fresh then
-        -- An existing hash got its expiry when it was made.
-        for i = a, a + 2*n - 1, 2 do
-          local f, incr = ARGV[i], tonumber(ARGV[i+1])
-          local c = string.find(f, ':', 1, true)
-          local cap = c and caps[string.sub(f, 1, c)]
-          if not cap then
-            try('HINCRBY', key, f, incr)
-          elseif incr > 0 and try('HINCRBY', key, f, incr) == incr then
-            local count = 'n' .. string.sub(f, 1, c - 1)
-            local seen = try('HINCRBY', key, count, 1)
-            if seen and seen > cap then
-              try('HINCRBY', key, count, -1)
-              try('HDEL', key, f)
-              try('HINCRBY', key, string.sub(f, 1, c) .. 'other', incr)
+      end
+      a = a + 2*np
+      local nc = tonumber(ARGV[a])
+      a = a + 1
+      if apply then
+        for i = a, a + 3*nc - 1, 3 do
+          local f, n, folded = ARGV[i], tonumber(ARGV[i+1]), ARGV[i+2]
+          local r = incr(key, f, n)
+          if r and made[j] == nil then made[j] = false end
+          if r == n then
+            local c = incr(key, 'ns', 1)
+            if c == 1 then made[j], fresh = true, true end
+            if c and c > ccap and folded ~= f then
+              incr(key, 'ns', -1)
+              redis.pcall('HDEL', key, f)
+              if incr(key, folded, n) == n then incr(key, 'ns', 1) end
             end
           end
         end
       end
-      a = a + 2*n
+      a = a + 3*nc
+      local ng = tonumber(ARGV[a])
+      a = a + 1
+      for g = 1, ng do
+        local p, nf = ARGV[a], tonumber(ARGV[a+1])
+        a = a + 2
+        if apply then
+          local cap = caps[p]
+          for i = a, a + 2*nf - 1, 2 do
+            local f, n = ARGV[i], tonumber(ARGV[i+1])
+            if n > 0 and incr(key, f, n) == n then
+              fresh = true
+              local count = 'n' .. string.sub(p, 1, -2)
+              local seen = incr(key, count, 1)
+              if seen and seen > cap then
+                incr(key, count, -1)
+                redis.pcall('HDEL', key, f)
+                incr(key, p .. 'other', n)
+              end
+            end
+          end
+        end
+        a = a + 2*nf
+      end
+      if fresh and exp ~= '0' and type(redis.pcall('EXPIREAT', key, exp)) == 'table' then
+        refused = refused + 1
+      end
     else
-      if fresh then
-        -- PFADD answers 1 when it made the key (or changed it): only
-        -- then may the key need its expiry.
+      local ref, n = tonumber(ARGV[a+2]), tonumber(ARGV[a+3])
+      a = a + 4
+      if apply then
+        -- PFADD answers 1 when it made the key (or changed it).
         local changed = false
         for i = a, a + n - 1, 500 do
-          if try('PFADD', key, unpack(ARGV, i, math.min(i + 499, a + n - 1))) == 1 then changed = true end
+          local r = redis.pcall('PFADD', key, unpack(ARGV, i, math.min(i + 499, a + n - 1)))
+          if type(r) == 'table' then refused = refused + 1 elseif r == 1 then changed = true end
         end
-        if changed and exp ~= '0' then try('EXPIREAT', key, exp) end
+        if changed and exp ~= '0' and made[ref] ~= false and
+            type(redis.pcall('EXPIREAT', key, exp)) == 'table' then
+          refused = refused + 1
+        end
       end
       a = a + n
     end

@@ -177,10 +177,11 @@ func TestScriptsReloadedAfterRedisForgetsThem(t *testing.T) {
 	checkLinkReports(t, NewQuerier(rdb, cfg), model)
 }
 
-// TestPoisonedKeysLoseOnlyTheirOwnCounts: one link's writer mark has the
-// wrong type (which fails the whole script call it is packed in), another's
-// hash was overwritten with a string, a third's counter is at the int64
-// limit. The links packed into the same calls must still count exactly.
+// TestPoisonedKeysLoseOnlyTheirOwnCounts: the writer mark of one link's
+// group has the wrong type (which fails the whole script call it is packed
+// in), another link's hash was overwritten with a string, a third's counter
+// is at the int64 limit. The links of other groups packed into the same
+// calls must still count exactly.
 func TestPoisonedKeysLoseOnlyTheirOwnCounts(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
@@ -189,7 +190,8 @@ func TestPoisonedKeysLoseOnlyTheirOwnCounts(t *testing.T) {
 	if !rec.b.pack {
 		t.Fatal("want several tags per call on a single server")
 	}
-	rdb.HSet(ctx, writerMarkKey(linkTag("L1"), rec.writer), "x", "y")
+	poisoned := markGroup(linkTag("L1"))
+	rdb.HSet(ctx, groupMarkKey(rec.writer, poisoned), "x", "y")
 	rdb.Set(ctx, totalKey(linkTag("L2")), "not a hash", 0)
 	rdb.HSet(ctx, totalKey(linkTag("L3")), fieldScans, math.MaxInt64-1)
 
@@ -199,9 +201,15 @@ func TestPoisonedKeysLoseOnlyTheirOwnCounts(t *testing.T) {
 		events = append(events, testEvent(i))
 		model.add(testEvent(i))
 	}
+	var wantLost int64 // L1's events, and those of links in its group
+	for _, l := range testLinks {
+		if markGroup(linkTag(l.code)) == poisoned {
+			wantLost += 100
+		}
+	}
 	res, lost := rec.apply(buildBatch(rec, events))
-	if res != applied || lost != 100 {
-		t.Fatalf("apply = %v, %d lost; want applied with L1's 100 events lost", res, lost)
+	if res != applied || lost != wantLost {
+		t.Fatalf("apply = %v, %d lost; want applied with %d events of L1's group lost", res, lost, wantLost)
 	}
 	if rec.refused.Load() == 0 {
 		t.Fatal("the overflowing increment and the string key were not reported as refused")
@@ -213,6 +221,9 @@ func TestPoisonedKeysLoseOnlyTheirOwnCounts(t *testing.T) {
 	from, to := DateOf(testBase), DateOf(testBase).AddDays(1)
 	query := Query{From: from, To: to, Granularity: Daily, Now: testBase.Add(72 * time.Hour)}
 	for _, code := range []string{"L4", "L5"} {
+		if markGroup(linkTag(code)) == poisoned {
+			t.Fatalf("%s shares the poisoned group: pick other links", code)
+		}
 		want := model.want("link:"+code, from, to)
 		want.Code = code
 		got, err := q.LinkStats(ctx, testLinks[code[1]-'1'].tenant, code, query)

@@ -98,7 +98,11 @@ func (r *Recorder) apply(b *batch) (applyResult, int64) {
 			"events", len(b.records), "since", b.first)
 		return gaveUp, 0
 	}
-	pending := r.b.encode(b)
+	pending := b.calls
+	if pending == nil {
+		pending = r.b.encode(b)
+	}
+	b.calls = nil
 	backoff := minBackoff
 	var failures, lost int64
 	split := false
@@ -107,10 +111,10 @@ func (r *Recorder) apply(b *batch) (applyResult, int64) {
 		retry, refused, err := r.exec(b, pending)
 		for _, c := range refused {
 			if c.call.tags > 1 && !split {
-				// Several tags in one call: retry them one by one, which
+				// Several groups in one call: retry them one by one, which
 				// the marks make safe, to find the one Redis refuses.
 				split = true
-				retry = r.b.encodeUnpacked(b)
+				retry = r.b.encodeSplit(b)
 				r.log.Warn("stats: Redis refused a batch call; retrying its parts one by one", "batch", b.seq, "err", c.err)
 				break
 			}
