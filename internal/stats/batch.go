@@ -56,6 +56,9 @@ type encoder struct {
 
 	tags    map[tagID]*tagOps // links and campaigns, in order of first use:
 	order   []*tagOps
+	free    []*tagOps // an earlier batch's, to reuse
+	buckets map[bucket]bucketTimes
+	caps    []labelCap            // labelCaps(cfg)
 	streams map[string]*streamOps // by tenant, in order of first use:
 	tenants []*streamOps
 
@@ -105,10 +108,10 @@ func (s *streamOps) entries() ([][]byte, []int) {
 
 // encode returns the calls that apply b.
 func (b *encoder) encode(bt *batch) []call {
-	clear(b.tags)
+	b.release()
 	clear(b.streams)
 	clear(b.tallyOf)
-	b.order, b.tenants, b.tallies = b.order[:0], b.tenants[:0], b.tallies[:0]
+	b.tenants, b.tallies = b.tenants[:0], b.tallies[:0]
 	for i := range bt.records {
 		b.add(&bt.records[i])
 	}

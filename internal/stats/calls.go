@@ -10,10 +10,9 @@ import (
 // countersArgs are the arguments every counters call starts with: the
 // batch, the mark's life and the caps on distinct labels (scripts.go).
 func (b *encoder) countersArgs(seq, ttl string) []any {
-	caps := labelCaps(b.cfg)
-	args := make([]any, 0, 4+2*len(caps))
-	args = append(args, seq, ttl, b.cfg.MaxCombinations, len(caps))
-	for _, c := range caps {
+	args := make([]any, 0, 4+2*len(b.caps))
+	args = append(args, seq, ttl, b.cfg.MaxCombinations, len(b.caps))
+	for _, c := range b.caps {
 		args = append(args, c.prefix, c.max)
 	}
 	return args
@@ -47,9 +46,9 @@ func (b *encoder) calls(bt *batch) []call {
 	if b.pack {
 		slices.SortStableFunc(b.order, func(x, y *tagOps) int { return cmp.Compare(x.group, y.group) })
 	}
-	caps := labelCaps(b.cfg)
+	clear(b.buckets)
 	var c *call
-	var nkeys int // the data keys of the open group, in its mark's count
+	var ntags int // the index in c.args of the open group's tag count
 	for i, t := range b.order {
 		newGroup := i == 0 || !b.pack || t.group != b.order[i-1].group
 		if newGroup && (c == nil || !b.pack || b.split || len(c.args) > maxCallArgs) {
@@ -64,26 +63,11 @@ func (b *encoder) calls(bt *batch) []call {
 			c.tags++
 			c.keys = append(c.keys, mark)
 			c.args = append(c.args, 0)
-			nkeys = len(c.args) - 1
+			ntags = len(c.args) - 1
 		}
+		c.args[ntags] = c.args[ntags].(int) + 1
 		c.events += t.events
-		c.args[nkeys] = c.args[nkeys].(int) + len(t.order)
-		for _, k := range t.order {
-			c.keys = append(c.keys, k.key)
-			k.pos = len(c.keys)
-			if k.kind == "h" {
-				c.args = appendHashArgs(c.args, k, caps)
-				continue
-			}
-			ref := 0
-			if k.tie != nil {
-				ref = k.tie.pos
-			}
-			c.args = append(c.args, "u", k.expireAt, ref, len(k.visitors))
-			for v := range k.visitors {
-				c.args = append(c.args, v)
-			}
-		}
+		b.appendTag(c, t)
 	}
 	minID := strconv.FormatInt(max(0, b.now().Add(-b.cfg.StreamMaxAge).UnixMilli()), 10)
 	for _, st := range b.tenants {
@@ -100,29 +84,85 @@ func (b *encoder) calls(bt *batch) []call {
 	return calls
 }
 
-// appendHashArgs lays out the increments of a counter hash: its plain
-// fields, then those of each capped prefix (scripts.go).
-func appendHashArgs(args []any, k *keyOps, caps []labelCap) []any {
-	np := len(args) + 3
-	args = append(args, "h", k.expireAt, 0)
-	plain := 0
-	for _, in := range k.incr {
-		if capOf(in.prefix, caps) < 0 {
-			args = append(args, in.prefix+in.name, in.n)
-			plain++
+// appendTag lays out the keys and arguments of one tag (scripts.go).
+func (b *encoder) appendTag(c *call, t *tagOps) {
+	c.keys = append(c.keys, totalKey(t.tag))
+	c.args = append(c.args, len(t.buckets), len(t.variants), 0)
+	np := len(c.args) - 1
+	for i, n := range t.total {
+		if n != 0 {
+			c.args = append(c.args, totalFields[i], n)
+			c.args[np] = c.args[np].(int) + 1
 		}
 	}
-	args[np-1] = plain
-	args = append(args, len(k.combos))
-	for _, c := range k.combos {
-		args = append(args, c.field, c.n, c.folded)
+	for i := range t.buckets {
+		bo := &t.buckets[i]
+		bi := b.bucketInfo(bo.bk)
+		c.keys = append(c.keys, dayKeyOf(t.tag, bi.day), hourKeyOf(t.tag, bi.hour),
+			dayVisitorsKeyOf(t.tag, bi.day), hourVisitorsKeyOf(t.tag, bi.hour))
+		c.args = append(c.args, bi.dayExp, bi.hourExp, len(bo.combos))
+		for _, in := range bo.combos {
+			c.args = append(c.args, in.name, in.n)
+		}
+		bo.visitors = distinct(bo.visitors)
+		c.args = append(c.args, len(bo.visitors))
+		for _, v := range bo.visitors {
+			c.args = append(c.args, v)
+		}
+		c.args = append(c.args, 0)
+		np := len(c.args) - 1
+		for i, n := range bo.plain {
+			if n != 0 {
+				c.args = append(c.args, bucketFields[i], n)
+				c.args[np] = c.args[np].(int) + 1
+			}
+		}
+		c.args = appendLabels(c.args, bo.labels, b.caps)
 	}
+	for i := range t.variants {
+		v := &t.variants[i]
+		c.keys = append(c.keys, variantVisitorsKey(t.tag, v.variant, v.day))
+		v.visitors = distinct(v.visitors)
+		c.args = append(c.args, b.bucketInfo(bucket{day: v.day}).dayExp, len(v.visitors))
+		for _, id := range v.visitors {
+			c.args = append(c.args, id)
+		}
+	}
+}
+
+// bucketTimes is what the keys of a day and hour are named and expire by.
+type bucketTimes struct {
+	day, hour       string // 20261124, 2026112408
+	dayExp, hourExp string // Unix seconds: Retention (HourlyRetention) after the end of the day (hour)
+}
+
+// bucketInfo computes (once a batch) the names and expiries of a bucket's
+// keys. With only a day, the hour's are left empty.
+func (b *encoder) bucketInfo(bk bucket) bucketTimes {
+	if bi, ok := b.buckets[bk]; ok {
+		return bi
+	}
+	bi := bucketTimes{
+		day:    bk.day.compact(),
+		dayExp: strconv.FormatInt(bk.day.AddDays(1).Start(b.cfg.Timezone).Add(b.cfg.Retention).Unix(), 10),
+	}
+	if bk.hour != 0 {
+		hour := time.Unix(bk.hour, 0).UTC()
+		bi.hour = compactHour(hour)
+		bi.hourExp = strconv.FormatInt(hour.Add(time.Hour+b.cfg.HourlyRetention).Unix(), 10)
+	}
+	b.buckets[bk] = bi
+	return bi
+}
+
+// appendLabels lays out the capped fields of a bucket, by prefix.
+func appendLabels(args []any, labels []increment, caps []labelCap) []any {
 	ng := len(args)
 	args = append(args, 0)
 	groups := 0
 	for _, lc := range caps {
 		nf := -1
-		for _, in := range k.incr {
+		for _, in := range labels {
 			if in.prefix != lc.prefix {
 				continue
 			}
@@ -137,14 +177,4 @@ func appendHashArgs(args []any, k *keyOps, caps []labelCap) []any {
 	}
 	args[ng] = groups
 	return args
-}
-
-// capOf is the index of prefix among the capped ones, or -1.
-func capOf(prefix string, caps []labelCap) int {
-	for i, c := range caps {
-		if c.prefix == prefix {
-			return i
-		}
-	}
-	return -1
 }

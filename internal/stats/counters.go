@@ -1,10 +1,13 @@
 package stats
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The counters of a batch: its records summed into tallies, and the
-// tallies laid out as increments and visitor sets per key of each link and
-// campaign, which calls.go turns into script calls.
+// tallies summed per link and campaign, by day and hour, which calls.go
+// lays out as script calls.
 
 // countKey is everything a record's counters depend on.
 type countKey struct {
@@ -20,32 +23,27 @@ type tally struct {
 	key      countKey
 	n, value int64
 	visitors []string
-	// combo is the field a scan counts under (keys.go), and folded the one
-	// it counts under past the cap; made once for the link and campaign.
-	combo, folded string
+	combo    string // the field its scans count under (keys.go), made once for the link and campaign
 }
 
 // tagID names a link (code) or a campaign (tenant and campaign).
 type tagID struct{ code, tenant, campaign string }
 
-// tagOps is what a batch does to the keys of one hash tag.
+// tagOps is what a batch does to the keys of one hash tag. Its slices are
+// kept from batch to batch (encoder.free), to be reused.
 type tagOps struct {
-	tag     string
-	group   uint32 // its marks group on a single node (calls.go)
-	events  int64
-	keys    map[string]*keyOps
-	order   []*keyOps
-	total   *keyOps
-	buckets map[bucket]bucketOps // saves building key names for every event
-	// variants holds the daily visitor sets of A/B variants.
-	variants map[variantDay]*keyOps
+	tag    string
+	group  uint32 // its marks group on a single node (calls.go)
+	events int64
+	// total is what goes to the all-time hash: scans, opens, conversions,
+	// conversion value (totalFields).
+	total    [4]int64
+	buckets  []bucketOps
+	variants []variantOps // the daily visitor sets of A/B variants
 }
 
-// variantDay names the daily visitor set of one variant.
-type variantDay struct {
-	variant string
-	day     Date
-}
+// totalFields are the fields of tagOps.total, in order.
+var totalFields = [4]string{fieldScans, fieldOpens, fieldConversions, fieldConvValue}
 
 // bucket is a day of Config.Timezone and a UTC hour (Unix seconds) in it.
 type bucket struct {
@@ -53,31 +51,32 @@ type bucket struct {
 	hour int64
 }
 
-type bucketOps struct{ day, hour, dayVisitors, hourVisitors *keyOps }
+// bucketOps is what a batch adds to the keys of one tag's day and hour:
+// the same to the day's counter hash as to the hour's, and the same
+// visitors to both visitor sets.
+type bucketOps struct {
+	bk       bucket
+	combos   []increment    // scans, by combination (field.name)
+	comboAt  map[string]int // index in combos, once there are many
+	visitors []string
+	// plain is opens, conversions and conversion value (bucketFields);
+	// labels the capped fields of variants of opens and conversions.
+	plain  [3]int64
+	labels []increment
+}
+
+// bucketFields are the fields of bucketOps.plain, in order.
+var bucketFields = [3]string{fieldOpens, fieldConversions, fieldConvValue}
+
+// variantOps is the daily visitor set of one A/B variant.
+type variantOps struct {
+	variant  string
+	day      Date
+	visitors []string
+}
 
 // field is a counter hash field, prefix+name, kept apart until encoding.
 type field struct{ prefix, name string }
-
-type keyOps struct {
-	key      string
-	kind     string // "h" hash increments, "u" visitor set
-	expireAt int64  // Unix seconds; 0 never
-	incr     []increment
-	combos   []comboIncrement
-	comboAt  map[string]int // index in combos, once there are many
-	visitors map[string]struct{}
-	// tie is the counter hash whose first scan makes this visitor set
-	// (scripts.go), if any.
-	tie *keyOps
-	pos int // KEYS index in its call, while calls lays it out
-}
-
-// comboIncrement is one HINCRBY of a scan combination, and the field it
-// folds to past the cap.
-type comboIncrement struct {
-	field, folded string
-	n             int64
-}
 
 // increment is one HINCRBY. A hash gets a dozen distinct fields or so in a
 // batch: a slice searched in order is cheaper than a map.
@@ -104,153 +103,155 @@ func (b *encoder) bucketOf(ms int64) bucket {
 
 // count adds a tally to the counters of one link or campaign.
 func (b *encoder) count(id tagID, t *tally) {
-	bk, n, value := t.key.bk, t.n, t.value
+	ops := b.tagOf(id)
+	bo := ops.bucket(t.key.bk)
 	r := &t.key
-	ops := b.tags[id]
-	if ops == nil {
-		tag := linkTag(id.code)
-		if id.campaign != "" {
-			tag = campaignTag(id.tenant, id.campaign)
-		}
-		ops = &tagOps{tag: tag, keys: make(map[string]*keyOps), buckets: make(map[bucket]bucketOps),
-			variants: make(map[variantDay]*keyOps)}
-		ops.total = ops.key(totalKey(tag), "h", 0)
-		ops.group = markGroup(tag)
-		b.tags[id] = ops
-		b.order = append(b.order, ops)
-	}
-	k, ok := ops.buckets[bk]
-	if !ok {
-		k = b.bucketKeys(ops, bk)
-		ops.buckets[bk] = k
-	}
+	n := t.n
 	if id.code != "" {
 		ops.events += n // an event is lost if its link's counters are
 	}
 	switch r.typ {
 	case Scan:
-		ops.total.add(field{fieldScans, ""}, n) // all-time totals keep counts only
+		ops.total[0] += n
 		if t.combo == "" {
-			t.combo, t.folded = scanCombination(r)
+			t.combo = scanCombination(r)
 		}
-		k.day.addCombination(t.combo, t.folded, n)
-		k.hour.addCombination(t.combo, t.folded, n)
-		var vv *keyOps
+		bo.addCombination(t.combo, n)
+		bo.visitors = append(bo.visitors, t.visitors...)
 		if r.variant != "" {
-			vv = b.variantVisitors(ops, r.variant, bk.day)
-		}
-		for _, v := range t.visitors {
-			k.dayVisitors.visit(v)
-			k.hourVisitors.visit(v)
-			if vv != nil {
-				vv.visit(v)
-			}
+			vo := ops.variantSet(r.variant, r.bk.day)
+			vo.visitors = append(vo.visitors, t.visitors...)
 		}
 	case Open:
-		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
-			h.add(field{fieldOpens, ""}, n)
-		}
-		for _, h := range [...]*keyOps{k.day, k.hour} {
-			addLabel(h, prefixVariantOpens, r.variant, n)
-		}
+		ops.total[1] += n
+		bo.plain[0] += n
+		bo.addLabel(prefixVariantOpens, r.variant, n)
 	case Conversion:
-		for _, h := range [...]*keyOps{k.day, k.hour, ops.total} {
-			h.add(field{fieldConversions, ""}, n)
-			h.add(field{fieldConvValue, ""}, value)
-		}
-		for _, h := range [...]*keyOps{k.day, k.hour} {
-			addLabel(h, prefixVariantConversions, r.variant, n)
-			addLabel(h, prefixVariantValue, r.variant, value)
-		}
+		ops.total[2] += n
+		ops.total[3] += t.value
+		bo.plain[1] += n
+		bo.plain[2] += t.value
+		bo.addLabel(prefixVariantConversions, r.variant, n)
+		bo.addLabel(prefixVariantValue, r.variant, t.value)
 	}
 }
 
-// addLabel counts n under prefix+name, unless the event has no such label.
-func addLabel(h *keyOps, prefix, name string, n int64) {
-	if name != "" {
-		h.add(field{prefix, name}, n)
+// tagOf finds or makes the counters of a link or campaign, reusing those
+// of an earlier batch.
+func (b *encoder) tagOf(id tagID) *tagOps {
+	if ops := b.tags[id]; ops != nil {
+		return ops
 	}
+	tag := linkTag(id.code)
+	if id.campaign != "" {
+		tag = campaignTag(id.tenant, id.campaign)
+	}
+	var ops *tagOps
+	if n := len(b.free); n > 0 {
+		ops, b.free = b.free[n-1], b.free[:n-1]
+		*ops = tagOps{buckets: ops.buckets[:0], variants: ops.variants[:0]}
+	} else {
+		ops = &tagOps{}
+	}
+	ops.tag, ops.group = tag, markGroup(tag)
+	b.tags[id] = ops
+	b.order = append(b.order, ops)
+	return ops
 }
 
-// variantVisitors finds or creates the daily visitor set of a variant; it
-// expires with the day's other keys.
-func (b *encoder) variantVisitors(ops *tagOps, variant string, day Date) *keyOps {
-	id := variantDay{variant, day}
-	k := ops.variants[id]
-	if k == nil {
-		exp := day.AddDays(1).Start(b.cfg.Timezone).Add(b.cfg.Retention).Unix()
-		k = ops.key(variantVisitorsKey(ops.tag, variant, day), "u", exp)
-		ops.variants[id] = k
-	}
-	return k
-}
-
-// bucketKeys finds or creates the keys of a day and hour; each expires
-// Retention (HourlyRetention) after the end of its day (hour).
-func (b *encoder) bucketKeys(ops *tagOps, bk bucket) bucketOps {
-	hour := time.Unix(bk.hour, 0).UTC()
-	dayExp := bk.day.AddDays(1).Start(b.cfg.Timezone).Add(b.cfg.Retention).Unix()
-	hourExp := hour.Add(time.Hour + b.cfg.HourlyRetention).Unix()
-	k := bucketOps{
-		day:          ops.key(dayKey(ops.tag, bk.day), "h", dayExp),
-		hour:         ops.key(hourKey(ops.tag, hour), "h", hourExp),
-		dayVisitors:  ops.key(dayVisitorsKey(ops.tag, bk.day), "u", dayExp),
-		hourVisitors: ops.key(hourVisitorsKey(ops.tag, hour), "u", hourExp),
-	}
-	k.dayVisitors.tie, k.hourVisitors.tie = k.day, k.hour
-	return k
-}
-
-func (t *tagOps) key(key, kind string, expireAt int64) *keyOps {
-	k := t.keys[key]
-	if k == nil {
-		k = &keyOps{key: key, kind: kind, expireAt: expireAt}
-		t.keys[key] = k
-		t.order = append(t.order, k)
-	}
-	return k
-}
-
-func (k *keyOps) add(f field, n int64) {
-	for i := range k.incr {
-		if k.incr[i].field == f {
-			k.incr[i].n += n
-			return
+// bucket finds or adds the counters of one day and hour.
+func (t *tagOps) bucket(bk bucket) *bucketOps {
+	for i := range t.buckets {
+		if t.buckets[i].bk == bk {
+			return &t.buckets[i]
 		}
 	}
-	k.incr = append(k.incr, increment{f, n})
+	if len(t.buckets) < cap(t.buckets) {
+		t.buckets = t.buckets[:len(t.buckets)+1]
+		bo := &t.buckets[len(t.buckets)-1]
+		*bo = bucketOps{bk: bk, combos: bo.combos[:0], visitors: bo.visitors[:0], labels: bo.labels[:0]}
+		return bo
+	}
+	t.buckets = append(t.buckets, bucketOps{bk: bk})
+	return &t.buckets[len(t.buckets)-1]
+}
+
+// variantSet finds or adds the daily visitor set of a variant.
+func (t *tagOps) variantSet(variant string, day Date) *variantOps {
+	for i := range t.variants {
+		if v := &t.variants[i]; v.variant == variant && v.day == day {
+			return v
+		}
+	}
+	if len(t.variants) < cap(t.variants) {
+		t.variants = t.variants[:len(t.variants)+1]
+		v := &t.variants[len(t.variants)-1]
+		*v = variantOps{variant: variant, day: day, visitors: v.visitors[:0]}
+		return v
+	}
+	t.variants = append(t.variants, variantOps{variant: variant, day: day})
+	return &t.variants[len(t.variants)-1]
 }
 
 // addCombination counts n scans under a combination.
-func (k *keyOps) addCombination(f, folded string, n int64) {
-	if k.comboAt != nil {
-		if i, ok := k.comboAt[f]; ok {
-			k.combos[i].n += n
+func (bo *bucketOps) addCombination(f string, n int64) {
+	if bo.comboAt != nil {
+		if i, ok := bo.comboAt[f]; ok {
+			bo.combos[i].n += n
 			return
 		}
+		bo.comboAt[f] = len(bo.combos)
 	} else {
-		for i := range k.combos {
-			if k.combos[i].field == f {
-				k.combos[i].n += n
+		for i := range bo.combos {
+			if bo.combos[i].name == f {
+				bo.combos[i].n += n
 				return
 			}
 		}
-		if len(k.combos) == 16 {
-			k.comboAt = make(map[string]int, 32)
-			for i, c := range k.combos {
-				k.comboAt[c.field] = i
+		if len(bo.combos) == 16 {
+			bo.comboAt = make(map[string]int, 32)
+			for i, c := range bo.combos {
+				bo.comboAt[c.name] = i
 			}
+			bo.comboAt[f] = len(bo.combos)
 		}
 	}
-	if k.comboAt != nil {
-		k.comboAt[f] = len(k.combos)
-	}
-	k.combos = append(k.combos, comboIncrement{f, folded, n})
+	bo.combos = append(bo.combos, increment{field{name: f}, n})
 }
 
-func (k *keyOps) visit(id string) {
-	if k.visitors == nil {
-		k.visitors = make(map[string]struct{})
+// addLabel counts n under prefix+name, unless the event has no such label.
+func (bo *bucketOps) addLabel(prefix, name string, n int64) {
+	if name == "" {
+		return
 	}
-	k.visitors[id] = struct{}{}
+	f := field{prefix, name}
+	for i := range bo.labels {
+		if bo.labels[i].field == f {
+			bo.labels[i].n += n
+			return
+		}
+	}
+	bo.labels = append(bo.labels, increment{f, n})
+}
+
+// distinct sorts ids and drops repeats: a busy link's thousand scans by a
+// few dozen visitors are a few dozen PFADD arguments.
+func distinct(ids []string) []string {
+	if len(ids) < 2 {
+		return ids
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// release returns the batch's counters to the free list.
+func (b *encoder) release() {
+	for _, ops := range b.order {
+		for i := range ops.buckets {
+			ops.buckets[i].comboAt = nil
+		}
+		b.free = append(b.free, ops)
+	}
+	clear(b.tags)
+	b.order = b.order[:0]
 }

@@ -72,37 +72,30 @@ const comboSep = "\x1f"
 // prefixCombination starts a scan combination field.
 const prefixCombination = "s" + comboSep
 
-// scanCombination returns the field a scan with these labels counts under,
-// and the one it counts under past the cap: region and city "other".
-func scanCombination(k *countKey) (combo, folded string) {
+// scanCombination returns the field a scan with these labels counts
+// under. Past the cap it counts with region and city "other" (scripts.go).
+func scanCombination(k *countKey) string {
 	labels := [...]string{dimension(k.platform), dimension(k.os), dimension(k.channel), k.country,
 		k.region, k.city, k.rule, k.variant}
-	var b strings.Builder
-	b.WriteString(prefixCombination)
+	n := len(prefixCombination) + len(labels) - 1
+	for _, l := range labels {
+		n += len(l)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, prefixCombination...)
 	for i, l := range labels {
 		if i > 0 {
-			b.WriteString(comboSep)
+			b = append(b, comboSep...)
 		}
-		b.WriteString(strings.ReplaceAll(l, comboSep, " "))
-	}
-	combo = b.String()
-	if k.region == "" && k.city == "" {
-		return combo, combo
-	}
-	for _, i := range [...]int{4, 5} {
-		if labels[i] != "" {
-			labels[i] = otherValue
+		for j := 0; j < len(l); j++ {
+			if c := l[j]; c == comboSep[0] {
+				b = append(b, ' ')
+			} else {
+				b = append(b, c)
+			}
 		}
 	}
-	b.Reset()
-	b.WriteString(prefixCombination)
-	for i, l := range labels {
-		if i > 0 {
-			b.WriteString(comboSep)
-		}
-		b.WriteString(strings.ReplaceAll(l, comboSep, " "))
-	}
-	return combo, b.String()
+	return string(b)
 }
 
 // labelCap is a field prefix whose distinct names a counter hash keeps at
@@ -147,15 +140,22 @@ func campaignTag(tenant, campaign string) string {
 
 func eventsTag(tenant string) string { return "{e:" + keyPart(tenant) + "}" }
 
-func dayKey(tag string, d Date) string { return keyPrefix + tag + ":d:" + d.compact() }
+func dayKey(tag string, d Date) string { return dayKeyOf(tag, d.compact()) }
 
-func hourKey(tag string, hour time.Time) string { return keyPrefix + tag + ":h:" + compactHour(hour) }
+func hourKey(tag string, hour time.Time) string { return hourKeyOf(tag, compactHour(hour)) }
 
-func dayVisitorsKey(tag string, d Date) string { return keyPrefix + tag + ":u:" + d.compact() }
+func dayVisitorsKey(tag string, d Date) string { return dayVisitorsKeyOf(tag, d.compact()) }
 
 func hourVisitorsKey(tag string, hour time.Time) string {
-	return keyPrefix + tag + ":uh:" + compactHour(hour)
+	return hourVisitorsKeyOf(tag, compactHour(hour))
 }
+
+// The same, given the day or hour as it is written in keys (the writer
+// makes that once a batch).
+func dayKeyOf(tag, day string) string           { return keyPrefix + tag + ":d:" + day }
+func hourKeyOf(tag, hour string) string         { return keyPrefix + tag + ":h:" + hour }
+func dayVisitorsKeyOf(tag, day string) string   { return keyPrefix + tag + ":u:" + day }
+func hourVisitorsKeyOf(tag, hour string) string { return keyPrefix + tag + ":uh:" + hour }
 
 // variantVisitorsKey is the daily visitor set of one A/B variant.
 func variantVisitorsKey(tag, variant string, d Date) string {

@@ -32,53 +32,58 @@ package stats
 // Redis, or a promoted replica, has an empty script cache) is sent again at
 // once as EVAL, which carries the body and caches it for later batches.
 
-// countersLua applies the counter increments of one or more groups of keys.
+// countersLua applies the counters of one or more groups of tags.
 //
-// KEYS holds, for each group, its writer's mark followed by its data keys.
-// A group is one hash tag's keys (Cluster), or on a single node the keys
-// of every tag whose name falls in one of markGroups groups (calls.go).
+// A group is one hash tag (Cluster), or on a single node every tag whose
+// name falls in one of markGroups groups (calls.go). KEYS holds, for each
+// group, its writer's mark, then for each of its tags: the all-time hash;
+// for each of its buckets (a day and an hour) the day's counter hash, the
+// hour's, the day's visitor set and the hour's; and the daily visitor set
+// of each of its A/B variants.
+//
 // ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the cap on
 // scan combinations per hash, ARGV[4] the number m of capped field
 // prefixes, then m pairs of a prefix ("vo:") and its cap; then for each
-// group: its number of data keys, and for each of those:
+// group its number of tags, and for each tag:
 //
-//	"h" EXPIREAT np [field incr]*np nc [combination incr folded]*nc
-//	    ng [prefix nf [field incr]*nf]*ng
-//	    a counter hash: np plain fields, nc scan combinations (keys.go),
-//	    each with the one it folds to past the cap, and ng groups of fields
-//	    of a capped prefix
-//	"u" EXPIREAT ref n [id]*n
-//	    a visitor set (PFADD); ref is the KEYS index of the counter hash
-//	    whose first scan makes it too (0: none)
+//	nb nv np [field incr]*np        its buckets, variant sets, and the
+//	                                all-time hash's increments
+//	for each bucket:
+//	  dayEXPIREAT hourEXPIREAT
+//	  nc [combination scans]*nc     scans, by combination of labels (keys.go)
+//	  ni [visitor]*ni               for both visitor sets
+//	  np [field incr]*np            opens, conversions, conversion value
+//	  ng [prefix nf [field incr]*nf]*ng  their variants, by capped prefix
+//	for each variant set:
+//	  EXPIREAT ni [visitor]*ni
 //
-// (EXPIREAT 0: none.) It returns {groups applied (the others had been
-// already), operations refused}.
+// (EXPIREAT 0: none.) A bucket's counts go to both its hashes, and its
+// visitors to both its sets. It returns {groups applied (the others had
+// been already), operations refused}.
 //
-// Every increment is one HINCRBY, and a scan is one field per hash (its
-// combination of labels), so that a scan of a link costs a handful of
-// commands: one per counter hash and visitor set, and a few more for what
-// is new (a combination, a hash). Redis's own work for a command is well
-// under what calling it from Lua costs, so the script keeps its logic, and
-// its calls, to that.
+// Every increment is one HINCRBY, and a scan is one field per hash, so a
+// scan of a link costs a handful of commands: one per counter hash and
+// visitor set, and a few more for what is new (a combination, a key). Each
+// argument costs Redis about what a command does (Lua makes a string of
+// it), so a bucket sends its counts and visitors once for its day and hour.
 //
 // The hash's combinations are counted in the field "ns". A combination
-// that is new past the cap is taken back and counted as its folded form
-// instead (region and city "other"), which is not capped: host apps, OSes,
-// channels and countries come from short fixed lists, and rules and
-// variants from the link's own settings. A field of a capped prefix (the
-// variant of an open or a conversion, which the mini program reports) that
-// does not exist yet is kept only while the hash holds fewer such fields
-// than the cap, counted in "n" followed by the prefix without its colon;
-// later names count under prefix.."other". A new field with nothing to add
-// is not made.
+// that is new past the cap is taken back and counted with region and city
+// "other" instead, which is not capped: host apps, OSes, channels and
+// countries come from short fixed lists, and rules and variants from the
+// link's own settings. A field of a capped prefix (the variant of an open
+// or a conversion, which the mini program reports) that does not exist yet
+// is kept only while the hash holds fewer such fields than the cap, counted
+// in "n" followed by the prefix without its colon; later names count under
+// prefix.."other". A new field with nothing to add is not made.
 //
-// A hash gets its EXPIREAT when its first combination is counted, or when
-// any increment made a field (the expiry is a function of the key's day or
-// hour, so giving it again is harmless). A visitor set is made by the same
-// call as its hash's first scan, and gets its EXPIREAT then, or whenever it
-// changes if that hash could not be read. Keys are not expected to be
-// evicted one without the other (Redis's default maxmemory-policy,
-// noeviction).
+// A counter hash gets its EXPIREAT when its first combination is counted,
+// or when any increment made a field (the expiry is a function of the key's
+// day or hour, so giving it again is harmless). A visitor set is made by
+// the same call as its hash's first scan, and gets its EXPIREAT then, or
+// whenever it changes if that hash could not be written. Keys are not
+// expected to be evicted one without the other (Redis's default
+// maxmemory-policy, noeviction).
 //
 // Every data command runs under redis.pcall: a command Redis refuses (a
 // key someone overwrote with another type, an increment that would
@@ -91,9 +96,6 @@ local seq, ccap, ncaps = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local caps = {}
 for i = 5, 4 + 2*ncaps, 2 do caps[ARGV[i]] = tonumber(ARGV[i+1]) end
 local k, a, applied, refused = 1, 5 + 2*ncaps, 0, 0
--- KEYS index of a hash -> whether this call counted its first scan (nil:
--- no scan of it could be counted).
-local made = {}
 local function incr(key, f, n)
   local r = redis.pcall('HINCRBY', key, f, n)
   if type(r) == 'table' then
@@ -102,8 +104,58 @@ local function incr(key, f, n)
   end
   return r
 end
+local function expire(key, exp)
+  if exp ~= '0' and type(redis.pcall('EXPIREAT', key, exp)) == 'table' then refused = refused + 1 end
+end
+-- pfadd adds ARGV[i .. i+n-1] and says whether the set changed.
+local function pfadd(key, i, n)
+  local changed = false
+  for x = i, i + n - 1, 500 do
+    local r = redis.pcall('PFADD', key, unpack(ARGV, x, math.min(x + 499, i + n - 1)))
+    if type(r) == 'table' then refused = refused + 1 elseif r == 1 then changed = true end
+  end
+  return changed
+end
+-- fold is a combination with region and city "other" (the 6th and 7th
+-- of its 0x1F-separated parts, the first being "s").
+local function fold(f)
+  local parts = {}
+  for part in string.gmatch(f .. '\31', '([^\31]*)\31') do parts[#parts+1] = part end
+  for x = 6, 7 do if parts[x] and parts[x] ~= '' then parts[x] = 'other' end end
+  return table.concat(parts, '\31')
+end
+-- combo counts n scans of combination f; it answers whether that was the
+-- hash's first combination, or nil if the hash refused it.
+local function combo(key, f, n)
+  local r = incr(key, f, n)
+  if r == nil then return nil end
+  if r ~= n then return false end
+  local c = incr(key, 'ns', 1)
+  if c and c > ccap then
+    local folded = fold(f)
+    if folded ~= f then
+      incr(key, 'ns', -1)
+      redis.pcall('HDEL', key, f)
+      if incr(key, folded, n) == n then incr(key, 'ns', 1) end
+    end
+  end
+  return c == 1
+end
+-- label counts n under field f of capped prefix p; it answers whether it
+-- made a field.
+local function label(key, p, f, n)
+  if incr(key, f, n) ~= n then return false end
+  local count = 'n' .. string.sub(p, 1, -2)
+  local seen = incr(key, count, 1)
+  if seen and seen > caps[p] then
+    incr(key, count, -1)
+    redis.pcall('HDEL', key, f)
+    incr(key, p .. 'other', n)
+  end
+  return true
+end
 while k <= #KEYS do
-  local nkeys = tonumber(ARGV[a])
+  local ntags = tonumber(ARGV[a])
   a = a + 1
   -- One command reads and sets the mark; a mark that was ahead of this
   -- batch (an older batch retried) is put back.
@@ -114,82 +166,77 @@ while k <= #KEYS do
   elseif prev > seq then
     redis.call('SET', KEYS[k], prev, 'EX', ARGV[2])
   end
-  for j = k + 1, k + nkeys do
-    local key, kind, exp = KEYS[j], ARGV[a], ARGV[a+1]
-    if kind == 'h' then
-      local np = tonumber(ARGV[a+2])
-      a = a + 3
-      local fresh = false -- a field was made: the hash may be new
+  k = k + 1
+  for t = 1, ntags do
+    local nb, nv, np = tonumber(ARGV[a]), tonumber(ARGV[a+1]), tonumber(ARGV[a+2])
+    a = a + 3
+    local total = KEYS[k]
+    k = k + 1
+    if apply then
+      for i = a, a + 2*np - 1, 2 do incr(total, ARGV[i], ARGV[i+1]) end
+    end
+    a = a + 2*np
+    for b = 1, nb do
+      local dh, hh, du, hu = KEYS[k], KEYS[k+1], KEYS[k+2], KEYS[k+3]
+      local dexp, hexp, nc = ARGV[a], ARGV[a+1], tonumber(ARGV[a+2])
+      k, a = k + 4, a + 3
+      -- dmade, hmade: whether this call counted the hash's first scan
+      -- (nil: the hash refused every one); dnew, hnew: a field was made.
+      local dmade, hmade, dnew, hnew = nil, nil, false, false
       if apply then
-        for i = a, a + 2*np - 1, 2 do
-          if incr(key, ARGV[i], ARGV[i+1]) == tonumber(ARGV[i+1]) then fresh = true end
+        for i = a, a + 2*nc - 1, 2 do
+          local f, n = ARGV[i], tonumber(ARGV[i+1])
+          local d, h = combo(dh, f, n), combo(hh, f, n)
+          if d ~= nil then dmade = dmade or d end
+          if h ~= nil then hmade = hmade or h end
         end
       end
-      a = a + 2*np
-      local nc = tonumber(ARGV[a])
+      a = a + 2*nc
+      local ni = tonumber(ARGV[a])
+      a = a + 1
+      if apply and ni > 0 then
+        if pfadd(du, a, ni) and dmade ~= false then expire(du, dexp) end
+        if pfadd(hu, a, ni) and hmade ~= false then expire(hu, hexp) end
+      end
+      a = a + ni
+      local nf = tonumber(ARGV[a])
       a = a + 1
       if apply then
-        for i = a, a + 3*nc - 1, 3 do
-          local f, n, folded = ARGV[i], tonumber(ARGV[i+1]), ARGV[i+2]
-          local r = incr(key, f, n)
-          if r and made[j] == nil then made[j] = false end
-          if r == n then
-            local c = incr(key, 'ns', 1)
-            if c == 1 then made[j], fresh = true, true end
-            if c and c > ccap and folded ~= f then
-              incr(key, 'ns', -1)
-              redis.pcall('HDEL', key, f)
-              if incr(key, folded, n) == n then incr(key, 'ns', 1) end
-            end
-          end
+        for i = a, a + 2*nf - 1, 2 do
+          local n = tonumber(ARGV[i+1])
+          if incr(dh, ARGV[i], n) == n then dnew = true end
+          if incr(hh, ARGV[i], n) == n then hnew = true end
         end
       end
-      a = a + 3*nc
+      a = a + 2*nf
       local ng = tonumber(ARGV[a])
       a = a + 1
       for g = 1, ng do
-        local p, nf = ARGV[a], tonumber(ARGV[a+1])
+        local p, nl = ARGV[a], tonumber(ARGV[a+1])
         a = a + 2
         if apply then
-          local cap = caps[p]
-          for i = a, a + 2*nf - 1, 2 do
-            local f, n = ARGV[i], tonumber(ARGV[i+1])
-            if n > 0 and incr(key, f, n) == n then
-              fresh = true
-              local count = 'n' .. string.sub(p, 1, -2)
-              local seen = incr(key, count, 1)
-              if seen and seen > cap then
-                incr(key, count, -1)
-                redis.pcall('HDEL', key, f)
-                incr(key, p .. 'other', n)
-              end
+          for i = a, a + 2*nl - 1, 2 do
+            local n = tonumber(ARGV[i+1])
+            if n > 0 then
+              if label(dh, p, ARGV[i], n) then dnew = true end
+              if label(hh, p, ARGV[i], n) then hnew = true end
             end
           end
         end
-        a = a + 2*nf
+        a = a + 2*nl
       end
-      if fresh and exp ~= '0' and type(redis.pcall('EXPIREAT', key, exp)) == 'table' then
-        refused = refused + 1
-      end
-    else
-      local ref, n = tonumber(ARGV[a+2]), tonumber(ARGV[a+3])
-      a = a + 4
       if apply then
-        -- PFADD answers 1 when it made the key (or changed it).
-        local changed = false
-        for i = a, a + n - 1, 500 do
-          local r = redis.pcall('PFADD', key, unpack(ARGV, i, math.min(i + 499, a + n - 1)))
-          if type(r) == 'table' then refused = refused + 1 elseif r == 1 then changed = true end
-        end
-        if changed and exp ~= '0' and made[ref] ~= false and
-            type(redis.pcall('EXPIREAT', key, exp)) == 'table' then
-          refused = refused + 1
-        end
+        if dmade or dnew then expire(dh, dexp) end
+        if hmade or hnew then expire(hh, hexp) end
       end
-      a = a + n
+    end
+    for v = 1, nv do
+      local key, exp, ni = KEYS[k], ARGV[a], tonumber(ARGV[a+1])
+      k, a = k + 1, a + 2
+      if apply and pfadd(key, a, ni) then expire(key, exp) end
+      a = a + ni
     end
   end
-  k = k + nkeys + 1
 end
 return {applied, refused}
 `
