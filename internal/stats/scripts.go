@@ -92,12 +92,13 @@ package stats
 // marks were set, and lose the rest of the batch for every group it
 // carries.
 const countersLua = `
+local pcall, tonumber, type = redis.pcall, tonumber, type
 local seq, ccap, ncaps = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local caps = {}
 for i = 5, 4 + 2*ncaps, 2 do caps[ARGV[i]] = tonumber(ARGV[i+1]) end
 local k, a, applied, refused = 1, 5 + 2*ncaps, 0, 0
 local function incr(key, f, n)
-  local r = redis.pcall('HINCRBY', key, f, n)
+  local r = pcall('HINCRBY', key, f, n)
   if type(r) == 'table' then
     refused = refused + 1
     return nil
@@ -105,13 +106,13 @@ local function incr(key, f, n)
   return r
 end
 local function expire(key, exp)
-  if exp ~= '0' and type(redis.pcall('EXPIREAT', key, exp)) == 'table' then refused = refused + 1 end
+  if exp ~= '0' and type(pcall('EXPIREAT', key, exp)) == 'table' then refused = refused + 1 end
 end
 -- pfadd adds ARGV[i .. i+n-1] and says whether the set changed.
 local function pfadd(key, i, n)
   local changed = false
   for x = i, i + n - 1, 500 do
-    local r = redis.pcall('PFADD', key, unpack(ARGV, x, math.min(x + 499, i + n - 1)))
+    local r = pcall('PFADD', key, unpack(ARGV, x, math.min(x + 499, i + n - 1)))
     if type(r) == 'table' then refused = refused + 1 elseif r == 1 then changed = true end
   end
   return changed
@@ -124,22 +125,44 @@ local function fold(f)
   for x = 6, 7 do if parts[x] and parts[x] ~= '' then parts[x] = 'other' end end
   return table.concat(parts, '\31')
 end
--- combo counts n scans of combination f; it answers whether that was the
--- hash's first combination, or nil if the hash refused it.
-local function combo(key, f, n)
-  local r = incr(key, f, n)
-  if r == nil then return nil end
-  if r ~= n then return false end
-  local c = incr(key, 'ns', 1)
-  if c and c > ccap then
-    local folded = fold(f)
-    if folded ~= f then
-      incr(key, 'ns', -1)
-      redis.pcall('HDEL', key, f)
-      if incr(key, folded, n) == n then incr(key, 'ns', 1) end
+-- combos counts the scans of the bucket's nc combinations, from ARGV[a],
+-- in one hash. The new ones are counted in "ns" with one command; past
+-- the cap, the last new ones are taken back and counted folded. It answers
+-- whether the hash got its first combinations (nil: it refused them all).
+local function combos(key, a, nc)
+  local made, new, m = nil, nil, 0
+  for i = a, a + 2*nc - 1, 2 do
+    local n = tonumber(ARGV[i+1])
+    local r = pcall('HINCRBY', key, ARGV[i], n)
+    if type(r) ~= 'number' then
+      refused = refused + 1
+    else
+      made = false
+      if r == n then
+        new = new or {}
+        m = m + 1
+        new[m] = i
+      end
     end
   end
-  return c == 1
+  if m == 0 then return made end
+  local c = incr(key, 'ns', m)
+  if not c then return made end
+  local over = math.min(c - ccap, m)
+  if over > 0 then
+    local back = 0
+    for x = m - over + 1, m do
+      local f, n = ARGV[new[x]], tonumber(ARGV[new[x]+1])
+      local folded = fold(f)
+      if folded ~= f then
+        pcall('HDEL', key, f)
+        back = back + 1
+        if incr(key, folded, n) == n then back = back - 1 end
+      end
+    end
+    if back ~= 0 then incr(key, 'ns', -back) end
+  end
+  return c == m
 end
 -- label counts n under field f of capped prefix p; it answers whether it
 -- made a field.
@@ -149,7 +172,7 @@ local function label(key, p, f, n)
   local seen = incr(key, count, 1)
   if seen and seen > caps[p] then
     incr(key, count, -1)
-    redis.pcall('HDEL', key, f)
+    pcall('HDEL', key, f)
     incr(key, p .. 'other', n)
   end
   return true
@@ -183,13 +206,8 @@ while k <= #KEYS do
       -- dmade, hmade: whether this call counted the hash's first scan
       -- (nil: the hash refused every one); dnew, hnew: a field was made.
       local dmade, hmade, dnew, hnew = nil, nil, false, false
-      if apply then
-        for i = a, a + 2*nc - 1, 2 do
-          local f, n = ARGV[i], tonumber(ARGV[i+1])
-          local d, h = combo(dh, f, n), combo(hh, f, n)
-          if d ~= nil then dmade = dmade or d end
-          if h ~= nil then hmade = hmade or h end
-        end
+      if apply and nc > 0 then
+        dmade, hmade = combos(dh, a, nc), combos(hh, a, nc)
       end
       a = a + 2*nc
       local ni = tonumber(ARGV[a])
