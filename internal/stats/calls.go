@@ -10,7 +10,9 @@ import (
 // countersArgs are the arguments every counters call starts with: the
 // batch, the mark's life and the caps on distinct labels (scripts.go).
 func (b *encoder) countersArgs(seq, ttl string) []any {
-	args := make([]any, 0, 4+2*len(b.caps))
+	// A call closes past maxCallArgs, at the end of a group: room for
+	// that and a group, so that the slice does not grow as it fills.
+	args := make([]any, 0, maxCallArgs+maxCallArgs/2)
 	args = append(args, seq, ttl, b.cfg.MaxCombinations, len(b.caps))
 	for _, c := range b.caps {
 		args = append(args, c.prefix, c.max)
@@ -52,7 +54,8 @@ func (b *encoder) calls(bt *batch) []call {
 	for i, t := range b.order {
 		newGroup := i == 0 || !b.pack || t.group != b.order[i-1].group
 		if newGroup && (c == nil || !b.pack || b.split || len(c.args) > maxCallArgs) {
-			calls = append(calls, call{script: b.counters, args: b.countersArgs(s, ttl)})
+			calls = append(calls, call{script: b.counters, args: b.countersArgs(s, ttl),
+				keys: make([]string, 0, maxCallArgs/2)})
 			c = &calls[len(calls)-1]
 		}
 		if newGroup {
