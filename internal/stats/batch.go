@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"hash/maphash"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,6 +35,7 @@ const maxCallArgs = 4000
 // one hash slot, or (single node) several such parts packed together.
 type call struct {
 	script *redis.Script
+	source string // the script's body, for EVAL
 	keys   []string
 	args   []any
 	tags   int   // how many hash tags the call carries (its marks)
@@ -41,6 +44,34 @@ type call struct {
 	// NOSCRIPT, from a restarted Redis or a promoted replica that has never
 	// seen the script. EVAL also caches it there for the next batches.
 	eval bool
+}
+
+// command lays the call out as one EVALSHA (or EVAL) command in buf.
+func (c *call) command(buf []any) []any {
+	if c.eval {
+		buf = append(buf, "eval", c.source)
+	} else {
+		buf = append(buf, "evalsha", c.script.Hash())
+	}
+	buf = append(buf, len(c.keys))
+	for _, k := range c.keys {
+		buf = append(buf, k)
+	}
+	return append(buf, c.args...)
+}
+
+// argsPool holds argument slices: a call's, and the command exec makes
+// of it, each some thousands of values, for every batch.
+var argsPool = sync.Pool{New: func() any { return new([]any) }}
+
+func getArgs() *[]any { return argsPool.Get().(*[]any) }
+
+// putArgs returns a slice to the pool, emptied so that it holds nothing
+// alive.
+func putArgs(p *[]any) {
+	clear(*p)
+	*p = (*p)[:0]
+	argsPool.Put(p)
 }
 
 // encoder lays a batch out as script calls: it sums the increments per key
@@ -65,9 +96,13 @@ type encoder struct {
 	// The batch's records summed by what their counters depend on, in
 	// order of first use: a thousand scans of one link from one app and
 	// city are counted once, times a thousand. The tallies are kept from
-	// batch to batch, with their visitor slices, to be reused.
-	tallyOf map[countKey]int
+	// batch to batch, with their visitor slices, to be reused. tallyOf
+	// finds a tally by its key's hash (a map keyed by countKey itself, a
+	// key too big to be stored in place, would allocate for every entry),
+	// the next hash up on a collision.
+	tallyOf map[uint64]int
 	tallies []tally
+	seed    maphash.Seed
 	// The last record's bucket and the span of Unix milliseconds that
 	// share it (same day and same hour), so that most records find their
 	// bucket without a time zone conversion.
@@ -78,29 +113,29 @@ type encoder struct {
 }
 
 // streamOps are the entries a batch appends to one tenant's stream
-// (streamcodec.go): entry i is buf[ends[i-1]:ends[i]], and the last one,
-// buf[ends[len(ends)-1]:], is open while it holds fewer than
-// maxEntryRecords events.
+// (streamcodec.go): full ones of maxEntryRecords events, then the open one,
+// cur, while it holds fewer. Each entry has a buffer of its own, sized for
+// a full entry, so that a batch's stream takes no copying as it grows.
 type streamOps struct {
 	tenant string
-	buf    []byte
-	ends   []int
-	open   int // events in the open entry
+	full   [][]byte
+	cur    []byte
+	open   int // events in cur
 }
+
+// entryBytes is what a buffer starts with: a full entry of typical events.
+const entryBytes = maxEntryRecords * 96
 
 // entries returns the stream's entries, the open one included, and how
 // many events each holds.
 func (s *streamOps) entries() ([][]byte, []int) {
-	var out [][]byte
-	var counts []int
-	start := 0
-	for _, end := range s.ends {
-		out = append(out, s.buf[start:end])
-		counts = append(counts, maxEntryRecords)
-		start = end
+	out := s.full
+	counts := make([]int, len(s.full), len(s.full)+1)
+	for i := range counts {
+		counts[i] = maxEntryRecords
 	}
-	if start < len(s.buf) {
-		out = append(out, s.buf[start:])
+	if s.open > 0 {
+		out = append(out, s.cur)
 		counts = append(counts, s.open)
 	}
 	return out, counts
@@ -138,7 +173,12 @@ func (b *encoder) add(r *record) {
 	key := countKey{typ: r.typ, bk: b.bucketOf(r.ms), code: r.code, tenant: r.tenant,
 		campaign: r.campaign, platform: r.platform, os: r.os, channel: r.channel,
 		country: r.country, region: r.region, city: r.city, rule: r.rule, variant: r.variant}
-	i, ok := b.tallyOf[key]
+	h := maphash.Comparable(b.seed, key)
+	i, ok := b.tallyOf[h]
+	for ok && b.tallies[i].key != key {
+		h++
+		i, ok = b.tallyOf[h]
+	}
 	if !ok {
 		i = len(b.tallies)
 		if i < cap(b.tallies) {
@@ -148,7 +188,7 @@ func (b *encoder) add(r *record) {
 		} else {
 			b.tallies = append(b.tallies, tally{key: key})
 		}
-		b.tallyOf[key] = i
+		b.tallyOf[h] = i
 	}
 	t := &b.tallies[i]
 	t.n++
@@ -162,9 +202,12 @@ func (b *encoder) add(r *record) {
 		b.streams[r.tenant] = s
 		b.tenants = append(b.tenants, s)
 	}
-	s.buf, b.scratch = appendEntryRecord(s.buf, b.scratch, r, s.open == 0)
+	if s.open == 0 {
+		s.cur = make([]byte, 0, entryBytes)
+	}
+	s.cur, b.scratch = appendEntryRecord(s.cur, b.scratch, r, s.open == 0)
 	if s.open++; s.open == maxEntryRecords {
-		s.ends = append(s.ends, len(s.buf))
+		s.full = append(s.full, s.cur)
 		s.open = 0
 	}
 }

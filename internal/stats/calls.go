@@ -11,8 +11,12 @@ import (
 // batch, the mark's life and the caps on distinct labels (scripts.go).
 func (b *encoder) countersArgs(seq, ttl string) []any {
 	// A call closes past maxCallArgs, at the end of a group: room for
-	// that and a group, so that the slice does not grow as it fills.
-	args := make([]any, 0, maxCallArgs+maxCallArgs/2)
+	// that and a group, so that the slice seldom grows as it fills. The
+	// applier gives it back to the pool (releaseCalls).
+	args := *getArgs()
+	if cap(args) < maxCallArgs+maxCallArgs/2 {
+		args = make([]any, 0, maxCallArgs+maxCallArgs/2)
+	}
 	args = append(args, seq, ttl, b.cfg.MaxCombinations, len(b.caps))
 	for _, c := range b.caps {
 		args = append(args, c.prefix, c.max)
@@ -54,7 +58,7 @@ func (b *encoder) calls(bt *batch) []call {
 	for i, t := range b.order {
 		newGroup := i == 0 || !b.pack || t.group != b.order[i-1].group
 		if newGroup && (c == nil || !b.pack || b.split || len(c.args) > maxCallArgs) {
-			calls = append(calls, call{script: b.counters, args: b.countersArgs(s, ttl),
+			calls = append(calls, call{script: b.counters, source: countersLua, args: b.countersArgs(s, ttl),
 				keys: make([]string, 0, maxCallArgs/2)})
 			c = &calls[len(calls)-1]
 		}
@@ -82,7 +86,7 @@ func (b *encoder) calls(bt *batch) []call {
 		for i, e := range entries {
 			args = append(args, counts[i], e)
 		}
-		calls = append(calls, call{script: b.stream, keys: keys, args: args, tags: 1})
+		calls = append(calls, call{script: b.stream, source: streamLua, keys: keys, args: args, tags: 1})
 	}
 	return calls
 }
@@ -180,4 +184,17 @@ func appendLabels(args []any, labels []increment, caps []labelCap) []any {
 	}
 	args[ng] = groups
 	return args
+}
+
+// releaseCalls gives the argument slices of a batch's calls back to the
+// pool, once nothing will send them again.
+func releaseCalls(calls []call) {
+	for i := range calls {
+		if calls[i].source == countersLua {
+			p := new([]any)
+			*p = calls[i].args
+			putArgs(p)
+			calls[i].args = nil
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -143,7 +144,8 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) (*R
 			buckets:  make(map[bucket]bucketTimes),
 			caps:     labelCaps(cfg),
 			streams:  make(map[string]*streamOps),
-			tallyOf:  make(map[countKey]int),
+			tallyOf:  make(map[uint64]int),
+			seed:     maphash.MakeSeed(),
 		},
 		ahead: &encoder{
 			cfg:      cfg,
@@ -155,7 +157,8 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) (*R
 			buckets:  make(map[bucket]bucketTimes),
 			caps:     labelCaps(cfg),
 			streams:  make(map[string]*streamOps),
-			tallyOf:  make(map[countKey]int),
+			tallyOf:  make(map[uint64]int),
+			seed:     maphash.MakeSeed(),
 		},
 	}
 	r.visitors = newVisitorHasher(cfg.VisitorSecret, r.salt)

@@ -92,7 +92,7 @@ package stats
 // marks were set, and lose the rest of the batch for every group it
 // carries.
 const countersLua = `
-local pcall, tonumber, type = redis.pcall, tonumber, type
+local KEYS, ARGV, pcall, tonumber, type, min = KEYS, ARGV, redis.pcall, tonumber, type, math.min
 local seq, ccap, ncaps = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local caps = {}
 for i = 5, 4 + 2*ncaps, 2 do caps[ARGV[i]] = tonumber(ARGV[i+1]) end
@@ -112,7 +112,7 @@ end
 local function pfadd(key, i, n)
   local changed = false
   for x = i, i + n - 1, 500 do
-    local r = pcall('PFADD', key, unpack(ARGV, x, math.min(x + 499, i + n - 1)))
+    local r = pcall('PFADD', key, unpack(ARGV, x, min(x + 499, i + n - 1)))
     if type(r) == 'table' then refused = refused + 1 elseif r == 1 then changed = true end
   end
   return changed
@@ -129,8 +129,9 @@ end
 -- in one hash. The new ones are counted in "ns" with one command; past
 -- the cap, the last new ones are taken back and counted folded. It answers
 -- whether the hash got its first combinations (nil: it refused them all).
+local new = {} -- combos' scratch: the ARGV indexes of new combinations
 local function combos(key, a, nc)
-  local made, new, m = nil, nil, 0
+  local made, m = nil, 0
   for i = a, a + 2*nc - 1, 2 do
     local n = tonumber(ARGV[i+1])
     local r = pcall('HINCRBY', key, ARGV[i], n)
@@ -139,7 +140,6 @@ local function combos(key, a, nc)
     else
       made = false
       if r == n then
-        new = new or {}
         m = m + 1
         new[m] = i
       end
@@ -148,7 +148,7 @@ local function combos(key, a, nc)
   if m == 0 then return made end
   local c = incr(key, 'ns', m)
   if not c then return made end
-  local over = math.min(c - ccap, m)
+  local over = min(c - ccap, m)
   if over > 0 then
     local back = 0
     for x = m - over + 1, m do

@@ -103,6 +103,7 @@ func (r *Recorder) apply(b *batch) (applyResult, int64) {
 		pending = r.b.encode(b)
 	}
 	b.calls = nil
+	defer releaseCalls(pending)
 	backoff := minBackoff
 	var failures, lost int64
 	split := false
@@ -115,6 +116,7 @@ func (r *Recorder) apply(b *batch) (applyResult, int64) {
 				// the marks make safe, to find the one Redis refuses.
 				split = true
 				retry = r.b.encodeSplit(b)
+				defer releaseCalls(retry)
 				r.log.Warn("stats: Redis refused a batch call; retrying its parts one by one", "batch", b.seq, "err", c.err)
 				break
 			}
@@ -186,13 +188,17 @@ func (r *Recorder) exec(b *batch, calls []call) (retry []call, refused []refusal
 	}
 	pipe := r.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(calls))
-	for i, c := range calls {
-		if c.eval {
-			cmds[i] = c.script.Eval(r.ctx, pipe, c.keys, c.args...)
-		} else {
-			cmds[i] = c.script.EvalSha(r.ctx, pipe, c.keys, c.args...)
-		}
+	bufs := make([]*[]any, len(calls))
+	for i := range calls {
+		bufs[i] = getArgs()
+		*bufs[i] = calls[i].command(*bufs[i])
+		cmds[i] = pipe.Do(r.ctx, *bufs[i]...)
 	}
+	defer func() {
+		for _, b := range bufs {
+			putArgs(b)
+		}
+	}()
 	start := time.Now()
 	pipe.Exec(r.ctx) // errors are per command, below
 	onlyNoScript := true
