@@ -38,8 +38,9 @@ type call struct {
 	source string // the script's body, for EVAL
 	keys   []string
 	args   []any
-	tags   int   // how many hash tags the call carries (its marks)
+	tags   int   // how many marks the call carries (groups of tags, or tags)
 	events int64 // how many events it counts, for the books when it is refused
+	pooled bool  // args came from argsPool (releaseCalls)
 	// eval sends the script's body (EVAL) rather than its hash: after
 	// NOSCRIPT, from a restarted Redis or a promoted replica that has never
 	// seen the script. EVAL also caches it there for the next batches.

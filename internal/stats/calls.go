@@ -7,21 +7,26 @@ import (
 	"time"
 )
 
-// countersArgs are the arguments every counters call starts with: the
-// batch, the mark's life and the caps on distinct labels (scripts.go).
-func (b *encoder) countersArgs(seq, ttl string) []any {
-	// A call closes past maxCallArgs, at the end of a group: room for
-	// that and a group, so that the slice seldom grows as it fills. The
-	// applier gives it back to the pool (releaseCalls).
-	args := *getArgs()
-	if cap(args) < maxCallArgs+maxCallArgs/2 {
-		args = make([]any, 0, maxCallArgs+maxCallArgs/2)
+// countersCall starts a counters call with the arguments every one takes:
+// the batch, the mark's life and the caps on distinct labels (scripts.go).
+func (b *encoder) countersCall(seq, ttl string, pack bool) call {
+	c := call{script: b.counters, source: countersLua}
+	if pack {
+		// The call closes past maxCallArgs, at the end of a group: room
+		// for that and a group, so that the slice seldom grows as it
+		// fills. The applier gives it back to the pool (releaseCalls).
+		c.args = *getArgs()
+		if cap(c.args) < maxCallArgs+maxCallArgs/2 {
+			c.args = make([]any, 0, maxCallArgs+maxCallArgs/2)
+		}
+		c.keys = make([]string, 0, maxCallArgs/2)
+		c.pooled = true
 	}
-	args = append(args, seq, ttl, b.cfg.MaxCombinations, len(b.caps))
-	for _, c := range b.caps {
-		args = append(args, c.prefix, c.max)
+	c.args = append(c.args, seq, ttl, b.cfg.MaxCombinations, b.cfg.MaxCities, len(b.caps))
+	for _, lc := range b.caps {
+		c.args = append(c.args, lc.prefix, lc.max)
 	}
-	return args
+	return c
 }
 
 // markGroups is how many marks a batch sets on a single node: the tags of
@@ -49,22 +54,25 @@ func (b *encoder) calls(bt *batch) []call {
 	var calls []call
 	s := strconv.FormatUint(bt.seq, 10)
 	ttl := strconv.FormatInt(int64(b.cfg.DedupTTL/time.Second), 10)
-	if b.pack {
+	// A batch keeps the marks it was first tried under: an earlier
+	// release's, or a Cluster's, were per tag.
+	pack := b.pack && !(bt.tried && bt.tagMarks)
+	bt.tagMarks = !pack
+	if pack {
 		slices.SortStableFunc(b.order, func(x, y *tagOps) int { return cmp.Compare(x.group, y.group) })
 	}
 	clear(b.buckets)
 	var c *call
 	var ntags int // the index in c.args of the open group's tag count
 	for i, t := range b.order {
-		newGroup := i == 0 || !b.pack || t.group != b.order[i-1].group
-		if newGroup && (c == nil || !b.pack || b.split || len(c.args) > maxCallArgs) {
-			calls = append(calls, call{script: b.counters, source: countersLua, args: b.countersArgs(s, ttl),
-				keys: make([]string, 0, maxCallArgs/2)})
+		newGroup := i == 0 || !pack || t.group != b.order[i-1].group
+		if newGroup && (c == nil || !pack || b.split || len(c.args) > maxCallArgs) {
+			calls = append(calls, b.countersCall(s, ttl, pack))
 			c = &calls[len(calls)-1]
 		}
 		if newGroup {
 			mark := writerMarkKey(t.tag, bt.writer)
-			if b.pack {
+			if pack {
 				mark = groupMarkKey(bt.writer, t.group)
 			}
 			c.tags++
@@ -190,7 +198,7 @@ func appendLabels(args []any, labels []increment, caps []labelCap) []any {
 // pool, once nothing will send them again.
 func releaseCalls(calls []call) {
 	for i := range calls {
-		if calls[i].source == countersLua {
+		if calls[i].pooled {
 			p := new([]any)
 			*p = calls[i].args
 			putArgs(p)

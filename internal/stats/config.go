@@ -41,10 +41,14 @@ type Config struct {
 	// a retry cannot count twice. A batch still failing after this long is
 	// discarded rather than risk counting it twice.
 	DedupTTL time.Duration
+	// MaxCities caps the distinct city names, and apart from them the
+	// distinct region names, kept per link or campaign per day (and per
+	// hour); later new ones are counted as "other".
+	MaxCities int
 	// MaxCombinations caps the distinct combinations of scan labels (host
 	// app, OS, channel, country, region, city, rule, variant) kept per link
-	// or campaign per day (and per hour); past it, a new combination is
-	// counted with region and city "other".
+	// or campaign per day (and per hour), a safety net under MaxCities:
+	// past it, a new combination is counted with region and city "other".
 	MaxCombinations int
 	// LogInterval is the least time between two log lines about dropped
 	// events or failing writes.
@@ -72,7 +76,8 @@ func DefaultConfig() Config {
 		FlushInterval:   100 * time.Millisecond,
 		MaxBackoff:      time.Second,
 		DedupTTL:        24 * time.Hour,
-		MaxCombinations: 2_000,
+		MaxCities:       500,
+		MaxCombinations: 20_000,
 		LogInterval:     10 * time.Second,
 		SpoolMaxBytes:   1 << 30,
 	}
@@ -99,6 +104,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BatchSize == 0 {
 		c.BatchSize = d.BatchSize
+	}
+	if c.MaxCities == 0 {
+		c.MaxCities = d.MaxCities
 	}
 	if c.MaxCombinations == 0 {
 		c.MaxCombinations = d.MaxCombinations
@@ -139,7 +147,7 @@ func (c Config) Validate() error {
 		{"FlushInterval", c.FlushInterval < 0},
 		{"MaxBackoff", c.MaxBackoff < 0},
 		{"DedupTTL", c.DedupTTL < 0},
-		{"MaxCombinations", c.MaxCombinations < 0},
+		{"MaxCities", c.MaxCities < 0}, {"MaxCombinations", c.MaxCombinations < 0},
 		{"LogInterval", c.LogInterval < 0},
 		{"SpoolMaxBytes", c.SpoolMaxBytes < 0},
 	} {

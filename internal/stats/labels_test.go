@@ -10,36 +10,40 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// TestLabelCaps: the first MaxCombinations combinations of scan labels of
-// a link's day keep their names; a later new one counts with region and
-// city "other" (one with no region or city is kept as it is), across
-// batches and writers. Geography comes from the event as the request path
-// set it.
+// TestLabelCaps: the first MaxCities cities, and apart from them the first
+// MaxCities regions, of a link's day keep their names, whatever else the
+// scans that name them differ in (host app, OS...); later new ones count
+// as "other", across batches and writers. Geography comes from the event
+// as the request path set it.
 func TestLabelCaps(t *testing.T) {
 	type place struct{ country, region, city string }
 	sh, bj, gz := place{"CN", "Shanghai", "Shanghai"}, place{"CN", "Beijing", "Beijing"}, place{"CN", "广东", "广州"}
 	us, none := place{"US", "", ""}, place{}
-	places := []place{sh, sh, bj, us, sh, bj, us, none, gz}
+	places := []place{sh, sh, bj, us, sh, bj, us, none, gz, sh}
 	tests := []struct {
 		name                              string
-		maxCombinations                   int
+		maxCities                         int
 		wantCountry, wantRegion, wantCity map[string]int64
 	}{
-		{"under the cap", 0, map[string]int64{"CN": 6, "US": 2},
-			map[string]int64{"Shanghai": 3, "Beijing": 2, "广东": 1}, map[string]int64{"Shanghai": 3, "Beijing": 2, "广州": 1}},
-		{"capped", 2, map[string]int64{"CN": 6, "US": 2},
-			map[string]int64{"Shanghai": 3, "Beijing": 2, "other": 1}, map[string]int64{"Shanghai": 3, "Beijing": 2, "other": 1}},
+		{"under the cap", 0, map[string]int64{"CN": 7, "US": 2},
+			map[string]int64{"Shanghai": 4, "Beijing": 2, "广东": 1}, map[string]int64{"Shanghai": 4, "Beijing": 2, "广州": 1}},
+		{"capped", 2, map[string]int64{"CN": 7, "US": 2},
+			map[string]int64{"Shanghai": 4, "Beijing": 2, "other": 1}, map[string]int64{"Shanghai": 4, "Beijing": 2, "other": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rdb := srv.Client(t)
 			cfg := longRetention(testConfig())
-			cfg.MaxCombinations = tt.maxCombinations
+			cfg.MaxCities = tt.maxCities
 			rec := startRecorder(t, rdb, cfg, nil)
-			// The cap keeps the first combinations seen: record them in order.
+			// The cap keeps the first names seen: record them in order.
 			for i, p := range places {
 				e := testEvent(0)
 				e.Code, e.Country, e.Region, e.City, e.Rule = "GEO", p.country, p.region, p.city, ""
+				if i == len(places)-1 {
+					// A kept city, past the cap, from another host app.
+					e.Platform, e.OS = "douyin", "android"
+				}
 				if !rec.Record(e) {
 					t.Fatalf("Record(%d) dropped", i)
 				}
@@ -58,32 +62,48 @@ func TestLabelCaps(t *testing.T) {
 					t.Errorf("%s mismatch (-want +got):\n%s", d.name, diff)
 				}
 			}
-			if rep.Totals.Scans != int64(len(places)) {
-				t.Errorf("scans = %d, want %d", rep.Totals.Scans, len(places))
+			if rep.Totals.Scans != int64(len(places)) || rep.ByPlatform["douyin"] != 1 {
+				t.Errorf("scans = %d, douyin %d; want %d and 1", rep.Totals.Scans, rep.ByPlatform["douyin"], len(places))
 			}
 		})
 	}
-	t.Run("a flood of cities", func(t *testing.T) {
-		// 3,000 distinct cities in one batch and the next: the day's hash
-		// keeps MaxCombinations of them and one "other", and loses no scan.
-		rdb := srv.Client(t)
-		cfg := longRetention(testConfig())
-		cfg.MaxCombinations = 50
-		rec := startRecorder(t, rdb, cfg, nil)
-		for i := range 3000 {
-			e := testEvent(0)
-			e.Code, e.Country, e.Region, e.City, e.Rule = "FLOOD", "CN", "广东", fmt.Sprintf("city%04d", i), ""
-			rec.Record(e)
-		}
-		closeRecorder(t, rec)
-		rep := dayReport(t, rdb, cfg, "FLOOD")
-		if rep.Totals.Scans != 3000 || len(rep.ByCity) != 51 || rep.ByCity["other"] != 3000-50 {
-			t.Errorf("scans %d, %d cities, other %d; want 3000, 51, %d", rep.Totals.Scans, len(rep.ByCity), rep.ByCity["other"], 3000-50)
-		}
-		if n := rdb.HLen(context.Background(), dayKey(linkTag("FLOOD"), DateOf(testBase))).Val(); n > 52 {
-			t.Errorf("the day's hash has %d fields, want at most the cap, the folded one and the count", n)
-		}
-	})
+	for _, tt := range []struct {
+		name                 string
+		maxCities, maxCombos int
+		wantCities           int
+	}{
+		{"a flood of cities", 50, 0, 51},
+		{"a flood of combinations", 0, 50, 51},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// 3,000 distinct cities in a few batches: the day keeps 50 of
+			// them and "other" (by the cap on names, or the safety net on
+			// combinations), loses no scan, and stays small.
+			rdb := srv.Client(t)
+			cfg := longRetention(testConfig())
+			cfg.MaxCities, cfg.MaxCombinations = tt.maxCities, tt.maxCombos
+			rec := startRecorder(t, rdb, cfg, nil)
+			for i := range 3000 {
+				e := testEvent(0)
+				e.Code, e.Country, e.Region, e.City, e.Rule = "FLOOD", "CN", "广东", fmt.Sprintf("city%04d", i), ""
+				rec.Record(e)
+			}
+			closeRecorder(t, rec)
+			rep := dayReport(t, rdb, cfg, "FLOOD")
+			if rep.Totals.Scans != 3000 || len(rep.ByCity) != tt.wantCities || rep.ByCity["other"] != 3000-50 {
+				t.Errorf("scans %d, %d cities, other %d; want 3000, %d, %d", rep.Totals.Scans, len(rep.ByCity),
+					rep.ByCity["other"], tt.wantCities, 3000-50)
+			}
+			ctx := context.Background()
+			day := dayKey(linkTag("FLOOD"), DateOf(testBase))
+			if n := rdb.HLen(ctx, day).Val(); n > 600 {
+				t.Errorf("the day's hash has %d fields, want it bounded by the caps", n)
+			}
+			if ns, _ := rdb.HGet(ctx, day, "ns").Int(); ns > 51 {
+				t.Errorf("ns = %d, want at most the 50 kept and the folded one", ns)
+			}
+		})
+	}
 	t.Run("variants of opens and conversions", func(t *testing.T) {
 		rdb := srv.Client(t)
 		cfg := longRetention(testConfig())

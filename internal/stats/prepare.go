@@ -1,6 +1,9 @@
 package stats
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // record is an event as it is written: the visitor hashed, every label
 // bounded, the time fixed. From here on nothing needs the client's address
@@ -35,6 +38,10 @@ type batch struct {
 	// began: such a batch must be applied within Config.DedupTTL of it.
 	tried bool
 	first time.Time
+	// tagMarks: the batch is applied under a writer mark per tag, not per
+	// group of tags (calls.go). Its attempts must all use the same marks:
+	// once tried, a batch keeps them, through the spool too.
+	tagMarks bool
 	// calls is the batch laid out by the goroutine that built it; nil for
 	// a batch read back from disk, which the applier lays out itself.
 	calls []call
@@ -63,14 +70,19 @@ func (p *preparer) prepare(events []Event) []record {
 		}
 		out[i] = record{
 			ms: t.UnixMilli(), typ: e.Type, code: e.Code, tenant: e.Tenant, campaign: e.Campaign,
-			platform: truncate(e.Platform, maxDimensionLen), os: truncate(e.OS, maxDimensionLen),
-			channel: truncate(e.Channel, maxDimensionLen), country: truncate(e.Country, maxDimensionLen),
-			region: truncate(e.Region, maxDimensionLen), city: truncate(e.City, maxDimensionLen),
-			rule: truncate(e.Rule, maxDimensionLen), variant: truncate(e.Variant, maxDimensionLen),
+			platform: label(e.Platform), os: label(e.OS), channel: label(e.Channel), country: label(e.Country),
+			region: label(e.Region), city: label(e.City), rule: label(e.Rule), variant: label(e.Variant),
 			visitor: visitor, value: clampValue(e.Type, e.Value),
 		}
 	}
 	return out
+}
+
+// label bounds a label's length and takes out the byte that separates the
+// labels of a scan combination (keys.go), so that a name is the same in
+// every field and key it goes to.
+func label(s string) string {
+	return strings.ReplaceAll(truncate(s, maxDimensionLen), comboSep, " ")
 }
 
 // MaxEventValue is the largest conversion value one event may carry. The

@@ -42,9 +42,10 @@ package stats
 // of each of its A/B variants.
 //
 // ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the cap on
-// scan combinations per hash, ARGV[4] the number m of capped field
-// prefixes, then m pairs of a prefix ("vo:") and its cap; then for each
-// group its number of tags, and for each tag:
+// scan combinations per hash, ARGV[4] the cap on region names and on city
+// names per day, ARGV[5] the number m of capped field prefixes, then m
+// pairs of a prefix ("vo:") and its cap; then for each group its number of
+// tags, and for each tag:
 //
 //	nb nv np [field incr]*np        its buckets, variant sets, and the
 //	                                all-time hash's increments
@@ -64,18 +65,25 @@ package stats
 // Every increment is one HINCRBY, and a scan is one field per hash, so a
 // scan of a link costs a handful of commands: one per counter hash and
 // visitor set, and a few more for what is new (a combination, a key). Each
-// argument costs Redis about what a command does (Lua makes a string of
+// argument costs Redis a tenth of a command or so (Lua makes a string of
 // it), so a bucket sends its counts and visitors once for its day and hour.
 //
-// The hash's combinations are counted in the field "ns". A combination
-// that is new past the cap is taken back and counted with region and city
-// "other" instead, which is not capped: host apps, OSes, channels and
-// countries come from short fixed lists, and rules and variants from the
-// link's own settings. A field of a capped prefix (the variant of an open
-// or a conversion, which the mini program reports) that does not exist yet
-// is kept only while the hash holds fewer such fields than the cap, counted
+// A day hash keeps the first Config.MaxCities region names and, apart
+// from them, the first MaxCities city names it sees, each noted in a field
+// "@rg:name" or "@city:name" and counted in "n@rg" and "n@city"; a scan of
+// a later new name counts with that name "other", in the day's hash and in
+// the hour's (which follows the day). Only a combination new to the day is
+// checked: a name already kept costs nothing more. The combinations of a
+// hash are counted in "ns", once per hash for all the new ones of a call;
+// past Config.MaxCombinations, a safety net, the last new ones count with
+// region and city "other" too. Host apps, OSes, channels and countries come
+// from short fixed lists, and rules and variants from the link's own
+// settings. A field of a capped prefix (the variant of an open or a
+// conversion, which the mini program reports) that does not exist yet is
+// kept only while the hash holds fewer such fields than the cap, counted
 // in "n" followed by the prefix without its colon; later names count under
-// prefix.."other". A new field with nothing to add is not made.
+// prefix.."other". A new field with nothing to add is not made. Counts go
+// to HINCRBY as the strings the writer sent: exact to the int64 limit.
 //
 // A counter hash gets its EXPIREAT when its first combination is counted,
 // or when any increment made a field (the expiry is a function of the key's
@@ -93,10 +101,12 @@ package stats
 // carries.
 const countersLua = `
 local KEYS, ARGV, pcall, tonumber, type, min = KEYS, ARGV, redis.pcall, tonumber, type, math.min
-local seq, ccap, ncaps = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local seq, ccap, lcap, ncaps = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local caps = {}
-for i = 5, 4 + 2*ncaps, 2 do caps[ARGV[i]] = tonumber(ARGV[i+1]) end
-local k, a, applied, refused = 1, 5 + 2*ncaps, 0, 0
+for i = 6, 5 + 2*ncaps, 2 do caps[ARGV[i]] = tonumber(ARGV[i+1]) end
+local k, a, applied, refused = 1, 6 + 2*ncaps, 0, 0
+-- incr adds n (a string: exact past 2^53) and answers the new value, or
+-- nil if Redis refused.
 local function incr(key, f, n)
   local r = pcall('HINCRBY', key, f, n)
   if type(r) == 'table' then
@@ -117,47 +127,97 @@ local function pfadd(key, i, n)
   end
   return changed
 end
--- fold is a combination with region and city "other" (the 6th and 7th
--- of its 0x1F-separated parts, the first being "s").
-local function fold(f)
-  local parts = {}
-  for part in string.gmatch(f .. '\31', '([^\31]*)\31') do parts[#parts+1] = part end
-  for x = 6, 7 do if parts[x] and parts[x] ~= '' then parts[x] = 'other' end end
-  return table.concat(parts, '\31')
+-- parts splits a combination: "s", platform, os, channel, country, region,
+-- city, rule, variant.
+local function parts(f)
+  local p = {}
+  for part in string.gmatch(f .. '\31', '([^\31]*)\31') do p[#p+1] = part end
+  return p
 end
--- combos counts the scans of the bucket's nc combinations, from ARGV[a],
--- in one hash. The new ones are counted in "ns" with one command; past
--- the cap, the last new ones are taken back and counted folded. It answers
--- whether the hash got its first combinations (nil: it refused them all).
-local new = {} -- combos' scratch: the ARGV indexes of new combinations
-local function combos(key, a, nc)
+-- admit answers whether a day hash keeps a region or city name (kind
+-- "rg" or "city"): the first lcap names of each kind are kept, each noted
+-- in a field "@kind:name" and counted in "n@kind".
+local function admit(key, kind, name)
+  if name == nil or name == '' then return true end
+  local seen = '@' .. kind .. ':' .. name
+  local r = pcall('HSETNX', key, seen, 1)
+  if type(r) == 'table' then
+    refused = refused + 1
+    return true
+  end
+  if r == 0 then return true end
+  local c = incr(key, 'n@' .. kind, 1)
+  if c and c > lcap then
+    incr(key, 'n@' .. kind, -1)
+    pcall('HDEL', key, seen)
+    return false
+  end
+  return true
+end
+-- fields[x] is the field combination x of a bucket counts under: its own,
+-- or with region or city "other" past the caps; new holds the x of the
+-- combinations a hash did not have.
+local fields, new = {}, {}
+-- count adds the bucket's nc combinations (from ARGV[a]) to one hash. The
+-- day hash (day true) decides which names it keeps and sets fields; the
+-- hour hash counts what the day decided. The new combinations are counted
+-- in "ns" with one command; past ccap, the last new ones are taken back and
+-- counted with region and city "other" (a safety net: names are capped
+-- already). It answers whether the hash got its first combinations (nil:
+-- it refused them all).
+local function count(key, a, nc, day)
   local made, m = nil, 0
-  for i = a, a + 2*nc - 1, 2 do
-    local n = tonumber(ARGV[i+1])
-    local r = pcall('HINCRBY', key, ARGV[i], n)
-    if type(r) ~= 'number' then
+  for x = 1, nc do
+    local n = ARGV[a + 2*x - 1]
+    if day then fields[x] = ARGV[a + 2*x - 2] end
+    local f = fields[x]
+    local r = pcall('HINCRBY', key, f, n)
+    if type(r) == 'table' then
       refused = refused + 1
     else
       made = false
-      if r == n then
-        m = m + 1
-        new[m] = i
+      if r == tonumber(n) then
+        if day then
+          -- New today: past the caps, its region or city counts as other.
+          local p = parts(f)
+          local kr, kc = admit(key, 'rg', p[6]), admit(key, 'city', p[7])
+          if not (kr and kc) then
+            pcall('HDEL', key, f)
+            if not kr then p[6] = 'other' end
+            if not kc then p[7] = 'other' end
+            f = table.concat(p, '\31')
+            r = incr(key, f, n)
+          end
+        end
+        if day then fields[x] = f end
+        if r == tonumber(n) then
+          m = m + 1
+          new[m] = x
+        end
       end
     end
   end
   if m == 0 then return made end
   local c = incr(key, 'ns', m)
-  if not c then return made end
+  if not c then return true end -- unknown: take it as new, for its expiry
   local over = min(c - ccap, m)
   if over > 0 then
     local back = 0
-    for x = m - over + 1, m do
-      local f, n = ARGV[new[x]], tonumber(ARGV[new[x]+1])
-      local folded = fold(f)
-      if folded ~= f then
+    for y = m - over + 1, m do
+      -- The field moves whole: other combinations of the call may have
+      -- come to the same one.
+      local f = fields[new[y]]
+      local p = parts(f)
+      for z = 6, 7 do if p[z] ~= '' then p[z] = 'other' end end
+      local g = table.concat(p, '\31')
+      local v = g ~= f and pcall('HGET', key, f)
+      if type(v) == 'string' then
         pcall('HDEL', key, f)
         back = back + 1
-        if incr(key, folded, n) == n then back = back - 1 end
+        if incr(key, g, v) == tonumber(v) then back = back - 1 end
+        if day then
+          for x = 1, nc do if fields[x] == f then fields[x] = g end end
+        end
       end
     end
     if back ~= 0 then incr(key, 'ns', -back) end
@@ -167,7 +227,7 @@ end
 -- label counts n under field f of capped prefix p; it answers whether it
 -- made a field.
 local function label(key, p, f, n)
-  if incr(key, f, n) ~= n then return false end
+  if incr(key, f, n) ~= tonumber(n) then return false end
   local count = 'n' .. string.sub(p, 1, -2)
   local seen = incr(key, count, 1)
   if seen and seen > caps[p] then
@@ -207,7 +267,8 @@ while k <= #KEYS do
       -- (nil: the hash refused every one); dnew, hnew: a field was made.
       local dmade, hmade, dnew, hnew = nil, nil, false, false
       if apply and nc > 0 then
-        dmade, hmade = combos(dh, a, nc), combos(hh, a, nc)
+        dmade = count(dh, a, nc, true)
+        hmade = count(hh, a, nc, false)
       end
       a = a + 2*nc
       local ni = tonumber(ARGV[a])
@@ -222,8 +283,8 @@ while k <= #KEYS do
       if apply then
         for i = a, a + 2*nf - 1, 2 do
           local n = tonumber(ARGV[i+1])
-          if incr(dh, ARGV[i], n) == n then dnew = true end
-          if incr(hh, ARGV[i], n) == n then hnew = true end
+          if incr(dh, ARGV[i], ARGV[i+1]) == n then dnew = true end
+          if incr(hh, ARGV[i], ARGV[i+1]) == n then hnew = true end
         end
       end
       a = a + 2*nf
@@ -234,10 +295,9 @@ while k <= #KEYS do
         a = a + 2
         if apply then
           for i = a, a + 2*nl - 1, 2 do
-            local n = tonumber(ARGV[i+1])
-            if n > 0 then
-              if label(dh, p, ARGV[i], n) then dnew = true end
-              if label(hh, p, ARGV[i], n) then hnew = true end
+            if tonumber(ARGV[i+1]) > 0 then
+              if label(dh, p, ARGV[i], ARGV[i+1]) then dnew = true end
+              if label(hh, p, ARGV[i], ARGV[i+1]) then hnew = true end
             end
           end
         end

@@ -1,8 +1,10 @@
 package stats
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"os"
@@ -359,6 +361,81 @@ func copyDir(t *testing.T, from, to string) {
 		}
 		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o600); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestTriedBatchKeepsItsMarks: a batch applied in part under a mark per
+// tag (by a Cluster's writer, or by a release before marks per group),
+// then spooled and replayed by a single-node writer, is applied under the
+// same marks: what had been applied is not counted again.
+func TestTriedBatchKeepsItsMarks(t *testing.T) {
+	for _, earlier := range []bool{false, true} {
+		t.Run(fmt.Sprintf("spooled by an earlier release %v", earlier), func(t *testing.T) {
+			ctx := context.Background()
+			rdb := srv.Client(t)
+			cfg := longRetention(testConfig())
+			rec := newTestRecorder(rdb, cfg, nil)
+			e := testEvent(0)
+			e.Code, e.Campaign, e.Type = "TRIED", "", Scan
+			bt := buildBatch(rec, []Event{e})
+			rec.b.pack = false
+			calls := rec.b.encode(bt)
+			// Only the link's call reaches Redis: the batch is applied in
+			// part (the rest failed, as exec would record).
+			if _, refused, err := rec.exec(bt, calls[:1]); err != nil || len(refused) > 0 {
+				t.Fatalf("exec: %v, %v", err, refused)
+			}
+			bt.tried, bt.first = true, time.Now() // recent: not given up as too old
+			data, err := bt.marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if earlier {
+				data = bytes.Replace(data, []byte(`"v":3`), []byte(`"v":2`), 1)
+				data = bytes.Replace(data, []byte(`,"m":true`), nil, 1)
+			}
+			replayed, err := unmarshalBatch(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec.b.pack = true
+			if res, lost := rec.apply(replayed); res != applied || lost != 0 {
+				t.Fatalf("apply = %v, %d lost", res, lost)
+			}
+			if n, _ := rdb.HGet(ctx, totalKey(linkTag("TRIED")), fieldScans).Int64(); n != 1 {
+				t.Errorf("all-time scans = %d, want 1", n)
+			}
+		})
+	}
+}
+
+// TestLargeConversionValuesAreExact: a batch of 10,000 conversions of the
+// largest value sums past 2^53, which a Lua number cannot hold exactly; the
+// day's and the variant's value are exact all the same.
+func TestLargeConversionValuesAreExact(t *testing.T) {
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	cfg := longRetention(testConfig())
+	rec := newTestRecorder(rdb, cfg, nil)
+	var events []Event
+	var want int64
+	for i := range 10_000 {
+		v := int64(MaxEventValue)
+		if i == 0 {
+			v = 1
+		}
+		want += v
+		events = append(events, Event{Time: testBase, Type: Conversion, Code: "VALUE", Tenant: "t1", Value: v, Variant: "A"})
+	}
+	if res, lost := rec.apply(buildBatch(rec, events)); res != applied || lost != 0 {
+		t.Fatalf("apply = %v, %d lost", res, lost)
+	}
+	day := dayKey(linkTag("VALUE"), DateOf(testBase))
+	for _, k := range []struct{ key, field string }{{day, fieldConvValue}, {day, prefixVariantValue + "A"},
+		{totalKey(linkTag("VALUE")), fieldConvValue}} {
+		if got, err := rdb.HGet(ctx, k.key, k.field).Int64(); got != want {
+			t.Errorf("%s %s = %d (%v), want %d", k.key, k.field, got, err, want)
 		}
 	}
 }

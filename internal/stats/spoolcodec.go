@@ -12,9 +12,11 @@ import (
 // the order of streamFields, versioned so that a later release can still
 // read (or knowingly refuse) what an earlier one spooled. Version 2 added
 // region, rule and variant at the end of each record; a version 1 record
-// is the first twelve fields, and reads with those three empty.
+// is the first twelve fields, and reads with those three empty. Version 3
+// says which writer marks a tried batch was applied under (scripts.go): a
+// batch of version 1 or 2 was applied under a mark per tag.
 const (
-	spoolVersion   = 2
+	spoolVersion   = 3
 	spoolV1Fields  = 12
 	spoolRecFields = 15
 )
@@ -24,6 +26,7 @@ type spooledBatch struct {
 	Writer  string     `json:"w"`
 	Seq     uint64     `json:"s"`
 	Tried   bool       `json:"t,omitempty"`
+	TagMark bool       `json:"m,omitempty"` // tried under a mark per tag
 	First   int64      `json:"f,omitempty"` // Unix milliseconds
 	Records [][]string `json:"r"`
 }
@@ -37,7 +40,8 @@ func (r *record) fields() []string {
 }
 
 func (b *batch) marshal() ([]byte, error) {
-	sb := spooledBatch{V: spoolVersion, Writer: b.writer, Seq: b.seq, Tried: b.tried, Records: make([][]string, len(b.records))}
+	sb := spooledBatch{V: spoolVersion, Writer: b.writer, Seq: b.seq, Tried: b.tried, TagMark: b.tagMarks,
+		Records: make([][]string, len(b.records))}
 	if b.tried {
 		sb.First = b.first.UnixMilli()
 	}
@@ -58,13 +62,14 @@ func unmarshalBatch(data []byte) (*batch, error) {
 	switch sb.V {
 	case 1:
 		width = spoolV1Fields
-	case spoolVersion:
+	case 2, spoolVersion:
 		width = spoolRecFields
 	}
 	if width == 0 || sb.Writer == "" || sb.Seq == 0 {
 		return nil, fmt.Errorf("%w: version %d", errSpoolFormat, sb.V)
 	}
-	b := &batch{writer: sb.Writer, seq: sb.Seq, tried: sb.Tried, records: make([]record, len(sb.Records))}
+	b := &batch{writer: sb.Writer, seq: sb.Seq, tried: sb.Tried, tagMarks: sb.TagMark || sb.V < 3,
+		records: make([]record, len(sb.Records))}
 	if sb.Tried {
 		b.first = time.UnixMilli(sb.First)
 	}

@@ -47,7 +47,7 @@ func TestSpoolCodecReadsVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatalf("unmarshalBatch(version 1): %v", err)
 	}
-	want := &batch{writer: "old", seq: 7, records: []record{
+	want := &batch{writer: "old", seq: 7, tagMarks: true, records: []record{
 		{ms: ms, typ: Scan, code: "V1", tenant: "t1", campaign: "spring", platform: "wechat", os: "ios",
 			channel: ChannelGateway, country: "CN", city: "Shanghai", visitor: "0123456789abcdef", value: 1},
 		{ms: ms, typ: Conversion, code: "V1", tenant: "t1", campaign: "spring", platform: "wechat", os: "ios",
@@ -57,7 +57,7 @@ func TestSpoolCodecReadsVersion1(t *testing.T) {
 		t.Errorf("version 1 batch mismatch (-want +got):\n%s", diff)
 	}
 	for _, bad := range []string{
-		`{"v":3,"w":"old","s":1,"r":[]}`,
+		`{"v":4,"w":"old","s":1,"r":[]}`,
 		`{"v":1,"w":"old","s":1,"r":[["1","scan","A","t1","","","","","","","0123456789abcdef","1","rg","r","v"]]}`,
 		`{"v":2,"w":"old","s":1,"r":[["1","scan","A","t1","","","","","","","0123456789abcdef","1"]]}`,
 	} {
