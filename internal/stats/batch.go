@@ -89,6 +89,7 @@ type encoder struct {
 	tags    map[tagID]*tagOps // links and campaigns, in order of first use:
 	order   []*tagOps
 	free    []*tagOps // an earlier batch's, to reuse
+	sorted  []*tagOps // byGroup's spare array
 	buckets map[bucket]bucketTimes
 	caps    []labelCap            // labelCaps(cfg)
 	streams map[string]*streamOps // by tenant, in order of first use:

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -23,5 +24,18 @@ func TestBucketSpans(t *testing.T) {
 				t.Fatalf("bucketOf(%s) = %+v, want %+v", tm.In(kolkata), got, want)
 			}
 		}
+	}
+}
+
+// TestBucketKeys: the writer's four keys of a day and hour, made as one
+// string, are the keys the reports read.
+func TestBucketKeys(t *testing.T) {
+	hour := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	day := DateOf(hour)
+	tag := linkTag("a:b{c}")
+	got := appendBucketKeys(nil, tag, bucketTimes{day: day.compact(), hour: compactHour(hour)})
+	want := []string{dayKey(tag, day), hourKey(tag, hour), dayVisitorsKey(tag, day), hourVisitorsKey(tag, hour)}
+	if !slices.Equal(got, want) {
+		t.Errorf("appendBucketKeys = %q, want %q", got, want)
 	}
 }

@@ -157,6 +157,18 @@ func hourKeyOf(tag, hour string) string         { return keyPrefix + tag + ":h:"
 func dayVisitorsKeyOf(tag, day string) string   { return keyPrefix + tag + ":u:" + day }
 func hourVisitorsKeyOf(tag, hour string) string { return keyPrefix + tag + ":uh:" + hour }
 
+// appendBucketKeys appends the four keys of a day and hour, as dayKeyOf,
+// hourKeyOf, dayVisitorsKeyOf and hourVisitorsKeyOf name them: one string
+// made, cut in four.
+func appendBucketKeys(keys []string, tag string, bi bucketTimes) []string {
+	all := keyPrefix + tag + ":d:" + bi.day + keyPrefix + tag + ":h:" + bi.hour +
+		keyPrefix + tag + ":u:" + bi.day + keyPrefix + tag + ":uh:" + bi.hour
+	n1 := len(keyPrefix) + len(tag) + len(":d:") + len(bi.day)
+	n2 := n1 + len(keyPrefix) + len(tag) + len(":h:") + len(bi.hour)
+	n3 := n2 + len(keyPrefix) + len(tag) + len(":u:") + len(bi.day)
+	return append(keys, all[:n1], all[n1:n2], all[n2:n3], all[n3:])
+}
+
 // variantVisitorsKey is the daily visitor set of one A/B variant.
 func variantVisitorsKey(tag, variant string, d Date) string {
 	return keyPrefix + tag + ":uv:" + keyPart(variant) + ":" + d.compact()
