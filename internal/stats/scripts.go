@@ -134,6 +134,8 @@ local function parts(f)
   for part in string.gmatch(f .. '\31', '([^\31]*)\31') do p[#p+1] = part end
   return p
 end
+-- geo matches the region and city of a combination.
+local geo = '^s\31[^\31]*\31[^\31]*\31[^\31]*\31[^\31]*\31([^\31]*)\31([^\31]*)\31'
 -- admit answers whether a day hash keeps a region or city name (kind
 -- "rg" or "city"): the first lcap names of each kind are kept, each noted
 -- in a field "@kind:name" and counted in "n@kind".
@@ -179,9 +181,10 @@ local function count(key, a, nc, day)
       if r == tonumber(n) then
         if day then
           -- New today: past the caps, its region or city counts as other.
-          local p = parts(f)
-          local kr, kc = admit(key, 'rg', p[6]), admit(key, 'city', p[7])
+          local rg, city = string.match(f, geo)
+          local kr, kc = admit(key, 'rg', rg), admit(key, 'city', city)
           if not (kr and kc) then
+            local p = parts(f)
             pcall('HDEL', key, f)
             if not kr then p[6] = 'other' end
             if not kc then p[7] = 'other' end
