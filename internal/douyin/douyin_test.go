@@ -1,0 +1,107 @@
+package douyin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fake is Douyin's /oauth/client_token/ as documented: POST JSON with
+// client_key, client_secret and grant_type; the answer's data holds the
+// token or an error_code (10003 unknown client_key, 10013 wrong secret,
+// 10002 bad parameters). Each call issues a new token.
+type fake struct {
+	mu     sync.Mutex
+	issued int
+}
+
+func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.Method != http.MethodPost || r.URL.Path != "/oauth/client_token/" {
+		http.NotFound(w, r)
+		return
+	}
+	answer := func(data map[string]any, message string) {
+		json.NewEncoder(w).Encode(map[string]any{"data": data, "message": message})
+	}
+	var req struct {
+		ClientKey    string `json:"client_key"`
+		ClientSecret string `json:"client_secret"`
+		GrantType    string `json:"grant_type"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.GrantType != "client_credential" {
+		answer(map[string]any{"error_code": CodeBadParams, "description": "参数错误"}, "error")
+		return
+	}
+	switch {
+	case req.ClientKey != "tt1234567890abcdef":
+		answer(map[string]any{"error_code": CodeUnknownApp, "description": "client_key 不存在"}, "error")
+	case req.ClientSecret != "right-secret":
+		answer(map[string]any{"error_code": CodeBadSecret, "description": "client_key 或者 client_secret 报错"}, "error")
+	default:
+		f.issued++
+		answer(map[string]any{"access_token": "clt." + strings.Repeat("x", f.issued), "expires_in": 7200,
+			"error_code": 0, "description": ""}, "success")
+	}
+}
+
+func TestClientToken(t *testing.T) {
+	srv := httptest.NewServer(&fake{})
+	defer srv.Close()
+	c := NewClient(srv.URL, 5*time.Second)
+	now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	tok, err := c.ClientToken(context.Background(), "tt1234567890abcdef", "right-secret", now)
+	if err != nil || !strings.HasPrefix(tok.Value, "clt.") || !tok.ExpiresAt.Equal(now.Add(2*time.Hour)) {
+		t.Fatalf("ClientToken = %+v, %v; want a clt. token good for 2 h", tok, err)
+	}
+	for _, tc := range []struct {
+		name, appID, secret string
+		code                int
+	}{
+		{"wrong secret", "tt1234567890abcdef", "wrong-secret", CodeBadSecret},
+		{"unknown app", "tt0000000000000000", "right-secret", CodeUnknownApp},
+	} {
+		_, err := c.ClientToken(context.Background(), tc.appID, tc.secret, now)
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.Code != tc.code {
+			t.Errorf("%s: err = %v, want Douyin's %d", tc.name, err, tc.code)
+		}
+		if err != nil && strings.Contains(err.Error(), tc.secret) {
+			t.Errorf("%s: the error %q carries the secret", tc.name, err)
+		}
+	}
+}
+
+func TestClientTokenUnavailable(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+	}{
+		{"HTTP error", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", http.StatusServiceUnavailable) }},
+		{"not JSON", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>")) }},
+		{"no token", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"data":{"error_code":0},"message":"success"}`))
+		}},
+		{"too slow", func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body) // then the server notices the client leave
+			<-r.Context().Done()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			_, err := NewClient(srv.URL, 200*time.Millisecond).ClientToken(context.Background(), "tt1234567890abcdef", "s3cret-value", time.Now())
+			if !errors.Is(err, ErrUnavailable) || strings.Contains(err.Error(), "s3cret-value") {
+				t.Errorf("err = %v, want ErrUnavailable without the secret", err)
+			}
+		})
+	}
+}
