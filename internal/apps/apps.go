@@ -1,0 +1,340 @@
+// Package apps owns each tenant's platform apps: a WeChat or Douyin mini
+// program's AppID and AppSecret (and, for WeChat's open tag, a service
+// account's), encrypted at rest, with the state of its last credentials
+// check. An app is registered to one tenant; another tenant sees nothing
+// of it. It knows nothing of HTTP and never logs.
+package apps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Platforms.
+const (
+	WeChat = "wechat"
+	Douyin = "douyin"
+)
+
+// Errors.
+var (
+	ErrNotFound = errors.New("app not found")
+	// ErrTaken: the app id is registered to another tenant. Nothing more
+	// is said of it.
+	ErrTaken   = errors.New("app id taken")
+	ErrInvalid = errors.New("invalid")
+	// ErrNoKey: secrets cannot be stored without a secrets key.
+	ErrNoKey = errors.New("no secrets key configured: set secrets.key (SCANGATE_SECRETS_KEY) to 32 bytes of base64 to store platform secrets")
+	// ErrUnavailable wraps every failure to reach the store.
+	ErrUnavailable = errors.New("app store unavailable")
+)
+
+// FieldError is an invalid input, naming its field.
+type FieldError struct{ Name, Message string }
+
+func (e *FieldError) Error() string  { return "apps: " + e.Name + ": " + e.Message }
+func (e *FieldError) Unwrap() error  { return ErrInvalid }
+func (e *FieldError) Field() string  { return e.Name }
+func (e *FieldError) Reason() string { return e.Message }
+
+// Input is what a tenant registers for an app.
+type Input struct {
+	Secret string
+	// For WeChat's open tag: a service account (公众号) and the JS-safe
+	// domain its JS-SDK is set up for. All three or none.
+	ServiceAppID, ServiceSecret, ServiceDomain string
+}
+
+// State is the outcome of the last credentials check.
+type State string
+
+// States.
+const (
+	StateUnchecked State = "unchecked"
+	StateOK        State = "ok"
+	StateError     State = "error"
+)
+
+// App is a registered app as its tenant sees it: never its secrets.
+type App struct {
+	Tenant, Platform, AppID string
+	SecretSet               bool
+	ServiceAppID            string
+	ServiceSecretSet        bool
+	ServiceDomain           string
+	State                   State
+	ErrorCode               int    // the platform's code, when State is error
+	ErrorMessage            string // the platform's message
+	CheckedAt               time.Time
+	// NextCheck: a refused secret is not tried again before this (or a
+	// new PUT).
+	NextCheck            time.Time
+	CreatedAt, UpdatedAt time.Time
+}
+
+var appIDPattern = map[string]*regexp.Regexp{
+	WeChat: regexp.MustCompile(`^wx[0-9a-f]{16}$`),
+	Douyin: regexp.MustCompile(`^tt[0-9a-f]{16,18}$`),
+}
+
+var (
+	serviceAppID = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
+	domainName   = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+)
+
+// maxSecret bounds a secret's length: WeChat's are 32 hex characters,
+// Douyin's 40.
+const maxSecret = 128
+
+// ValidPlatform reports whether p names a platform apps can be registered for.
+func ValidPlatform(p string) bool { return appIDPattern[p] != nil }
+
+func checkSecret(field, s string) error {
+	if s == "" {
+		return &FieldError{field, "required"}
+	}
+	if len(s) > maxSecret {
+		return &FieldError{field, "at most " + strconv.Itoa(maxSecret) + " characters"}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return &FieldError{field, "only visible ASCII characters"}
+		}
+	}
+	return nil
+}
+
+// validate checks an app id and its input.
+func validate(platform, appID string, in Input) error {
+	re := appIDPattern[platform]
+	if re == nil {
+		return &FieldError{"platform", "must be wechat or douyin"}
+	}
+	if !re.MatchString(appID) {
+		if platform == WeChat {
+			return &FieldError{"appid", "a WeChat AppID is wx and 16 lower-case hex digits"}
+		}
+		return &FieldError{"appid", "a Douyin AppID is tt and 16 to 18 lower-case hex digits"}
+	}
+	if err := checkSecret("secret", in.Secret); err != nil {
+		return err
+	}
+	service := in.ServiceAppID != "" || in.ServiceSecret != "" || in.ServiceDomain != ""
+	switch {
+	case service && platform != WeChat:
+		return &FieldError{"service_appid", "a service account is for WeChat apps only"}
+	case !service:
+		return nil
+	case !serviceAppID.MatchString(in.ServiceAppID):
+		return &FieldError{"service_appid", "a WeChat AppID is wx and 16 lower-case hex digits"}
+	case !domainName.MatchString(in.ServiceDomain):
+		return &FieldError{"service_domain", "a domain name such as m.example.com, without scheme or path"}
+	}
+	return checkSecret("service_secret", in.ServiceSecret)
+}
+
+// Redis keys. They share one hash tag, so that registering an app and
+// listing it for its tenant is one script in a Cluster too: apps are few
+// (one or two a tenant) and read seldom.
+func appKey(platform, appID string) string { return "sg:{apps}:app:" + platform + ":" + appID }
+func tenantAppsKey(tenant string) string   { return "sg:{apps}:tenant:" + tenant }
+
+// Store keeps apps in Redis. Secrets are sealed with the secrets key; with
+// no key, Put refuses (ErrNoKey) and everything else works.
+type Store struct {
+	rdb    redis.UniversalClient
+	sealer *Sealer
+	now    func() time.Time
+}
+
+// NewStore returns a store; sealer may be nil (no secrets key).
+func NewStore(rdb redis.UniversalClient, sealer *Sealer) *Store {
+	return &Store{rdb: rdb, sealer: sealer, now: time.Now}
+}
+
+// sealContext binds a sealed secret to its app and field.
+func sealContext(platform, appID, field string) string { return platform + ":" + appID + ":" + field }
+
+// putLua registers or updates an app for a tenant: KEYS[1] the app,
+// KEYS[2] the tenant's set; ARGV[1] the tenant, ARGV[2] the set's member,
+// ARGV[3] now (created if new), then field/value pairs. It answers 0 when
+// the app belongs to another tenant.
+var putLua = redis.NewScript(`
+local owner = redis.call('HGET', KEYS[1], 'tenant')
+if owner and owner ~= ARGV[1] then return 0 end
+if not owner then redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'created', ARGV[3]) end
+redis.call('HDEL', KEYS[1], 'svc_appid', 'svc_secret', 'svc_domain')
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+`)
+
+// Put registers an app for a tenant, or replaces its secrets, and marks
+// it unchecked. An app id is registered to one tenant: another's is
+// ErrTaken.
+func (s *Store) Put(ctx context.Context, tenant, platform, appID string, in Input) (App, error) {
+	if err := validate(platform, appID, in); err != nil {
+		return App{}, err
+	}
+	if s.sealer == nil {
+		return App{}, ErrNoKey
+	}
+	now := strconv.FormatInt(s.now().UnixMilli(), 10)
+	args := []any{tenant, platform + ":" + appID, now,
+		"secret", s.sealer.Seal(in.Secret, sealContext(platform, appID, "secret")),
+		"state", string(StateUnchecked), "code", 0, "message", "", "checked", 0, "next", 0, "updated", now}
+	if in.ServiceAppID != "" {
+		args = append(args, "svc_appid", in.ServiceAppID, "svc_domain", in.ServiceDomain,
+			"svc_secret", s.sealer.Seal(in.ServiceSecret, sealContext(platform, appID, "svc_secret")))
+	}
+	ok, err := putLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant)}, args...).Int()
+	if err != nil {
+		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if ok == 0 {
+		return App{}, ErrTaken
+	}
+	return s.Get(ctx, tenant, platform, appID)
+}
+
+// Get returns one of the tenant's apps; another tenant's is ErrNotFound.
+func (s *Store) Get(ctx context.Context, tenant, platform, appID string) (App, error) {
+	if !ValidPlatform(platform) {
+		return App{}, ErrNotFound
+	}
+	h, err := s.rdb.HGetAll(ctx, appKey(platform, appID)).Result()
+	if err != nil {
+		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if h["tenant"] != tenant {
+		return App{}, ErrNotFound
+	}
+	return appOf(platform, appID, h), nil
+}
+
+func appOf(platform, appID string, h map[string]string) App {
+	ms := func(f string) time.Time {
+		n, _ := strconv.ParseInt(h[f], 10, 64)
+		if n == 0 {
+			return time.Time{}
+		}
+		return time.UnixMilli(n).UTC()
+	}
+	code, _ := strconv.Atoi(h["code"])
+	return App{Tenant: h["tenant"], Platform: platform, AppID: appID, SecretSet: h["secret"] != "",
+		ServiceAppID: h["svc_appid"], ServiceSecretSet: h["svc_secret"] != "", ServiceDomain: h["svc_domain"],
+		State: State(h["state"]), ErrorCode: code, ErrorMessage: h["message"], CheckedAt: ms("checked"),
+		NextCheck: ms("next"), CreatedAt: ms("created"), UpdatedAt: ms("updated")}
+}
+
+// List returns the tenant's apps, by platform and app id.
+func (s *Store) List(ctx context.Context, tenant string) ([]App, error) {
+	members, err := s.rdb.SMembers(ctx, tenantAppsKey(tenant)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	sort.Strings(members)
+	out := make([]App, 0, len(members))
+	for _, m := range members {
+		platform, appID, _ := strings.Cut(m, ":")
+		a, err := s.Get(ctx, tenant, platform, appID)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// deleteLua removes an app if it is the tenant's: KEYS[1] the app, KEYS[2]
+// the tenant's set; ARGV[1] the tenant, ARGV[2] the member. 0: not found.
+var deleteLua = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1
+`)
+
+// Delete removes one of the tenant's apps and its secrets; the app id is
+// then free for any tenant.
+func (s *Store) Delete(ctx context.Context, tenant, platform, appID string) error {
+	if !ValidPlatform(platform) {
+		return ErrNotFound
+	}
+	n, err := deleteLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant)}, tenant, platform+":"+appID).Int()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Secret returns an app's secret, decrypted, for the platform client.
+func (s *Store) Secret(ctx context.Context, tenant, platform, appID string) (string, error) {
+	if s.sealer == nil {
+		return "", ErrNoKey
+	}
+	h, err := s.rdb.HMGet(ctx, appKey(platform, appID), "tenant", "secret").Result()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if t, _ := h[0].(string); t != tenant {
+		return "", ErrNotFound
+	}
+	sealed, _ := h[1].(string)
+	return s.sealer.Open(sealed, sealContext(platform, appID, "secret"))
+}
+
+// Check is the outcome of a credentials check.
+type Check struct {
+	OK        bool
+	Code      int    // the platform's error code
+	Message   string // the platform's message
+	At        time.Time
+	NextCheck time.Time // when a refused secret may be tried again
+}
+
+// RecordCheck stores the outcome of a credentials check on the tenant's app.
+func (s *Store) RecordCheck(ctx context.Context, tenant, platform, appID string, c Check) (App, error) {
+	state, code, msg := StateOK, 0, ""
+	if !c.OK {
+		state, code, msg = StateError, c.Code, c.Message
+	}
+	key := appKey(platform, appID)
+	// Only on the tenant's own app, and only if it still exists.
+	n, err := recordLua.Run(ctx, s.rdb, []string{key}, tenant, "state", string(state), "code", code,
+		"message", msg, "checked", c.At.UnixMilli(), "next", unixMilli(c.NextCheck)).Int()
+	if err != nil {
+		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if n == 0 {
+		return App{}, ErrNotFound
+	}
+	return s.Get(ctx, tenant, platform, appID)
+}
+
+var recordLua = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
+`)
+
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
