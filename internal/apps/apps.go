@@ -300,17 +300,23 @@ func (s *Store) Secret(ctx context.Context, tenant, platform, appID string) (str
 
 // Check is the outcome of a credentials check.
 type Check struct {
-	OK        bool
-	Code      int    // the platform's error code
-	Message   string // the platform's message
-	At        time.Time
-	NextCheck time.Time // when a refused secret may be tried again
+	OK bool
+	// Unreachable: the platform could not be asked; the app stays
+	// unchecked, with Message saying why.
+	Unreachable bool
+	Code        int    // the platform's error code
+	Message     string // the platform's message
+	At          time.Time
+	NextCheck   time.Time // when a refused secret may be tried again
 }
 
 // RecordCheck stores the outcome of a credentials check on the tenant's app.
 func (s *Store) RecordCheck(ctx context.Context, tenant, platform, appID string, c Check) (App, error) {
 	state, code, msg := StateOK, 0, ""
-	if !c.OK {
+	switch {
+	case c.Unreachable:
+		state, msg = StateUnchecked, c.Message
+	case !c.OK:
 		state, code, msg = StateError, c.Code, c.Message
 	}
 	key := appKey(platform, appID)

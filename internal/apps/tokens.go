@@ -1,0 +1,286 @@
+package apps
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Fetcher gets an app's access token from its platform: the WeChat and
+// Douyin clients, adapted in cmd/gateway.
+type Fetcher interface {
+	// Fetch returns a token and when it expires. force asks the platform
+	// for a new token, invalidating the current one (WeChat only).
+	Fetch(ctx context.Context, appID, secret string, force bool) (token string, expires time.Time, err error)
+	// Refused reports whether err means the credentials themselves are
+	// wrong (a bad secret, an unknown app): no use trying again soon. It
+	// returns the platform's code and message.
+	Refused(err error) (code int, message string, ok bool)
+	// Stale reports whether err, from a call made with a token, means the
+	// token is no longer good, so a forced refresh may help.
+	Stale(err error) bool
+}
+
+// Token settings.
+const (
+	// refreshAhead: a token this close to its expiry is refreshed (WeChat
+	// hands out the next one in the last 5 minutes).
+	refreshAhead = 5 * time.Minute
+	// lockTTL bounds how long one instance holds the right to refresh.
+	lockTTL = 15 * time.Second
+	// waitStep and waitMax: how an instance that did not get the lock waits
+	// for the one that did.
+	waitStep = 50 * time.Millisecond
+	// refusedBackoff: a refused secret is tried again no sooner (a new PUT
+	// tries at once).
+	refusedBackoff = 10 * time.Minute
+	// WeChat allows 20 forced refreshes a day, 30 s apart.
+	maxForcesPerDay = 20
+	forceSpacing    = 30 * time.Second
+)
+
+// ErrRefused: the platform refused the app's credentials; the app's state
+// says why, and it is not tried again before its NextCheck.
+var ErrRefused = errors.New("the platform refused the app's credentials")
+
+// ErrBusy: another instance is fetching the token and it did not arrive
+// in time, or a forced refresh is not allowed yet.
+var ErrBusy = errors.New("token not available yet")
+
+func tokenKey(platform, appID string) string { return "sg:{apps}:token:" + platform + ":" + appID }
+func lockKey(platform, appID string) string  { return "sg:{apps}:lock:" + platform + ":" + appID }
+func forcesKey(platform, appID string, day string) string {
+	return "sg:{apps}:forces:" + platform + ":" + appID + ":" + day
+}
+
+// Tokens keeps one access token per app, shared by every gateway instance
+// through Redis (sealed, like the secrets), fetched by one instance at a
+// time under a lock, ahead of its expiry.
+type Tokens struct {
+	store    *Store
+	fetchers map[string]Fetcher
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration) error
+	wait     time.Duration // how long to wait for another instance's fetch
+}
+
+// NewTokens returns the token keeper of a store, with a fetcher per platform.
+func NewTokens(store *Store, fetchers map[string]Fetcher) *Tokens {
+	return &Tokens{store: store, fetchers: fetchers, now: time.Now, sleep: sleepCtx, wait: 5 * time.Second}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+type storedToken struct {
+	Value   string `json:"v"`
+	Expires int64  `json:"e"` // Unix ms
+}
+
+// cached returns the shared token if it is good for a while yet.
+func (t *Tokens) cached(ctx context.Context, platform, appID string) (string, bool, error) {
+	sealed, err := t.store.rdb.Get(ctx, tokenKey(platform, appID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	raw, err := t.store.sealer.Open(sealed, sealContext(platform, appID, "token"))
+	if err != nil {
+		return "", false, nil // another key, or damaged: fetch a new one
+	}
+	var st storedToken
+	if json.Unmarshal([]byte(raw), &st) != nil || time.UnixMilli(st.Expires).Sub(t.now()) < refreshAhead {
+		return "", false, nil
+	}
+	return st.Value, true, nil
+}
+
+// Token returns the app's access token: the shared one, or one fetched
+// now by this instance or another. It never fetches for an app whose
+// credentials were refused until its NextCheck.
+func (t *Tokens) Token(ctx context.Context, tenant, platform, appID string) (string, error) {
+	return t.token(ctx, tenant, platform, appID, "")
+}
+
+// Refresh replaces a token a platform call said is no longer good (stale),
+// forcing a new one where the platform allows it, at most 20 a day and
+// 30 s apart; if another instance has already replaced it, that one is
+// returned.
+func (t *Tokens) Refresh(ctx context.Context, tenant, platform, appID, stale string) (string, error) {
+	return t.token(ctx, tenant, platform, appID, stale)
+}
+
+func (t *Tokens) token(ctx context.Context, tenant, platform, appID, stale string) (string, error) {
+	if t.store.sealer == nil {
+		return "", ErrNoKey
+	}
+	f := t.fetchers[platform]
+	if f == nil {
+		return "", ErrNotFound
+	}
+	deadline := t.now().Add(t.wait)
+	for {
+		if tok, ok, err := t.cached(ctx, platform, appID); err != nil {
+			return "", err
+		} else if ok && tok != stale {
+			return tok, nil
+		}
+		owner, err := t.lock(ctx, platform, appID)
+		if err != nil {
+			return "", err
+		}
+		if owner != "" {
+			tok, err := t.fetch(ctx, tenant, platform, appID, stale, f)
+			t.unlock(platform, appID, owner)
+			return tok, err
+		}
+		if !t.now().Before(deadline) {
+			return "", ErrBusy
+		}
+		if err := t.sleep(ctx, waitStep); err != nil {
+			return "", err
+		}
+	}
+}
+
+// fetch gets a new token from the platform and shares it. It runs under
+// the app's lock.
+func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale string, f Fetcher) (string, error) {
+	// Another instance may have fetched while this one waited for the lock.
+	if tok, ok, err := t.cached(ctx, platform, appID); err != nil || (ok && tok != stale) {
+		return tok, err
+	}
+	app, err := t.store.Get(ctx, tenant, platform, appID)
+	if err != nil {
+		return "", err
+	}
+	now := t.now()
+	if app.State == StateError && now.Before(app.NextCheck) {
+		return "", fmt.Errorf("%w: %d %s", ErrRefused, app.ErrorCode, app.ErrorMessage)
+	}
+	secret, err := t.store.Secret(ctx, tenant, platform, appID)
+	if err != nil {
+		return "", err
+	}
+	force := false
+	if stale != "" {
+		if force, err = t.mayForce(ctx, platform, appID, now); err != nil {
+			return "", err
+		}
+	}
+	tok, expires, err := f.Fetch(ctx, appID, secret, force)
+	if code, msg, refused := f.Refused(err); refused {
+		_, rerr := t.store.RecordCheck(ctx, tenant, platform, appID,
+			Check{Code: code, Message: msg, At: now, NextCheck: now.Add(refusedBackoff)})
+		return "", errors.Join(fmt.Errorf("%w: %d %s", ErrRefused, code, msg), rerr)
+	}
+	if err != nil {
+		return "", err
+	}
+	if app.State != StateOK {
+		if _, err := t.store.RecordCheck(ctx, tenant, platform, appID, Check{OK: true, At: now}); err != nil {
+			return "", err
+		}
+	}
+	raw, _ := json.Marshal(storedToken{Value: tok, Expires: expires.UnixMilli()})
+	ttl := expires.Sub(now)
+	if ttl <= 0 {
+		return "", fmt.Errorf("apps: the platform gave a token that has expired")
+	}
+	sealed := t.store.sealer.Seal(string(raw), sealContext(platform, appID, "token"))
+	if err := t.store.rdb.Set(ctx, tokenKey(platform, appID), sealed, ttl).Err(); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return tok, nil
+}
+
+// mayForce counts a forced refresh against WeChat's allowance (20 a day,
+// 30 s apart); past it the normal mode is used, which returns the current
+// token (no use) — so it answers ErrBusy instead.
+func (t *Tokens) mayForce(ctx context.Context, platform, appID string, now time.Time) (bool, error) {
+	if platform != WeChat {
+		return false, nil
+	}
+	day := now.UTC().Format("20060102")
+	key := forcesKey(platform, appID, day)
+	pipe := t.store.rdb.TxPipeline()
+	n := pipe.Incr(ctx, key)
+	pipe.Expire(ctx, key, 48*time.Hour)
+	last := pipe.GetSet(ctx, key+":last", now.UnixMilli())
+	pipe.Expire(ctx, key+":last", 48*time.Hour)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	prev, _ := last.Int64()
+	if n.Val() > maxForcesPerDay || (prev != 0 && now.Sub(time.UnixMilli(prev)) < forceSpacing) {
+		return false, ErrBusy
+	}
+	return true, nil
+}
+
+func (t *Tokens) lock(ctx context.Context, platform, appID string) (string, error) {
+	b := make([]byte, 16)
+	rand.Read(b)
+	owner := hex.EncodeToString(b)
+	ok, err := t.store.rdb.SetNX(ctx, lockKey(platform, appID), owner, lockTTL).Result()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if !ok {
+		return "", nil
+	}
+	return owner, nil
+}
+
+var unlockLua = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// unlock releases the lock if this instance still holds it, even when the
+// caller's context is done.
+func (t *Tokens) unlock(platform, appID, owner string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	unlockLua.Run(ctx, t.store.rdb, []string{lockKey(platform, appID)}, owner)
+}
+
+// Check fetches a token for an app at once (after a PUT), whatever its last
+// state, and returns the app with the outcome.
+func (t *Tokens) Check(ctx context.Context, tenant, platform, appID string) (App, error) {
+	// A new PUT has just made the app unchecked: the refused-secret wait
+	// does not apply, and a token shared under the old secret is dropped.
+	if err := t.store.rdb.Del(ctx, tokenKey(platform, appID)).Err(); err != nil {
+		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	_, err := t.Token(ctx, tenant, platform, appID)
+	switch {
+	case err == nil, errors.Is(err, ErrRefused):
+	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrNoKey), errors.Is(err, ErrNotFound), ctx.Err() != nil:
+		return App{}, err // the store's trouble, not the platform's
+	default:
+		// The platform could not be asked: the app stays unchecked, and
+		// says so; the next use of its token tries again.
+		if _, rerr := t.store.RecordCheck(ctx, tenant, platform, appID, Check{Unreachable: true,
+			Message: "could not reach " + platform + "; it will be tried again", At: t.now()}); rerr != nil {
+			return App{}, rerr
+		}
+	}
+	return t.store.Get(ctx, tenant, platform, appID)
+}

@@ -1,0 +1,224 @@
+package apps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeFetcher stands for a platform: it issues tokens good for 2 h, counts
+// its calls, refuses a wrong secret with the platform's code, and can be
+// made unreachable.
+type fakeFetcher struct {
+	mu          sync.Mutex
+	now         func() time.Time
+	secret      string
+	calls       int
+	forced      int
+	unreachable bool
+	entered     chan struct{} // when set, a fetch signals and waits for release
+	release     chan struct{}
+}
+
+var errWrongSecret = errors.New("fake: wrong secret")
+
+func (f *fakeFetcher) Fetch(ctx context.Context, appID, secret string, force bool) (string, time.Time, error) {
+	if f.entered != nil {
+		f.entered <- struct{}{}
+		<-f.release
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if force {
+		f.forced++
+	}
+	switch {
+	case f.unreachable:
+		return "", time.Time{}, errors.New("fake: connection refused")
+	case secret != f.secret:
+		return "", time.Time{}, errWrongSecret
+	}
+	return fmt.Sprintf("token-%d", f.calls), f.now().Add(2 * time.Hour), nil
+}
+
+func (f *fakeFetcher) Refused(err error) (int, string, bool) {
+	if errors.Is(err, errWrongSecret) {
+		return 40125, "invalid appsecret", true
+	}
+	return 0, "", false
+}
+
+func (f *fakeFetcher) Stale(err error) bool { return false }
+
+func (f *fakeFetcher) count() (int, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls, f.forced
+}
+
+// tokenSetup is an app registered on a store, with a clock the test moves.
+type tokenSetup struct {
+	store *Store
+	fake  *fakeFetcher
+	clock time.Time
+}
+
+func newTokenSetup(t *testing.T) *tokenSetup {
+	t.Helper()
+	ts := &tokenSetup{store: newTestStore(t), clock: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)}
+	ts.store.now = func() time.Time { return ts.clock }
+	ts.fake = &fakeFetcher{now: func() time.Time { return ts.clock }, secret: wxSecret}
+	if _, err := ts.store.Put(context.Background(), "acme", WeChat, wxApp, Input{Secret: wxSecret}); err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// instance is one gateway's token keeper over the same Redis.
+func (ts *tokenSetup) instance() *Tokens {
+	tk := NewTokens(&Store{rdb: ts.store.rdb, sealer: ts.store.sealer, now: ts.store.now},
+		map[string]Fetcher{WeChat: ts.fake})
+	tk.now = func() time.Time { return ts.clock }
+	return tk
+}
+
+// TestOneFetchForEveryInstance: two instances asked at once, from many
+// goroutines, share one token fetched once.
+func TestOneFetchForEveryInstance(t *testing.T) {
+	ts := newTokenSetup(t)
+	ts.fake.entered, ts.fake.release = make(chan struct{}), make(chan struct{})
+	a, b := ts.instance(), ts.instance()
+	for _, tk := range []*Tokens{a, b} {
+		// The waiters poll the shared token while the fetch is held; the
+		// fake clock does not move, so they wait as long as it takes.
+		tk.sleep = func(ctx context.Context, d time.Duration) error { time.Sleep(time.Millisecond); return nil }
+	}
+	var wg sync.WaitGroup
+	got := make([]string, 40)
+	errs := make([]error, 40)
+	for i := range got {
+		tk := a
+		if i%2 == 1 {
+			tk = b
+		}
+		wg.Go(func() { got[i], errs[i] = tk.Token(context.Background(), "acme", WeChat, wxApp) })
+	}
+	<-ts.fake.entered // one fetch is under way, holding the lock
+	close(ts.fake.release)
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil || got[i] != "token-1" {
+			t.Errorf("caller %d: %q, %v; want token-1", i, got[i], errs[i])
+		}
+	}
+	if calls, _ := ts.fake.count(); calls != 1 {
+		t.Errorf("%d fetches, want 1", calls)
+	}
+	if app, _ := ts.store.Get(context.Background(), "acme", WeChat, wxApp); app.State != StateOK {
+		t.Errorf("state after a good fetch = %q, want ok", app.State)
+	}
+}
+
+func TestTokenRefreshedAheadOfExpiry(t *testing.T) {
+	ts := newTokenSetup(t)
+	tk := ts.instance()
+	ctx := context.Background()
+	first, err := tk.Token(ctx, "acme", WeChat, wxApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.clock = ts.clock.Add(2*time.Hour - refreshAhead - time.Second)
+	if tok, _ := tk.Token(ctx, "acme", WeChat, wxApp); tok != first {
+		t.Errorf("token before the refresh window = %q, want %q", tok, first)
+	}
+	ts.clock = ts.clock.Add(2 * time.Second)
+	if tok, _ := tk.Token(ctx, "acme", WeChat, wxApp); tok == first || tok == "" {
+		t.Errorf("token within %v of expiry = %q, want a new one", refreshAhead, tok)
+	}
+}
+
+func TestRefusedSecretNotRetriedInALoop(t *testing.T) {
+	ts := newTokenSetup(t)
+	ts.fake.secret = "the right one is another"
+	tk := ts.instance()
+	ctx := context.Background()
+	app, err := tk.Check(ctx, "acme", WeChat, wxApp)
+	if err != nil || app.State != StateError || app.ErrorCode != 40125 || !app.NextCheck.Equal(ts.clock.Add(refusedBackoff)) {
+		t.Fatalf("Check = %+v, %v; want state error 40125, next check in %v", app, err, refusedBackoff)
+	}
+	for range 5 {
+		if _, err := tk.Token(ctx, "acme", WeChat, wxApp); !errors.Is(err, ErrRefused) {
+			t.Errorf("Token err = %v, want ErrRefused", err)
+		}
+	}
+	if calls, _ := ts.fake.count(); calls != 1 {
+		t.Errorf("%d fetches after a refusal, want 1: no retry before the backoff", calls)
+	}
+	ts.clock = ts.clock.Add(refusedBackoff)
+	tk.Token(ctx, "acme", WeChat, wxApp)
+	if calls, _ := ts.fake.count(); calls != 2 {
+		t.Errorf("%d fetches after the backoff, want 2", calls)
+	}
+	// A new PUT with the right secret is checked at once.
+	ts.fake.secret = wxSecret
+	if _, err := ts.store.Put(ctx, "acme", WeChat, wxApp, Input{Secret: wxSecret}); err != nil {
+		t.Fatal(err)
+	}
+	if app, err := tk.Check(ctx, "acme", WeChat, wxApp); err != nil || app.State != StateOK {
+		t.Errorf("Check after a new PUT = %+v, %v; want ok", app, err)
+	}
+}
+
+func TestUnreachablePlatformLeavesAppUnchecked(t *testing.T) {
+	ts := newTokenSetup(t)
+	ts.fake.unreachable = true
+	app, err := ts.instance().Check(context.Background(), "acme", WeChat, wxApp)
+	if err != nil || app.State != StateUnchecked || !strings.Contains(app.ErrorMessage, "could not reach") {
+		t.Errorf("Check = %+v, %v; want unchecked, saying the platform could not be reached", app, err)
+	}
+}
+
+func TestRefreshAStaleToken(t *testing.T) {
+	ts := newTokenSetup(t)
+	a, b := ts.instance(), ts.instance()
+	ctx := context.Background()
+	stale, _ := a.Token(ctx, "acme", WeChat, wxApp)
+	fresh, err := a.Refresh(ctx, "acme", WeChat, wxApp, stale)
+	if err != nil || fresh == stale {
+		t.Fatalf("Refresh = %q, %v; want a new token", fresh, err)
+	}
+	// Another instance that saw the same stale token gets the new one,
+	// without a second forced refresh.
+	if got, err := b.Refresh(ctx, "acme", WeChat, wxApp, stale); err != nil || got != fresh {
+		t.Errorf("second Refresh = %q, %v; want %q", got, err, fresh)
+	}
+	if _, forced := ts.fake.count(); forced != 1 {
+		t.Errorf("%d forced refreshes, want 1", forced)
+	}
+	// Within 30 s of a forced refresh WeChat would not issue another.
+	if _, err := a.Refresh(ctx, "acme", WeChat, wxApp, fresh); !errors.Is(err, ErrBusy) {
+		t.Errorf("Refresh within 30 s err = %v, want ErrBusy", err)
+	}
+	ts.clock = ts.clock.Add(forceSpacing)
+	if got, err := a.Refresh(ctx, "acme", WeChat, wxApp, fresh); err != nil || got == fresh {
+		t.Errorf("Refresh after 30 s = %q, %v; want a new token", got, err)
+	}
+}
+
+// TestTokenSealed: the shared token is not in Redis in clear.
+func TestTokenSealed(t *testing.T) {
+	ts := newTokenSetup(t)
+	tok, err := ts.instance().Token(context.Background(), "acme", WeChat, wxApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ts.store.rdb.Get(context.Background(), tokenKey(WeChat, wxApp)).Val()
+	if v == "" || strings.Contains(v, tok) {
+		t.Errorf("stored token %q: want it sealed", v)
+	}
+}
