@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scangate/scangate/internal/douyin"
+	"github.com/scangate/scangate/internal/wechat"
 )
 
 // Config is everything the gateway reads at start-up. Every key can be set
@@ -34,10 +37,36 @@ type Config struct {
 	Stats             StatsConfig       `yaml:"stats"`
 	Log               LogConfig         `yaml:"log"`
 	HTTP              HTTPConfig        `yaml:"http"`
+	// Secrets holds the key that seals platform secrets at rest.
+	Secrets SecretsConfig `yaml:"secrets"`
+	// Platforms are the WeChat and Douyin APIs the gateway calls for the
+	// tenants' registered apps.
+	Platforms PlatformsConfig `yaml:"platforms"`
 	// DebugListen serves Go's profiler (/debug/pprof/) on a separate
 	// address, for finding what a scan costs under load. Empty: off. Keep
 	// it on loopback or a private network: profiles show internals.
 	DebugListen string `yaml:"debug_listen"`
+}
+
+// SecretsConfig: Key is 32 bytes of base64 (openssl rand -base64 32). With
+// a real Redis and no key, platform secrets cannot be stored; the embedded
+// quick start makes one for its run.
+type SecretsConfig struct {
+	Key string `yaml:"key"`
+}
+
+// PlatformsConfig says where each platform's API is (a proxy, or a test's
+// fake) and how long a call may take. Nothing a tenant writes can choose a
+// host.
+type PlatformsConfig struct {
+	WeChat  PlatformConfig `yaml:"wechat"`
+	Douyin  PlatformConfig `yaml:"douyin"`
+	Timeout time.Duration  `yaml:"timeout"`
+}
+
+// PlatformConfig is one platform's API base URL.
+type PlatformConfig struct {
+	APIBase string `yaml:"api_base"`
 }
 
 // RedisConfig says where the store is. No address means the embedded
@@ -125,6 +154,11 @@ func DefaultConfig() Config {
 		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
 		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2},
 		Log:       LogConfig{Level: "info", Format: "text"},
+		Platforms: PlatformsConfig{
+			WeChat:  PlatformConfig{APIBase: wechat.DefaultBase},
+			Douyin:  PlatformConfig{APIBase: douyin.DefaultBase},
+			Timeout: 5 * time.Second,
+		},
 		Stats: StatsConfig{
 			Timezone: "UTC", RetentionDays: 400, HourlyRetentionDays: 30,
 			StreamMaxLen: 1_000_000, StreamMaxAgeDays: 30, QueueSize: 65_536,

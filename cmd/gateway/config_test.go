@@ -67,6 +67,10 @@ func TestConfigErrorsNameTheirKeys(t *testing.T) {
 		{"debug address without a port", "", []string{"SCANGATE_DEBUG_LISTEN=localhost"}, []string{"debug_listen:"}},
 		{"debug address on every interface", "", []string{"SCANGATE_DEBUG_LISTEN=:6060"}, []string{"debug_listen:"}},
 		{"debug address on every IPv4 interface", "", []string{"SCANGATE_DEBUG_LISTEN=0.0.0.0:6060"}, []string{"debug_listen:"}},
+		{"secrets key too short", "", []string{"SCANGATE_SECRETS_KEY=c2hvcnQ="}, []string{"secrets.key:"}},
+		{"platform base not a URL", "", []string{"SCANGATE_PLATFORMS_WECHAT_API_BASE=api.weixin.qq.com",
+			"SCANGATE_PLATFORMS_DOUYIN_API_BASE=ftp://open.douyin.com"}, []string{"platforms.wechat.api_base:", "platforms.douyin.api_base:"}},
+		{"platform timeout", "", []string{"SCANGATE_PLATFORMS_TIMEOUT=0s"}, []string{"platforms.timeout:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(tc.path, tc.env)

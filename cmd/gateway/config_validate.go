@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/scangate/scangate/internal/apps"
 )
 
 // validate reports every problem at once, each naming its key.
@@ -25,6 +27,20 @@ func (c *Config) validate() error {
 		if err != nil || host == "" || (perr == nil && ip.IsUnspecified()) {
 			add("debug_listen", "want a private host:port, like 127.0.0.1:6060 (not every interface), got %q", c.DebugListen)
 		}
+	}
+	if c.Secrets.Key != "" {
+		if _, err := apps.ParseKey(c.Secrets.Key); err != nil {
+			add("secrets.key", "want 32 bytes, base64-encoded (openssl rand -base64 32)")
+		}
+	}
+	for key, base := range map[string]string{"platforms.wechat.api_base": c.Platforms.WeChat.APIBase,
+		"platforms.douyin.api_base": c.Platforms.Douyin.APIBase} {
+		if !validBaseURL(base) {
+			add(key, "want an absolute http(s) URL without query, got %q", base)
+		}
+	}
+	if c.Platforms.Timeout <= 0 || c.Platforms.Timeout > time.Minute {
+		add("platforms.timeout", "want a duration up to 1m, got %v", c.Platforms.Timeout)
 	}
 	if c.PublicBaseURL != "" && !validBaseURL(c.PublicBaseURL) {
 		add("public_base_url", "want an absolute http(s) URL without query, like https://gw.example.com, got %q", c.PublicBaseURL)

@@ -187,6 +187,11 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
+	appStore, tokens, err := openApps(cfg, rdb, embedded, log)
+	if err != nil {
+		a.close(ctx, cfg, log)
+		return nil, err
+	}
 	a.api, err = httpapi.New(httpapi.Config{
 		PublicBaseURL:     cfg.PublicBaseURL,
 		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
@@ -198,6 +203,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
 		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+		Apps:  appStore, Tokens: tokens,
 	})
 	if err != nil {
 		a.close(ctx, cfg, log)

@@ -275,10 +275,12 @@ func (t *Tokens) Check(ctx context.Context, tenant, platform, appID string) (App
 	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrNoKey), errors.Is(err, ErrNotFound), ctx.Err() != nil:
 		return App{}, err // the store's trouble, not the platform's
 	default:
-		// The platform could not be asked: the app stays unchecked, and
-		// says so; the next use of its token tries again.
+		// No token, for another reason than the credentials (the platform
+		// unreachable, busy, or answering an error of its own): the app
+		// stays unchecked, and says why; the next use of its token tries
+		// again. The error names no secret.
 		if _, rerr := t.store.RecordCheck(ctx, tenant, platform, appID, Check{Unreachable: true,
-			Message: "could not reach " + platform + "; it will be tried again", At: t.now()}); rerr != nil {
+			Message: "could not get a token from " + platform + " (it will be tried again): " + err.Error(), At: t.now()}); rerr != nil {
 			return App{}, rerr
 		}
 	}

@@ -178,7 +178,7 @@ func TestUnreachablePlatformLeavesAppUnchecked(t *testing.T) {
 	ts := newTokenSetup(t)
 	ts.fake.unreachable = true
 	app, err := ts.instance().Check(context.Background(), "acme", WeChat, wxApp)
-	if err != nil || app.State != StateUnchecked || !strings.Contains(app.ErrorMessage, "could not reach") {
+	if err != nil || app.State != StateUnchecked || !strings.Contains(app.ErrorMessage, "connection refused") {
 		t.Errorf("Check = %+v, %v; want unchecked, saying the platform could not be reached", app, err)
 	}
 }

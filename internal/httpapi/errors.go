@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
@@ -20,6 +21,7 @@ import (
 var (
 	errUnauthorized     = errors.New("missing or unknown API key")
 	errForbidden        = errors.New("this API key may only read")
+	errAdminOnly        = errors.New("platform apps need an admin API key")
 	errBodyTooLarge     = errors.New("request body too large")
 	errUnsupportedMT    = errors.New("unsupported media type")
 	errRateLimited      = errors.New("rate limited")
@@ -64,18 +66,31 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", fe.Field() + ": " + fe.Reason(), fe.Field()}
 	case errors.Is(err, links.ErrInvalid), errors.Is(err, auth.ErrInvalid), errors.Is(err, qr.ErrInvalid):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), ""}
-	case errors.Is(err, links.ErrMalformed):
+	case errors.Is(err, apps.ErrInvalid):
+		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), ""}
+	case errors.Is(err, links.ErrMalformed), errors.Is(err, errMalformedApp):
 		return http.StatusBadRequest, apiErrorBody{"malformed", safeMessage(err), ""}
-	case errors.Is(err, links.ErrNotFound), errors.Is(err, auth.ErrNotFound), errors.Is(err, errNotFound):
+	case errors.Is(err, links.ErrNotFound), errors.Is(err, auth.ErrNotFound), errors.Is(err, apps.ErrNotFound),
+		errors.Is(err, errNotFound):
 		return http.StatusNotFound, apiErrorBody{"not_found", "not found", ""}
 	case errors.Is(err, links.ErrExists):
 		return http.StatusConflict, apiErrorBody{"code_taken", "this code is already taken", "code"}
+	case errors.Is(err, apps.ErrTaken):
+		return http.StatusConflict, apiErrorBody{"app_taken", "this app id is registered to another tenant", "appid"}
+	case errors.Is(err, apps.ErrNoKey):
+		return http.StatusServiceUnavailable, apiErrorBody{"secrets_key_missing", apps.ErrNoKey.Error(), ""}
+	case errors.Is(err, errNoApps):
+		return http.StatusServiceUnavailable, apiErrorBody{"apps_unavailable", errNoApps.Error(), ""}
+	case errors.Is(err, apps.ErrBusy):
+		return http.StatusServiceUnavailable, apiErrorBody{"busy", "the platform token is being fetched; retry in a moment", ""}
 	case errors.Is(err, links.ErrConflict):
 		return http.StatusConflict, apiErrorBody{"conflict", "the link changed concurrently; retry", ""}
 	case errors.Is(err, errUnauthorized), errors.Is(err, auth.ErrUnauthorized):
 		return http.StatusUnauthorized, apiErrorBody{"unauthorized", "missing or unknown API key: send Authorization: Bearer <key>", ""}
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden, apiErrorBody{"forbidden", errForbidden.Error(), ""}
+	case errors.Is(err, errAdminOnly):
+		return http.StatusForbidden, apiErrorBody{"forbidden", errAdminOnly.Error(), ""}
 	case errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, apiErrorBody{"body_too_large", safeMessage(err), ""}
 	case errors.Is(err, errUnsupportedMT):
@@ -90,7 +105,8 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusTooManyRequests, apiErrorBody{"rate_limited", "too many requests; retry later", ""}
 	case errors.As(err, &he):
 		return he.Code, apiErrorBody{httpCode(he.Code), http.StatusText(he.Code), ""}
-	case errors.Is(err, links.ErrUnavailable), errors.Is(err, auth.ErrUnavailable), errors.Is(err, stats.ErrUnavailable), isUnavailable(err):
+	case errors.Is(err, links.ErrUnavailable), errors.Is(err, auth.ErrUnavailable), errors.Is(err, stats.ErrUnavailable),
+		errors.Is(err, apps.ErrUnavailable), isUnavailable(err):
 		return http.StatusServiceUnavailable, apiErrorBody{"store_unavailable", "the data store is unavailable; retry shortly", ""}
 	}
 	return http.StatusInternalServerError, apiErrorBody{"internal", "internal error", ""}

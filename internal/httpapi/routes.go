@@ -42,6 +42,11 @@ func (s *Server) routes() {
 	api.GET("/campaigns/:campaign/stats", s.campaignStats)
 	api.GET("/events.csv", s.eventsCSV)
 	api.POST("/qr/export", s.qrExport)
+	// Platform apps hold credentials: admin keys only, reads included.
+	api.GET("/apps", s.listApps, s.requireAdmin)
+	api.GET("/apps/:platform/:appid", s.getApp, s.requireAdmin)
+	api.PUT("/apps/:platform/:appid", s.putApp, s.requireAdmin)
+	api.DELETE("/apps/:platform/:appid", s.deleteApp, s.requireAdmin)
 
 	e.RouteNotFound("/api/*", func(c echo.Context) error { return errNotFound })
 }

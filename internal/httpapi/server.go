@@ -21,6 +21,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/links"
@@ -65,6 +66,10 @@ type Deps struct {
 	Stats *stats.Querier
 	// Ready reports whether the store answers, for /readyz.
 	Ready func(context.Context) error
+	// Apps and Tokens are the tenants' platform apps and their tokens;
+	// nil: the /api/v1/apps routes answer 503.
+	Apps   *apps.Store
+	Tokens *apps.Tokens
 }
 
 // Server serves the gateway's routes.

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/scangate/scangate/internal/apps"
+	"github.com/scangate/scangate/internal/douyin"
+	"github.com/scangate/scangate/internal/wechat"
+)
+
+// openApps builds the platform apps store and its token keeper. Secrets
+// are sealed with secrets.key; the embedded quick start makes a key for its
+// run (its store is in memory anyway); a real Redis without a key can list
+// and delete apps but not store secrets.
+func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*apps.Store, *apps.Tokens, error) {
+	keyText := cfg.Secrets.Key
+	if keyText == "" && embedded {
+		keyText = apps.NewKey()
+		log.Info("platform secrets: generated a secrets key for this run (the embedded store is in memory); set secrets.key in production")
+	}
+	var sealer *apps.Sealer
+	if keyText != "" {
+		key, err := apps.ParseKey(keyText)
+		if err != nil {
+			return nil, nil, fmt.Errorf("secrets.key: %w", err)
+		}
+		if sealer, err = apps.NewSealer(key); err != nil {
+			return nil, nil, fmt.Errorf("secrets.key: %w", err)
+		}
+	} else {
+		log.Warn("secrets.key not set: platform apps (WeChat, Douyin) cannot be registered; set SCANGATE_SECRETS_KEY to 32 bytes of base64")
+	}
+	store := apps.NewStore(rdb, sealer)
+	tokens := apps.NewTokens(store, map[string]apps.Fetcher{
+		apps.WeChat: wechatFetcher{wechat.NewClient(cfg.Platforms.WeChat.APIBase, cfg.Platforms.Timeout)},
+		apps.Douyin: douyinFetcher{douyin.NewClient(cfg.Platforms.Douyin.APIBase, cfg.Platforms.Timeout)},
+	})
+	return store, tokens, nil
+}
+
+// wechatFetcher adapts the WeChat client to apps.Fetcher.
+type wechatFetcher struct{ c *wechat.Client }
+
+func (f wechatFetcher) Fetch(ctx context.Context, appID, secret string, force bool) (string, time.Time, error) {
+	tok, err := f.c.StableToken(ctx, appID, secret, force, time.Now())
+	return tok.Value, tok.ExpiresAt, err
+}
+
+func (wechatFetcher) Refused(err error) (int, string, bool) {
+	var e *wechat.APIError
+	if !errors.As(err, &e) {
+		return 0, "", false
+	}
+	switch e.Code {
+	case wechat.CodeBadSecret, wechat.CodeInvalidAppID, wechat.CodeIPNotAllowed:
+		return e.Code, e.Message, true
+	}
+	return 0, "", false
+}
+
+func (wechatFetcher) Stale(err error) bool { return wechat.TokenRejected(err) }
+
+// douyinFetcher adapts the Douyin client to apps.Fetcher.
+type douyinFetcher struct{ c *douyin.Client }
+
+func (f douyinFetcher) Fetch(ctx context.Context, appID, secret string, _ bool) (string, time.Time, error) {
+	tok, err := f.c.ClientToken(ctx, appID, secret, time.Now())
+	return tok.Value, tok.ExpiresAt, err
+}
+
+func (douyinFetcher) Refused(err error) (int, string, bool) {
+	var e *douyin.APIError
+	if !errors.As(err, &e) {
+		return 0, "", false
+	}
+	switch e.Code {
+	case douyin.CodeBadSecret, douyin.CodeUnknownApp:
+		return e.Code, e.Message, true
+	}
+	return 0, "", false
+}
+
+func (douyinFetcher) Stale(error) bool { return false }

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scangate/scangate/internal/apps"
+	"github.com/scangate/scangate/internal/auth"
+)
+
+const (
+	testWxApp    = "wx1234567890abcdef"
+	testWxSecret = "0123456789abcdef0123456789abcdef"
+)
+
+// fakeWeChat is WeChat's stable_token endpoint as documented (POST JSON;
+// 40125 for a wrong secret, 40013 for an unknown app), counting the calls.
+func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/cgi-bin/stable_token" {
+			http.NotFound(w, r)
+			return
+		}
+		calls.Add(1)
+		var req struct {
+			GrantType string `json:"grant_type"`
+			AppID     string `json:"appid"`
+			Secret    string `json:"secret"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		switch {
+		case req.GrantType != "client_credential":
+			json.NewEncoder(w).Encode(map[string]any{"errcode": 40002, "errmsg": "invalid grant_type"})
+		case req.AppID != testWxApp:
+			json.NewEncoder(w).Encode(map[string]any{"errcode": 40013, "errmsg": "invalid appid"})
+		case req.Secret != testWxSecret:
+			json.NewEncoder(w).Encode(map[string]any{"errcode": 40125, "errmsg": "invalid appsecret"})
+		default:
+			json.NewEncoder(w).Encode(map[string]any{"access_token": "ACCESS-TOKEN-VALUE", "expires_in": 7200})
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// callBody is call that returns the body too.
+func callBody(t *testing.T, base, key, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestPlatformApps registers a WeChat app against a fake of WeChat's API,
+// as a merchant would, and checks that no secret shows anywhere.
+func TestPlatformApps(t *testing.T) {
+	rdb := redisSrv.Client(t) // flush
+	var calls atomic.Int64
+	wx := fakeWeChat(t, &calls)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+
+	status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`)
+	if status != http.StatusCreated || !strings.Contains(body, `"state":"ok"`) || !strings.Contains(body, `"secret_set":true`) {
+		t.Fatalf("PUT = %d %s; want 201 with state ok", status, body)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("%d token fetches for the PUT, want 1", calls.Load())
+	}
+	status, body = callBody(t, base, key, "GET", "/api/v1/apps", "")
+	if status != http.StatusOK || !strings.Contains(body, testWxApp) {
+		t.Errorf("GET /api/v1/apps = %d %s", status, body)
+	}
+
+	// A wrong secret: answered at once, with WeChat's code.
+	wrong := "ffffffffffffffffffffffffffffffff"
+	status, body = callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+wrong+`"}`)
+	if status != http.StatusOK || !strings.Contains(body, `"state":"error"`) || !strings.Contains(body, `"error_code":40125`) {
+		t.Errorf("PUT with a wrong secret = %d %s; want 200, state error, 40125", status, body)
+	}
+
+	// Bad input names its field; another tenant sees nothing and cannot
+	// take the app id.
+	status, body = callBody(t, base, key, "PUT", "/api/v1/apps/wechat/wx123", `{"secret":"x"}`)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `"field":"appid"`) {
+		t.Errorf("PUT of a bad app id = %d %s; want 422 naming appid", status, body)
+	}
+	other, _, err := auth.NewStore(rdb).Create(context.Background(), "other", auth.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := callBody(t, base, other, "GET", "/api/v1/apps/wechat/"+testWxApp, ""); status != http.StatusNotFound {
+		t.Errorf("another tenant's GET = %d, want 404", status)
+	}
+	if status, body := callBody(t, base, other, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusConflict || strings.Contains(body, "default") {
+		t.Errorf("another tenant's PUT = %d %s; want 409 naming no one", status, body)
+	}
+	viewer, _, _ := auth.NewStore(rdb).Create(context.Background(), auth.DefaultTenant, auth.RoleViewer)
+	if status, body := callBody(t, base, viewer, "GET", "/api/v1/apps", ""); status != http.StatusForbidden || !strings.Contains(body, "admin") {
+		t.Errorf("a viewer's GET = %d %s, want 403 asking for an admin key", status, body)
+	}
+
+	// No secret, nor the token, in any answer or Redis value.
+	for _, path := range []string{"/api/v1/apps", "/api/v1/apps/wechat/" + testWxApp} {
+		_, body := callBody(t, base, key, "GET", path, "")
+		for _, s := range []string{testWxSecret, wrong, "ACCESS-TOKEN-VALUE"} {
+			if strings.Contains(body, s) {
+				t.Errorf("GET %s shows a secret: %s", path, body)
+			}
+		}
+	}
+	keys, _ := rdb.Keys(context.Background(), "*").Result()
+	for _, k := range keys {
+		var values []string
+		switch rdb.Type(context.Background(), k).Val() {
+		case "hash":
+			for f, v := range rdb.HGetAll(context.Background(), k).Val() {
+				values = append(values, f, v)
+			}
+		case "string":
+			values = append(values, rdb.Get(context.Background(), k).Val())
+		case "set":
+			values = rdb.SMembers(context.Background(), k).Val()
+		}
+		for _, v := range values {
+			for _, s := range []string{testWxSecret, wrong, "ACCESS-TOKEN-VALUE"} {
+				if strings.Contains(v, s) {
+					t.Errorf("Redis key %s holds a secret in clear", k)
+				}
+			}
+		}
+	}
+
+	if status, _ := callBody(t, base, key, "DELETE", "/api/v1/apps/wechat/"+testWxApp, ""); status != http.StatusNoContent {
+		t.Errorf("DELETE = %d, want 204", status)
+	}
+	if status, _ := callBody(t, base, key, "GET", "/api/v1/apps/wechat/"+testWxApp, ""); status != http.StatusNotFound {
+		t.Errorf("GET after DELETE = %d, want 404", status)
+	}
+}
+
+// TestPlatformAppsNeedASecretsKey: on a real Redis without secrets.key, an
+// app cannot be registered, and the answer says what to set.
+func TestPlatformAppsNeedASecretsKey(t *testing.T) {
+	redisSrv.Client(t) // flush
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr()})
+	status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`)
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, "SCANGATE_SECRETS_KEY") {
+		t.Errorf("PUT without a secrets key = %d %s; want 503 saying to set SCANGATE_SECRETS_KEY", status, body)
+	}
+}

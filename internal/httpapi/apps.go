@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/apps"
+)
+
+// The platform apps of a tenant (internal/apps): admin keys only, for
+// reading too, since an app's state tells about its credentials.
+
+// maxAppBody bounds a PUT /api/v1/apps body: four short strings.
+const maxAppBody = 4 << 10
+
+// errNoApps: the gateway was started without platform connections.
+var errNoApps = errors.New("platform apps are not configured on this gateway")
+
+// appInput is the body of PUT /api/v1/apps/{platform}/{appid}.
+type appInput struct {
+	Secret        string `json:"secret"`
+	ServiceAppID  string `json:"service_appid"`
+	ServiceSecret string `json:"service_secret"`
+	ServiceDomain string `json:"service_domain"`
+}
+
+// appView is an app as the API shows it: never a secret.
+type appView struct {
+	Platform         string     `json:"platform"`
+	AppID            string     `json:"appid"`
+	SecretSet        bool       `json:"secret_set"`
+	ServiceAppID     string     `json:"service_appid,omitempty"`
+	ServiceSecretSet bool       `json:"service_secret_set"`
+	ServiceDomain    string     `json:"service_domain,omitempty"`
+	State            apps.State `json:"state"`
+	ErrorCode        int        `json:"error_code,omitempty"`
+	Message          string     `json:"message,omitempty"`
+	CheckedAt        *time.Time `json:"checked_at"`
+	NextCheck        *time.Time `json:"next_check,omitempty"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+}
+
+func viewApp(a apps.App) appView {
+	opt := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	return appView{Platform: a.Platform, AppID: a.AppID, SecretSet: a.SecretSet, ServiceAppID: a.ServiceAppID,
+		ServiceSecretSet: a.ServiceSecretSet, ServiceDomain: a.ServiceDomain, State: a.State,
+		ErrorCode: a.ErrorCode, Message: a.ErrorMessage, CheckedAt: opt(a.CheckedAt), NextCheck: opt(a.NextCheck),
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+// decodeAppInput reads a PUT body strictly: unknown fields are errors.
+func decodeAppInput(data []byte) (appInput, error) {
+	var in appInput
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return in, fmt.Errorf("%w: %w", errMalformedApp, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return in, fmt.Errorf("%w: one JSON object expected", errMalformedApp)
+	}
+	return in, nil
+}
+
+var errMalformedApp = errors.New("malformed app body")
+
+// putApp registers an app (or replaces its secrets) and checks them at
+// once by fetching a token: 201 for a new app, 200 for a replaced one,
+// with the outcome in "state" either way.
+func (s *Server) putApp(c echo.Context) error {
+	if s.deps.Apps == nil {
+		return errNoApps
+	}
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	data, err := readBody(c, maxAppBody)
+	if err != nil {
+		return err
+	}
+	in, err := decodeAppInput(data)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	platform, appID := c.Param("platform"), c.Param("appid")
+	_, getErr := s.deps.Apps.Get(ctx, tenant(c), platform, appID)
+	if _, err := s.deps.Apps.Put(ctx, tenant(c), platform, appID, apps.Input{Secret: in.Secret,
+		ServiceAppID: in.ServiceAppID, ServiceSecret: in.ServiceSecret, ServiceDomain: in.ServiceDomain}); err != nil {
+		return err
+	}
+	a, err := s.deps.Tokens.Check(ctx, tenant(c), platform, appID)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if errors.Is(getErr, apps.ErrNotFound) {
+		status = http.StatusCreated
+		c.Response().Header().Set("Location", "/api/v1/apps/"+platform+"/"+appID)
+	}
+	return c.JSON(status, viewApp(a))
+}
+
+func (s *Server) getApp(c echo.Context) error {
+	if s.deps.Apps == nil {
+		return errNoApps
+	}
+	a, err := s.deps.Apps.Get(c.Request().Context(), tenant(c), c.Param("platform"), c.Param("appid"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewApp(a))
+}
+
+func (s *Server) listApps(c echo.Context) error {
+	if s.deps.Apps == nil {
+		return errNoApps
+	}
+	list, err := s.deps.Apps.List(c.Request().Context(), tenant(c))
+	if err != nil {
+		return err
+	}
+	out := make([]appView, len(list))
+	for i, a := range list {
+		out[i] = viewApp(a)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"apps": out})
+}
+
+func (s *Server) deleteApp(c echo.Context) error {
+	if s.deps.Apps == nil {
+		return errNoApps
+	}
+	if err := s.deps.Apps.Delete(c.Request().Context(), tenant(c), c.Param("platform"), c.Param("appid")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
