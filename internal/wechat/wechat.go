@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -21,8 +23,8 @@ import (
 const DefaultBase = "https://api.weixin.qq.com"
 
 // maxResponse bounds what is read of an answer: a token's is a few hundred
-// bytes.
-const maxResponse = 1 << 20
+// bytes, a sun code's image some hundred kilobytes.
+const maxResponse = 4 << 20
 
 // Error codes a merchant can act on, or that the token logic acts on.
 const (
@@ -32,6 +34,10 @@ const (
 	CodeBadSecret         = 40125
 	CodeTokenExpired      = 42001
 	CodeIPNotAllowed      = 40164 // the calling address is not on the app's IP allowlist
+	CodeBadPagePath       = 40165 // URL Link or scheme: the page does not exist
+	CodeNoPage            = 41030 // sun code: the page does not exist or is not published
+	CodeRateLimited       = 45009
+	CodeNotPublished      = 85079 // the mini program has no published version
 )
 
 // APIError is an answer of WeChat's with a non-zero errcode.
@@ -89,7 +95,7 @@ func (c *Client) StableToken(ctx context.Context, appID, secret string, force bo
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int64  `json:"expires_in"`
 	}
-	if err := c.post(ctx, "/cgi-bin/stable_token", body, &out); err != nil {
+	if err := c.post(ctx, "/cgi-bin/stable_token", "", body, &out); err != nil {
 		return Token{}, err
 	}
 	if out.AccessToken == "" || out.ExpiresIn <= 0 {
@@ -100,24 +106,50 @@ func (c *Client) StableToken(ctx context.Context, appID, secret string, force bo
 
 // post sends a JSON body and decodes WeChat's JSON answer into out, or
 // returns its errcode as an *APIError.
-func (c *Client) post(ctx context.Context, path string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+func (c *Client) post(ctx context.Context, path, token string, body []byte, out any) error {
+	data, _, err := c.send(ctx, path, token, body)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrUnavailable, path, err)
+		return err
+	}
+	return decode(path, data, out)
+}
+
+// send posts a JSON body (with the access token in the query, as WeChat
+// wants it) and returns the answer's body and media type. Errors never
+// carry the URL, which holds the token.
+func (c *Client) send(ctx context.Context, path, token string, body []byte) ([]byte, string, error) {
+	u := c.base + path
+	if token != "" {
+		u += "?access_token=" + url.QueryEscape(token)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %s: bad request", ErrUnavailable, path)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrUnavailable, path, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL and its token
+		}
+		return nil, "", fmt.Errorf("%w: %s: %w", ErrUnavailable, path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrUnavailable, path, err)
+		return nil, "", fmt.Errorf("%w: %s: %w", ErrUnavailable, path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%w: %s: HTTP %d", ErrUnavailable, path, resp.StatusCode)
+		return nil, "", fmt.Errorf("%w: %s: HTTP %d", ErrUnavailable, path, resp.StatusCode)
 	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return data, mt, nil
+}
+
+// decode reads WeChat's JSON answer into out, or its errcode as an
+// *APIError.
+func decode(path string, data []byte, out any) error {
 	var status struct {
 		ErrCode int    `json:"errcode"`
 		ErrMsg  string `json:"errmsg"`
@@ -132,4 +164,80 @@ func (c *Client) post(ctx context.Context, path string, body []byte, out any) er
 		return fmt.Errorf("%w: %s: %w", ErrUnavailable, path, err)
 	}
 	return nil
+}
+
+// Launch is where a URL Link or a sun code opens the mini program.
+type Launch struct {
+	Path       string // a published page, no leading slash, no query; empty: the home page
+	Query      string // at most 1024 characters of WeChat's set (URL Links)
+	EnvVersion string // release (default), trial or develop
+}
+
+// GenerateURLLink makes a URL Link (POST /wxa/generate_urllink) that opens
+// the mini program at l until expires (at most 30 days ahead).
+func (c *Client) GenerateURLLink(ctx context.Context, token string, l Launch, expires time.Time) (string, error) {
+	body, err := json.Marshal(map[string]any{"path": l.Path, "query": l.Query, "env_version": envVersion(l.EnvVersion),
+		"expire_type": 0, "expire_time": expires.Unix()})
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		URLLink string `json:"url_link"`
+	}
+	if err := c.post(ctx, "/wxa/generate_urllink", token, body, &out); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(out.URLLink, "https://") {
+		return "", fmt.Errorf("%w: generate_urllink: no https URL Link in the answer", ErrUnavailable)
+	}
+	return out.URLLink, nil
+}
+
+func envVersion(v string) string {
+	if v == "" {
+		return "release"
+	}
+	return v
+}
+
+// SunCode are the options of a mini program code (wxacode.getUnlimited).
+type SunCode struct {
+	Scene      string // at most 32 visible characters of WeChat's set
+	Page       string // a published page, no leading slash, no query
+	CheckPath  bool   // false: the page need not be published yet
+	EnvVersion string
+	Width      int // 280 to 1280 px; 0: WeChat's default (430)
+	LineColor  *[3]uint8
+	Hyaline    bool // transparent background
+}
+
+// GetUnlimited returns a mini program code's image and its media type
+// (POST /wxa/getwxacodeunlimit): WeChat answers an image, or JSON with an
+// errcode.
+func (c *Client) GetUnlimited(ctx context.Context, token string, o SunCode) ([]byte, string, error) {
+	req := map[string]any{"scene": o.Scene, "page": o.Page, "check_path": o.CheckPath,
+		"env_version": envVersion(o.EnvVersion), "is_hyaline": o.Hyaline}
+	if o.Width != 0 {
+		req["width"] = o.Width
+	}
+	if o.LineColor != nil {
+		req["auto_color"] = false
+		req["line_color"] = map[string]uint8{"r": o.LineColor[0], "g": o.LineColor[1], "b": o.LineColor[2]}
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, "", err
+	}
+	data, mt, err := c.send(ctx, "/wxa/getwxacodeunlimit", token, body)
+	if err != nil {
+		return nil, "", err
+	}
+	if !strings.HasPrefix(mt, "image/") {
+		var none struct{}
+		if err := decode("/wxa/getwxacodeunlimit", data, &none); err != nil {
+			return nil, "", err
+		}
+		return nil, "", fmt.Errorf("%w: getwxacodeunlimit: answer is neither an image nor an error", ErrUnavailable)
+	}
+	return data, mt, nil
 }
