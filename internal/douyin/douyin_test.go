@@ -105,3 +105,67 @@ func TestClientTokenUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// fakeURLLink is Douyin's url_link/generate as documented: the client
+// token in the access-token header (28001003 otherwise), a host among
+// douyin, douyinlite, toutiao, toutiaolite, a query that is a JSON string
+// of at most 1024 characters, an expiry at most 180 days ahead.
+func fakeURLLink(t *testing.T, now time.Time, last *map[string]any) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(code int, msg string) {
+			json.NewEncoder(w).Encode(map[string]any{"err_no": code, "err_msg": msg, "log_id": "L", "data": map[string]any{}})
+		}
+		if r.URL.Path != "/api/apps/v1/url_link/generate/" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Header.Get("access-token") != "clt.TOKEN" {
+			fail(CodeInvalidToken, "access_token无效")
+			return
+		}
+		var req map[string]any
+		json.NewDecoder(r.Body).Decode(&req)
+		*last = req
+		query, _ := req["query"].(string)
+		exp, _ := req["expire_time"].(float64)
+		var q map[string]any
+		switch {
+		case req["app_id"] != "tt1234567890abcdef":
+			fail(28001018, "app_id 错误")
+		case !map[any]bool{"douyin": true, "douyinlite": true, "toutiao": true, "toutiaolite": true}[req["app_name"]]:
+			fail(28001007, "app_name 错误")
+		case len(query) > 1024 || json.Unmarshal([]byte(query), &q) != nil:
+			fail(28001007, "query 错误")
+		case time.Unix(int64(exp), 0).After(now.Add(180 * 24 * time.Hour)):
+			fail(28001007, "expire_time 错误")
+		default:
+			json.NewEncoder(w).Encode(map[string]any{"err_no": 0, "err_msg": "", "log_id": "L",
+				"data": map[string]any{"url_link": "https://z.douyin.com/FAKE"}})
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestGenerateURLLink(t *testing.T) {
+	now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	var last map[string]any
+	c := NewClient(fakeURLLink(t, now, &last).URL, 5*time.Second)
+	ctx := context.Background()
+	link, err := c.GenerateURLLink(ctx, "clt.TOKEN", "tt1234567890abcdef",
+		Launch{Path: "pages/menu", Query: map[string]string{"scene": "T01", "sg_v": "A"}}, now.Add(179*24*time.Hour))
+	if err != nil || link != "https://z.douyin.com/FAKE" {
+		t.Fatalf("GenerateURLLink = %q, %v", link, err)
+	}
+	if last["app_name"] != "douyin" || last["query"] != `{"scene":"T01","sg_v":"A"}` {
+		t.Errorf("request %v: want host douyin and the query as a JSON string", last)
+	}
+	if _, err := c.GenerateURLLink(ctx, "clt.TOKEN", "tt1234567890abcdef", Launch{}, now.Add(time.Hour)); err != nil || last["query"] != "{}" {
+		t.Errorf("no query: %v, sent %v; want {}", err, last["query"])
+	}
+	_, err = c.GenerateURLLink(ctx, "clt.OLD", "tt1234567890abcdef", Launch{}, now.Add(time.Hour))
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != CodeInvalidToken || strings.Contains(err.Error(), "clt.OLD") {
+		t.Errorf("stale token: err = %v, want %d without the token", err, CodeInvalidToken)
+	}
+}
