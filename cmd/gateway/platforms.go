@@ -14,11 +14,12 @@ import (
 	"github.com/scangate/scangate/internal/wechat"
 )
 
-// openApps builds the platform apps store and its token keeper. Secrets
+// openApps builds the platform apps store, its token keeper and the sun
+// code maker. Secrets
 // are sealed with secrets.key; the embedded quick start makes a key for its
 // run (its store is in memory anyway); a real Redis without a key can list
 // and delete apps but not store secrets.
-func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*apps.Store, *apps.Tokens, error) {
+func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*apps.Store, *apps.Tokens, *apps.SunCodes, error) {
 	keyText := cfg.Secrets.Key
 	if keyText == "" && embedded {
 		keyText = apps.NewKey()
@@ -28,21 +29,32 @@ func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Lo
 	if keyText != "" {
 		key, err := apps.ParseKey(keyText)
 		if err != nil {
-			return nil, nil, fmt.Errorf("secrets.key: %w", err)
+			return nil, nil, nil, fmt.Errorf("secrets.key: %w", err)
 		}
 		if sealer, err = apps.NewSealer(key); err != nil {
-			return nil, nil, fmt.Errorf("secrets.key: %w", err)
+			return nil, nil, nil, fmt.Errorf("secrets.key: %w", err)
 		}
 	} else {
 		log.Warn("secrets.key not set: platform apps (WeChat, Douyin) cannot be registered; set SCANGATE_SECRETS_KEY to 32 bytes of base64")
 	}
 	store := apps.NewStore(rdb, sealer)
+	wx := wechat.NewClient(cfg.Platforms.WeChat.APIBase, cfg.Platforms.Timeout)
 	tokens := apps.NewTokens(store, map[string]apps.Fetcher{
-		apps.WeChat: wechatFetcher{wechat.NewClient(cfg.Platforms.WeChat.APIBase, cfg.Platforms.Timeout)},
+		apps.WeChat: wechatFetcher{wx},
 		apps.Douyin: douyinFetcher{douyin.NewClient(cfg.Platforms.Douyin.APIBase, cfg.Platforms.Timeout)},
 	})
-	return store, tokens, nil
+	return store, tokens, apps.NewSunCodes(tokens, sunCodeMaker{wx}), nil
 }
+
+// sunCodeMaker adapts the WeChat client to apps.SunCodeMaker.
+type sunCodeMaker struct{ c *wechat.Client }
+
+func (m sunCodeMaker) Make(ctx context.Context, token string, c apps.SunCode) ([]byte, string, error) {
+	return m.c.GetUnlimited(ctx, token, wechat.SunCode{Scene: c.Scene, Page: c.Page, CheckPath: c.CheckPath,
+		EnvVersion: c.EnvVersion, Width: c.Width, LineColor: c.LineColor, Hyaline: c.Hyaline})
+}
+
+func (sunCodeMaker) Stale(err error) bool { return wechat.TokenRejected(err) }
 
 // wechatFetcher adapts the WeChat client to apps.Fetcher.
 type wechatFetcher struct{ c *wechat.Client }

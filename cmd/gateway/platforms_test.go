@@ -24,6 +24,10 @@ const (
 // 40125 for a wrong secret, 40013 for an unknown app), counting the calls.
 func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/wxa/getwxacodeunlimit" {
+			fakeSunCode(w, r, calls)
+			return
+		}
 		if r.Method != http.MethodPost || r.URL.Path != "/cgi-bin/stable_token" {
 			http.NotFound(w, r)
 			return
@@ -48,6 +52,29 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// fakeSunCode is getwxacodeunlimit as documented: the token in the query
+// (40001 otherwise), a published page unless check_path is false (41030),
+// an image answer; the fake's image ends with the scene and page.
+func fakeSunCode(w http.ResponseWriter, r *http.Request, calls *atomic.Int64) {
+	calls.Add(1)
+	if r.URL.Query().Get("access_token") != "ACCESS-TOKEN-VALUE" {
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
+		return
+	}
+	var req struct {
+		Scene     string `json:"scene"`
+		Page      string `json:"page"`
+		CheckPath bool   `json:"check_path"`
+	}
+	json.NewDecoder(r.Body).Decode(&req)
+	if req.CheckPath && req.Page != "pages/menu/index" {
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 41030, "errmsg": "invalid page"})
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Write([]byte("\xff\xd8\xff scene=" + req.Scene + " page=" + req.Page))
 }
 
 // callBody is call that returns the body too.
@@ -164,5 +191,58 @@ func TestPlatformAppsNeedASecretsKey(t *testing.T) {
 	status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`)
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "SCANGATE_SECRETS_KEY") {
 		t.Errorf("PUT without a secrets key = %d %s; want 503 saying to set SCANGATE_SECRETS_KEY", status, body)
+	}
+}
+
+// TestSunCode: a link's WeChat sun code comes from WeChat's API for the
+// tenant's registered app, with the link's code as the scene, and is kept:
+// WeChat is asked once per code and options.
+func TestSunCode(t *testing.T) {
+	redisSrv.Client(t) // flush
+	var calls atomic.Int64
+	wx := fakeWeChat(t, &calls)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	for _, l := range []string{
+		`{"code":"T01","targets":{"wechat":{"appid":"` + testWxApp + `","path":"pages/menu/index"},"web":{"url":"https://example.com/"}}}`,
+		`{"code":"T02","targets":{"wechat":{"appid":"` + testWxApp + `","path":"pages/draft"}}}`,
+		`{"code":"W01","targets":{"web":{"url":"https://example.com/"}}}`,
+	} {
+		if status, body := callBody(t, base, key, "POST", "/api/v1/links", l); status != http.StatusCreated {
+			t.Fatalf("create = %d %s", status, body)
+		}
+	}
+	// Before the app is registered: a clear error.
+	if status, body := callBody(t, base, key, "GET", "/api/v1/links/T01/qr?format=wxacode", ""); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "PUT /api/v1/apps/wechat/"+testWxApp) {
+		t.Errorf("sun code without a registered app = %d %s; want 422 saying to register it", status, body)
+	}
+	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
+		t.Fatalf("PUT app = %d %s", status, body)
+	}
+	before := calls.Load()
+	for range 2 {
+		status, body := callBody(t, base, key, "GET", "/api/v1/links/T01/qr?format=wxacode&width=430&line_color=00aa00", "")
+		if status != http.StatusOK || !strings.HasSuffix(body, "scene=T01 page=pages/menu/index") {
+			t.Fatalf("sun code = %d %q", status, body)
+		}
+	}
+	if n := calls.Load() - before; n != 1 {
+		t.Errorf("WeChat asked %d times for one sun code, want 1 (then the kept one)", n)
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/api/v1/links/T02/qr?format=wxacode", http.StatusUnprocessableEntity, "41030"},
+		{"/api/v1/links/T02/qr?format=wxacode&check_path=false", http.StatusOK, "scene=T02 page=pages/draft"},
+		{"/api/v1/links/W01/qr?format=wxacode", http.StatusUnprocessableEntity, "WeChat target"},
+		{"/api/v1/links/T01/qr?format=wxacode&width=5000", http.StatusUnprocessableEntity, `"field":"width"`},
+		{"/api/v1/links/T01/qr?format=wxacode&size=300", http.StatusUnprocessableEntity, `"field":"size"`},
+	} {
+		if status, body := callBody(t, base, key, "GET", tc.path, ""); status != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s = %d %s; want %d with %s", tc.path, status, body, tc.status, tc.want)
+		}
 	}
 }

@@ -187,7 +187,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
-	appStore, tokens, err := openApps(cfg, rdb, embedded, log)
+	appStore, tokens, sunCodes, err := openApps(cfg, rdb, embedded, log)
 	if err != nil {
 		a.close(ctx, cfg, log)
 		return nil, err
@@ -203,7 +203,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
 		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
-		Apps:  appStore, Tokens: tokens,
+		Apps:  appStore, Tokens: tokens, SunCodes: sunCodes,
 	})
 	if err != nil {
 		a.close(ctx, cfg, log)

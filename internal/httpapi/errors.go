@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"syscall"
 
 	"github.com/labstack/echo/v4"
@@ -15,6 +16,7 @@ import (
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/stats"
+	"github.com/scangate/scangate/internal/wechat"
 )
 
 // Errors raised by this package itself.
@@ -61,6 +63,7 @@ type fielder interface {
 func classify(err error) (int, apiErrorBody) {
 	var fe fielder
 	var he *echo.HTTPError
+	var we *wechat.APIError
 	switch {
 	case errors.As(err, &fe):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", fe.Field() + ": " + fe.Reason(), fe.Field()}
@@ -81,6 +84,11 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusServiceUnavailable, apiErrorBody{"secrets_key_missing", apps.ErrNoKey.Error(), ""}
 	case errors.Is(err, errNoApps):
 		return http.StatusServiceUnavailable, apiErrorBody{"apps_unavailable", errNoApps.Error(), ""}
+	case errors.Is(err, apps.ErrRefused):
+		return http.StatusUnprocessableEntity, apiErrorBody{"app_credentials_refused",
+			"the platform refused the app's credentials; see GET /api/v1/apps and PUT the right secret", ""}
+	case errors.As(err, &we):
+		return wechatError(we)
 	case errors.Is(err, apps.ErrBusy):
 		return http.StatusServiceUnavailable, apiErrorBody{"busy", "the platform token is being fetched; retry in a moment", ""}
 	case errors.Is(err, links.ErrConflict):
@@ -110,6 +118,22 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusServiceUnavailable, apiErrorBody{"store_unavailable", "the data store is unavailable; retry shortly", ""}
 	}
 	return http.StatusInternalServerError, apiErrorBody{"internal", "internal error", ""}
+}
+
+// wechatError turns WeChat's answer into ours: what the merchant can fix is
+// a 422 with WeChat's code, its rate limits a 503, anything else a 502.
+func wechatError(e *wechat.APIError) (int, apiErrorBody) {
+	msg := "WeChat answered " + strconv.Itoa(e.Code) + ": " + e.Message
+	switch e.Code {
+	case wechat.CodeNoPage, wechat.CodeBadPagePath:
+		return http.StatusUnprocessableEntity, apiErrorBody{"wechat_refused", msg +
+			" (the page is not in the published mini program; check_path=false allows an unpublished one)", ""}
+	case wechat.CodeNotPublished, wechat.CodeInvalidAppID, wechat.CodeBadSecret, wechat.CodeIPNotAllowed, 40169:
+		return http.StatusUnprocessableEntity, apiErrorBody{"wechat_refused", msg, ""}
+	case wechat.CodeRateLimited, 44990, 44993:
+		return http.StatusServiceUnavailable, apiErrorBody{"busy", msg + "; retry later", ""}
+	}
+	return http.StatusBadGateway, apiErrorBody{"wechat_error", msg, ""}
 }
 
 // safeMessage returns the text of errors whose messages are written for

@@ -68,8 +68,9 @@ type Deps struct {
 	Ready func(context.Context) error
 	// Apps and Tokens are the tenants' platform apps and their tokens;
 	// nil: the /api/v1/apps routes answer 503.
-	Apps   *apps.Store
-	Tokens *apps.Tokens
+	Apps     *apps.Store
+	Tokens   *apps.Tokens
+	SunCodes *apps.SunCodes
 }
 
 // Server serves the gateway's routes.

@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/apps"
+	"github.com/scangate/scangate/internal/qr"
+)
+
+// A WeChat sun code (mini program code) of a link, from WeChat's API for
+// the tenant's registered app: GET /api/v1/links/{code}/qr?format=wxacode.
+// Its scene is the link's code, its page the WeChat target's path; long-
+// press or scan inside WeChat opens the mini program there. Only WeChat
+// reads these codes: for a printed code every app can scan, use png or svg.
+
+// sunCodeOptions reads the options of a sun code; any other is an error.
+func sunCodeOptions(q url.Values) (apps.SunCode, error) {
+	o := apps.SunCode{CheckPath: true}
+	for name, vals := range q {
+		if len(vals) != 1 {
+			return o, &qr.OptionError{Option: name, Message: "is given more than once"}
+		}
+		v := vals[0]
+		switch name {
+		case "format":
+		case "width":
+			w, err := strconv.Atoi(v)
+			if err != nil || w < 280 || w > 1280 {
+				return o, &qr.OptionError{Option: name, Message: "must be between 280 and 1280 pixels"}
+			}
+			o.Width = w
+		case "line_color":
+			c, err := hex.DecodeString(strings.TrimPrefix(v, "#"))
+			if err != nil || len(c) != 3 {
+				return o, &qr.OptionError{Option: name, Message: "must be a colour like 1a2b3c"}
+			}
+			o.LineColor = &[3]uint8{c[0], c[1], c[2]}
+		case "is_hyaline", "check_path":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return o, &qr.OptionError{Option: name, Message: "must be true or false"}
+			}
+			if name == "is_hyaline" {
+				o.Hyaline = b
+			} else {
+				o.CheckPath = b
+			}
+		case "env_version":
+			if v != "release" && v != "trial" && v != "develop" {
+				return o, &qr.OptionError{Option: name, Message: "must be release, trial or develop"}
+			}
+			o.EnvVersion = v
+		default:
+			return o, &qr.OptionError{Option: name, Message: "is not an option of format=wxacode (width, line_color, is_hyaline, env_version, check_path)"}
+		}
+	}
+	return o, nil
+}
+
+func (s *Server) sunCode(c echo.Context) error {
+	if s.deps.SunCodes == nil {
+		return errNoApps
+	}
+	o, err := sunCodeOptions(c.Request().URL.Query())
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	l, err := s.deps.Links.Get(ctx, tenant(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	t := l.Targets.WeChat
+	if t == nil {
+		return &qr.OptionError{Option: "format", Message: "wxacode needs a WeChat target on the link"}
+	}
+	if len(l.Code) > 32 {
+		return &qr.OptionError{Option: "format", Message: "a WeChat scene holds at most 32 characters; this code is longer"}
+	}
+	o.Scene, o.Page = l.Code, strings.TrimPrefix(t.Path, "/")
+	if o.EnvVersion == "" {
+		o.EnvVersion = t.EnvVersion
+	}
+	img, mt, err := s.deps.SunCodes.Get(ctx, tenant(c), t.AppID, o)
+	if errors.Is(err, apps.ErrNotFound) {
+		return &qr.OptionError{Option: "format", Message: "wxacode needs the link's WeChat app registered: PUT /api/v1/apps/wechat/" +
+			t.AppID + " with its AppSecret"}
+	}
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(img)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", qrCacheControl)
+	if ifNoneMatch(strings.Join(c.Request().Header.Values("If-None-Match"), ","), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	ext := "jpg"
+	if mt == "image/png" {
+		ext = "png"
+	}
+	h.Set("Content-Disposition", `inline; filename="`+l.Code+"-wxacode."+ext+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, mt, img)
+}
