@@ -39,8 +39,9 @@ func (c *Config) validate() error {
 			add(key, "want an absolute http(s) URL without query, got %q", base)
 		}
 	}
-	if c.Platforms.Timeout <= 0 || c.Platforms.Timeout > time.Minute {
-		add("platforms.timeout", "want a duration up to 1m, got %v", c.Platforms.Timeout)
+	if c.Platforms.Timeout <= 0 || c.Platforms.Timeout > apps.MaxCallTimeout {
+		add("platforms.timeout", "want a duration up to %v (a token fetch holds a lock for %v), got %v",
+			apps.MaxCallTimeout, apps.MaxCallTimeout+5*time.Second, c.Platforms.Timeout)
 	}
 	if c.PublicBaseURL != "" && !validBaseURL(c.PublicBaseURL) {
 		add("public_base_url", "want an absolute http(s) URL without query, like https://gw.example.com, got %q", c.PublicBaseURL)

@@ -42,7 +42,7 @@ func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Lo
 	tokens := apps.NewTokens(store, map[string]apps.Fetcher{
 		apps.WeChat: wechatFetcher{wx},
 		apps.Douyin: douyinFetcher{douyin.NewClient(cfg.Platforms.Douyin.APIBase, cfg.Platforms.Timeout)},
-	})
+	}, cfg.Platforms.Timeout)
 	return store, tokens, apps.NewSunCodes(tokens, sunCodeMaker{wx}), nil
 }
 

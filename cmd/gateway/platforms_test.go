@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/auth"
@@ -111,16 +114,14 @@ func TestPlatformApps(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Errorf("%d token fetches for the PUT, want 1", calls.Load())
 	}
+	// The secret and the token WeChat gave are in Redis, sealed.
+	if n, _ := rdb.Keys(context.Background(), "sg:{apps}:token:*").Result(); len(n) != 1 {
+		t.Errorf("token keys %v, want the app's", n)
+	}
+	noSecretsInRedis(t, rdb, testWxSecret, "ACCESS-TOKEN-VALUE")
 	status, body = callBody(t, base, key, "GET", "/api/v1/apps", "")
 	if status != http.StatusOK || !strings.Contains(body, testWxApp) {
 		t.Errorf("GET /api/v1/apps = %d %s", status, body)
-	}
-
-	// A wrong secret: answered at once, with WeChat's code.
-	wrong := "ffffffffffffffffffffffffffffffff"
-	status, body = callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+wrong+`"}`)
-	if status != http.StatusOK || !strings.Contains(body, `"state":"error"`) || !strings.Contains(body, `"error_code":40125`) {
-		t.Errorf("PUT with a wrong secret = %d %s; want 200, state error, 40125", status, body)
 	}
 
 	// Bad input names its field; another tenant sees nothing and cannot
@@ -144,6 +145,13 @@ func TestPlatformApps(t *testing.T) {
 		t.Errorf("a viewer's GET = %d %s, want 403 asking for an admin key", status, body)
 	}
 
+	// A wrong secret: answered at once, with WeChat's code.
+	wrong := "ffffffffffffffffffffffffffffffff"
+	status, body = callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+wrong+`"}`)
+	if status != http.StatusOK || !strings.Contains(body, `"state":"error"`) || !strings.Contains(body, `"error_code":40125`) {
+		t.Errorf("PUT with a wrong secret = %d %s; want 200, state error, 40125", status, body)
+	}
+
 	// No secret, nor the token, in any answer or Redis value.
 	for _, path := range []string{"/api/v1/apps", "/api/v1/apps/wechat/" + testWxApp} {
 		_, body := callBody(t, base, key, "GET", path, "")
@@ -153,27 +161,7 @@ func TestPlatformApps(t *testing.T) {
 			}
 		}
 	}
-	keys, _ := rdb.Keys(context.Background(), "*").Result()
-	for _, k := range keys {
-		var values []string
-		switch rdb.Type(context.Background(), k).Val() {
-		case "hash":
-			for f, v := range rdb.HGetAll(context.Background(), k).Val() {
-				values = append(values, f, v)
-			}
-		case "string":
-			values = append(values, rdb.Get(context.Background(), k).Val())
-		case "set":
-			values = rdb.SMembers(context.Background(), k).Val()
-		}
-		for _, v := range values {
-			for _, s := range []string{testWxSecret, wrong, "ACCESS-TOKEN-VALUE"} {
-				if strings.Contains(v, s) {
-					t.Errorf("Redis key %s holds a secret in clear", k)
-				}
-			}
-		}
-	}
+	noSecretsInRedis(t, rdb, testWxSecret, wrong, "ACCESS-TOKEN-VALUE")
 
 	if status, _ := callBody(t, base, key, "DELETE", "/api/v1/apps/wechat/"+testWxApp, ""); status != http.StatusNoContent {
 		t.Errorf("DELETE = %d, want 204", status)
@@ -243,6 +231,44 @@ func TestSunCode(t *testing.T) {
 	} {
 		if status, body := callBody(t, base, key, "GET", tc.path, ""); status != tc.status || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s = %d %s; want %d with %s", tc.path, status, body, tc.status, tc.want)
+		}
+	}
+}
+
+// noSecretsInRedis fails if any Redis key or value holds one of secrets.
+func noSecretsInRedis(t *testing.T, rdb *redis.Client, secrets ...string) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("keys %v, %v", keys, err)
+	}
+	for _, k := range keys {
+		values := []string{k}
+		switch typ := rdb.Type(ctx, k).Val(); typ {
+		case "hash":
+			for f, v := range rdb.HGetAll(ctx, k).Val() {
+				values = append(values, f, v)
+			}
+		case "string":
+			values = append(values, rdb.Get(ctx, k).Val())
+		case "set":
+			values = append(values, rdb.SMembers(ctx, k).Val()...)
+		case "list":
+			values = append(values, rdb.LRange(ctx, k, 0, -1).Val()...)
+		case "stream":
+			for _, m := range rdb.XRange(ctx, k, "-", "+").Val() {
+				for f, v := range m.Values {
+					values = append(values, f, fmt.Sprint(v))
+				}
+			}
+		}
+		for _, v := range values {
+			for _, s := range secrets {
+				if strings.Contains(v, s) {
+					t.Errorf("Redis key %s holds a secret in clear", k)
+				}
+			}
 		}
 	}
 }

@@ -164,12 +164,21 @@ func NewStore(rdb redis.UniversalClient, sealer *Sealer) *Store {
 func sealContext(platform, appID, field string) string { return platform + ":" + appID + ":" + field }
 
 // putLua registers or updates an app for a tenant: KEYS[1] the app,
-// KEYS[2] the tenant's set; ARGV[1] the tenant, ARGV[2] the set's member,
-// ARGV[3] now (created if new), then field/value pairs. It answers 0 when
-// the app belongs to another tenant.
+// KEYS[2] the tenant's set, KEYS[3] the app's token, KEYS[4] the prefix of
+// every tenant's set (the previous owner's is KEYS[4]..owner, in the same
+// slot); ARGV[1] the tenant, ARGV[2] the set's member, ARGV[3] now, then
+// field/value pairs. It answers 0 when the app belongs to another tenant
+// whose credentials work (state ok, or not checked yet). An app whose
+// credentials the platform refused may be taken over, so that nobody can
+// hold an app id with a made-up secret.
 var putLua = redis.NewScript(`
 local owner = redis.call('HGET', KEYS[1], 'tenant')
-if owner and owner ~= ARGV[1] then return 0 end
+if owner and owner ~= ARGV[1] then
+  if redis.call('HGET', KEYS[1], 'state') ~= 'error' then return 0 end
+  redis.call('SREM', KEYS[4] .. owner, ARGV[2])
+  redis.call('DEL', KEYS[1], KEYS[3])
+  owner = false
+end
 if not owner then redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'created', ARGV[3]) end
 redis.call('HDEL', KEYS[1], 'svc_appid', 'svc_secret', 'svc_domain')
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
@@ -195,7 +204,8 @@ func (s *Store) Put(ctx context.Context, tenant, platform, appID string, in Inpu
 		args = append(args, "svc_appid", in.ServiceAppID, "svc_domain", in.ServiceDomain,
 			"svc_secret", s.sealer.Seal(in.ServiceSecret, sealContext(platform, appID, "svc_secret")))
 	}
-	ok, err := putLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant)}, args...).Int()
+	ok, err := putLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant),
+		tokenKey(platform, appID), tenantAppsKey("")}, args...).Int()
 	if err != nil {
 		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -257,11 +267,12 @@ func (s *Store) List(ctx context.Context, tenant string) ([]App, error) {
 	return out, nil
 }
 
-// deleteLua removes an app if it is the tenant's: KEYS[1] the app, KEYS[2]
-// the tenant's set; ARGV[1] the tenant, ARGV[2] the member. 0: not found.
+// deleteLua removes an app if it is the tenant's, with its token: KEYS[1]
+// the app, KEYS[2] the tenant's set, KEYS[3] the token; ARGV[1] the
+// tenant, ARGV[2] the member. 0: not found.
 var deleteLua = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[3])
 redis.call('SREM', KEYS[2], ARGV[2])
 return 1
 `)
@@ -272,7 +283,8 @@ func (s *Store) Delete(ctx context.Context, tenant, platform, appID string) erro
 	if !ValidPlatform(platform) {
 		return ErrNotFound
 	}
-	n, err := deleteLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant)}, tenant, platform+":"+appID).Int()
+	n, err := deleteLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant), tokenKey(platform, appID)},
+		tenant, platform+":"+appID).Int()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}

@@ -51,9 +51,11 @@ func NewSunCodes(tokens *Tokens, maker SunCodeMaker) *SunCodes {
 	return &SunCodes{tokens: tokens, maker: maker}
 }
 
-func sunCodeKey(appID string, c SunCode) string {
+// sunCodeKey names a kept sun code by its tenant (an app id that changes
+// hands does not hand over its images), app and everything it is made of.
+func sunCodeKey(tenant, appID string, c SunCode) string {
 	b, _ := json.Marshal(c)
-	sum := sha256.Sum256(append([]byte(appID+"\x00"), b...))
+	sum := sha256.Sum256(append([]byte(tenant+"\x00"+appID+"\x00"), b...))
 	return "sg:{apps}:suncode:" + hex.EncodeToString(sum[:16])
 }
 
@@ -67,7 +69,7 @@ type storedSunCode struct {
 // shared one stale). ErrNotFound: the tenant has no such app.
 func (s *SunCodes) Get(ctx context.Context, tenant, appID string, c SunCode) ([]byte, string, error) {
 	rdb := s.tokens.store.rdb
-	key := sunCodeKey(appID, c)
+	key := sunCodeKey(tenant, appID, c)
 	if _, err := s.tokens.store.Get(ctx, tenant, WeChat, appID); err != nil {
 		return nil, "", err
 	}

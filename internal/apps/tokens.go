@@ -30,10 +30,16 @@ type Fetcher interface {
 // Token settings.
 const (
 	// refreshAhead: a token this close to its expiry is refreshed (WeChat
-	// hands out the next one in the last 5 minutes).
+	// hands out the next one in the last 5 minutes), at most once in
+	// minRefetch: a platform that answers with the same token keeps it
+	// usable to its end without a call per use.
 	refreshAhead = 5 * time.Minute
-	// lockTTL bounds how long one instance holds the right to refresh.
+	minRefetch   = time.Minute
+	// lockTTL bounds how long one instance holds the right to refresh: more
+	// than a platform call may take (MaxCallTimeout).
 	lockTTL = 15 * time.Second
+	// MaxCallTimeout is the longest a platform call may be given.
+	MaxCallTimeout = 10 * time.Second
 	// waitStep and waitMax: how an instance that did not get the lock waits
 	// for the one that did.
 	waitStep = 50 * time.Millisecond
@@ -70,9 +76,12 @@ type Tokens struct {
 	wait     time.Duration // how long to wait for another instance's fetch
 }
 
-// NewTokens returns the token keeper of a store, with a fetcher per platform.
-func NewTokens(store *Store, fetchers map[string]Fetcher) *Tokens {
-	return &Tokens{store: store, fetchers: fetchers, now: time.Now, sleep: sleepCtx, wait: 5 * time.Second}
+// NewTokens returns the token keeper of a store, with a fetcher per
+// platform whose calls take at most callTimeout (MaxCallTimeout at most):
+// an instance waits that long and a little more for another's fetch.
+func NewTokens(store *Store, fetchers map[string]Fetcher, callTimeout time.Duration) *Tokens {
+	return &Tokens{store: store, fetchers: fetchers, now: time.Now, sleep: sleepCtx,
+		wait: min(callTimeout, MaxCallTimeout) + 2*time.Second}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -89,26 +98,30 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 type storedToken struct {
 	Value   string `json:"v"`
 	Expires int64  `json:"e"` // Unix ms
+	Fetched int64  `json:"f"` // Unix ms
 }
 
-// cached returns the shared token if it is good for a while yet.
-func (t *Tokens) cached(ctx context.Context, platform, appID string) (string, bool, error) {
+// cached returns the shared token: fresh when it is good for a while yet
+// (or was fetched a moment ago), usable while it has not expired.
+func (t *Tokens) cached(ctx context.Context, platform, appID string) (tok string, fresh, usable bool, err error) {
 	sealed, err := t.store.rdb.Get(ctx, tokenKey(platform, appID)).Result()
 	if errors.Is(err, redis.Nil) {
-		return "", false, nil
+		return "", false, false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return "", false, false, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	raw, err := t.store.sealer.Open(sealed, sealContext(platform, appID, "token"))
 	if err != nil {
-		return "", false, nil // another key, or damaged: fetch a new one
+		return "", false, false, nil // another key, or damaged: fetch a new one
 	}
 	var st storedToken
-	if json.Unmarshal([]byte(raw), &st) != nil || time.UnixMilli(st.Expires).Sub(t.now()) < refreshAhead {
-		return "", false, nil
+	if json.Unmarshal([]byte(raw), &st) != nil {
+		return "", false, false, nil
 	}
-	return st.Value, true, nil
+	now := t.now()
+	left := time.UnixMilli(st.Expires).Sub(now)
+	return st.Value, left >= refreshAhead || now.Sub(time.UnixMilli(st.Fetched)) < minRefetch, left > 0, nil
 }
 
 // Token returns the app's access token: the shared one, or one fetched
@@ -136,9 +149,11 @@ func (t *Tokens) token(ctx context.Context, tenant, platform, appID, stale strin
 	}
 	deadline := t.now().Add(t.wait)
 	for {
-		if tok, ok, err := t.cached(ctx, platform, appID); err != nil {
+		tok, fresh, usable, err := t.cached(ctx, platform, appID)
+		if err != nil {
 			return "", err
-		} else if ok && tok != stale {
+		}
+		if fresh && tok != stale {
 			return tok, nil
 		}
 		owner, err := t.lock(ctx, platform, appID)
@@ -146,9 +161,15 @@ func (t *Tokens) token(ctx context.Context, tenant, platform, appID, stale strin
 			return "", err
 		}
 		if owner != "" {
-			tok, err := t.fetch(ctx, tenant, platform, appID, stale, f)
+			got, err := t.fetch(ctx, tenant, platform, appID, stale, f)
 			t.unlock(platform, appID, owner)
-			return tok, err
+			if err != nil && usable && tok != stale && !errors.Is(err, ErrRefused) {
+				return tok, nil // not refreshed ahead this time; still good
+			}
+			return got, err
+		}
+		if usable && tok != stale {
+			return tok, nil // another instance is refreshing it ahead
 		}
 		if !t.now().Before(deadline) {
 			return "", ErrBusy
@@ -163,7 +184,7 @@ func (t *Tokens) token(ctx context.Context, tenant, platform, appID, stale strin
 // the app's lock.
 func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale string, f Fetcher) (string, error) {
 	// Another instance may have fetched while this one waited for the lock.
-	if tok, ok, err := t.cached(ctx, platform, appID); err != nil || (ok && tok != stale) {
+	if tok, fresh, _, err := t.cached(ctx, platform, appID); err != nil || (fresh && tok != stale) {
 		return tok, err
 	}
 	app, err := t.store.Get(ctx, tenant, platform, appID)
@@ -198,7 +219,7 @@ func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale strin
 			return "", err
 		}
 	}
-	raw, _ := json.Marshal(storedToken{Value: tok, Expires: expires.UnixMilli()})
+	raw, _ := json.Marshal(storedToken{Value: tok, Expires: expires.UnixMilli(), Fetched: now.UnixMilli()})
 	ttl := expires.Sub(now)
 	if ttl <= 0 {
 		return "", fmt.Errorf("apps: the platform gave a token that has expired")
@@ -210,25 +231,37 @@ func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale strin
 	return tok, nil
 }
 
-// mayForce counts a forced refresh against WeChat's allowance (20 a day,
-// 30 s apart); past it the normal mode is used, which returns the current
-// token (no use) — so it answers ErrBusy instead.
+// chinaTime is the zone WeChat's daily limits count days in.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+// forceLua takes one of the day's forced refreshes if WeChat's rule allows
+// it: KEYS[1] the day's count, KEYS[2] the last one's time (Unix ms);
+// ARGV now, the most a day, the least spacing (ms). It answers 1 and counts
+// it, or 0 and changes nothing.
+var forceLua = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local now = tonumber(ARGV[1])
+if n >= tonumber(ARGV[2]) or (last > 0 and now - last < tonumber(ARGV[3])) then return 0 end
+redis.call('SET', KEYS[1], n + 1, 'EX', 172800)
+redis.call('SET', KEYS[2], now, 'EX', 172800)
+return 1
+`)
+
+// mayForce takes a forced refresh from WeChat's allowance (20 a day, by
+// China's calendar, 30 s apart); refused, it answers ErrBusy (a normal call
+// would only give back the stale token) and the allowance is untouched.
 func (t *Tokens) mayForce(ctx context.Context, platform, appID string, now time.Time) (bool, error) {
 	if platform != WeChat {
 		return false, nil
 	}
-	day := now.UTC().Format("20060102")
-	key := forcesKey(platform, appID, day)
-	pipe := t.store.rdb.TxPipeline()
-	n := pipe.Incr(ctx, key)
-	pipe.Expire(ctx, key, 48*time.Hour)
-	last := pipe.GetSet(ctx, key+":last", now.UnixMilli())
-	pipe.Expire(ctx, key+":last", 48*time.Hour)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	day := now.In(chinaTime).Format("20060102")
+	ok, err := forceLua.Run(ctx, t.store.rdb, []string{forcesKey(platform, appID, day), forcesKey(platform, appID, "last")},
+		now.UnixMilli(), maxForcesPerDay, forceSpacing.Milliseconds()).Int()
+	if err != nil {
 		return false, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	prev, _ := last.Int64()
-	if n.Val() > maxForcesPerDay || (prev != 0 && now.Sub(time.UnixMilli(prev)) < forceSpacing) {
+	if ok == 0 {
 		return false, ErrBusy
 	}
 	return true, nil

@@ -82,7 +82,7 @@ func newTokenSetup(t *testing.T) *tokenSetup {
 // instance is one gateway's token keeper over the same Redis.
 func (ts *tokenSetup) instance() *Tokens {
 	tk := NewTokens(&Store{rdb: ts.store.rdb, sealer: ts.store.sealer, now: ts.store.now},
-		map[string]Fetcher{WeChat: ts.fake})
+		map[string]Fetcher{WeChat: ts.fake}, 5*time.Second)
 	tk.now = func() time.Time { return ts.clock }
 	return tk
 }
@@ -220,5 +220,133 @@ func TestTokenSealed(t *testing.T) {
 	v := ts.store.rdb.Get(context.Background(), tokenKey(WeChat, wxApp)).Val()
 	if v == "" || strings.Contains(v, tok) {
 		t.Errorf("stored token %q: want it sealed", v)
+	}
+}
+
+// TestForcedRefreshAllowance: WeChat allows 20 forced refreshes a day (by
+// China's calendar), 30 s apart. A refused try takes nothing from the
+// allowance and does not restart the 30 s.
+func TestForcedRefreshAllowance(t *testing.T) {
+	ts := newTokenSetup(t)
+	// 23:30 in China, 15:30 UTC.
+	ts.clock = time.Date(2026, 12, 3, 15, 30, 0, 0, time.UTC)
+	tk := ts.instance()
+	ctx := context.Background()
+	tok, _ := tk.Token(ctx, "acme", WeChat, wxApp)
+	refresh := func() error {
+		var err error
+		next, err := tk.Refresh(ctx, "acme", WeChat, wxApp, tok)
+		if err == nil {
+			tok = next
+		}
+		return err
+	}
+	if err := refresh(); err != nil {
+		t.Fatal(err)
+	}
+	ts.clock = ts.clock.Add(20 * time.Second)
+	if err := refresh(); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a force 20 s after one: %v, want ErrBusy", err)
+	}
+	ts.clock = ts.clock.Add(11 * time.Second) // 31 s after the real one
+	if err := refresh(); err != nil {
+		t.Fatalf("a force 31 s after the last real one (a refused try between): %v", err)
+	}
+	for range maxForcesPerDay - 2 {
+		ts.clock = ts.clock.Add(forceSpacing)
+		if err := refresh(); err != nil {
+			t.Fatalf("force within the day's 20: %v", err)
+		}
+	}
+	ts.clock = ts.clock.Add(forceSpacing) // still 23:xx in China
+	if err := refresh(); !errors.Is(err, ErrBusy) {
+		t.Fatalf("the 21st force of the day: %v, want ErrBusy", err)
+	}
+	ts.clock = time.Date(2026, 12, 3, 16, 0, 0, 0, time.UTC) // 00:00 in China: a new day
+	if err := refresh(); err != nil {
+		t.Errorf("the first force of China's next day: %v", err)
+	}
+	if _, forced := ts.fake.count(); forced != maxForcesPerDay+1 {
+		t.Errorf("%d forced refreshes, want %d", forced, maxForcesPerDay+1)
+	}
+}
+
+// sameTokenFetcher answers like a platform that gives back the same token
+// with its remaining life: in its last minutes, every fetch returns it
+// again.
+type sameTokenFetcher struct {
+	fakeFetcher
+	expires time.Time
+}
+
+func (f *sameTokenFetcher) Fetch(ctx context.Context, appID, secret string, force bool) (string, time.Time, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	return "the-token", f.expires, nil
+}
+
+// TestTokenInItsLastMinutes: a token the platform keeps handing back in its
+// last minutes is fetched again at most once a minute, not for every use.
+func TestTokenInItsLastMinutes(t *testing.T) {
+	ts := newTokenSetup(t)
+	f := &sameTokenFetcher{expires: ts.clock.Add(4 * time.Minute)}
+	tk := NewTokens(ts.store, map[string]Fetcher{WeChat: f}, 5*time.Second)
+	tk.now = func() time.Time { return ts.clock }
+	for i := range 100 {
+		if tok, err := tk.Token(context.Background(), "acme", WeChat, wxApp); err != nil || tok != "the-token" {
+			t.Fatalf("Token %d = %q, %v", i, tok, err)
+		}
+		ts.clock = ts.clock.Add(time.Second) // 100 s in all
+	}
+	if f.calls > 3 {
+		t.Errorf("%d fetches for 100 uses over 100 s, want at most one a minute", f.calls)
+	}
+}
+
+// TestAppTakeover: an app id held with credentials the platform refused
+// may be taken over by a tenant with working ones; one with working
+// credentials may not.
+func TestAppTakeover(t *testing.T) {
+	ts := newTokenSetup(t) // acme holds wxApp with the right secret
+	tk := ts.instance()
+	ctx := context.Background()
+	if _, err := tk.Check(ctx, "acme", WeChat, wxApp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.store.Put(ctx, "squatter", WeChat, wxApp, Input{Secret: "made-up"}); !errors.Is(err, ErrTaken) {
+		t.Fatalf("taking an app with working credentials: %v, want ErrTaken", err)
+	}
+	// Now the squatter holds an app id acme has not registered yet.
+	const other = "wx00000000000000ff"
+	if _, err := ts.store.Put(ctx, "squatter", WeChat, other, Input{Secret: "made-up"}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := tk.Check(ctx, "squatter", WeChat, other); a.State != StateError {
+		t.Fatalf("squatter's app state %q, want error", a.State)
+	}
+	if _, err := ts.store.Put(ctx, "acme", WeChat, other, Input{Secret: wxSecret}); err != nil {
+		t.Fatalf("taking over an app whose credentials were refused: %v", err)
+	}
+	if list, _ := ts.store.List(ctx, "squatter"); len(list) != 0 {
+		t.Errorf("the squatter still lists %+v", list)
+	}
+	if _, err := ts.store.Get(ctx, "squatter", WeChat, other); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the squatter's Get: %v, want ErrNotFound", err)
+	}
+}
+
+// TestDeleteDropsTheToken: a deleted app's shared token goes with it.
+func TestDeleteDropsTheToken(t *testing.T) {
+	ts := newTokenSetup(t)
+	ctx := context.Background()
+	if _, err := ts.instance().Token(ctx, "acme", WeChat, wxApp); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.Delete(ctx, "acme", WeChat, wxApp); err != nil {
+		t.Fatal(err)
+	}
+	if n := ts.store.rdb.Exists(ctx, tokenKey(WeChat, wxApp)).Val(); n != 0 {
+		t.Error("the token outlived its app")
 	}
 }

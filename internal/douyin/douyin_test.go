@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -167,5 +168,23 @@ func TestGenerateURLLink(t *testing.T) {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != CodeInvalidToken || strings.Contains(err.Error(), "clt.OLD") {
 		t.Errorf("stale token: err = %v, want %d without the token", err, CodeInvalidToken)
+	}
+}
+
+// TestRedirectsNotFollowed: a redirect is an error; the secret and the
+// access-token header go nowhere else.
+func TestRedirectsNotFollowed(t *testing.T) {
+	var got atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
+	defer elsewhere.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusPermanentRedirect)
+	}))
+	defer srv.Close()
+	c := NewClient(srv.URL, time.Second)
+	_, err1 := c.ClientToken(context.Background(), "tt1234567890abcdef", "s3cret-value", time.Now())
+	_, err2 := c.GenerateURLLink(context.Background(), "clt.TOKEN", "tt1234567890abcdef", Launch{}, time.Now().Add(time.Hour))
+	if !errors.Is(err1, ErrUnavailable) || !errors.Is(err2, ErrUnavailable) || got.Load() != 0 {
+		t.Errorf("errs %v, %v, %d requests elsewhere; want ErrUnavailable and none", err1, err2, got.Load())
 	}
 }

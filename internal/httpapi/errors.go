@@ -13,6 +13,7 @@ import (
 
 	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/douyin"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/stats"
@@ -64,6 +65,7 @@ func classify(err error) (int, apiErrorBody) {
 	var fe fielder
 	var he *echo.HTTPError
 	var we *wechat.APIError
+	var de *douyin.APIError
 	switch {
 	case errors.As(err, &fe):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", fe.Field() + ": " + fe.Reason(), fe.Field()}
@@ -89,6 +91,10 @@ func classify(err error) (int, apiErrorBody) {
 			"the platform refused the app's credentials; see GET /api/v1/apps and PUT the right secret", ""}
 	case errors.As(err, &we):
 		return wechatError(we)
+	case errors.As(err, &de):
+		return http.StatusBadGateway, apiErrorBody{"douyin_error", "Douyin answered " + strconv.Itoa(de.Code) + ": " + de.Message, ""}
+	case errors.Is(err, wechat.ErrUnavailable), errors.Is(err, douyin.ErrUnavailable):
+		return http.StatusBadGateway, apiErrorBody{"platform_unavailable", "the platform's API could not be reached or answered badly; retry later", ""}
 	case errors.Is(err, apps.ErrBusy):
 		return http.StatusServiceUnavailable, apiErrorBody{"busy", "the platform token is being fetched; retry in a moment", ""}
 	case errors.Is(err, links.ErrConflict):

@@ -71,7 +71,10 @@ type Client struct {
 // NewClient returns a client of the API at base (DefaultBase, or a proxy
 // or fake of it), with a per-call timeout.
 func NewClient(base string, timeout time.Duration) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: timeout}}
+	return &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: timeout,
+		// A redirect is an error, never followed: Go would send the body
+		// (a secret) and custom headers (a token) again, wherever it points.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 // Token is an access token and when it stops being good.

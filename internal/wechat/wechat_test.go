@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -151,5 +152,22 @@ func TestTokenRejected(t *testing.T) {
 	}
 	if TokenRejected(ErrUnavailable) {
 		t.Error("TokenRejected(ErrUnavailable) = true")
+	}
+}
+
+// TestRedirectsNotFollowed: a redirect from the API (a 307 would make Go
+// post the body, secret included, again) is an error, and the other host
+// receives nothing.
+func TestRedirectsNotFollowed(t *testing.T) {
+	var got atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
+	defer elsewhere.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	_, err := NewClient(srv.URL, time.Second).StableToken(context.Background(), "wx1234567890abcdef", "s3cret-value", false, time.Now())
+	if !errors.Is(err, ErrUnavailable) || got.Load() != 0 {
+		t.Errorf("err = %v, %d requests elsewhere; want ErrUnavailable and none", err, got.Load())
 	}
 }
