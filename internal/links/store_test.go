@@ -358,3 +358,35 @@ func admit(ctx context.Context, s *Store, l *Link) (bool, error) {
 	over, err := s.CheckLimits(ctx, l, LimitCheck{})
 	return over == Within, err
 }
+
+// TestUpdateDropsAStaleURLLink: a WeChat URL Link opens the page it was
+// made for; a change of page, query, version or app without a new URL Link
+// drops it, so scans never go on to the old page. Other changes keep it,
+// and a patch may bring its own.
+func TestUpdateDropsAStaleURLLink(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"wxlink","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a",
+		"url_link":"https://wxaurl.cn/AAA","url_link_expires_at":"2099-01-01T00:00:00Z"}}}`)
+	for _, tc := range []struct {
+		name, patch, want string
+	}{
+		{"title", `{"title":"New"}`, "https://wxaurl.cn/AAA"},
+		{"page", `{"targets":{"wechat":{"path":"pages/b"}}}`, ""},
+		{"new page with its own link", `{"targets":{"wechat":{"path":"pages/c","url_link":"https://wxaurl.cn/CCC"}}}`, "https://wxaurl.cn/CCC"},
+		{"query", `{"targets":{"wechat":{"query":"x=1"}}}`, ""},
+	} {
+		got, err := s.Update(ctx, "acme", "wxlink", []byte(tc.patch))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if u := got.Targets.WeChat.URLLink; u != tc.want || (u == "") != (got.Targets.WeChat.URLLinkExpiresAt == nil) {
+			t.Errorf("%s: url_link %q (expires %v), want %q", tc.name, u, got.Targets.WeChat.URLLinkExpiresAt, tc.want)
+		}
+		if tc.want == "" { // put one back for the next case
+			if _, err := s.Update(ctx, "acme", "wxlink", []byte(`{"targets":{"wechat":{"url_link":"https://wxaurl.cn/AAA","url_link_expires_at":"2099-01-01T00:00:00Z"}}}`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

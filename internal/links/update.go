@@ -31,6 +31,7 @@ func (s *Store) Update(ctx context.Context, tenant, code string, patch []byte) (
 		if err != nil {
 			return err
 		}
+		keepURLLinkCurrent(cur.Targets.WeChat, in.Targets.WeChat)
 		if err := in.normalize(); err != nil {
 			return err
 		}
@@ -139,4 +140,20 @@ func (s *Store) watch(ctx context.Context, fn func(*redis.Tx) error, key string)
 
 func (s *Store) readTx(ctx context.Context, tx *redis.Tx, key string) (*Link, error) {
 	return decodeLink(key, tx.Get(ctx, linkKey(key)))
+}
+
+// keepURLLinkCurrent drops a WeChat URL Link that the change makes wrong: a
+// link opens the page, query and version it was made for, so when any of
+// them (or the app) changes and the patch brings no URL Link of its own,
+// scans must not go on to the old page. Without one they get the page that
+// leads into the mini program (and a gateway with the app registered makes
+// a new URL Link).
+func keepURLLinkCurrent(before, after *WeChatTarget) {
+	if before == nil || after == nil || after.URLLink == "" || after.URLLink != before.URLLink {
+		return
+	}
+	if after.AppID != before.AppID || after.Path != before.Path || after.Query != before.Query ||
+		after.EnvVersion != before.EnvVersion {
+		after.URLLink, after.URLLinkExpiresAt = "", nil
+	}
 }
