@@ -19,7 +19,7 @@ import (
 // are sealed with secrets.key; the embedded quick start makes a key for its
 // run (its store is in memory anyway); a real Redis without a key can list
 // and delete apps but not store secrets.
-func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*apps.Store, *apps.Tokens, *apps.SunCodes, error) {
+func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*apps.Store, *apps.Tokens, *apps.SunCodes, *wechat.Client, error) {
 	keyText := cfg.Secrets.Key
 	if keyText == "" && embedded {
 		keyText = apps.NewKey()
@@ -29,10 +29,10 @@ func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Lo
 	if keyText != "" {
 		key, err := apps.ParseKey(keyText)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("secrets.key: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("secrets.key: %w", err)
 		}
 		if sealer, err = apps.NewSealer(key); err != nil {
-			return nil, nil, nil, fmt.Errorf("secrets.key: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("secrets.key: %w", err)
 		}
 	} else {
 		log.Warn("secrets.key not set: platform apps (WeChat, Douyin) cannot be registered; set SCANGATE_SECRETS_KEY to 32 bytes of base64")
@@ -43,7 +43,7 @@ func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Lo
 		apps.WeChat: wechatFetcher{wx},
 		apps.Douyin: douyinFetcher{douyin.NewClient(cfg.Platforms.Douyin.APIBase, cfg.Platforms.Timeout)},
 	}, cfg.Platforms.Timeout)
-	return store, tokens, apps.NewSunCodes(tokens, sunCodeMaker{wx}), nil
+	return store, tokens, apps.NewSunCodes(tokens, sunCodeMaker{wx}), wx, nil
 }
 
 // sunCodeMaker adapts the WeChat client to apps.SunCodeMaker.
@@ -99,3 +99,12 @@ func (douyinFetcher) Refused(err error) (int, string, bool) {
 }
 
 func (douyinFetcher) Stale(error) bool { return false }
+
+// urlLinkGenerator adapts the WeChat client to urllinks.Generator.
+type urlLinkGenerator struct{ c *wechat.Client }
+
+func (g urlLinkGenerator) Generate(ctx context.Context, token, path, query, envVersion string, expires time.Time) (string, error) {
+	return g.c.GenerateURLLink(ctx, token, wechat.Launch{Path: path, Query: query, EnvVersion: envVersion}, expires)
+}
+
+func (urlLinkGenerator) Stale(err error) bool { return wechat.TokenRejected(err) }

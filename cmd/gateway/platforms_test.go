@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,6 +30,10 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/wxa/getwxacodeunlimit" {
 			fakeSunCode(w, r, calls)
+			return
+		}
+		if r.Method == http.MethodPost && r.URL.Path == "/wxa/generate_urllink" {
+			fakeURLLinks.serve(w, r)
 			return
 		}
 		if r.Method != http.MethodPost || r.URL.Path != "/cgi-bin/stable_token" {
@@ -78,6 +83,50 @@ func fakeSunCode(w http.ResponseWriter, r *http.Request, calls *atomic.Int64) {
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.Write([]byte("\xff\xd8\xff scene=" + req.Scene + " page=" + req.Page))
+}
+
+// fakeURLLinks is generate_urllink as documented: the token in the query
+// (40001 otherwise), an expiry at most 30 days ahead; each link made is
+// https://wxaurl.cn/L<n>, and made[n] says for which path and query.
+var fakeURLLinks = &urlLinkFake{}
+
+type urlLinkFake struct {
+	mu   sync.Mutex
+	made []string // "path?query"
+}
+
+func (f *urlLinkFake) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("access_token") != "ACCESS-TOKEN-VALUE" {
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
+		return
+	}
+	var req struct {
+		Path       string `json:"path"`
+		Query      string `json:"query"`
+		ExpireType int    `json:"expire_type"`
+		ExpireTime int64  `json:"expire_time"`
+	}
+	json.NewDecoder(r.Body).Decode(&req)
+	if req.ExpireType != 0 || time.Until(time.Unix(req.ExpireTime, 0)) > 30*24*time.Hour {
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 40213, "errmsg": "invalid expire time"})
+		return
+	}
+	f.mu.Lock()
+	f.made = append(f.made, req.Path+"?"+req.Query)
+	n := len(f.made) - 1
+	f.mu.Unlock()
+	json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "errmsg": "ok", "url_link": fmt.Sprintf("https://wxaurl.cn/L%d", n)})
+}
+
+// madeFor says for which path and query a fake URL Link was made.
+func (f *urlLinkFake) madeFor(link string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var n int
+	if _, err := fmt.Sscanf(link, "https://wxaurl.cn/L%d", &n); err != nil || n >= len(f.made) {
+		return ""
+	}
+	return f.made[n]
 }
 
 // callBody is call that returns the body too.
@@ -271,4 +320,72 @@ func noSecretsInRedis(t *testing.T, rdb *redis.Client, secrets ...string) {
 			}
 		}
 	}
+}
+
+const wechatUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
+
+// wechatScan scans a code as WeChat would and returns the answer's status
+// and Location.
+func wechatScan(t *testing.T, base, code string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/s/"+code, nil)
+	req.Header.Set("User-Agent", wechatUA)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// waitFor polls cond every 20 ms for up to 10 s: the URL Link is made in
+// the background, and the test waits for that event, not for a time.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 500 {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within 10 s", what)
+}
+
+// TestWeChatScanGoesStraightIn: with the tenant's WeChat app registered, a
+// link's WeChat scan is a 302 to a URL Link for its page and query with
+// scene=<code>, made in the background; an edit of the page makes a new
+// one, and the old page is never served meanwhile.
+func TestWeChatScanGoesStraightIn(t *testing.T) {
+	redisSrv.Client(t) // flush
+	var calls atomic.Int64
+	wx := fakeWeChat(t, &calls)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
+		t.Fatalf("PUT app = %d %s", status, body)
+	}
+	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"TABLE7","targets":{"wechat":{"appid":"`+
+		testWxApp+`","path":"pages/menu/index","query":"table=7"}}}`); status != http.StatusCreated {
+		t.Fatalf("create = %d %s", status, body)
+	}
+	var link string
+	waitFor(t, "a URL Link on the link", func() bool {
+		_, loc := wechatScan(t, base, "TABLE7")
+		link = loc
+		return strings.HasPrefix(loc, "https://wxaurl.cn/")
+	})
+	if got := fakeURLLinks.madeFor(link); got != "pages/menu/index?scene=TABLE7&table=7" {
+		t.Errorf("the URL Link opens %q, want pages/menu/index?scene=TABLE7&table=7", got)
+	}
+	if status, body := callBody(t, base, key, "PATCH", "/api/v1/links/TABLE7", `{"targets":{"wechat":{"path":"pages/dinner/index"}}}`); status != http.StatusOK {
+		t.Fatalf("patch = %d %s", status, body)
+	}
+	waitFor(t, "a URL Link for the new page", func() bool {
+		status, loc := wechatScan(t, base, "TABLE7")
+		if loc == link {
+			t.Fatalf("a scan after the edit went to the old page's URL Link %s", loc)
+		}
+		return status == http.StatusFound && fakeURLLinks.madeFor(loc) == "pages/dinner/index?scene=TABLE7&table=7"
+	})
 }

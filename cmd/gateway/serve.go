@@ -22,6 +22,7 @@ import (
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/stats"
+	"github.com/scangate/scangate/internal/urllinks"
 )
 
 func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
@@ -187,11 +188,16 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
-	appStore, tokens, sunCodes, err := openApps(cfg, rdb, embedded, log)
+	appStore, tokens, sunCodes, wx, err := openApps(cfg, rdb, embedded, log)
 	if err != nil {
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
+	// WeChat URL Links are made in the background (4 at a time), swept
+	// hourly for renewal; both end with ctx.
+	urlLinks := urllinks.New(linkStore, appStore, tokens, urlLinkGenerator{wx}, 4, log)
+	go urlLinks.Run(ctx)
+	go urlLinks.RunSweeps(ctx, time.Hour)
 	a.api, err = httpapi.New(httpapi.Config{
 		PublicBaseURL:     cfg.PublicBaseURL,
 		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
@@ -203,7 +209,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
 		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
-		Apps:  appStore, Tokens: tokens, SunCodes: sunCodes,
+		Apps:  appStore, Tokens: tokens, SunCodes: sunCodes, URLLinks: urlLinks,
 	})
 	if err != nil {
 		a.close(ctx, cfg, log)

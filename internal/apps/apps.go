@@ -146,6 +146,7 @@ func validate(platform, appID string, in Input) error {
 // (one or two a tenant) and read seldom.
 func appKey(platform, appID string) string { return "sg:{apps}:app:" + platform + ":" + appID }
 func tenantAppsKey(tenant string) string   { return "sg:{apps}:tenant:" + tenant }
+func tenantsKey() string                   { return "sg:{apps}:tenants" }
 
 // Store keeps apps in Redis. Secrets are sealed with the secrets key; with
 // no key, Put refuses (ErrNoKey) and everything else works.
@@ -166,7 +167,8 @@ func sealContext(platform, appID, field string) string { return platform + ":" +
 // putLua registers or updates an app for a tenant: KEYS[1] the app,
 // KEYS[2] the tenant's set, KEYS[3] the app's token, KEYS[4] the prefix of
 // every tenant's set (the previous owner's is KEYS[4]..owner, in the same
-// slot); ARGV[1] the tenant, ARGV[2] the set's member, ARGV[3] now, then
+// slot), KEYS[5] the set of tenants with apps; ARGV[1] the tenant, ARGV[2]
+// the set's member, ARGV[3] now, then
 // field/value pairs. It answers 0 when the app belongs to another tenant
 // whose credentials work (state ok, or not checked yet). An app whose
 // credentials the platform refused may be taken over, so that nobody can
@@ -183,6 +185,7 @@ if not owner then redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'created', ARGV
 redis.call('HDEL', KEYS[1], 'svc_appid', 'svc_secret', 'svc_domain')
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[5], ARGV[1])
 return 1
 `)
 
@@ -205,7 +208,7 @@ func (s *Store) Put(ctx context.Context, tenant, platform, appID string, in Inpu
 			"svc_secret", s.sealer.Seal(in.ServiceSecret, sealContext(platform, appID, "svc_secret")))
 	}
 	ok, err := putLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant),
-		tokenKey(platform, appID), tenantAppsKey("")}, args...).Int()
+		tokenKey(platform, appID), tenantAppsKey(""), tenantsKey()}, args...).Int()
 	if err != nil {
 		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -264,6 +267,17 @@ func (s *Store) List(ctx context.Context, tenant string) ([]App, error) {
 		}
 		out = append(out, a)
 	}
+	return out, nil
+}
+
+// Tenants lists the tenants that have registered an app (some may have
+// deleted theirs since).
+func (s *Store) Tenants(ctx context.Context) ([]string, error) {
+	out, err := s.rdb.SMembers(ctx, tenantsKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	sort.Strings(out)
 	return out, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/apps"
+	"github.com/scangate/scangate/internal/links"
 )
 
 // The platform apps of a tenant (internal/apps): admin keys only, for
@@ -106,6 +107,9 @@ func (s *Server) putApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if a.State == apps.StateOK && platform == apps.WeChat && s.deps.URLLinks != nil {
+		s.deps.URLLinks.SweepSoon() // the tenant's links can get URL Links now
+	}
 	status := http.StatusOK
 	if errors.Is(getErr, apps.ErrNotFound) {
 		status = http.StatusCreated
@@ -148,4 +152,13 @@ func (s *Server) deleteApp(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// wantURLLink asks, never waiting, for a WeChat URL Link for a link with a
+// WeChat target that has no current one.
+func (s *Server) wantURLLink(l *links.Link) {
+	if s.deps.URLLinks == nil || l == nil || l.Targets.WeChat == nil || l.Targets.WeChat.ActiveURLLink(s.now()) != "" {
+		return
+	}
+	s.deps.URLLinks.Want(l.Tenant, l.Code)
 }

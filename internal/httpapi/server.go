@@ -28,6 +28,7 @@ import (
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/ratelog"
 	"github.com/scangate/scangate/internal/stats"
+	"github.com/scangate/scangate/internal/urllinks"
 	"github.com/scangate/scangate/web"
 )
 
@@ -71,6 +72,8 @@ type Deps struct {
 	Apps     *apps.Store
 	Tokens   *apps.Tokens
 	SunCodes *apps.SunCodes
+	// URLLinks makes WeChat URL Links in the background; nil: none.
+	URLLinks *urllinks.Maker
 }
 
 // Server serves the gateway's routes.

@@ -14,6 +14,12 @@ const maxTxRetries = 5
 // Update applies a JSON merge patch to tenant's link. Concurrent updates of
 // one link are serialised with WATCH; the loser retries on the new value.
 func (s *Store) Update(ctx context.Context, tenant, code string, patch []byte) (*Link, error) {
+	return s.UpdateIf(ctx, tenant, code, patch, nil)
+}
+
+// UpdateIf is Update, made only if cond accepts the link as it is when the
+// patch applies (inside the same transaction); cond's error is returned.
+func (s *Store) UpdateIf(ctx context.Context, tenant, code string, patch []byte, cond func(*Link) error) (*Link, error) {
 	if !ValidCode(code) {
 		return nil, ErrNotFound
 	}
@@ -26,6 +32,11 @@ func (s *Store) Update(ctx context.Context, tenant, code string, patch []byte) (
 		}
 		if cur.Tenant != tenant || cur.DeletedAt != nil {
 			return ErrNotFound
+		}
+		if cond != nil {
+			if err := cond(cur); err != nil {
+				return err
+			}
 		}
 		in, err := applyPatch(cur, patch)
 		if err != nil {
