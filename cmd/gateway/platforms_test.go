@@ -375,8 +375,8 @@ func TestWeChatScanGoesStraightIn(t *testing.T) {
 		link = loc
 		return strings.HasPrefix(loc, "https://wxaurl.cn/")
 	})
-	if got := fakeURLLinks.madeFor(link); got != "pages/menu/index?scene=TABLE7&table=7" {
-		t.Errorf("the URL Link opens %q, want pages/menu/index?scene=TABLE7&table=7", got)
+	if got := fakeURLLinks.madeFor(link); got != "pages/menu/index?table=7&scene=TABLE7" {
+		t.Errorf("the URL Link opens %q, want pages/menu/index?table=7&scene=TABLE7", got)
 	}
 	if status, body := callBody(t, base, key, "PATCH", "/api/v1/links/TABLE7", `{"targets":{"wechat":{"path":"pages/dinner/index"}}}`); status != http.StatusOK {
 		t.Fatalf("patch = %d %s", status, body)
@@ -386,6 +386,6 @@ func TestWeChatScanGoesStraightIn(t *testing.T) {
 		if loc == link {
 			t.Fatalf("a scan after the edit went to the old page's URL Link %s", loc)
 		}
-		return status == http.StatusFound && fakeURLLinks.madeFor(loc) == "pages/dinner/index?scene=TABLE7&table=7"
+		return status == http.StatusFound && fakeURLLinks.madeFor(loc) == "pages/dinner/index?table=7&scene=TABLE7"
 	})
 }

@@ -15,12 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"sync"
 	"time"
 
 	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/platform"
 )
 
 // Generator asks WeChat for a URL Link: the WeChat client, adapted in
@@ -113,6 +113,19 @@ func (m *Maker) Run(ctx context.Context) {
 	wg.Wait()
 }
 
+// current reports whether a target's URL Link needs nothing done: one
+// pasted by hand without an expiry is the merchant's to manage, one that
+// lives beyond renewBefore is fine.
+func current(t *links.WeChatTarget, now time.Time) bool {
+	if t.URLLink == "" {
+		return false
+	}
+	if t.URLLinkExpiresAt == nil {
+		return true
+	}
+	return t.URLLinkExpiresAt.Sub(now) > renewBefore
+}
+
 // errChanged: the link changed while its URL Link was made.
 var errChanged = errors.New("urllinks: the WeChat target changed meanwhile")
 
@@ -128,27 +141,9 @@ func (m *Maker) ensure(ctx context.Context, j job) error {
 		return err
 	}
 	t := l.Targets.WeChat
-	if t == nil || (t.ActiveURLLink(now) != "" && t.URLLinkExpiresAt.Sub(now) > renewBefore) {
+	if t == nil || current(t, now) {
 		return nil
 	}
-	// A link whose target was looked at a moment ago (a scan a second while
-	// the app's token cannot be had) is not tried again so soon; a changed
-	// target is another matter.
-	seen := attempt{j, t.AppID + "\x00" + t.Path + "\x00" + t.Query + "\x00" + t.EnvVersion}
-	m.mu.Lock()
-	if last, ok := m.recent[seen]; ok && now.Sub(last) < retryAfter {
-		m.mu.Unlock()
-		return nil
-	}
-	m.recent[seen] = now
-	if len(m.recent) > 4*queueSize {
-		for k, at := range m.recent {
-			if now.Sub(at) >= retryAfter {
-				delete(m.recent, k)
-			}
-		}
-	}
-	m.mu.Unlock()
 	app, err := m.apps.Get(ctx, j.tenant, apps.WeChat, t.AppID)
 	if errors.Is(err, apps.ErrNotFound) {
 		return nil // not registered: a pasted url_link, or the page
@@ -159,7 +154,23 @@ func (m *Maker) ensure(ctx context.Context, j job) error {
 	if app.State == apps.StateError {
 		return nil // the app's state says why
 	}
+	// A target tried a moment ago (a scan a second while WeChat refuses
+	// the page) is not tried again so soon; a changed target is another.
+	seen := attempt{j, t.AppID + "\x00" + t.Path + "\x00" + t.Query + "\x00" + t.EnvVersion}
+	m.mu.Lock()
+	if last, ok := m.recent[seen]; ok && now.Sub(last) < retryAfter {
+		m.mu.Unlock()
+		return nil
+	}
+	if len(m.recent) >= 4*queueSize {
+		clear(m.recent) // a bound, not a schedule: forgetting costs at most one call each
+	}
+	m.recent[seen] = now
+	m.mu.Unlock()
 	query := Query(t.Query, l.Code)
+	if len(query) > maxQuery {
+		return fmt.Errorf("urllinks: %s: the query with scene=%s is %d characters; WeChat allows %d", j.code, l.Code, len(query), maxQuery)
+	}
 	expires := now.Add(lifetime)
 	token, err := m.tokens.Token(ctx, j.tenant, apps.WeChat, t.AppID)
 	if err != nil {
@@ -180,8 +191,9 @@ func (m *Maker) ensure(ctx context.Context, j job) error {
 	want := *t
 	_, err = m.links.UpdateIf(ctx, j.tenant, j.code, patch, func(cur *links.Link) error {
 		c := cur.Targets.WeChat
-		if c == nil || c.AppID != want.AppID || c.Path != want.Path || c.Query != want.Query || c.EnvVersion != want.EnvVersion {
-			return errChanged
+		if c == nil || c.AppID != want.AppID || c.Path != want.Path || c.Query != want.Query ||
+			c.EnvVersion != want.EnvVersion || c.URLLink != want.URLLink {
+			return errChanged // edited meanwhile, or given a URL Link by hand
 		}
 		return nil
 	})
@@ -191,19 +203,14 @@ func (m *Maker) ensure(ctx context.Context, j job) error {
 	return err
 }
 
-// Query is what a URL Link passes the mini program: the target's query and
-// scene=<code>, so that the page knows which printed code was scanned.
-func Query(targetQuery, code string) string {
-	v, err := url.ParseQuery(targetQuery)
-	if err != nil || targetQuery == "" {
-		v = url.Values{}
-		if targetQuery != "" {
-			return targetQuery + "&scene=" + url.QueryEscape(code)
-		}
-	}
-	v.Set("scene", code)
-	return v.Encode()
-}
+// maxQuery is the longest query WeChat takes for a URL Link.
+const maxQuery = 1024
+
+// Query is what a URL Link passes the mini program: the target's query as
+// written (in WeChat's character set, checked when the link was saved)
+// with scene=<code>, as every other way into the mini program passes it
+// (platform.WithScene).
+func Query(targetQuery, code string) string { return platform.WithScene(targetQuery, code) }
 
 // SweepSoon asks the sweeping loop for a sweep now (after an app is
 // registered: its tenant's links need URL Links), never waiting.
@@ -240,6 +247,19 @@ func (m *Maker) Sweep(ctx context.Context) error {
 		return err
 	}
 	for _, tenant := range tenants {
+		registered, err := m.apps.List(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		ok := map[string]bool{}
+		for _, a := range registered {
+			if a.Platform == apps.WeChat && a.State != apps.StateError {
+				ok[a.AppID] = true
+			}
+		}
+		if len(ok) == 0 {
+			continue
+		}
 		q := links.ListQuery{Limit: 500}
 		for {
 			page, err := m.links.List(ctx, tenant, q)
@@ -247,7 +267,7 @@ func (m *Maker) Sweep(ctx context.Context) error {
 				return err
 			}
 			for _, l := range page.Items {
-				if t := l.Targets.WeChat; t != nil && (t.ActiveURLLink(m.now()) == "" || t.URLLinkExpiresAt.Sub(m.now()) <= renewBefore) {
+				if t := l.Targets.WeChat; t != nil && ok[t.AppID] && !current(t, m.now()) {
 					if !m.Want(tenant, l.Code) {
 						return nil // full: the next sweep goes on
 					}
