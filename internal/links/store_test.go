@@ -390,3 +390,29 @@ func TestUpdateDropsAStaleURLLink(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateDropsStaleURLLinksOfRulesAndVariants: the same holds for the
+// WeChat targets of rules and A/B variants.
+func TestUpdateDropsStaleURLLinksOfRulesAndVariants(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	wx := func(path string) string {
+		return `{"wechat":{"appid":"wx1234567890abcdef","path":"` + path + `","url_link":"https://wxaurl.cn/` +
+			strings.ReplaceAll(path, "/", "") + `","url_link_expires_at":"2099-01-01T00:00:00Z"}}`
+	}
+	mustCreate(t, s, "acme", `{"code":"ruled","targets":{"web":{"url":"https://example.com/"}},
+		"rules":[{"name":"breakfast","when":{"platform":["wechat"]},"targets":`+wx("pages/a")+`}],
+		"split":{"variants":[{"name":"A","weight":50,"targets":`+wx("pages/x")+`},{"name":"B","weight":50}]}}`)
+	got, err := s.Update(ctx, "acme", "ruled", []byte(`{"rules":[{"name":"breakfast","when":{"platform":["wechat"]},
+		"targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/b","url_link":"https://wxaurl.cn/pagesa",
+		"url_link_expires_at":"2099-01-01T00:00:00Z"}}}],"title":"t"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := got.Rules[0].Targets.WeChat.URLLink; u != "" {
+		t.Errorf("the rule's page changed and its old URL Link %q stayed", u)
+	}
+	if u := got.Split.Variants[0].Targets.WeChat.URLLink; u != "https://wxaurl.cn/pagesx" {
+		t.Errorf("the unchanged variant lost its URL Link: %q", u)
+	}
+}

@@ -42,7 +42,7 @@ func (s *Store) UpdateIf(ctx context.Context, tenant, code string, patch []byte,
 		if err != nil {
 			return err
 		}
-		keepURLLinkCurrent(cur.Targets.WeChat, in.Targets.WeChat)
+		keepURLLinksCurrent(cur, &in)
 		if err := in.normalize(); err != nil {
 			return err
 		}
@@ -151,6 +151,29 @@ func (s *Store) watch(ctx context.Context, fn func(*redis.Tx) error, key string)
 
 func (s *Store) readTx(ctx context.Context, tx *redis.Tx, key string) (*Link, error) {
 	return decodeLink(key, tx.Get(ctx, linkKey(key)))
+}
+
+// keepURLLinksCurrent applies keepURLLinkCurrent to the link's WeChat
+// target and to those of its rules and variants, matched by name.
+func keepURLLinksCurrent(cur *Link, in *Input) {
+	keepURLLinkCurrent(cur.Targets.WeChat, in.Targets.WeChat)
+	rules := map[string]*WeChatTarget{}
+	for _, r := range cur.Rules {
+		rules[r.Name] = r.Targets.WeChat
+	}
+	for i := range in.Rules {
+		keepURLLinkCurrent(rules[in.Rules[i].Name], in.Rules[i].Targets.WeChat)
+	}
+	if cur.Split == nil || in.Split == nil {
+		return
+	}
+	variants := map[string]*WeChatTarget{}
+	for _, v := range cur.Split.Variants {
+		variants[v.Name] = v.Targets.WeChat
+	}
+	for i := range in.Split.Variants {
+		keepURLLinkCurrent(variants[in.Split.Variants[i].Name], in.Split.Variants[i].Targets.WeChat)
+	}
 }
 
 // keepURLLinkCurrent drops a WeChat URL Link that the change makes wrong: a
