@@ -141,7 +141,9 @@ func (m *Maker) ensure(ctx context.Context, j job) error {
 		return err
 	}
 	t := l.Targets.WeChat
-	if t == nil || current(t, now) {
+	if t == nil || current(t, now) || l.Split != nil {
+		// A split link's URL Link would carry no variant (sg_v): until one
+		// is made per variant, its WeChat scans keep the page.
 		return nil
 	}
 	app, err := m.apps.Get(ctx, j.tenant, apps.WeChat, t.AppID)
@@ -267,7 +269,7 @@ func (m *Maker) Sweep(ctx context.Context) error {
 				return err
 			}
 			for _, l := range page.Items {
-				if t := l.Targets.WeChat; t != nil && ok[t.AppID] && !current(t, m.now()) {
+				if t := l.Targets.WeChat; t != nil && ok[t.AppID] && !current(t, m.now()) && l.Split == nil {
 					if !m.Want(tenant, l.Code) {
 						return nil // full: the next sweep goes on
 					}

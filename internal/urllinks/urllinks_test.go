@@ -138,3 +138,18 @@ func (p pasteFirst) Generate(ctx context.Context, token, path, query, env string
 }
 
 func (pasteFirst) Stale(error) bool { return false }
+
+// TestSplitLinksKeepThePage: a split link gets no URL Link (it would carry
+// no variant, and opens could not be attributed).
+func TestSplitLinksKeepThePage(t *testing.T) {
+	m, ls, gen := setup(t)
+	ctx := context.Background()
+	create(t, ls, `{"code":"ABT","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}},
+		"split":{"variants":[{"name":"A","weight":50},{"name":"B","weight":50}]}}`)
+	if err := m.Sweep(ctx); err != nil || len(m.queue) != 0 {
+		t.Errorf("sweep: %v, %d queued; want none", err, len(m.queue))
+	}
+	if err := m.ensure(ctx, job{"acme", "ABT"}); err != nil || gen.n != 0 {
+		t.Errorf("ensure: %v, %d URL Links made; want none", err, gen.n)
+	}
+}
