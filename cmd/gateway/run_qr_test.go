@@ -1,9 +1,7 @@
 package main
 
 import (
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -14,22 +12,7 @@ func TestServeQR(t *testing.T) {
 	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(), "SCANGATE_QR_UPPERCASE=true"})
 	call := func(method, path, body string) (*http.Response, []byte) {
 		t.Helper()
-		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		data, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, data
+		return send(t, base, key, method, path, body)
 	}
 	if resp, _ := call("POST", "/api/v1/links", `{"code":"hello","targets":{"web":{"url":"https://example.com/"}}}`); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create = %d", resp.StatusCode)

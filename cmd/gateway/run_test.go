@@ -73,6 +73,20 @@ func startGateway(t *testing.T, env []string) (string, string) {
 // with its body closed; redirects are not followed, so a scan's 302 shows.
 func call(t *testing.T, base, key, method, path, body string) *http.Response {
 	t.Helper()
+	resp, _ := send(t, base, key, method, path, body)
+	return resp
+}
+
+// callBody is call that returns the status and the body.
+func callBody(t *testing.T, base, key, method, path, body string) (int, string) {
+	t.Helper()
+	resp, data := send(t, base, key, method, path, body)
+	return resp.StatusCode, string(data)
+}
+
+// send is call that reads the body before closing it.
+func send(t *testing.T, base, key, method, path, body string) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -84,8 +98,12 @@ func call(t *testing.T, base, key, method, path, body string) *http.Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, data
 }
 
 func TestServeOnRealRedis(t *testing.T) {
