@@ -134,32 +134,8 @@ func NewRecorder(rdb redis.UniversalClient, cfg Config, logger *slog.Logger) (*R
 		refusals: rateLog{interval: cfg.LogInterval},
 		saltLog:  rateLog{interval: cfg.LogInterval},
 		prep:     &preparer{cfg: cfg, now: time.Now},
-		b: &encoder{
-			cfg:      cfg,
-			counters: redis.NewScript(countersLua),
-			stream:   redis.NewScript(streamLua),
-			now:      time.Now,
-			pack:     isSingleNode(rdb),
-			tags:     make(map[tagID]*tagOps),
-			buckets:  make(map[bucket]bucketTimes),
-			caps:     labelCaps(cfg),
-			streams:  make(map[string]*streamOps),
-			tallyOf:  make(map[uint64]int),
-			seed:     maphash.MakeSeed(),
-		},
-		ahead: &encoder{
-			cfg:      cfg,
-			counters: redis.NewScript(countersLua),
-			stream:   redis.NewScript(streamLua),
-			now:      time.Now,
-			pack:     isSingleNode(rdb),
-			tags:     make(map[tagID]*tagOps),
-			buckets:  make(map[bucket]bucketTimes),
-			caps:     labelCaps(cfg),
-			streams:  make(map[string]*streamOps),
-			tallyOf:  make(map[uint64]int),
-			seed:     maphash.MakeSeed(),
-		},
+		b:        newEncoder(cfg, rdb),
+		ahead:    newEncoder(cfg, rdb),
 	}
 	r.visitors = newVisitorHasher(cfg.VisitorSecret, r.salt)
 	r.prep.visitors = r.visitors
@@ -202,6 +178,24 @@ func (r *Recorder) Record(e Event) bool {
 	}
 	r.recorded.Add(1)
 	return true
+}
+
+// newEncoder returns an encoder for one goroutine: the applier's, or the
+// builder's that lays batches out ahead.
+func newEncoder(cfg Config, rdb redis.UniversalClient) *encoder {
+	return &encoder{
+		cfg:      cfg,
+		counters: redis.NewScript(countersLua),
+		stream:   redis.NewScript(streamLua),
+		now:      time.Now,
+		pack:     isSingleNode(rdb),
+		tags:     make(map[tagID]*tagOps),
+		buckets:  make(map[bucket]bucketTimes),
+		caps:     labelCaps(cfg),
+		streams:  make(map[string]*streamOps),
+		tallyOf:  make(map[uint64]int),
+		seed:     maphash.MakeSeed(),
+	}
 }
 
 // isSingleNode reports whether every key lives on one server, so that a
