@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/douyin"
+	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/urllinks"
 	"github.com/scangate/scangate/internal/wechat"
 )
 
@@ -19,7 +23,7 @@ import (
 // are sealed with secrets.key; the embedded quick start makes a key for its
 // run (its store is in memory anyway); a real Redis without a key can list
 // and delete apps but not store secrets.
-func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*apps.Store, *apps.Tokens, *apps.SunCodes, *wechat.Client, error) {
+func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Logger) (*apps.Store, *apps.Tokens, *apps.SunCodes, []urllinks.Platform, error) {
 	keyText := cfg.Secrets.Key
 	if keyText == "" && embedded {
 		keyText = apps.NewKey()
@@ -39,11 +43,16 @@ func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Lo
 	}
 	store := apps.NewStore(rdb, sealer)
 	wx := wechat.NewClient(cfg.Platforms.WeChat.APIBase, cfg.Platforms.Timeout)
+	dy := douyin.NewClient(cfg.Platforms.Douyin.APIBase, cfg.Platforms.Timeout)
 	tokens := apps.NewTokens(store, map[string]apps.Fetcher{
 		apps.WeChat: wechatFetcher{wx},
-		apps.Douyin: douyinFetcher{douyin.NewClient(cfg.Platforms.Douyin.APIBase, cfg.Platforms.Timeout)},
+		apps.Douyin: douyinFetcher{dy},
 	}, cfg.Platforms.Timeout)
-	return store, tokens, apps.NewSunCodes(tokens, sunCodeMaker{wx}), wx, nil
+	launch := []urllinks.Platform{
+		{Name: links.MadeWeChat, Kinds: []string{links.KindURLLink, links.KindScheme}, Lifetime: urllinks.WeChatLifetime, Gen: wechatLinks{wx}},
+		{Name: links.MadeDouyin, Kinds: []string{links.KindURLLink}, Lifetime: urllinks.DouyinLifetime, Gen: douyinLinks{dy}},
+	}
+	return store, tokens, apps.NewSunCodes(tokens, sunCodeMaker{wx}), launch, nil
 }
 
 // sunCodeMaker adapts the WeChat client to apps.SunCodeMaker.
@@ -100,11 +109,61 @@ func (douyinFetcher) Refused(err error) (int, string, bool) {
 
 func (douyinFetcher) Stale(error) bool { return false }
 
-// urlLinkGenerator adapts the WeChat client to urllinks.Generator.
-type urlLinkGenerator struct{ c *wechat.Client }
+// wechatLinks adapts the WeChat client to urllinks.Generator: URL Links
+// and encrypted schemes.
+type wechatLinks struct{ c *wechat.Client }
 
-func (g urlLinkGenerator) Generate(ctx context.Context, token, path, query, envVersion string, expires time.Time) (string, error) {
-	return g.c.GenerateURLLink(ctx, token, wechat.Launch{Path: path, Query: query, EnvVersion: envVersion}, expires)
+func (g wechatLinks) Generate(ctx context.Context, token, kind string, s links.Slot, expires time.Time) (string, error) {
+	l := wechat.Launch{Path: s.Path, Query: s.Query, EnvVersion: s.EnvVersion}
+	if kind == links.KindScheme {
+		return g.c.GenerateScheme(ctx, token, l, expires)
+	}
+	return g.c.GenerateURLLink(ctx, token, l, expires)
 }
 
-func (urlLinkGenerator) Stale(err error) bool { return wechat.TokenRejected(err) }
+func (wechatLinks) Stale(err error) bool { return wechat.TokenRejected(err) }
+
+// Refusal: every errcode but a stale token's is the platform's word on
+// this link (85079 not published, 40165 no such page, 40002 or 40013 no
+// permission or banned, ...), or a rate limit.
+func (wechatLinks) Refusal(err error) (int, string, bool, bool) {
+	var e *wechat.APIError
+	if !errors.As(err, &e) || wechat.TokenRejected(err) {
+		return 0, "", false, false
+	}
+	return e.Code, e.Message, wechat.Throttled(err), true
+}
+
+// douyinLinks adapts the Douyin client to urllinks.Generator: URL Links.
+type douyinLinks struct{ c *douyin.Client }
+
+func (g douyinLinks) Generate(ctx context.Context, token, _ string, s links.Slot, expires time.Time) (string, error) {
+	// Douyin takes the query as an object of strings.
+	q := map[string]string{}
+	for part := range strings.SplitSeq(s.Query, "&") {
+		k, v, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			v = uv
+		}
+		if _, dup := q[k]; k != "" && !dup {
+			q[k] = v
+		}
+	}
+	return g.c.GenerateURLLink(ctx, token, s.AppID, douyin.Launch{Path: s.Path, Query: q}, expires)
+}
+
+func (douyinLinks) Stale(err error) bool {
+	var e *douyin.APIError
+	return errors.As(err, &e) && e.Code == douyin.CodeInvalidToken
+}
+
+func (g douyinLinks) Refusal(err error) (int, string, bool, bool) {
+	var e *douyin.APIError
+	if !errors.As(err, &e) || g.Stale(err) {
+		return 0, "", false, false
+	}
+	return e.Code, e.Message, e.Code == douyin.CodeRateLimited, true
+}

@@ -31,7 +31,7 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 			fakeSunCode(w, r, calls)
 			return
 		}
-		if r.Method == http.MethodPost && r.URL.Path == "/wxa/generate_urllink" {
+		if r.Method == http.MethodPost && (r.URL.Path == "/wxa/generate_urllink" || r.URL.Path == "/wxa/generatescheme") {
 			fakeURLLinks.serve(w, r)
 			return
 		}
@@ -84,14 +84,17 @@ func fakeSunCode(w http.ResponseWriter, r *http.Request, calls *atomic.Int64) {
 	w.Write([]byte("\xff\xd8\xff scene=" + req.Scene + " page=" + req.Page))
 }
 
-// fakeURLLinks is generate_urllink as documented: the token in the query
-// (40001 otherwise), an expiry at most 30 days ahead; each link made is
-// https://wxaurl.cn/L<n>, and made[n] says for which path and query.
+// fakeURLLinks is generate_urllink and generatescheme as documented: the
+// token in the query (40001 otherwise), an expiry at most 30 days ahead,
+// 85079 while the app is unpublished; each URL Link made is
+// https://wxaurl.cn/L<n>, each scheme weixin://dl/business/?t=L<n>, and
+// made[n] says which and for which path and query.
 var fakeURLLinks = &urlLinkFake{}
 
 type urlLinkFake struct {
-	mu   sync.Mutex
-	made []string // "path?query"
+	mu          sync.Mutex
+	made        []string // "url_link path?query" or "scheme path?query"
+	unpublished atomic.Bool
 }
 
 func (f *urlLinkFake) serve(w http.ResponseWriter, r *http.Request) {
@@ -104,28 +107,74 @@ func (f *urlLinkFake) serve(w http.ResponseWriter, r *http.Request) {
 		Query      string `json:"query"`
 		ExpireType int    `json:"expire_type"`
 		ExpireTime int64  `json:"expire_time"`
+		Jump       *struct {
+			Path  string `json:"path"`
+			Query string `json:"query"`
+		} `json:"jump_wxa"`
 	}
 	json.NewDecoder(r.Body).Decode(&req)
+	kind := "url_link"
+	if r.URL.Path == "/wxa/generatescheme" {
+		if req.Jump == nil {
+			json.NewEncoder(w).Encode(map[string]any{"errcode": 40097, "errmsg": "invalid args"})
+			return
+		}
+		kind, req.Path, req.Query = "scheme", req.Jump.Path, req.Jump.Query
+	}
 	if req.ExpireType != 0 || time.Until(time.Unix(req.ExpireTime, 0)) > 30*24*time.Hour {
 		json.NewEncoder(w).Encode(map[string]any{"errcode": 40213, "errmsg": "invalid expire time"})
 		return
 	}
+	if f.unpublished.Load() {
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 85079, "errmsg": "miniprogram has no online release"})
+		return
+	}
 	f.mu.Lock()
-	f.made = append(f.made, req.Path+"?"+req.Query)
+	f.made = append(f.made, kind+" "+req.Path+"?"+req.Query)
 	n := len(f.made) - 1
 	f.mu.Unlock()
+	if kind == "scheme" {
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "errmsg": "ok", "openlink": fmt.Sprintf("weixin://dl/business/?t=L%d", n)})
+		return
+	}
 	json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "errmsg": "ok", "url_link": fmt.Sprintf("https://wxaurl.cn/L%d", n)})
 }
 
-// madeFor says for which path and query a fake URL Link was made.
+// madeFor says for which path and query a fake URL Link or scheme was
+// made.
 func (f *urlLinkFake) madeFor(link string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var n int
-	if _, err := fmt.Sscanf(link, "https://wxaurl.cn/L%d", &n); err != nil || n >= len(f.made) {
+	_, err := fmt.Sscanf(link, "https://wxaurl.cn/L%d", &n)
+	if err != nil {
+		_, err = fmt.Sscanf(link, "weixin://dl/business/?t=L%d", &n)
+	}
+	if err != nil || n >= len(f.made) {
 		return ""
 	}
-	return f.made[n]
+	_, what, _ := strings.Cut(f.made[n], " ")
+	return what
+}
+
+// mark is where the links made from now on start.
+func (f *urlLinkFake) mark() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.made)
+}
+
+// count says how many of kind were made for path?query since mark.
+func (f *urlLinkFake) count(since int, kind, what string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, m := range f.made[since:] {
+		if m == kind+" "+what {
+			n++
+		}
+	}
+	return n
 }
 
 // TestPlatformApps registers a WeChat app against a fake of WeChat's API,

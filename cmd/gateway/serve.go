@@ -188,16 +188,15 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
-	appStore, tokens, sunCodes, wx, err := openApps(cfg, rdb, embedded, log)
+	appStore, tokens, sunCodes, launch, err := openApps(cfg, rdb, embedded, log)
 	if err != nil {
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
-	// WeChat URL Links are made in the background (4 at a time), swept
-	// hourly for renewal; both end with ctx.
-	urlLinks := urllinks.New(linkStore, appStore, tokens, urlLinkGenerator{wx}, 4, log)
-	go urlLinks.Run(ctx)
-	go urlLinks.RunSweeps(ctx, time.Hour)
+	// Launch links (WeChat URL Links and schemes, Douyin URL Links) are
+	// made in the background (4 at a time), swept hourly for renewal; both
+	// end with ctx.
+	urlLinks := urllinks.New(linkStore, appStore, tokens, launch, 4, log)
 	a.api, err = httpapi.New(httpapi.Config{
 		PublicBaseURL:     cfg.PublicBaseURL,
 		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
@@ -215,6 +214,9 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		a.close(ctx, cfg, log)
 		return nil, err
 	}
+	urlLinks.Called = a.api.CountPlatformCall
+	go urlLinks.Run(ctx)
+	go urlLinks.RunSweeps(ctx, time.Hour)
 	return a, nil
 }
 

@@ -61,7 +61,17 @@ type App struct {
 	// new PUT).
 	NextCheck            time.Time
 	CreatedAt, UpdatedAt time.Time
+	// MadeToday counts the launch links (URL Links, schemes) made for the
+	// app on QuotaDay (today, China time), of QuotaLimit a day (0: the
+	// platform publishes none).
+	MadeToday  int64
+	QuotaDay   string
+	QuotaLimit int64
 }
+
+// WeChatDailyLinks is WeChat's daily quota of URL Links and encrypted
+// schemes together, per mini program.
+const WeChatDailyLinks = 500_000
 
 // Redis keys. They share one hash tag, so that registering an app and
 // listing it for its tenant is one script in a Cluster too: apps are few
@@ -69,6 +79,11 @@ type App struct {
 func appKey(platform, appID string) string { return "sg:{apps}:app:" + platform + ":" + appID }
 func tenantAppsKey(tenant string) string   { return "sg:{apps}:tenant:" + tenant }
 func tenantsKey() string                   { return "sg:{apps}:tenants" }
+
+// madeKey counts an app's launch links made on a day (China time).
+func madeKey(platform, appID, day string) string {
+	return "sg:{apps}:made:" + platform + ":" + appID + ":" + day
+}
 
 // Store keeps apps in Redis. Secrets are sealed with the secrets key; with
 // no key, Put refuses (ErrNoKey) and everything else works.
@@ -152,8 +167,37 @@ func (s *Store) Get(ctx context.Context, tenant, platform, appID string) (App, e
 	if h["tenant"] != tenant {
 		return App{}, ErrNotFound
 	}
-	return appOf(platform, appID, h), nil
+	a := appOf(platform, appID, h)
+	now := s.now()
+	a.QuotaDay = now.In(chinaTime).Format(time.DateOnly)
+	n, err := s.rdb.Get(ctx, madeKey(platform, appID, chinaDay(now))).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	a.MadeToday = n
+	if platform == WeChat {
+		a.QuotaLimit = WeChatDailyLinks
+	}
+	return a, nil
 }
+
+// CountMade counts a launch link made for an app at now, for its daily
+// quota.
+func (s *Store) CountMade(ctx context.Context, platform, appID string, now time.Time) error {
+	key := madeKey(platform, appID, chinaDay(now))
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Incr(ctx, key)
+		p.Expire(ctx, key, 48*time.Hour)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// chinaDay is the day WeChat's daily limits count in.
+func chinaDay(t time.Time) string { return t.In(chinaTime).Format("20060102") }
 
 func appOf(platform, appID string, h map[string]string) App {
 	ms := func(f string) time.Time {

@@ -255,7 +255,7 @@ func (t *Tokens) mayForce(ctx context.Context, platform, appID string, now time.
 	if platform != WeChat {
 		return false, nil
 	}
-	day := now.In(chinaTime).Format("20060102")
+	day := chinaDay(now)
 	ok, err := forceLua.Run(ctx, t.store.rdb, []string{forcesKey(platform, appID, day), forcesKey(platform, appID, "last")},
 		now.UnixMilli(), maxForcesPerDay, forceSpacing.Milliseconds()).Int()
 	if err != nil {

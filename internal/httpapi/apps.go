@@ -13,6 +13,7 @@ import (
 
 	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/routing"
 )
 
 // The platform apps of a tenant (internal/apps): admin keys only, for
@@ -47,6 +48,14 @@ type appView struct {
 	NextCheck        *time.Time `json:"next_check,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
+	Quota            quotaView  `json:"quota"`
+}
+
+// quotaView is an app's use of its platform's daily quota of launch links.
+type quotaView struct {
+	Day   string `json:"day"` // China time
+	Made  int64  `json:"made"`
+	Limit int64  `json:"limit,omitempty"`
 }
 
 func viewApp(a apps.App) appView {
@@ -59,7 +68,7 @@ func viewApp(a apps.App) appView {
 	return appView{Platform: a.Platform, AppID: a.AppID, SecretSet: a.SecretSet, ServiceAppID: a.ServiceAppID,
 		ServiceSecretSet: a.ServiceSecretSet, ServiceDomain: a.ServiceDomain, State: a.State,
 		ErrorCode: a.ErrorCode, Message: a.ErrorMessage, CheckedAt: opt(a.CheckedAt), NextCheck: opt(a.NextCheck),
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Quota: quotaView{Day: a.QuotaDay, Made: a.MadeToday, Limit: a.QuotaLimit}}
 }
 
 // decodeAppInput reads a PUT body strictly: unknown fields are errors.
@@ -107,8 +116,8 @@ func (s *Server) putApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if a.State == apps.StateOK && platform == apps.WeChat && s.deps.URLLinks != nil {
-		s.deps.URLLinks.SweepSoon() // the tenant's links can get URL Links now
+	if a.State == apps.StateOK && s.deps.URLLinks != nil {
+		s.deps.URLLinks.SweepSoon() // the tenant's links can get launch links now
 	}
 	status := http.StatusOK
 	if errors.Is(getErr, apps.ErrNotFound) {
@@ -154,11 +163,25 @@ func (s *Server) deleteApp(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// wantURLLink asks, never waiting, for a WeChat URL Link for a link with a
-// WeChat target that has no current one.
-func (s *Server) wantURLLink(l *links.Link) {
-	if s.deps.URLLinks == nil || l == nil || l.Targets.WeChat == nil || l.Targets.WeChat.ActiveURLLink(s.now()) != "" {
+// wantLaunchLinks asks, never waiting, for a look at a link's launch
+// links after a write.
+func (s *Server) wantLaunchLinks(l *links.Link) {
+	if s.deps.URLLinks != nil && l != nil && l.OnMiniPlatforms() {
+		s.deps.URLLinks.Want(l.Tenant, l.Code)
+	}
+}
+
+// wantLaunchLinksFromScan asks, never waiting, for launch links after a
+// scan the link's launch links could have served better: a page, or a
+// WeChat or Douyin scheme.
+func (s *Server) wantLaunchLinksFromScan(l *links.Link, d *routing.Decision) {
+	if s.deps.URLLinks == nil || !l.OnMiniPlatforms() {
 		return
 	}
-	s.deps.URLLinks.Want(l.Tenant, l.Code)
+	if d.Kind == routing.Redirect {
+		if n := d.Redirect.Name(); d.Redirect.Form == routing.FormMade || n != "wechat" && n != "douyin" {
+			return
+		}
+	}
+	s.deps.URLLinks.WantFromScan(l.Tenant, l.Code)
 }

@@ -98,7 +98,7 @@ func (s *Server) createLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.wantURLLink(l)
+	s.wantLaunchLinks(l)
 	c.Response().Header().Set("Location", "/api/v1/links/"+l.Code)
 	return c.JSON(http.StatusCreated, s.view(c, l))
 }
@@ -123,7 +123,7 @@ func (s *Server) patchLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.wantURLLink(l)
+	s.wantLaunchLinks(l)
 	return c.JSON(http.StatusOK, s.view(c, l))
 }
 

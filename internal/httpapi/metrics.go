@@ -21,6 +21,9 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	scans    [platform.OtherApp + 1]prometheus.Counter
+	// platformCalls counts calls to WeChat's and Douyin's APIs for
+	// launch links, by app: their quotas are per app.
+	platformCalls *prometheus.CounterVec
 
 	mu     sync.RWMutex
 	routes map[routeStatus]routeMetric
@@ -47,6 +50,10 @@ func newMetrics(s *Server) *metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5},
 		}, []string{"route"}),
 		routes: make(map[routeStatus]routeMetric),
+		platformCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scangate_platform_calls_total",
+			Help: "Calls to WeChat's and Douyin's APIs for launch links, by app, API (url_link, scheme) and outcome (ok, refused, throttled, stale_token, failed).",
+		}, []string{"platform", "app", "api", "outcome"}),
 	}
 	scans := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "scangate_scans_total", Help: "Scans answered by this instance (bots excluded), by host app.",
@@ -54,7 +61,7 @@ func newMetrics(s *Server) *metrics {
 	for app := range m.scans {
 		m.scans[app] = scans.WithLabelValues(platform.App(app).String())
 	}
-	m.reg.MustRegister(m.requests, m.latency, scans,
+	m.reg.MustRegister(m.requests, m.latency, scans, m.platformCalls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	rec := func() float64Snapshot { return recorderSnapshot(s) }
@@ -154,4 +161,10 @@ func boolFloat(b bool) float64 {
 
 func (s *Server) metricsHandler() echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+}
+
+// CountPlatformCall counts a call to a platform's API for /metrics
+// (urllinks.Maker.Called).
+func (s *Server) CountPlatformCall(platform, appID, api, outcome string) {
+	s.metrics.platformCalls.WithLabelValues(platform, appID, api, outcome).Inc()
 }

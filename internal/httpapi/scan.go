@@ -36,9 +36,7 @@ func (s *Server) scan(c echo.Context) error {
 	d := s.decide(ctx, l, &sc)
 	if d.Count {
 		s.recordScan(c, l, &sc, &d, stats.ChannelGateway)
-		if d.Kind == routing.WeChatPage {
-			s.wantURLLink(l) // next time, straight in
-		}
+		s.wantLaunchLinksFromScan(l, &d) // next time, straight in
 	}
 	return s.render(c, code, l, &d, sc.texts)
 }

@@ -202,7 +202,7 @@ func (c *cache) revalidated(seen, now map[string]*Link, at time.Time) {
 }
 
 func sameVersion(a, b *Link) bool {
-	return a.UpdatedAt.Equal(b.UpdatedAt) && a.Tenant == b.Tenant && a.CreatedAt.Equal(b.CreatedAt) &&
+	return a.UpdatedAt.Equal(b.UpdatedAt) && a.MadeRev == b.MadeRev && a.Tenant == b.Tenant && a.CreatedAt.Equal(b.CreatedAt) &&
 		(a.DeletedAt == nil) == (b.DeletedAt == nil)
 }
 

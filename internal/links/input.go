@@ -116,6 +116,7 @@ func (l *Link) input() Input {
 // readOnly are fields of a link's JSON that a patch may not set.
 var readOnly = map[string]bool{
 	"tenant": true, "short_url": true, "created_at": true, "updated_at": true, "scans": true, "state": true,
+	"launch_links": true, "launch_rev": true, "platform_status": true,
 }
 
 // applyPatch applies an RFC 7386 JSON merge patch to the link's editable

@@ -11,6 +11,10 @@ const changesKey = "sg:links:changes"
 
 func linkKey(canonical string) string { return "sg:{" + canonical + "}:link" }
 
+// makeTryKey marks a launch link being made (or tried a moment ago) for a
+// link's slot, identified by its fingerprint.
+func makeTryKey(canonical, fp string) string { return "sg:{" + canonical + "}:made:try:" + fp }
+
 // scanCountKey counts scans of a link with a scan limit, atomically across
 // gateway instances.
 func scanCountKey(canonical string) string { return "sg:{" + canonical + "}:n" }

@@ -45,7 +45,28 @@ type Link struct {
 	// DeletedAt marks a tombstone: the code stays reserved, and its stats
 	// readable by its owner, until the record expires.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+
+	// Made are the launch links the gateway made with the tenant's
+	// registered apps (WeChat and Douyin URL Links, WeChat encrypted
+	// schemes), one per slot and kind; MadeRev counts their changes, which
+	// are versions of the link for the scan path's caches (Version).
+	Made    []Made `json:"launch_links,omitempty"`
+	MadeRev int64  `json:"launch_rev,omitempty"`
+	// PlatformStatus is how the last try to make launch links went, per
+	// platform: what a merchant can act on (an unpublished mini program,
+	// a wrong page). It is not a version of the link.
+	PlatformStatus map[string]PlatformStatus `json:"platform_status,omitempty"`
 }
+
+// Version identifies what the scan path serves of the link: its edits and
+// its made launch links.
+type Version struct {
+	Updated int64 // UpdatedAt, Unix ns
+	Made    int64 // MadeRev
+}
+
+// Version returns the link's version.
+func (l *Link) Version() Version { return Version{l.UpdatedAt.UnixNano(), l.MadeRev} }
 
 // Targets holds where a link leads on each host app. A nil target is not
 // configured.

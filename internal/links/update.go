@@ -49,6 +49,8 @@ func (s *Store) UpdateIf(ctx context.Context, tenant, code string, patch []byte,
 		next := newLink(tenant, in, cur.CreatedAt)
 		next.Code = cur.Code
 		next.UpdatedAt = s.now().UTC()
+		next.Made, next.MadeRev, next.PlatformStatus = cur.Made, cur.MadeRev, cur.PlatformStatus
+		next.keepCurrentMade()
 		data, err := json.Marshal(next)
 		if err != nil {
 			return fmt.Errorf("encode link: %w", err)

@@ -139,7 +139,7 @@ func (d *Decision) Key() Key {
 		return k
 	}
 	for i, o := range d.Options() {
-		k.Options |= o.key() << (6 * i)
+		k.Options |= o.key() << (keyBits * i)
 	}
 	return k
 }

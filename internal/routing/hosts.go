@@ -19,6 +19,7 @@ const (
 	FormBrowser             // the URL a phone browser should get (an https form where the host has one)
 	FormURLLink             // WeChat's URL Link
 	FormURL                 // a plain web URL: the web target or a fallback
+	FormMade                // a launch link made with the tenant's app (URL Link, encrypted scheme)
 )
 
 // host is everything routing knows of one host app's mini programs.
@@ -133,14 +134,19 @@ func (t Target) Name() string {
 // key is the target's host and form in 6 bits, never 0.
 func (t Target) key() uint64 { return uint64(t.Host+1) | uint64(t.Form)<<4 }
 
+// keyBits is the width of a target's key.
+const keyBits = 7
+
 // Stored reports whether the target's URL is stored as it is (a web URL,
 // a URL Link) rather than built for the scan.
-func (t Target) Stored() bool { return t.Form == FormURL || t.Form == FormURLLink }
+func (t Target) Stored() bool {
+	return t.Form == FormURL || t.Form == FormURLLink || t.Form == FormMade
+}
 
 // URL builds the target's URL for a scan of code in variant ("" for none):
 // the launch query carries scene=<code> and, in a split, sg_v=<variant>.
 func (t Target) URL(code, variant string) string {
-	if t.Form == FormURL {
+	if t.Form == FormURL || t.Form == FormMade {
 		return t.url
 	}
 	h := &hosts[t.Host]
@@ -152,13 +158,7 @@ func (t Target) URL(code, variant string) string {
 
 // LaunchQuery is the query a mini program is launched with: the target's
 // query with scene=<code> and, for a variant, sg_v=<variant>.
-func LaunchQuery(query, code, variant string) string {
-	q := platform.WithScene(query, code)
-	if variant != "" {
-		q += "&" + links.VariantParam + "=" + variant
-	}
-	return q
-}
+func LaunchQuery(query, code, variant string) string { return links.LaunchQuery(query, code, variant) }
 
 // HostFor is the row of the hosts table that serves app directly, if any.
 func hostFor(app platform.App) (Host, bool) {

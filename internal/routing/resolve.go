@@ -1,6 +1,8 @@
 package routing
 
 import (
+	"time"
+
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
 )
@@ -67,7 +69,7 @@ func Resolve(l *links.Link, r Request) Decision {
 		return d
 	}
 	d.view = v
-	answer(&d, v, &r)
+	answer(&d, l, v, &r)
 	return d
 }
 
@@ -87,7 +89,7 @@ func (d *Decision) redirect(t Target) {
 }
 
 // answer picks the answer for the client among the effective targets v.
-func answer(d *Decision, v view, r *Request) {
+func answer(d *Decision, l *links.Link, v view, r *Request) {
 	web := v.web()
 	if web != nil && (v.onlyWeb() || r.Client.MiniProgramWebView) {
 		// Inside a mini program's web-view the visitor is already in a
@@ -97,7 +99,14 @@ func answer(d *Decision, v view, r *Request) {
 	}
 	app := r.Client.App
 	if h, ok := hostFor(app); ok {
-		if t := v.pick(h); t != nil && (hosts[h].direct == nil || hosts[h].direct(t, r.Time)) {
+		t := v.pick(h)
+		if u := d.made(l, v, t, h, links.KindURLLink, r.Time); u != "" {
+			// A URL Link made with the tenant's app opens the mini program
+			// straight from a scan in its host app.
+			d.redirect(Target{Host: h, Form: FormMade, url: u})
+			return
+		}
+		if t != nil && (hosts[h].direct == nil || hosts[h].direct(t, r.Time)) {
 			form := FormInApp
 			if h == hostWeChat {
 				form = FormURLLink
@@ -119,7 +128,7 @@ func answer(d *Decision, v view, r *Request) {
 		d.addWeb(web)
 	case r.Client.Mobile:
 		d.Kind = LandingPage
-		d.addAll(v, r)
+		d.addAll(l, v, r)
 		d.InAppHint = inAppBrowsers&(1<<app) != 0
 		// Only a real browser may jump into an app unasked: inside
 		// another host app the visitor chooses.
@@ -128,16 +137,26 @@ func answer(d *Decision, v view, r *Request) {
 		// Desktops, and iPads whose Safari sends a desktop User-Agent:
 		// the code to scan, and every way in for a touch screen.
 		d.Kind = DesktopPage
-		d.addAll(v, r)
+		d.addAll(l, v, r)
 	}
 }
 
 // addAll offers every configured host in its browser form, then the web
-// page.
-func (d *Decision) addAll(v view, r *Request) {
+// page. A launch link made with the tenant's app goes first: WeChat's
+// encrypted scheme opens any page without the console declaration a
+// plaintext one needs, and a URL Link works from any browser.
+func (d *Decision) addAll(l *links.Link, v view, r *Request) {
 	for h := range Host(len(hosts)) {
 		t := v.pick(h)
 		if t == nil {
+			continue
+		}
+		if u := d.made(l, v, t, h, links.KindScheme, r.Time); u != "" {
+			d.addOption(Target{Host: h, Form: FormMade, url: u})
+			continue
+		}
+		if u := d.made(l, v, t, h, links.KindURLLink, r.Time); u != "" {
+			d.addOption(Target{Host: h, Form: FormMade, url: u})
 			continue
 		}
 		form := FormBrowser
@@ -147,6 +166,20 @@ func (d *Decision) addAll(v view, r *Request) {
 		d.addOption(Target{Host: h, Form: form, from: t})
 	}
 	d.addWeb(v.web())
+}
+
+// made is the launch link of kind made for host h's target t as this scan
+// reaches it (the link's own, the matched rule's, or with the variant's
+// sg_v), or "".
+func (d *Decision) made(l *links.Link, v view, t *links.Targets, h Host, kind string, now time.Time) string {
+	if t == nil || len(l.Made) == 0 {
+		return ""
+	}
+	rule := ""
+	if t == v.over && d.Rule != "" {
+		rule = d.Rule
+	}
+	return l.MadeURL(hosts[h].name, kind, rule, d.Variant, now)
 }
 
 func (d *Decision) addWeb(web *links.WebTarget) {

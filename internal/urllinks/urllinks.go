@@ -1,13 +1,19 @@
-// Package urllinks keeps WeChat URL Links on the links of tenants who have
-// registered their WeChat app: a WeChat scan of such a link is then a 302
-// straight into the mini program, with no hand work by the merchant.
+// Package urllinks keeps launch links on the links of tenants who have
+// registered their WeChat or Douyin app: WeChat URL Links and encrypted
+// schemes, Douyin URL Links. A scan in WeChat or Douyin is then a 302
+// straight into the mini program, and a phone browser's "Open in WeChat"
+// needs no page declared in WeChat's console: no hand work by the
+// merchant.
 //
-// A URL Link is made in the background, never on a scan's time: when a
-// link is created or changed, when a WeChat scan finds none, and ahead of
-// its expiry (WeChat's links live 30 days at most). It is written into the
-// link's WeChat target only if that target is still what it was made for,
-// and a change of the target drops it (links.Store.Update), so an edit
-// never serves the old page.
+// A launch link is made in the background, never on a scan's time: when a
+// link is created or changed, when a scan finds none, and ahead of its
+// expiry (WeChat's live 30 days at most, Douyin's 180). One is made per
+// slot (the link's own target, each rule's, each variant's with its sg_v;
+// links.Link.Slots) and kind, and kept only while the slot is what it was
+// made for (links.Store.PutMade), so an edit never serves the old target.
+// Every gateway instance shares one claim per slot in Redis, so a link
+// version gets one launch link of each kind however many instances see
+// its scans.
 package urllinks
 
 import (
@@ -16,70 +22,98 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/links"
-	"github.com/scangate/scangate/internal/platform"
 )
 
-// Generator asks WeChat for a URL Link: the WeChat client, adapted in
-// cmd/gateway.
+// Generator asks one platform for launch links: the WeChat and Douyin
+// clients, adapted in cmd/gateway.
 type Generator interface {
-	Generate(ctx context.Context, token string, path, query, envVersion string, expires time.Time) (string, error)
+	// Generate makes a launch link of kind for slot s, valid until expires.
+	Generate(ctx context.Context, token, kind string, s links.Slot, expires time.Time) (string, error)
 	// Stale reports whether err means the token is no longer good.
 	Stale(err error) bool
+	// Refusal reports whether err is the platform refusing the link for a
+	// reason the merchant can act on (an unpublished mini program, a page
+	// that does not exist, no permission), with its code and message; or
+	// throttled, one of its rate limits or its daily quota.
+	Refusal(err error) (code int, message string, throttled, ok bool)
 }
 
+// Platform is what the maker does on one platform.
+type Platform struct {
+	Name     string   // links.MadeWeChat or links.MadeDouyin, also the apps platform
+	Kinds    []string // links.KindURLLink, links.KindScheme
+	Lifetime time.Duration
+	Gen      Generator
+}
+
+// Lifetimes: WeChat's links and schemes live 30 days at most, Douyin's 180.
 const (
-	// lifetime is how long a made URL Link lives: WeChat allows 30 days.
-	lifetime = 29 * 24 * time.Hour
-	// renewBefore: a URL Link this close to its expiry is made again.
+	WeChatLifetime = 29 * 24 * time.Hour
+	DouyinLifetime = 170 * 24 * time.Hour
+)
+
+const (
+	// renewBefore: a launch link this close to its expiry is made again.
 	renewBefore = 5 * 24 * time.Hour
 	// queueSize bounds the links waiting to be looked at; a full queue
 	// drops the request (the next scan, edit or sweep asks again).
 	queueSize = 4096
-	// retryAfter: a link that could not get a URL Link is not tried again
-	// sooner by this instance.
+	// retryAfter: a slot that could not get a launch link is not tried
+	// again sooner, by any instance (a claim in Redis).
 	retryAfter = time.Minute
+	// lookAgain: a scan asks for a look at a link at most this often;
+	// writes ask at once.
+	lookAgain = 10 * time.Second
+	// throttledFor and quotaFor: an app the platform throttles waits this
+	// long before its next call from this instance (44990 is per minute;
+	// 45009 and 44993 are daily limits).
+	throttledFor = time.Minute
+	quotaFor     = time.Hour
 )
 
 type job struct{ tenant, code string }
 
-// attempt is a link's WeChat target as it was tried.
-type attempt struct {
-	job
-	target string
-}
-
-// Maker makes URL Links with a few workers.
+// Maker makes launch links with a few workers.
 type Maker struct {
-	links   *links.Store
-	apps    *apps.Store
-	tokens  *apps.Tokens
-	gen     Generator
-	log     *slog.Logger
-	now     func() time.Time
-	queue   chan job
-	workers int
+	links     *links.Store
+	apps      *apps.Store
+	tokens    *apps.Tokens
+	platforms []Platform
+	log       *slog.Logger
+	now       func() time.Time
+	queue     chan job
+	workers   int
+	// Called, when set, counts every call to a platform: for /metrics.
+	Called func(platform, appID, api, outcome string)
 
 	sweepNow chan struct{}
+	// withApps are the tenants with an app registered, reloaded every
+	// tenantsEvery; nil until loaded. A scan of another tenant's link asks
+	// for nothing.
+	withApps atomic.Pointer[map[string]bool]
 
 	mu     sync.Mutex
-	recent map[attempt]time.Time // when a link's target was last tried, for retryAfter
+	asked  map[job]time.Time    // when a scan last asked for a link
+	paused map[string]time.Time // app (platform:appid) → no calls before
+	tried  map[string]time.Time // slot fingerprint → last try here
 	// done, when set (tests), is told of every link looked at.
 	done func(tenant, code string, err error)
 }
 
 // New returns a maker; Run starts its workers.
-func New(ls *links.Store, as *apps.Store, tokens *apps.Tokens, gen Generator, workers int, log *slog.Logger) *Maker {
-	return &Maker{links: ls, apps: as, tokens: tokens, gen: gen, log: log, now: time.Now,
-		queue: make(chan job, queueSize), workers: max(workers, 1), recent: map[attempt]time.Time{},
-		sweepNow: make(chan struct{}, 1)}
+func New(ls *links.Store, as *apps.Store, tokens *apps.Tokens, platforms []Platform, workers int, log *slog.Logger) *Maker {
+	return &Maker{links: ls, apps: as, tokens: tokens, platforms: platforms, log: log, now: time.Now,
+		queue: make(chan job, queueSize), workers: max(workers, 1), sweepNow: make(chan struct{}, 1),
+		asked: map[job]time.Time{}, paused: map[string]time.Time{}, tried: map[string]time.Time{}}
 }
 
-// Want asks for a look at a link, never waiting: for the scan path and the
-// API's writes. It is false when the queue is full.
+// Want asks for a look at a link after a write, never waiting. It is
+// false when the queue is full.
 func (m *Maker) Want(tenant, code string) bool {
 	select {
 	case m.queue <- job{tenant, code}:
@@ -87,6 +121,27 @@ func (m *Maker) Want(tenant, code string) bool {
 	default:
 		return false
 	}
+}
+
+// WantFromScan is Want for the scan path: a link is asked for at most
+// every lookAgain, so a stream of scans of a link whose app is not
+// registered costs nothing.
+func (m *Maker) WantFromScan(tenant, code string) {
+	if known := m.withApps.Load(); known != nil && !(*known)[tenant] {
+		return
+	}
+	j, now := job{tenant, code}, m.now()
+	m.mu.Lock()
+	if last, ok := m.asked[j]; ok && now.Sub(last) < lookAgain {
+		m.mu.Unlock()
+		return
+	}
+	if len(m.asked) >= 4*queueSize {
+		clear(m.asked) // a bound: forgetting costs one look each
+	}
+	m.asked[j] = now
+	m.mu.Unlock()
+	m.Want(tenant, code)
 }
 
 // Run works until ctx is done.
@@ -101,7 +156,7 @@ func (m *Maker) Run(ctx context.Context) {
 				case j := <-m.queue:
 					err := m.ensure(ctx, j)
 					if err != nil && ctx.Err() == nil {
-						m.log.Warn("wechat URL Link not made", "code", j.code, "err", err)
+						m.log.Warn("launch link not made", "code", j.code, "err", err)
 					}
 					if m.done != nil {
 						m.done(j.tenant, j.code, err)
@@ -113,26 +168,21 @@ func (m *Maker) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// current reports whether a target's URL Link needs nothing done: one
-// pasted by hand without an expiry is the merchant's to manage, one that
-// lives beyond renewBefore is fine.
-func current(t *links.WeChatTarget, now time.Time) bool {
-	if t.URLLink == "" {
+// needed reports whether a slot needs a launch link of kind made: it has
+// none made for it as it is now, or one close to its expiry. A URL Link
+// the merchant pasted on the slot's own target is theirs to manage.
+func needed(l *links.Link, s links.Slot, kind string, now time.Time) bool {
+	if kind == links.KindURLLink && s.Pasted != nil &&
+		(s.Pasted.URLLinkExpiresAt == nil || s.Pasted.URLLinkExpiresAt.Sub(now) > renewBefore) {
 		return false
 	}
-	if t.URLLinkExpiresAt == nil {
-		return true
-	}
-	return t.URLLinkExpiresAt.Sub(now) > renewBefore
+	made, current := l.FindMade(s, kind)
+	return !current || made.ExpiresAt.Sub(now) <= renewBefore
 }
 
-// errChanged: the link changed while its URL Link was made.
-var errChanged = errors.New("urllinks: the WeChat target changed meanwhile")
-
-// ensure gives a link a current URL Link if its tenant has its WeChat app
-// registered and working.
+// ensure gives each slot of a link whose app is registered and working
+// the launch links it needs.
 func (m *Maker) ensure(ctx context.Context, j job) error {
-	now := m.now()
 	l, err := m.links.Get(ctx, j.tenant, j.code)
 	if errors.Is(err, links.ErrNotFound) {
 		return nil
@@ -140,82 +190,148 @@ func (m *Maker) ensure(ctx context.Context, j job) error {
 	if err != nil {
 		return err
 	}
-	t := l.Targets.WeChat
-	if t == nil || current(t, now) || l.Split != nil {
-		// A split link's URL Link would carry no variant (sg_v): until one
-		// is made per variant, its WeChat scans keep the page.
-		return nil
-	}
-	app, err := m.apps.Get(ctx, j.tenant, apps.WeChat, t.AppID)
-	if errors.Is(err, apps.ErrNotFound) {
-		return nil // not registered: a pasted url_link, or the page
-	}
-	if err != nil {
-		return err
-	}
-	if app.State == apps.StateError {
-		return nil // the app's state says why
-	}
-	// A target tried a moment ago (a scan a second while WeChat refuses
-	// the page) is not tried again so soon; a changed target is another.
-	seen := attempt{j, t.AppID + "\x00" + t.Path + "\x00" + t.Query + "\x00" + t.EnvVersion}
-	m.mu.Lock()
-	if last, ok := m.recent[seen]; ok && now.Sub(last) < retryAfter {
-		m.mu.Unlock()
-		return nil
-	}
-	if len(m.recent) >= 4*queueSize {
-		clear(m.recent) // a bound, not a schedule: forgetting costs at most one call each
-	}
-	m.recent[seen] = now
-	m.mu.Unlock()
-	query := Query(t.Query, l.Code)
-	if len(query) > maxQuery {
-		return fmt.Errorf("urllinks: %s: the query with scene=%s is %d characters; WeChat allows %d", j.code, l.Code, len(query), maxQuery)
-	}
-	expires := now.Add(lifetime)
-	token, err := m.tokens.Token(ctx, j.tenant, apps.WeChat, t.AppID)
-	if err != nil {
-		return err
-	}
-	link, err := m.gen.Generate(ctx, token, t.Path, query, t.EnvVersion, expires)
-	if m.gen.Stale(err) {
-		if token, err = m.tokens.Refresh(ctx, j.tenant, apps.WeChat, t.AppID, token); err != nil {
-			return err
+	var errs []error
+	for _, p := range m.platforms {
+		if err := m.ensureOn(ctx, l, p); err != nil {
+			errs = append(errs, err)
 		}
-		link, err = m.gen.Generate(ctx, token, t.Path, query, t.EnvVersion, expires)
 	}
-	if err != nil {
-		return err
-	}
-	patch := fmt.Appendf(nil, `{"targets":{"wechat":{"url_link":%q,"url_link_expires_at":%q}}}`,
-		link, expires.UTC().Format(time.RFC3339))
-	want := *t
-	_, err = m.links.UpdateIf(ctx, j.tenant, j.code, patch, func(cur *links.Link) error {
-		c := cur.Targets.WeChat
-		if c == nil || c.AppID != want.AppID || c.Path != want.Path || c.Query != want.Query ||
-			c.EnvVersion != want.EnvVersion || c.URLLink != want.URLLink {
-			return errChanged // edited meanwhile, or given a URL Link by hand
-		}
-		return nil
-	})
-	if errors.Is(err, errChanged) {
-		return nil // the change asks again
-	}
-	return err
+	return errors.Join(errs...)
 }
 
-// maxQuery is the longest query WeChat takes for a URL Link.
+// ensureOn does ensure's work on one platform and records the outcome on
+// the link (platform_status) when it is news.
+func (m *Maker) ensureOn(ctx context.Context, l *links.Link, p Platform) error {
+	now := m.now()
+	registered := map[string]*apps.App{} // app id → the app, nil: not registered
+	var status *links.PlatformStatus
+	for _, s := range l.Slots(p.Name) {
+		app, ok := registered[s.AppID]
+		if !ok {
+			a, err := m.apps.Get(ctx, l.Tenant, p.Name, s.AppID)
+			switch {
+			case errors.Is(err, apps.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				app = &a
+			}
+			registered[s.AppID] = app
+		}
+		if app == nil {
+			continue // not registered: a pasted url_link, or the page
+		}
+		if app.State == apps.StateError {
+			// The app's credentials were refused: the link says so.
+			status = &links.PlatformStatus{State: "error", Code: app.ErrorCode, Message: app.ErrorMessage, At: now}
+			continue
+		}
+		for _, kind := range p.Kinds {
+			if !needed(l, s, kind, now) {
+				if status == nil {
+					status = &links.PlatformStatus{State: "ok", At: now}
+				}
+				continue
+			}
+			st, err := m.make(ctx, l, p, s, kind, now)
+			if err != nil {
+				return err
+			}
+			if st != nil && (status == nil || status.State == "ok") {
+				status = st
+			}
+		}
+	}
+	if status == nil {
+		return nil
+	}
+	return m.links.SetPlatformStatus(ctx, l.Tenant, l.Code, p.Name, *status)
+}
+
+// make makes one launch link, unless this or another instance tried the
+// slot a moment ago, or the platform throttles the app. It returns the
+// outcome to show on the link, nil when nothing was tried.
+func (m *Maker) make(ctx context.Context, l *links.Link, p Platform, s links.Slot, kind string, now time.Time) (*links.PlatformStatus, error) {
+	fp := s.Fingerprint(kind)
+	appKey := p.Name + ":" + s.AppID
+	m.mu.Lock()
+	if last, ok := m.tried[fp]; ok && now.Sub(last) < retryAfter || now.Before(m.paused[appKey]) {
+		m.mu.Unlock()
+		return nil, nil
+	}
+	if len(m.tried) >= 4*queueSize {
+		clear(m.tried) // a bound: the claim in Redis still holds
+	}
+	m.tried[fp] = now
+	m.mu.Unlock()
+	if ok, err := m.links.TryMake(ctx, l.Code, fp, now, retryAfter); err != nil || !ok {
+		return nil, err // another instance is making it, or tried it a moment ago
+	}
+	if len(s.Query) > maxQuery {
+		return &links.PlatformStatus{State: "error", Message: fmt.Sprintf(
+			"the launch query with scene=%s is %d characters; %s allows %d", l.Code, len(s.Query), p.Name, maxQuery), At: now}, nil
+	}
+	expires := now.Add(p.Lifetime)
+	token, err := m.tokens.Token(ctx, l.Tenant, p.Name, s.AppID)
+	if errors.Is(err, apps.ErrRefused) {
+		return nil, nil // the app's state says why; the link shows it next time
+	}
+	if err != nil {
+		return nil, err
+	}
+	url, err := p.Gen.Generate(ctx, token, kind, s, expires)
+	if p.Gen.Stale(err) {
+		m.count(p.Name, s.AppID, kind, "stale_token")
+		if token, err = m.tokens.Refresh(ctx, l.Tenant, p.Name, s.AppID, token); err != nil {
+			return nil, err
+		}
+		url, err = p.Gen.Generate(ctx, token, kind, s, expires)
+	}
+	if code, msg, throttled, ok := p.Gen.Refusal(err); ok {
+		if throttled {
+			m.count(p.Name, s.AppID, kind, "throttled")
+			wait := throttledFor
+			if code != 44990 {
+				wait = quotaFor
+			}
+			m.mu.Lock()
+			m.paused[appKey] = now.Add(wait)
+			m.mu.Unlock()
+			return nil, fmt.Errorf("%s throttles %s (%d %s): no calls for %s", p.Name, s.AppID, code, msg, wait)
+		}
+		m.count(p.Name, s.AppID, kind, "refused")
+		return &links.PlatformStatus{State: "error", Code: code, Message: msg, At: now}, nil
+	}
+	if err != nil {
+		m.count(p.Name, s.AppID, kind, "failed")
+		return nil, err
+	}
+	m.count(p.Name, s.AppID, kind, "ok")
+	if err := m.apps.CountMade(ctx, p.Name, s.AppID, now); err != nil {
+		m.log.Warn("launch links: quota use not counted", "err", err)
+	}
+	err = m.links.PutMade(ctx, l.Tenant, l.Code, s, links.Made{Kind: kind, URL: url, ExpiresAt: expires, MadeAt: now.UTC()})
+	if errors.Is(err, links.ErrSlotChanged) || errors.Is(err, links.ErrNotFound) {
+		return nil, nil // edited or deleted meanwhile: the change asks again
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &links.PlatformStatus{State: "ok", At: now}, nil
+}
+
+func (m *Maker) count(platform, appID, api, outcome string) {
+	if m.Called != nil {
+		m.Called(platform, appID, api, outcome)
+	}
+}
+
+// maxQuery is the longest launch query the platforms take: 1,024
+// characters for WeChat's links and schemes, and for Douyin's.
 const maxQuery = 1024
 
-// Query is what a URL Link passes the mini program: the target's query as
-// written (in WeChat's character set, checked when the link was saved)
-// with scene=<code>, as every other way into the mini program passes it
-// (platform.WithScene).
-func Query(targetQuery, code string) string { return platform.WithScene(targetQuery, code) }
-
 // SweepSoon asks the sweeping loop for a sweep now (after an app is
-// registered: its tenant's links need URL Links), never waiting.
+// registered: its tenant's links need launch links), never waiting.
 func (m *Maker) SweepSoon() {
 	select {
 	case m.sweepNow <- struct{}{}:
@@ -223,26 +339,54 @@ func (m *Maker) SweepSoon() {
 	}
 }
 
+// tenantsEvery: how often the tenants with apps are reloaded, so that a
+// scan on this instance asks for launch links soon after an app is
+// registered through another.
+const tenantsEvery = 30 * time.Second
+
 // RunSweeps sweeps every interval, and when asked, until ctx is done.
 func (m *Maker) RunSweeps(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+	t := time.NewTicker(tenantsEvery)
 	defer t.Stop()
+	m.loadTenants(ctx)
+	last := m.now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			m.loadTenants(ctx)
+			if m.now().Sub(last) < every {
+				continue
+			}
 		case <-m.sweepNow:
+			m.loadTenants(ctx)
 		}
+		last = m.now()
 		if err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
-			m.log.Warn("wechat URL Links: sweep failed; the next one goes on", "err", err)
+			m.log.Warn("launch links: sweep failed; the next one goes on", "err", err)
 		}
 	}
 }
 
-// Sweep asks for a look at every link of the tenants that have a WeChat
-// app registered, so that URL Links are renewed ahead of their expiry
-// and made for links created before the app was registered.
+// loadTenants reloads the tenants with apps; on failure the last list
+// stays (or none, so that every scan may ask).
+func (m *Maker) loadTenants(ctx context.Context) {
+	list, err := m.apps.Tenants(ctx)
+	if err != nil {
+		return
+	}
+	set := make(map[string]bool, len(list))
+	for _, t := range list {
+		set[t] = true
+	}
+	m.withApps.Store(&set)
+}
+
+// Sweep asks for a look at every link of the tenants that have an app
+// registered whose slots need a launch link, so that links are renewed
+// ahead of their expiry and made for links created before the app was
+// registered.
 func (m *Maker) Sweep(ctx context.Context) error {
 	tenants, err := m.apps.Tenants(ctx)
 	if err != nil {
@@ -255,8 +399,8 @@ func (m *Maker) Sweep(ctx context.Context) error {
 		}
 		ok := map[string]bool{}
 		for _, a := range registered {
-			if a.Platform == apps.WeChat && a.State != apps.StateError {
-				ok[a.AppID] = true
+			if a.State != apps.StateError {
+				ok[a.Platform+":"+a.AppID] = true
 			}
 		}
 		if len(ok) == 0 {
@@ -269,10 +413,8 @@ func (m *Maker) Sweep(ctx context.Context) error {
 				return err
 			}
 			for _, l := range page.Items {
-				if t := l.Targets.WeChat; t != nil && ok[t.AppID] && !current(t, m.now()) && l.Split == nil {
-					if !m.Want(tenant, l.Code) {
-						return nil // full: the next sweep goes on
-					}
+				if m.wants(l, ok) && !m.Want(tenant, l.Code) {
+					return nil // full: the next sweep goes on
 				}
 			}
 			if page.NextCursor == "" {
@@ -282,4 +424,23 @@ func (m *Maker) Sweep(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// wants reports whether a link has a slot of a registered app that needs
+// a launch link.
+func (m *Maker) wants(l *links.Link, registered map[string]bool) bool {
+	now := m.now()
+	for _, p := range m.platforms {
+		for _, s := range l.Slots(p.Name) {
+			if !registered[p.Name+":"+s.AppID] {
+				continue
+			}
+			for _, kind := range p.Kinds {
+				if needed(l, s, kind, now) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

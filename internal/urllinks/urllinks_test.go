@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,37 +14,61 @@ import (
 	"github.com/scangate/scangate/internal/redistest"
 )
 
-func TestQuery(t *testing.T) {
-	for _, tc := range []struct{ target, code, want string }{
-		{"", "T01", "scene=T01"},
-		{"table=7", "T01", "table=7&scene=T01"},
-		{"scene=old&a=1", "T01", "scene=T01&a=1"},
-		{"name=a%20b&flag", "T01", "name=a%20b&flag&scene=T01"}, // as written
-	} {
-		if got := Query(tc.target, tc.code); got != tc.want {
-			t.Errorf("Query(%q, %q) = %q, want %q", tc.target, tc.code, got, tc.want)
-		}
-	}
-}
-
 var redisSrv *redistest.Server
 
 func TestMain(m *testing.M) { redistest.Main(m, redistest.Options{}, &redisSrv) }
 
-// fakeGen makes URL Links https://wxaurl.cn/G<n>, counting them.
-type fakeGen struct {
-	mu sync.Mutex
-	n  int
+// refusal is a platform's refusal of a link, as a fake returns it.
+type refusal struct {
+	code      int
+	throttled bool
 }
 
-func (g *fakeGen) Generate(ctx context.Context, token, path, query, env string, expires time.Time) (string, error) {
+func (r *refusal) Error() string { return fmt.Sprintf("refused %d", r.code) }
+
+// fakeGen makes launch links https://wxaurl.cn/G<n> and
+// weixin://dl/business/?t=S<n>, recording what each was made for; refuse,
+// when set, is its answer instead.
+type fakeGen struct {
+	mu     sync.Mutex
+	n      int
+	made   []string // kind path?query
+	refuse *refusal
+	// during, when set, runs while a link is being made.
+	during func()
+}
+
+func (g *fakeGen) Generate(ctx context.Context, token, kind string, s links.Slot, expires time.Time) (string, error) {
+	if g.during != nil {
+		g.during()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.refuse != nil {
+		return "", g.refuse
+	}
 	g.n++
+	g.made = append(g.made, kind+" "+s.Path+"?"+s.Query)
+	if kind == links.KindScheme {
+		return fmt.Sprintf("weixin://dl/business/?t=S%d", g.n), nil
+	}
 	return fmt.Sprintf("https://wxaurl.cn/G%d", g.n), nil
 }
 
 func (g *fakeGen) Stale(error) bool { return false }
+
+func (g *fakeGen) Refusal(err error) (int, string, bool, bool) {
+	if r, ok := err.(*refusal); ok {
+		return r.code, "refused", r.throttled, true
+	}
+	return 0, "", false, false
+}
+
+func (g *fakeGen) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n
+}
 
 type tokenFetcher struct{}
 
@@ -53,21 +78,31 @@ func (tokenFetcher) Fetch(ctx context.Context, appID, secret string, force bool)
 func (tokenFetcher) Refused(error) (int, string, bool) { return 0, "", false }
 func (tokenFetcher) Stale(error) bool                  { return false }
 
-// setup is a maker over a real Redis with acme's WeChat app registered.
-func setup(t *testing.T) (*Maker, *links.Store, *fakeGen) {
+const appID = "wx1234567890abcdef"
+
+// setup is a maker of WeChat URL Links over a real Redis (flushed) with
+// acme's WeChat app registered, and its clock.
+func setup(t *testing.T, kinds ...string) (*Maker, *links.Store, *fakeGen, *time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	rdb := redisSrv.Client(t)
+	rdb.FlushAll(ctx)
 	ls := links.NewStore(rdb, links.Options{})
 	key, _ := apps.ParseKey(apps.NewKey())
 	sealer, _ := apps.NewSealer(key)
 	as := apps.NewStore(rdb, sealer)
-	if _, err := as.Put(ctx, "acme", apps.WeChat, "wx1234567890abcdef", apps.Input{Secret: "s"}); err != nil {
+	if _, err := as.Put(ctx, "acme", apps.WeChat, appID, apps.Input{Secret: "s"}); err != nil {
 		t.Fatal(err)
 	}
+	if len(kinds) == 0 {
+		kinds = []string{links.KindURLLink}
+	}
 	gen := &fakeGen{}
-	m := New(ls, as, apps.NewTokens(as, map[string]apps.Fetcher{apps.WeChat: tokenFetcher{}}, time.Second), gen, 1, slog.New(slog.DiscardHandler))
-	return m, ls, gen
+	m := New(ls, as, apps.NewTokens(as, map[string]apps.Fetcher{apps.WeChat: tokenFetcher{}}, time.Second),
+		[]Platform{{Name: links.MadeWeChat, Kinds: kinds, Lifetime: WeChatLifetime, Gen: gen}}, 1, slog.New(slog.DiscardHandler))
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	m.now = func() time.Time { return now }
+	return m, ls, gen, &now
 }
 
 func create(t *testing.T, ls *links.Store, body string) {
@@ -81,11 +116,20 @@ func create(t *testing.T, ls *links.Store, body string) {
 	}
 }
 
-// TestPastedURLLinks: a URL Link pasted by hand is never replaced, with an
-// expiry or without (which must not stop the maker either), and a link of
-// the app without one gets one.
+func get(t *testing.T, ls *links.Store, code string) *links.Link {
+	t.Helper()
+	l, err := ls.Get(context.Background(), "acme", code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestPastedURLLinks: a URL Link pasted by hand on a target stays the
+// merchant's (none is made for it, with an expiry or without), and a link
+// of the app without one gets one.
 func TestPastedURLLinks(t *testing.T) {
-	m, ls, gen := setup(t)
+	m, ls, gen, now := setup(t)
 	ctx := context.Background()
 	create(t, ls, `{"code":"NOEXP","targets":{"wechat":{"appid":"wx1234567890abcdef","url_link":"https://wxaurl.cn/PASTED"}}}`)
 	create(t, ls, `{"code":"MINE","targets":{"wechat":{"appid":"wx1234567890abcdef","url_link":"https://wxaurl.cn/MINE",
@@ -102,9 +146,12 @@ func TestPastedURLLinks(t *testing.T) {
 			t.Errorf("ensure(%s): %v", code, err)
 		}
 	}
-	for code, want := range map[string]string{"NOEXP": "https://wxaurl.cn/PASTED", "MINE": "https://wxaurl.cn/MINE", "NONE": "https://wxaurl.cn/G1"} {
-		if l, _ := ls.Get(ctx, "acme", code); l.Targets.WeChat.URLLink != want {
-			t.Errorf("%s: url_link %q, want %q", code, l.Targets.WeChat.URLLink, want)
+	if got := get(t, ls, "NONE").MadeURL(links.MadeWeChat, links.KindURLLink, "", "", *now); got != "https://wxaurl.cn/G1" {
+		t.Errorf("NONE: made URL Link %q, want https://wxaurl.cn/G1", got)
+	}
+	for _, code := range []string{"NOEXP", "MINE"} {
+		if l := get(t, ls, code); len(l.Made) != 0 {
+			t.Errorf("%s: made %v for a pasted URL Link", code, l.Made)
 		}
 	}
 	if gen.n != 1 {
@@ -112,44 +159,209 @@ func TestPastedURLLinks(t *testing.T) {
 	}
 }
 
-// TestURLLinkPastedMeanwhile: a URL Link pasted while one is being made
-// stays: the made one is not written over it.
-func TestURLLinkPastedMeanwhile(t *testing.T) {
-	m, ls, _ := setup(t)
+// TestEveryWayInGetsItsOwn: each variant of a split gets a URL Link whose
+// query carries its sg_v (the link's own target when the variant has
+// none), a rule with its own WeChat target one for that target, and the
+// link's own target one because a rule without a WeChat target uses it.
+func TestEveryWayInGetsItsOwn(t *testing.T) {
+	m, ls, gen, now := setup(t)
+	ctx := context.Background()
+	create(t, ls, `{"code":"ABT","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a","query":"x=1"}},
+		"rules":[{"name":"sh","when":{"city":["Shanghai"]},"targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/sh"}}},
+		         {"name":"night","when":{"time":{"from":"22:00","to":"06:00","tz":"Asia/Shanghai"}},"targets":{"web":{"url":"https://example.com/n"}}}],
+		"split":{"variants":[{"name":"A","weight":50},{"name":"B","weight":50,"targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/b"}}}]}}`)
+	if err := m.ensure(ctx, job{"acme", "ABT"}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{
+		"url_link pages/sh?scene=ABT":           true,
+		"url_link pages/a?x=1&scene=ABT":        true,
+		"url_link pages/a?x=1&scene=ABT&sg_v=A": true,
+		"url_link pages/b?scene=ABT&sg_v=B":     true,
+	}
+	if len(gen.made) != len(want) {
+		t.Errorf("made %q, want %d", gen.made, len(want))
+	}
+	for _, m := range gen.made {
+		if !want[m] {
+			t.Errorf("made %q, not one of %v", m, want)
+		}
+	}
+	l := get(t, ls, "ABT")
+	for _, slot := range [][2]string{{"sh", ""}, {"", ""}, {"", "A"}, {"", "B"}} {
+		if l.MadeURL(links.MadeWeChat, links.KindURLLink, slot[0], slot[1], *now) == "" {
+			t.Errorf("no URL Link kept for rule %q variant %q", slot[0], slot[1])
+		}
+	}
+	if st := l.PlatformStatus["wechat"]; st.State != "ok" {
+		t.Errorf("platform_status.wechat = %+v, want ok", st)
+	}
+	// A second look makes nothing more.
+	if err := m.ensure(ctx, job{"acme", "ABT"}); err != nil || gen.n != 4 {
+		t.Errorf("second look: %v, %d made in all; want 4", err, gen.n)
+	}
+}
+
+// TestEditDropsTheOldLink: an edit of the target drops its URL Link at
+// once (no scan goes to the old page), and the next look makes one for the
+// new page; an edit of something else keeps it.
+func TestEditDropsTheOldLink(t *testing.T) {
+	m, ls, gen, now := setup(t)
+	ctx := context.Background()
+	create(t, ls, `{"code":"EDIT","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
+	if err := m.ensure(ctx, job{"acme", "EDIT"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.Update(ctx, "acme", "EDIT", []byte(`{"title":"new title"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, ls, "EDIT").MadeURL("wechat", "url_link", "", "", *now); got != "https://wxaurl.cn/G1" {
+		t.Errorf("after a title edit: %q, want the URL Link kept", got)
+	}
+	if _, err := ls.Update(ctx, "acme", "EDIT", []byte(`{"targets":{"wechat":{"path":"pages/b"}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, ls, "EDIT").MadeURL("wechat", "url_link", "", "", *now); got != "" {
+		t.Errorf("after a page edit: %q, want none", got)
+	}
+	if err := m.ensure(ctx, job{"acme", "EDIT"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, ls, "EDIT").MadeURL("wechat", "url_link", "", "", *now); got != "https://wxaurl.cn/G2" || gen.made[1] != "url_link pages/b?scene=EDIT" {
+		t.Errorf("after the look: %q made for %q, want G2 for pages/b", got, gen.made)
+	}
+}
+
+// TestEditWhileMaking: a link edited while its URL Link is being made
+// does not get the link made for the old target.
+func TestEditWhileMaking(t *testing.T) {
+	m, ls, gen, now := setup(t)
 	ctx := context.Background()
 	create(t, ls, `{"code":"RACE","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
-	m.gen = pasteFirst{ls: ls}
+	gen.during = func() {
+		gen.during = nil
+		if _, err := ls.Update(ctx, "acme", "RACE", []byte(`{"targets":{"wechat":{"path":"pages/new"}}}`)); err != nil {
+			t.Error(err)
+		}
+	}
 	if err := m.ensure(ctx, job{"acme", "RACE"}); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := ls.Get(ctx, "acme", "RACE"); l.Targets.WeChat.URLLink != "https://wxaurl.cn/BYHAND" {
-		t.Errorf("url_link %q, want the one pasted meanwhile", l.Targets.WeChat.URLLink)
+	if l := get(t, ls, "RACE"); l.MadeURL("wechat", "url_link", "", "", *now) != "" {
+		t.Errorf("made %v for the old page", l.Made)
 	}
 }
 
-// pasteFirst pastes a URL Link on the link while it "makes" one.
-type pasteFirst struct{ ls *links.Store }
-
-func (p pasteFirst) Generate(ctx context.Context, token, path, query, env string, expires time.Time) (string, error) {
-	if _, err := p.ls.Update(ctx, "acme", "RACE", []byte(`{"targets":{"wechat":{"url_link":"https://wxaurl.cn/BYHAND"}}}`)); err != nil {
-		return "", err
-	}
-	return "https://wxaurl.cn/MADE", nil
-}
-
-func (pasteFirst) Stale(error) bool { return false }
-
-// TestSplitLinksKeepThePage: a split link gets no URL Link (it would carry
-// no variant, and opens could not be attributed).
-func TestSplitLinksKeepThePage(t *testing.T) {
-	m, ls, gen := setup(t)
+// TestRenewal: a URL Link is made again within renewBefore of its expiry,
+// and kept until then.
+func TestRenewal(t *testing.T) {
+	m, ls, gen, now := setup(t)
 	ctx := context.Background()
-	create(t, ls, `{"code":"ABT","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}},
-		"split":{"variants":[{"name":"A","weight":50},{"name":"B","weight":50}]}}`)
-	if err := m.Sweep(ctx); err != nil || len(m.queue) != 0 {
-		t.Errorf("sweep: %v, %d queued; want none", err, len(m.queue))
+	create(t, ls, `{"code":"OLD","targets":{"wechat":{"appid":"wx1234567890abcdef"}}}`)
+	m.ensure(ctx, job{"acme", "OLD"})
+	*now = now.Add(WeChatLifetime - renewBefore - time.Hour)
+	m.ensure(ctx, job{"acme", "OLD"})
+	if gen.n != 1 {
+		t.Fatalf("%d made, want 1 while the first is good", gen.n)
 	}
-	if err := m.ensure(ctx, job{"acme", "ABT"}); err != nil || gen.n != 0 {
-		t.Errorf("ensure: %v, %d URL Links made; want none", err, gen.n)
+	*now = now.Add(2 * time.Hour)
+	m.ensure(ctx, job{"acme", "OLD"})
+	if got := get(t, ls, "OLD").MadeURL("wechat", "url_link", "", "", *now); gen.n != 2 || got != "https://wxaurl.cn/G2" {
+		t.Errorf("%d made, serving %q; want a second one", gen.n, got)
+	}
+}
+
+// TestInstancesShareTheClaim: two makers (two gateway instances) looking
+// at the same new links at once make one URL Link and one scheme per link.
+func TestInstancesShareTheClaim(t *testing.T) {
+	m1, ls, gen, _ := setup(t, links.KindURLLink, links.KindScheme)
+	m2 := New(ls, m1.apps, m1.tokens, m1.platforms, 1, m1.log)
+	m2.now = m1.now
+	ctx := context.Background()
+	for i := range 10 {
+		create(t, ls, fmt.Sprintf(`{"code":"TWO%d","targets":{"wechat":{"appid":"wx1234567890abcdef"}}}`, i))
+	}
+	var wg sync.WaitGroup
+	for _, m := range []*Maker{m1, m2, m1, m2} {
+		wg.Go(func() {
+			for i := range 10 {
+				if err := m.ensure(ctx, job{"acme", fmt.Sprintf("TWO%d", i)}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := gen.count(); n != 20 {
+		t.Errorf("%d launch links made for 10 links, want 20 (a URL Link and a scheme each)", n)
+	}
+	for i := range 10 {
+		l := get(t, ls, fmt.Sprintf("TWO%d", i))
+		if len(l.Made) != 2 {
+			t.Errorf("%s: made %v, want 2", l.Code, l.Made)
+		}
+	}
+}
+
+// TestRefusalShowsOnTheLink: a page WeChat refuses (85079, not published)
+// is shown on the link with the platform's code, and not asked again for
+// a minute; a throttled app waits.
+func TestRefusalShowsOnTheLink(t *testing.T) {
+	m, ls, gen, now := setup(t)
+	ctx := context.Background()
+	create(t, ls, `{"code":"NOPUB","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
+	gen.refuse = &refusal{code: 85079}
+	if err := m.ensure(ctx, job{"acme", "NOPUB"}); err != nil {
+		t.Fatal(err)
+	}
+	if st := get(t, ls, "NOPUB").PlatformStatus["wechat"]; st.State != "error" || st.Code != 85079 {
+		t.Errorf("platform_status.wechat = %+v, want error 85079", st)
+	}
+	gen.refuse = nil
+	*now = now.Add(30 * time.Second)
+	m.ensure(ctx, job{"acme", "NOPUB"})
+	if gen.n != 0 {
+		t.Errorf("asked again after 30 s")
+	}
+	*now = now.Add(31 * time.Second)
+	m.ensure(ctx, job{"acme", "NOPUB"})
+	l := get(t, ls, "NOPUB")
+	if gen.n != 1 || l.PlatformStatus["wechat"].State != "ok" {
+		t.Errorf("after a minute: %d made, status %+v; want one, ok", gen.n, l.PlatformStatus["wechat"])
+	}
+
+	create(t, ls, `{"code":"SLOW1","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
+	create(t, ls, `{"code":"SLOW2","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/b"}}}`)
+	gen.refuse = &refusal{code: 44990, throttled: true}
+	if err := m.ensure(ctx, job{"acme", "SLOW1"}); err == nil || !strings.Contains(err.Error(), "44990") {
+		t.Errorf("throttled: %v, want an error naming 44990", err)
+	}
+	gen.refuse = nil
+	m.ensure(ctx, job{"acme", "SLOW2"})
+	if gen.n != 1 {
+		t.Errorf("a throttled app was called again at once")
+	}
+	*now = now.Add(throttledFor)
+	m.ensure(ctx, job{"acme", "SLOW2"})
+	if gen.n != 2 {
+		t.Errorf("after the pause: %d made, want 2", gen.n)
+	}
+}
+
+// TestScansAskOnlyForTenantsWithApps: WantFromScan queues a link of a
+// tenant with an app at most every lookAgain, and never another tenant's.
+func TestScansAskOnlyForTenantsWithApps(t *testing.T) {
+	m, _, _, now := setup(t)
+	m.loadTenants(context.Background())
+	m.WantFromScan("other", "X1")
+	m.WantFromScan("acme", "A1")
+	m.WantFromScan("acme", "A1")
+	if n := len(m.queue); n != 1 {
+		t.Errorf("%d queued, want 1", n)
+	}
+	*now = now.Add(lookAgain)
+	m.WantFromScan("acme", "A1")
+	if n := len(m.queue); n != 2 {
+		t.Errorf("after %s: %d queued, want 2", lookAgain, n)
 	}
 }

@@ -24,6 +24,9 @@ type fakeLinks struct {
 	published bool
 	now       time.Time
 	last      map[string]any
+	// perMinute, when set, is how many links and schemes it makes before
+	// answering 44990 (too fast).
+	perMinute, made int
 }
 
 var (
@@ -49,7 +52,29 @@ func (f *fakeLinks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(CodeNotPublished, "no release version")
 		return
 	}
+	if r.URL.Path != "/wxa/getwxacodeunlimit" && f.perMinute > 0 {
+		if f.made >= f.perMinute {
+			fail(CodeTooFast, "api freq out of limit")
+			return
+		}
+		f.made++
+	}
 	switch r.URL.Path {
+	case "/wxa/generatescheme":
+		jump, _ := req["jump_wxa"].(map[string]any)
+		path, _ := jump["path"].(string)
+		query, _ := jump["query"].(string)
+		exp, _ := req["expire_time"].(float64)
+		switch {
+		case path != "" && !f.pages[path]:
+			fail(CodeBadPagePath, "invalid weapp pagepath")
+		case len(query) > 1024 || !queryChars.MatchString(query):
+			fail(40212, "invalid query")
+		case jump["env_version"] == nil || req["expire_type"] != 0.0 || time.Unix(int64(exp), 0).After(f.now.Add(30*24*time.Hour)):
+			fail(40213, "invalid expire time")
+		default:
+			json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "errmsg": "ok", "openlink": "weixin://dl/business/?t=FAKE" + strings.ReplaceAll(path, "/", "")})
+		}
 	case "/wxa/generate_urllink":
 		path, _ := req["path"].(string)
 		query, _ := req["query"].(string)
@@ -119,6 +144,28 @@ func TestGenerateURLLink(t *testing.T) {
 	f.published = false
 	if _, err := c.GenerateURLLink(ctx, "TOKEN", Launch{}, now.Add(time.Hour)); !isCode(err, CodeNotPublished) {
 		t.Errorf("unpublished app: err = %v, want 85079", err)
+	}
+}
+
+func TestGenerateScheme(t *testing.T) {
+	now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	f := &fakeLinks{token: "TOKEN", pages: map[string]bool{"pages/menu/index": true}, published: true, now: now, perMinute: 2}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c := NewClient(srv.URL, 5*time.Second)
+	ctx := context.Background()
+	s, err := c.GenerateScheme(ctx, "TOKEN", Launch{Path: "pages/menu/index", Query: "scene=T01", EnvVersion: "trial"}, now.Add(29*24*time.Hour))
+	if err != nil || s != "weixin://dl/business/?t=FAKEpagesmenuindex" {
+		t.Fatalf("GenerateScheme = %q, %v", s, err)
+	}
+	if jump := f.last["jump_wxa"].(map[string]any); jump["env_version"] != "trial" || jump["query"] != "scene=T01" {
+		t.Errorf("jump_wxa %v: want the env and the query as given", jump)
+	}
+	if _, err := c.GenerateScheme(ctx, "TOKEN", Launch{Path: "pages/nope"}, now.Add(time.Hour)); !isCode(err, CodeBadPagePath) || Throttled(err) {
+		t.Errorf("unknown page: err = %v, want 40165", err)
+	}
+	if _, err := c.GenerateScheme(ctx, "TOKEN", Launch{}, now.Add(time.Hour)); !Throttled(err) {
+		t.Errorf("past the rate: err = %v, want a throttled 44990", err)
 	}
 }
 

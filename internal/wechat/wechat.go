@@ -36,7 +36,9 @@ const (
 	CodeIPNotAllowed      = 40164 // the calling address is not on the app's IP allowlist
 	CodeBadPagePath       = 40165 // URL Link or scheme: the page does not exist
 	CodeNoPage            = 41030 // sun code: the page does not exist or is not published
-	CodeRateLimited       = 45009
+	CodeRateLimited       = 45009 // an API's daily call limit
+	CodeTooFast           = 44990 // more than 5,000 calls a minute
+	CodeDailyQuota        = 44993 // the day's 500,000 URL Links and schemes are used up
 	CodeNotPublished      = 85079 // the mini program has no published version
 )
 
@@ -194,6 +196,37 @@ func (c *Client) GenerateURLLink(ctx context.Context, token string, l Launch, ex
 		return "", fmt.Errorf("%w: generate_urllink: no https URL Link in the answer", ErrUnavailable)
 	}
 	return out.URLLink, nil
+}
+
+// GenerateScheme makes an encrypted URL Scheme (POST /wxa/generatescheme,
+// weixin://dl/business/?t=...) that opens the mini program at l from a
+// phone's browser until expires (at most 30 days ahead), with no console
+// declaration of the page.
+func (c *Client) GenerateScheme(ctx context.Context, token string, l Launch, expires time.Time) (string, error) {
+	body, err := json.Marshal(map[string]any{
+		"jump_wxa":    map[string]string{"path": l.Path, "query": l.Query, "env_version": envVersion(l.EnvVersion)},
+		"is_expire":   true, // ignored since 2022: schemes always expire
+		"expire_type": 0, "expire_time": expires.Unix()})
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		OpenLink string `json:"openlink"`
+	}
+	if err := c.post(ctx, "/wxa/generatescheme", token, body, &out); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(out.OpenLink, "weixin://") {
+		return "", fmt.Errorf("%w: generatescheme: no weixin:// scheme in the answer", ErrUnavailable)
+	}
+	return out.OpenLink, nil
+}
+
+// Throttled reports whether err is one of WeChat's rate limits or its
+// daily quota: calls must wait, and the scan answers with the page.
+func Throttled(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && (e.Code == CodeRateLimited || e.Code == CodeTooFast || e.Code == CodeDailyQuota)
 }
 
 func envVersion(v string) string {

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scangate/scangate/internal/apps"
+)
+
+const (
+	testDyApp    = "tt1234567890abcdef"
+	testDySecret = "douyin-secret-0123456789"
+)
+
+// fakeDouyin is Douyin's client_token and url_link/generate as documented:
+// the token in the access-token header (28001003 otherwise), an expiry at
+// most 180 days ahead, the query a JSON object as a string; each URL Link
+// made is https://z.douyin.com/D<n>, and made[n] says for which path and
+// query. tokens counts the token fetches.
+type fakeDouyin struct {
+	mu     sync.Mutex
+	made   []string
+	tokens atomic.Int64
+}
+
+func (f *fakeDouyin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/oauth/client_token/":
+		f.tokens.Add(1)
+		var req map[string]string
+		json.NewDecoder(r.Body).Decode(&req)
+		if req["client_key"] != testDyApp || req["client_secret"] != testDySecret || req["grant_type"] != "client_credential" {
+			json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"error_code": 10013, "description": "client_secret error"}, "message": "error"})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"access_token": "DY-TOKEN", "expires_in": 7200, "error_code": 0}, "message": "success"})
+	case "/api/apps/v1/url_link/generate/":
+		if r.Header.Get("access-token") != "DY-TOKEN" {
+			json.NewEncoder(w).Encode(map[string]any{"err_no": 28001003, "err_msg": "access token is invalid"})
+			return
+		}
+		var req struct {
+			AppID      string `json:"app_id"`
+			AppName    string `json:"app_name"`
+			Path       string `json:"path"`
+			Query      string `json:"query"`
+			ExpireTime int64  `json:"expire_time"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		var q map[string]string
+		if json.Unmarshal([]byte(req.Query), &q) != nil || req.AppName != "douyin" ||
+			time.Until(time.Unix(req.ExpireTime, 0)) > 180*24*time.Hour {
+			json.NewEncoder(w).Encode(map[string]any{"err_no": 28001005, "err_msg": "invalid params"})
+			return
+		}
+		f.mu.Lock()
+		f.made = append(f.made, req.Path+"?scene="+q["scene"])
+		n := len(f.made) - 1
+		f.mu.Unlock()
+		json.NewEncoder(w).Encode(map[string]any{"err_no": 0, "data": map[string]any{"url_link": fmt.Sprintf("https://z.douyin.com/D%d", n)}})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (f *fakeDouyin) count(what string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, m := range f.made {
+		if m == what {
+			n++
+		}
+	}
+	return n
+}
+
+const iphoneUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+
+const douyinUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 aweme_29.5.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/zh Region/CN AppName/aweme app_version/29.5.0"
+
+// scanAs scans a code with a User-Agent and returns the status, the
+// Location, the body and how long the answer took.
+func scanAs(t *testing.T, base, code, ua string) (int, string, string, time.Duration) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/s/"+code, nil)
+	req.Header.Set("User-Agent", ua)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	start := time.Now()
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, "", "", 0
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location"), string(body), time.Since(start)
+}
+
+// TestLaunchLinksAcrossInstances is issue 11's load case: two gateway
+// instances sharing a Redis, the tenant's WeChat and Douyin apps
+// registered, 20 new links, 200 concurrent WeChat scans spread over both.
+// Every scan is answered at once (< 300 ms, the page while no URL Link is
+// ready); afterwards WeChat and Douyin scans 302 to their URL Links and a
+// phone browser gets the encrypted scheme; each app's token was fetched
+// once, and each link got exactly one URL Link and one scheme.
+func TestLaunchLinksAcrossInstances(t *testing.T) {
+	redisSrv.Client(t) // flush
+	since := fakeURLLinks.mark()
+	var wxTokens atomic.Int64
+	wx := fakeWeChat(t, &wxTokens)
+	dy := &fakeDouyin{}
+	dySrv := httptest.NewServer(dy)
+	t.Cleanup(dySrv.Close)
+	env := []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(), "SCANGATE_SECRETS_KEY=" + apps.NewKey(),
+		"SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL, "SCANGATE_PLATFORMS_DOUYIN_API_BASE=" + dySrv.URL,
+		"SCANGATE_RATE_LIMIT_SCAN=0"}
+	a, key := startGateway(t, env)
+	if status, body := callBody(t, a, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
+		t.Fatalf("PUT wechat app = %d %s", status, body)
+	}
+	if status, body := callBody(t, a, key, "PUT", "/api/v1/apps/douyin/"+testDyApp, `{"secret":"`+testDySecret+`"}`); status != http.StatusCreated || !strings.Contains(body, `"state":"ok"`) {
+		t.Fatalf("PUT douyin app = %d %s", status, body)
+	}
+	b, _ := startInstance(t, env, false)
+	// Connections the client dialed for the burst but never used would
+	// hold each gateway's shutdown for 5 s (net/http's rule for new
+	// connections): closed first (cleanups run last to first).
+	t.Cleanup(http.DefaultTransport.(*http.Transport).CloseIdleConnections)
+	bases := []string{a, b}
+	const n = 20
+	for i := range n {
+		if status, body := callBody(t, bases[i%2], key, "POST", "/api/v1/links", fmt.Sprintf(`{"code":"LL%02d","targets":{
+			"wechat":{"appid":"%s","path":"pages/menu/index"},"douyin":{"appid":"%s","path":"pages/menu/index"},
+			"web":{"url":"https://m.example.com/menu"}}}`, i, testWxApp, testDyApp)); status != http.StatusCreated {
+			t.Fatalf("create = %d %s", status, body)
+		}
+	}
+	var wg sync.WaitGroup
+	var slowest atomic.Int64
+	for i := range 200 {
+		wg.Go(func() {
+			status, loc, _, took := scanAs(t, bases[i%2], fmt.Sprintf("LL%02d", i%n), wechatUA)
+			if status != http.StatusOK && !(status == http.StatusFound && strings.HasPrefix(loc, "https://wxaurl.cn/")) {
+				t.Errorf("scan %d = %d %q, want the page or a URL Link", i, status, loc)
+			}
+			for {
+				old := slowest.Load()
+				if int64(took) <= old || slowest.CompareAndSwap(old, int64(took)) {
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if took := time.Duration(slowest.Load()); took >= 300*time.Millisecond {
+		t.Errorf("the slowest of 200 scans took %s, want < 300 ms", took)
+	}
+	for i := range n {
+		code := fmt.Sprintf("LL%02d", i)
+		want := "pages/menu/index?scene=" + code
+		waitFor(t, code+"'s launch links", func() bool {
+			_, wloc, _, _ := scanAs(t, bases[(i+1)%2], code, wechatUA)
+			_, dloc, _, _ := scanAs(t, bases[i%2], code, douyinUA)
+			_, _, page, _ := scanAs(t, bases[i%2], code, iphoneUA)
+			return fakeURLLinks.madeFor(wloc) == want && strings.HasPrefix(dloc, "https://z.douyin.com/D") &&
+				strings.Contains(page, "weixin://dl/business/?t=L")
+		})
+		if u, s, d := fakeURLLinks.count(since, "url_link", want), fakeURLLinks.count(since, "scheme", want), dy.count(want); u != 1 || s != 1 || d != 1 {
+			t.Errorf("%s: %d WeChat URL Links, %d schemes, %d Douyin URL Links made; want one each", code, u, s, d)
+		}
+	}
+	if w, d := wxTokens.Load(), dy.tokens.Load(); w != 1 || d != 1 {
+		t.Errorf("token fetches: WeChat %d, Douyin %d; want one each (the PUT's check), shared by both instances", w, d)
+	}
+	status, body := callBody(t, b, key, "GET", "/api/v1/apps", "")
+	var list struct {
+		Apps []struct {
+			Platform string `json:"platform"`
+			Quota    struct {
+				Made  int64 `json:"made"`
+				Limit int64 `json:"limit"`
+			} `json:"quota"`
+		} `json:"apps"`
+	}
+	if json.Unmarshal([]byte(body), &list); status != http.StatusOK || len(list.Apps) != 2 {
+		t.Fatalf("GET apps = %d %s", status, body)
+	}
+	for _, app := range list.Apps {
+		want := map[string]int64{"wechat": 2 * n, "douyin": n}[app.Platform]
+		if app.Quota.Made != want {
+			t.Errorf("%s quota use %d, want %d", app.Platform, app.Quota.Made, want)
+		}
+	}
+	metrics := ""
+	for _, base := range bases {
+		_, m := callBody(t, base, "", "GET", "/metrics", "")
+		metrics += m
+	}
+	if !strings.Contains(metrics, `scangate_platform_calls_total{api="url_link",app="`+testWxApp+`",outcome="ok",platform="wechat"}`) {
+		t.Errorf("/metrics counts no WeChat URL Link calls")
+	}
+}
+
+// TestPlatformRefusalOnTheLink: a mini program WeChat refuses links for
+// (85079: no published version) shows on the link as platform_status with
+// WeChat's code, and its WeChat scans get the page.
+func TestPlatformRefusalOnTheLink(t *testing.T) {
+	redisSrv.Client(t) // flush
+	var calls atomic.Int64
+	wx := fakeWeChat(t, &calls)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	fakeURLLinks.unpublished.Store(true)
+	t.Cleanup(func() { fakeURLLinks.unpublished.Store(false) })
+	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
+		t.Fatalf("PUT app = %d %s", status, body)
+	}
+	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"NOPUB","targets":{"wechat":{"appid":"`+testWxApp+`"}}}`); status != http.StatusCreated {
+		t.Fatalf("create = %d %s", status, body)
+	}
+	var link struct {
+		PlatformStatus map[string]struct {
+			State   string `json:"state"`
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"platform_status"`
+	}
+	waitFor(t, "platform_status on the link", func() bool {
+		_, body := callBody(t, base, key, "GET", "/api/v1/links/NOPUB", "")
+		json.Unmarshal([]byte(body), &link)
+		return link.PlatformStatus["wechat"].State != ""
+	})
+	if st := link.PlatformStatus["wechat"]; st.State != "error" || st.Code != 85079 || st.Message == "" {
+		t.Errorf("platform_status.wechat = %+v, want error 85079 with WeChat's message", st)
+	}
+	if status, loc := wechatScan(t, base, "NOPUB"); status != http.StatusOK {
+		t.Errorf("WeChat scan = %d %q, want the page", status, loc)
+	}
+}
