@@ -246,3 +246,46 @@ func TestPlatformRefusalOnTheLink(t *testing.T) {
 		t.Errorf("WeChat scan = %d %q, want the page", status, loc)
 	}
 }
+
+// TestWeChatPageShowsTheSunCode: when a WeChat scan gets the page (no URL
+// Link could be made) but the tenant's app works for the link, the code
+// to long-press is the app's sun code for scene=<code>, served by the
+// gateway under the page's CSP.
+func TestWeChatPageShowsTheSunCode(t *testing.T) {
+	redisSrv.Client(t) // flush
+	var calls atomic.Int64
+	wx := fakeWeChat(t, &calls)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	fakeURLLinks.noURLLinks.Store(true)
+	t.Cleanup(func() { fakeURLLinks.noURLLinks.Store(false) })
+	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
+		t.Fatalf("PUT app = %d %s", status, body)
+	}
+	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"SUN1","targets":{"wechat":{"appid":"`+testWxApp+`","path":"pages/menu/index"}}}`); status != http.StatusCreated {
+		t.Fatalf("create = %d %s", status, body)
+	}
+	waitFor(t, "the sun code on the WeChat page", func() bool {
+		status, _, body, _ := scanAs(t, base, "SUN1", wechatUA)
+		return status == http.StatusOK && strings.Contains(body, `src="/s/SUN1/wxacode"`)
+	})
+	resp, img := send(t, base, "", "GET", "/s/SUN1/wxacode", "")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" ||
+		!strings.Contains(string(img), "scene=SUN1 page=pages/menu/index") {
+		t.Errorf("GET /s/SUN1/wxacode = %d %s %q, want the fake's sun code", resp.StatusCode, resp.Header.Get("Content-Type"), img)
+	}
+	if status, _, body, _ := scanAs(t, base, "SUN1", wechatUA); status != http.StatusOK || !strings.Contains(body, "wxacode") {
+		t.Errorf("second scan = %d, want the page again", status)
+	}
+	// Another link of a tenant without launch links: the QR of its short URL.
+	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"SUN2","targets":{"wechat":{"appid":"wx0000000000000001"}}}`); status != http.StatusCreated {
+		t.Fatalf("create = %d %s", status, body)
+	}
+	if _, _, body, _ := scanAs(t, base, "SUN2", wechatUA); !strings.Contains(body, `src="data:image/png;base64,`) {
+		t.Errorf("an unregistered app's page shows no inline QR: %.300s", body)
+	}
+	resp, img = send(t, base, "", "GET", "/s/SUN2/wxacode", "")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || len(img) < 100 {
+		t.Errorf("GET /s/SUN2/wxacode = %d %s, want the short URL's QR", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

@@ -95,6 +95,8 @@ type urlLinkFake struct {
 	mu          sync.Mutex
 	made        []string // "url_link path?query" or "scheme path?query"
 	unpublished atomic.Bool
+	// noURLLinks: generate_urllink refuses (40097) while schemes work.
+	noURLLinks atomic.Bool
 }
 
 func (f *urlLinkFake) serve(w http.ResponseWriter, r *http.Request) {
@@ -123,6 +125,10 @@ func (f *urlLinkFake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.ExpireType != 0 || time.Until(time.Unix(req.ExpireTime, 0)) > 30*24*time.Hour {
 		json.NewEncoder(w).Encode(map[string]any{"errcode": 40213, "errmsg": "invalid expire time"})
+		return
+	}
+	if kind == "url_link" && f.noURLLinks.Load() {
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 40097, "errmsg": "invalid args"})
 		return
 	}
 	if f.unpublished.Load() {

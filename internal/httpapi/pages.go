@@ -77,6 +77,7 @@ type pageData struct {
 	AutoLaunch bool
 	InAppHint  bool
 	QRDataURL  string
+	QRURL      string // the gateway's own image address (a sun code)
 	QRSVG      template.HTML
 	Code       string
 	Message    string

@@ -14,6 +14,9 @@ func (s *Server) routes() {
 		e.GET(prefix+":code/", s.scan, s.rateLimit(s.scanLimit))
 		e.HEAD(prefix+":code/", s.scan, s.rateLimit(s.scanLimit))
 		e.HEAD(prefix+":code", s.scan, s.rateLimit(s.scanLimit))
+		// The WeChat page's code to long-press: a sun code when the
+		// tenant's app makes one, else the short URL's QR.
+		e.GET(prefix+":code/wxacode", s.pageSunCode, s.rateLimit(s.scanLimit))
 	}
 	e.GET("/:file", s.verificationFile)
 	e.HEAD("/:file", s.verificationFile)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/base64"
 	"html/template"
+	"net/url"
 
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
@@ -23,6 +24,12 @@ func (s *Server) pageFor(l *links.Link, d *routing.Decision, t *texts) (*pageDat
 	}
 	switch d.Kind {
 	case routing.WeChatPage:
+		if u := sunCodeURL(l, d); u != "" {
+			// The tenant's app makes launch links for this way in: a
+			// sun code, which long-pressed opens the mini program.
+			p.QRURL = u
+			break
+		}
 		// The code itself, to long-press: WeChat then applies the
 		// ordinary-link QR rule and opens the mini program.
 		png, err := s.pageQR(l, qr.PNG)
@@ -39,6 +46,54 @@ func (s *Server) pageFor(l *links.Link, d *routing.Decision, t *texts) (*pageDat
 		p.QRSVG = template.HTML(svg)
 	}
 	return p, nil
+}
+
+// sunCodeURL is the address of the sun code for the WeChat target a scan
+// reached (d's rule or variant), when the link has a launch link made for
+// it, so the tenant's app is registered and works; else "".
+func sunCodeURL(l *links.Link, d *routing.Decision) string {
+	rule := d.Rule
+	if !ruleHasWeChat(l, rule) {
+		rule = "" // the rule uses the link's own WeChat target
+	}
+	if _, ok := madeSlot(l, rule, d.Variant); !ok {
+		return ""
+	}
+	q := url.Values{}
+	if rule != "" {
+		q.Set("r", rule)
+	}
+	if d.Variant != "" {
+		q.Set("v", d.Variant)
+	}
+	u := "/s/" + url.PathEscape(l.Code) + "/wxacode"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+// madeSlot is the link's WeChat slot of rule and variant, if a launch link
+// was ever made for it as it is.
+func madeSlot(l *links.Link, rule, variant string) (links.Slot, bool) {
+	for _, slot := range l.Slots(links.MadeWeChat) {
+		if slot.Rule != rule || slot.Variant != variant {
+			continue
+		}
+		_, u := l.FindMade(slot, links.KindURLLink)
+		_, sc := l.FindMade(slot, links.KindScheme)
+		return slot, u || sc
+	}
+	return links.Slot{}, false
+}
+
+func ruleHasWeChat(l *links.Link, name string) bool {
+	for i := range l.Rules {
+		if name != "" && l.Rules[i].Name == name {
+			return l.Rules[i].Targets.WeChat != nil
+		}
+	}
+	return false
 }
 
 func title(t *texts, l *links.Link) string {

@@ -139,11 +139,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // contentSecurityPolicy allows exactly the inline stylesheet and launch
-// script (by hash) and images from data: URLs; pages load nothing else, and
+// script (by hash) and images from data: URLs and the gateway itself (the
+// WeChat page's sun code); pages load nothing else, and
 // no other script can run even if a tenant's text slipped past escaping.
 func contentSecurityPolicy(css, js string) string {
 	return "default-src 'none'; style-src " + cspHash(css) + "; script-src " + cspHash(js) +
-		"; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"; img-src data: 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
 func cspHash(s string) string {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -8,10 +9,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/apps"
+	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 )
 
@@ -113,3 +116,50 @@ func (s *Server) sunCode(c echo.Context) error {
 	h.Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, mt, img)
 }
+
+// pageSunCode serves the WeChat page's code to long-press: the sun code
+// of the way in the scan took (r: its rule, v: its variant), from the
+// tenant's app, when a launch link was made for it; otherwise, or when
+// WeChat does not give one in time, the short URL's QR, which long-pressed
+// opens the page again. Either way an image: the page never shows a broken
+// one. Sun codes are kept in Redis for good, so WeChat is asked once.
+func (s *Server) pageSunCode(c echo.Context) error {
+	code := c.Param("code")
+	if !links.ValidCode(code) {
+		return s.errorPage(c, http.StatusNotFound, "")
+	}
+	ctx := c.Request().Context()
+	l, err := s.deps.Links.Lookup(ctx, code)
+	if errors.Is(err, links.ErrNotFound) {
+		return s.errorPage(c, http.StatusNotFound, "")
+	}
+	if err != nil {
+		return err
+	}
+	q := c.Request().URL.Query()
+	slot, made := madeSlot(l, q.Get("r"), q.Get("v"))
+	img, mt := []byte(nil), ""
+	if made && s.deps.SunCodes != nil && len(l.Code) <= 32 {
+		ctx, cancel := context.WithTimeout(ctx, pageSunCodeWait)
+		img, mt, err = s.deps.SunCodes.Get(ctx, l.Tenant, slot.AppID, apps.SunCode{Scene: l.Code, Page: slot.Path,
+			EnvVersion: slot.EnvVersion, CheckPath: slot.EnvVersion == "" || slot.EnvVersion == "release"})
+		cancel()
+		if err != nil {
+			s.log.Warn("page sun code: the short URL's QR instead", "code", l.Code, "err", err)
+			img = nil
+		}
+	}
+	if img == nil {
+		if img, err = s.pageQR(l, qr.PNG); err != nil {
+			return err
+		}
+		mt = "image/png"
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "private, max-age=300")
+	h.Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, mt, img)
+}
+
+// pageSunCodeWait bounds how long the page's image waits for WeChat.
+const pageSunCodeWait = 3 * time.Second
