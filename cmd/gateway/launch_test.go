@@ -1,6 +1,8 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -287,5 +289,69 @@ func TestWeChatPageShowsTheSunCode(t *testing.T) {
 	resp, img = send(t, base, "", "GET", "/s/SUN2/wxacode", "")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || len(img) < 100 {
 		t.Errorf("GET /s/SUN2/wxacode = %d %s, want the short URL's QR", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestSunCodeExport: the batch export makes a zip of sun codes (format
+// wxacode, <code>.jpg each, scene = the code) and a PDF sheet of them
+// (sun_codes); QR options, links without a WeChat target and apps not
+// registered are refused by name before the first byte.
+func TestSunCodeExport(t *testing.T) {
+	redisSrv.Client(t) // flush
+	var calls atomic.Int64
+	wx := fakeWeChat(t, &calls)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	for _, l := range []string{
+		`{"code":"E01","campaign":"sun","targets":{"wechat":{"appid":"` + testWxApp + `","path":"pages/menu/index"}}}`,
+		`{"code":"E02","campaign":"sun","targets":{"wechat":{"appid":"` + testWxApp + `","path":"pages/menu/index"}}}`,
+		`{"code":"W01","targets":{"web":{"url":"https://example.com/"}}}`,
+	} {
+		if status, body := callBody(t, base, key, "POST", "/api/v1/links", l); status != http.StatusCreated {
+			t.Fatalf("create = %d %s", status, body)
+		}
+	}
+	if status, body := callBody(t, base, key, "POST", "/api/v1/qr/export", `{"campaign":"sun","format":"wxacode"}`); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "PUT /api/v1/apps/wechat/"+testWxApp) {
+		t.Errorf("export before the app is registered = %d %s; want 422 saying to register it", status, body)
+	}
+	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
+		t.Fatalf("PUT app = %d %s", status, body)
+	}
+	resp, data := send(t, base, key, "POST", "/api/v1/qr/export", `{"campaign":"sun","format":"wxacode"}`)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" {
+		t.Fatalf("zip export = %d %s", resp.StatusCode, data)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		code := strings.TrimSuffix(f.Name, ".jpg")
+		if !strings.HasSuffix(string(b), "scene="+code+" page=pages/menu/index") {
+			t.Errorf("%s is not the sun code of %s", f.Name, code)
+		}
+	}
+	if strings.Join(names, ",") != "E01.jpg,E02.jpg" {
+		t.Errorf("zip holds %v, want E01.jpg and E02.jpg", names)
+	}
+	resp, data = send(t, base, key, "POST", "/api/v1/qr/export", `{"codes":["E01","E02"],"format":"pdf","sun_codes":true,"cols":2,"rows":2}`)
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(data, []byte("%PDF")) || !bytes.Contains(data, []byte("/Subtype /Image")) {
+		t.Errorf("pdf export = %d %.200q; want a PDF with images", resp.StatusCode, data)
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"codes":["E01"],"format":"wxacode","size":300}`, "size"},
+		{`{"codes":["E01"],"format":"png","sun_codes":true}`, "sun_codes"},
+		{`{"codes":["E01","W01"],"format":"wxacode"}`, "format"},
+	} {
+		if status, body := callBody(t, base, key, "POST", "/api/v1/qr/export", tc.body); status != http.StatusUnprocessableEntity ||
+			!strings.Contains(body, `"field":"`+tc.field+`"`) {
+			t.Errorf("export %s = %d %s; want 422 on %s", tc.body, status, body, tc.field)
+		}
 	}
 }

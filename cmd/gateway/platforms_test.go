@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,7 +84,17 @@ func fakeSunCode(w http.ResponseWriter, r *http.Request, calls *atomic.Int64) {
 		return
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
-	w.Write([]byte("\xff\xd8\xff scene=" + req.Scene + " page=" + req.Page))
+	w.Write(append(sunCodeJPEG(), " scene="+req.Scene+" page="+req.Page...))
+}
+
+// sunCodeJPEG is a real (small) JPEG, for the fake's sun codes: the fake
+// appends what it was made for after the image's end, which decoders
+// ignore.
+func sunCodeJPEG() []byte {
+	img := image.NewGray(image.Rect(0, 0, 16, 16))
+	var buf bytes.Buffer
+	jpeg.Encode(&buf, img, nil)
+	return buf.Bytes()
 }
 
 // fakeURLLinks is generate_urllink and generatescheme as documented: the

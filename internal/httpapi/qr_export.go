@@ -45,6 +45,10 @@ func (s *Server) qrExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	sun, err := sunCodeExport(&req)
+	if err != nil {
+		return err
+	}
 	if req.Uppercase == nil {
 		upper := s.cfg.QRUppercase
 		req.Uppercase = &upper
@@ -66,6 +70,11 @@ func (s *Server) qrExport(c echo.Context) error {
 	items, err := s.exportItems(ls, req.CaptionFrom, o)
 	if err != nil {
 		return err
+	}
+	if sun {
+		if err := s.sunCodeItems(c.Request().Context(), tenant(c), ls, items); err != nil {
+			return err
+		}
 	}
 	select {
 	case s.exports <- struct{}{}:

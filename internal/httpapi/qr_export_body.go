@@ -19,6 +19,9 @@ type exportRequest struct {
 	Codes       []string `json:"codes"`
 	Campaign    string   `json:"campaign"`
 	CaptionFrom string   `json:"caption_from"`
+	// SunCodes puts WeChat sun codes on a pdf sheet; format "wxacode" is
+	// a zip of them.
+	SunCodes bool `json:"sun_codes"`
 	qr.Fields
 }
 

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"encoding/hex"
 	"errors"
 	"net/http"
@@ -163,3 +164,76 @@ func (s *Server) pageSunCode(c echo.Context) error {
 
 // pageSunCodeWait bounds how long the page's image waits for WeChat.
 const pageSunCodeWait = 3 * time.Second
+
+// maxSunCodeExport bounds an export of sun codes: each is an image WeChat
+// makes (5,000 a minute per app) and a PDF holds them all in memory (some
+// 50 KB each).
+const maxSunCodeExport = 1000
+
+// sunCodeExport reads an export request for sun codes: format "wxacode" (a
+// zip of them) or "pdf" with sun_codes. The QR options do not apply to
+// them and are refused by name. It leaves req as an export of the same
+// shape with QR's defaults, so the rest of the checks run as usual.
+func sunCodeExport(req *exportRequest) (bool, error) {
+	switch {
+	case req.Format == "wxacode":
+		if req.SunCodes {
+			return false, &qr.OptionError{Option: "sun_codes", Message: "format wxacode is sun codes already; sun_codes goes with format pdf"}
+		}
+		req.Format = string(qr.PNG)
+	case req.SunCodes && req.Format != string(qr.PDF):
+		return false, &qr.OptionError{Option: "sun_codes", Message: "goes with format pdf; for a zip of sun codes use format wxacode"}
+	case !req.SunCodes:
+		return false, nil
+	}
+	for name, set := range map[string]bool{"size": req.Size != nil, "ecc": req.ECC != "", "margin": req.Margin != nil,
+		"fg": req.FG != "", "bg": req.BG != "", "invert": req.Invert != nil, "uppercase": req.Uppercase != nil} {
+		if set {
+			return false, &qr.OptionError{Option: name, Message: "is an option of QR codes, not of WeChat sun codes"}
+		}
+	}
+	if n := len(req.Codes); n > maxSunCodeExport {
+		return false, &qr.OptionError{Option: "codes", Message: fmt.Sprintf("has %d codes; at most %d sun codes may be exported at once", n, maxSunCodeExport)}
+	}
+	return true, nil
+}
+
+// sunCodeItems gives each export item its link's sun code (scene = the
+// code, page = its WeChat target's), fetched on the export's workers from
+// the cache or WeChat. Every link must have a WeChat target of a
+// registered app, checked before the first byte.
+func (s *Server) sunCodeItems(ctx context.Context, tenant string, ls []*links.Link, items []qr.Item) error {
+	if s.deps.SunCodes == nil || s.deps.Apps == nil {
+		return errNoApps
+	}
+	if len(ls) > maxSunCodeExport {
+		return &qr.OptionError{Option: "campaign", Message: fmt.Sprintf("has %d links; at most %d sun codes may be exported at once", len(ls), maxSunCodeExport)}
+	}
+	checked := map[string]bool{}
+	for i, l := range ls {
+		t := l.Targets.WeChat
+		switch {
+		case t == nil:
+			return &qr.OptionError{Option: "format", Message: "for " + l.Code + ": a sun code needs a WeChat target on the link"}
+		case len(l.Code) > 32:
+			return &qr.OptionError{Option: "format", Message: "for " + l.Code + ": a WeChat scene holds at most 32 characters"}
+		}
+		if !checked[t.AppID] {
+			if _, err := s.deps.Apps.Get(ctx, tenant, apps.WeChat, t.AppID); errors.Is(err, apps.ErrNotFound) {
+				return &qr.OptionError{Option: "format", Message: "for " + l.Code + ": sun codes need the WeChat app " + t.AppID +
+					" registered: PUT /api/v1/apps/wechat/" + t.AppID + " with its AppSecret"}
+			} else if err != nil {
+				return err
+			}
+			checked[t.AppID] = true
+		}
+		o := apps.SunCode{Scene: l.Code, Page: t.Path, EnvVersion: t.EnvVersion,
+			CheckPath: t.EnvVersion == "" || t.EnvVersion == "release"}
+		appID := t.AppID
+		items[i].Image = func() ([]byte, error) {
+			img, _, err := s.deps.SunCodes.Get(ctx, tenant, appID, o)
+			return img, err
+		}
+	}
+	return nil
+}

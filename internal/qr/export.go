@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,23 @@ type Item struct {
 	Code    string // the link's code: the file name in a zip, the default label on a sheet
 	Content string // the text to encode: the link's short URL
 	Caption string // overrides Options.Caption for this code; optional
+	// Image, when set, gives a ready image (PNG or JPEG: a WeChat sun
+	// code) to put in place of a QR of Content: a zip holds it as it is
+	// (<code>.png or .jpg), a sheet draws it in the code's cell. It is
+	// called on an export worker.
+	Image func() ([]byte, error)
+}
+
+// imageExt is the file extension of a ready image, by its first bytes;
+// "" for neither PNG nor JPEG.
+func imageExt(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
+		return "jpg"
+	}
+	return ""
 }
 
 // Export writes items as a zip of images (format png or svg) or a print

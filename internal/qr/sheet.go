@@ -57,7 +57,17 @@ func WriteSheet(w io.Writer, items iter.Seq2[Item, error], o Options) error {
 		return fmt.Errorf("qr: sheet font: %w", err)
 	}
 	err = inOrder(items,
-		func(it Item) (symbol, error) { return encode(Content(it.Content, o.Uppercase), o.ECC) },
+		func(it Item) (cell, error) {
+			if it.Image != nil {
+				img, err := it.Image()
+				if err == nil && imageExt(img) == "" {
+					err = fmt.Errorf("the image of %s is neither PNG nor JPEG", it.Code)
+				}
+				return cell{img: img}, err
+			}
+			sym, err := encode(Content(it.Content, o.Uppercase), o.ECC)
+			return cell{sym: sym}, err
+		},
 		s.add)
 	if err != nil {
 		return err
@@ -83,7 +93,13 @@ func (s *sheet) cellSize() (w, h float64) {
 	return (page.W - 2*sheetMargin) / float64(s.o.Cols), (page.H - 2*sheetMargin) / float64(s.o.Rows)
 }
 
-func (s *sheet) add(it Item, sym symbol) error {
+// cell is what a code's cell shows: a QR symbol, or a ready image.
+type cell struct {
+	sym symbol
+	img []byte
+}
+
+func (s *sheet) add(it Item, c cell) error {
 	if s.n%s.perPage == 0 {
 		s.pdf.AddPage()
 		s.cropMarks()
@@ -94,7 +110,17 @@ func (s *sheet) add(it Item, sym symbol) error {
 	x := sheetMargin + float64(i%s.o.Cols)*cw
 	y := sheetMargin + float64(i/s.o.Cols)*ch
 	side := min(cw-2*cellPad, ch-2*cellPad-labelSize*labelLine)
-	s.drawSymbol(sym, x+(cw-side)/2, y+cellPad, side)
+	if c.img != nil {
+		holder, err := gopdf.ImageHolderByBytes(c.img)
+		if err != nil {
+			return fmt.Errorf("the image of %s: %w", it.Code, err)
+		}
+		if err := s.pdf.ImageByHolder(holder, x+(cw-side)/2, y+cellPad, &gopdf.Rect{W: side, H: side}); err != nil {
+			return fmt.Errorf("the image of %s: %w", it.Code, err)
+		}
+	} else {
+		s.drawSymbol(c.sym, x+(cw-side)/2, y+cellPad, side)
+	}
 	label := it.Caption
 	if label == "" {
 		label = it.Code

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"iter"
@@ -60,13 +61,22 @@ func renderZipFile(it Item, o Options, deflaters *sync.Pool) (zipFile, error) {
 	if it.Caption != "" {
 		o.Caption = it.Caption
 	}
-	img, err := Render(it.Content, o)
-	if err != nil {
+	var img []byte
+	var err error
+	ext := string(o.Format)
+	if it.Image != nil {
+		if img, err = it.Image(); err != nil {
+			return zipFile{}, err
+		}
+		if ext = imageExt(img); ext == "" {
+			return zipFile{}, fmt.Errorf("the image of %s is neither PNG nor JPEG", it.Code)
+		}
+	} else if img, err = Render(it.Content, o); err != nil {
 		return zipFile{}, err
 	}
 	f := zipFile{
 		header: zip.FileHeader{
-			Name:               it.Code + "." + string(o.Format),
+			Name:               it.Code + "." + ext,
 			Method:             zip.Store,
 			CRC32:              crc32.ChecksumIEEE(img),
 			UncompressedSize64: uint64(len(img)),
