@@ -3,9 +3,9 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
