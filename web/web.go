@@ -22,3 +22,13 @@ var CSS string
 //
 //go:embed launch.js
 var LaunchJS string
+
+// OpenTagJS configures WeChat's JS-SDK for the open tag on the WeChat
+// page, from the signature the page carries in data attributes. It is
+// allowed by hash, and WeChat's JSSDK by its address, only on that page.
+//
+//go:embed opentag.js
+var OpenTagJS string
+
+// JSSDK is WeChat's JS-SDK (1.6.0 or later has the open tags).
+const JSSDK = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/internal/apps"
+	"github.com/scangate/scangate/internal/wechat"
 )
 
 const (
@@ -353,5 +355,75 @@ func TestSunCodeExport(t *testing.T) {
 			!strings.Contains(body, `"field":"`+tc.field+`"`) {
 			t.Errorf("export %s = %d %s; want 422 on %s", tc.body, status, body, tc.field)
 		}
+	}
+}
+
+// TestOpenTag: with a service account on the gateway's host registered
+// with the app, the WeChat page carries WeChat's open tag for the link's
+// page and scene, signed for the page's address with the service
+// account's JS-SDK ticket, and a CSP that lets WeChat's JS-SDK in on that
+// page only. A wrong service secret shows on the app, apart from its own
+// state.
+func TestOpenTag(t *testing.T) {
+	redisSrv.Client(t) // flush
+	var calls atomic.Int64
+	wx := fakeWeChat(t, &calls)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(), "SCANGATE_PUBLIC_BASE_URL=https://go.example.com",
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	fakeURLLinks.noURLLinks.Store(true) // WeChat scans get the page
+	t.Cleanup(func() { fakeURLLinks.noURLLinks.Store(false) })
+	status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`",
+		"service_appid":"`+testSvcApp+`","service_secret":"wrong-secret-0000","service_domain":"go.example.com"}`)
+	if status != http.StatusCreated || !strings.Contains(body, `"state":"ok"`) || !strings.Contains(body, `"service":{"state":"error","error_code":40125`) {
+		t.Fatalf("PUT with a wrong service secret = %d %s; want the app ok and its service account in error 40125", status, body)
+	}
+	status, body = callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`",
+		"service_appid":"`+testSvcApp+`","service_secret":"`+testSvcSecret+`","service_domain":"go.example.com"}`)
+	if status != http.StatusOK || !strings.Contains(body, `"service":{"state":"ok"`) {
+		t.Fatalf("PUT = %d %s; want the service account ok", status, body)
+	}
+	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"OT1","targets":{"wechat":{"appid":"`+testWxApp+`","path":"pages/menu/index","query":"t=9"}}}`); status != http.StatusCreated {
+		t.Fatalf("create = %d %s", status, body)
+	}
+	var page string
+	var csp string
+	waitFor(t, "the open tag on the WeChat page", func() bool {
+		req, _ := http.NewRequest("GET", base+"/s/OT1", nil)
+		req.Header.Set("User-Agent", wechatUA)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		page, csp = string(b), resp.Header.Get("Content-Security-Policy")
+		return strings.Contains(page, "<wx-open-launch-weapp")
+	})
+	want := `appid="` + testWxApp + `" path="pages/menu/index.html?t=9&amp;scene=OT1"`
+	if !strings.Contains(page, want) {
+		t.Errorf("open tag without %s: %.600s", want, page)
+	}
+	attr := func(name string) string {
+		_, rest, _ := strings.Cut(page, name+`="`)
+		v, _, _ := strings.Cut(rest, `"`)
+		return v
+	}
+	ts, _ := strconv.ParseInt(attr("data-timestamp"), 10, 64)
+	if sig := wechat.Signature("TICKET-1", attr("data-nonce"), ts, "https://go.example.com/s/OT1"); attr("data-signature") != sig || attr("data-appid") != testSvcApp {
+		t.Errorf("signed %q for %s, want %q for the page's address with the service account's ticket", attr("data-signature"), attr("data-appid"), sig)
+	}
+	if !strings.Contains(csp, "https://res.wx.qq.com") || !strings.Contains(page, `src="https://res.wx.qq.com/open/js/jweixin-1.6.0.js"`) {
+		t.Errorf("page CSP %q: WeChat's JS-SDK not allowed", csp)
+	}
+	if _, _, other, _ := scanAs(t, base, "OT1", iphoneUA); strings.Contains(other, "res.wx.qq.com") {
+		t.Errorf("a browser's page loads WeChat's JS-SDK")
+	}
+	resp, _ := send(t, base, "", "GET", "/s/OT1", "")
+	if strings.Contains(resp.Header.Get("Content-Security-Policy"), "res.wx.qq.com") {
+		t.Errorf("a page without the open tag lets WeChat's script in")
+	}
+	if status, body := callBody(t, base, key, "GET", "/api/v1/apps", ""); strings.Contains(body, "SVC-TOKEN") || strings.Contains(body, "TICKET-1") ||
+		strings.Contains(body, testSvcSecret) || status != http.StatusOK {
+		t.Errorf("GET apps = %d %s: shows a token, ticket or secret", status, body)
 	}
 }

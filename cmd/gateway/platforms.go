@@ -45,8 +45,10 @@ func openApps(cfg Config, rdb redis.UniversalClient, embedded bool, log *slog.Lo
 	wx := wechat.NewClient(cfg.Platforms.WeChat.APIBase, cfg.Platforms.Timeout)
 	dy := douyin.NewClient(cfg.Platforms.Douyin.APIBase, cfg.Platforms.Timeout)
 	tokens := apps.NewTokens(store, map[string]apps.Fetcher{
-		apps.WeChat: wechatFetcher{wx},
-		apps.Douyin: douyinFetcher{dy},
+		apps.WeChat:        wechatFetcher{wx},
+		apps.WeChatService: wechatFetcher{wx},
+		apps.WeChatTicket:  ticketFetcher{wx},
+		apps.Douyin:        douyinFetcher{dy},
 	}, cfg.Platforms.Timeout)
 	launch := []urllinks.Platform{
 		{Name: links.MadeWeChat, Kinds: []string{links.KindURLLink, links.KindScheme}, Lifetime: urllinks.WeChatLifetime, Gen: wechatLinks{wx}},
@@ -86,6 +88,27 @@ func (wechatFetcher) Refused(err error) (int, string, bool) {
 }
 
 func (wechatFetcher) Stale(err error) bool { return wechat.TokenRejected(err) }
+
+// ticketFetcher adapts the WeChat client's JS-SDK ticket to apps.Fetcher:
+// its "secret" is the service account's access token.
+type ticketFetcher struct{ c *wechat.Client }
+
+func (f ticketFetcher) Fetch(ctx context.Context, _, token string, _ bool) (string, time.Time, error) {
+	tok, err := f.c.JSAPITicket(ctx, token, time.Now())
+	return tok.Value, tok.ExpiresAt, err
+}
+
+// Refused: any errcode but a stale token's (48001: the account may not use
+// the JS-SDK; 40164: the gateway's address is not on its allowlist).
+func (ticketFetcher) Refused(err error) (int, string, bool) {
+	var e *wechat.APIError
+	if !errors.As(err, &e) || wechat.TokenRejected(err) {
+		return 0, "", false
+	}
+	return e.Code, e.Message, true
+}
+
+func (ticketFetcher) Stale(err error) bool { return wechat.TokenRejected(err) }
 
 // douyinFetcher adapts the Douyin client to apps.Fetcher.
 type douyinFetcher struct{ c *douyin.Client }

@@ -24,7 +24,24 @@ import (
 const (
 	testWxApp    = "wx1234567890abcdef"
 	testWxSecret = "0123456789abcdef0123456789abcdef"
+	// A service account, for the open tag.
+	testSvcApp    = "wxfedcba9876543210"
+	testSvcSecret = "fedcba9876543210fedcba9876543210"
 )
+
+// fakeTicket is getticket as documented: GET with the service account's
+// token in the query (40001 otherwise) and type=jsapi; the ticket lives
+// 7,200 s.
+func fakeTicket(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Query().Get("type") != "jsapi":
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 40097, "errmsg": "invalid args"})
+	case r.URL.Query().Get("access_token") != "SVC-TOKEN":
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
+	default:
+		json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "errmsg": "ok", "ticket": "TICKET-1", "expires_in": 7200})
+	}
+}
 
 // fakeWeChat is WeChat's stable_token endpoint as documented (POST JSON;
 // 40125 for a wrong secret, 40013 for an unknown app), counting the calls.
@@ -36,6 +53,10 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 		}
 		if r.Method == http.MethodPost && (r.URL.Path == "/wxa/generate_urllink" || r.URL.Path == "/wxa/generatescheme") {
 			fakeURLLinks.serve(w, r)
+			return
+		}
+		if r.Method == http.MethodGet && r.URL.Path == "/cgi-bin/ticket/getticket" {
+			fakeTicket(w, r)
 			return
 		}
 		if r.Method != http.MethodPost || r.URL.Path != "/cgi-bin/stable_token" {
@@ -52,6 +73,10 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 		switch {
 		case req.GrantType != "client_credential":
 			json.NewEncoder(w).Encode(map[string]any{"errcode": 40002, "errmsg": "invalid grant_type"})
+		case req.AppID == testSvcApp && req.Secret == testSvcSecret:
+			json.NewEncoder(w).Encode(map[string]any{"access_token": "SVC-TOKEN", "expires_in": 7200})
+		case req.AppID == testSvcApp:
+			json.NewEncoder(w).Encode(map[string]any{"errcode": 40125, "errmsg": "invalid appsecret"})
 		case req.AppID != testWxApp:
 			json.NewEncoder(w).Encode(map[string]any{"errcode": 40013, "errmsg": "invalid appid"})
 		case req.Secret != testWxSecret:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/httpapi"
@@ -197,6 +198,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 	// made in the background (4 at a time), swept hourly for renewal; both
 	// end with ctx.
 	urlLinks := urllinks.New(linkStore, appStore, tokens, launch, 4, log)
+	openTags := apps.NewOpenTags(appStore, tokens)
 	a.api, err = httpapi.New(httpapi.Config{
 		PublicBaseURL:     cfg.PublicBaseURL,
 		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
@@ -208,7 +210,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
 		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
-		Apps:  appStore, Tokens: tokens, SunCodes: sunCodes, URLLinks: urlLinks,
+		Apps:  appStore, Tokens: tokens, SunCodes: sunCodes, URLLinks: urlLinks, OpenTags: openTags,
 	})
 	if err != nil {
 		a.close(ctx, cfg, log)
@@ -217,6 +219,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 	urlLinks.Called = a.api.CountPlatformCall
 	go urlLinks.Run(ctx)
 	go urlLinks.RunSweeps(ctx, time.Hour)
+	go openTags.Run(ctx)
 	return a, nil
 }
 

@@ -21,7 +21,30 @@ import (
 const (
 	WeChat = "wechat"
 	Douyin = "douyin"
+	// WeChatService and WeChatTicket are a WeChat app's service account
+	// (for the open tag on the gateway's pages) and its JS-SDK ticket:
+	// their tokens are kept and shared like an app's, under the mini
+	// program's app id, and their checks are the service account's state.
+	WeChatService = "wechat_service"
+	WeChatTicket  = "wechat_ticket"
 )
+
+// basePlatform is the platform of the app record a token belongs to.
+func basePlatform(platform string) string {
+	if platform == WeChatService || platform == WeChatTicket {
+		return WeChat
+	}
+	return platform
+}
+
+// checkPrefix is the prefix of the state fields a platform's checks write
+// on the app record: the service account's apart from the app's.
+func checkPrefix(platform string) string {
+	if basePlatform(platform) != platform {
+		return "svc_"
+	}
+	return ""
+}
 
 // Errors.
 var (
@@ -53,10 +76,12 @@ type App struct {
 	ServiceAppID            string
 	ServiceSecretSet        bool
 	ServiceDomain           string
-	State                   State
-	ErrorCode               int    // the platform's code, when State is error
-	ErrorMessage            string // the platform's message
-	CheckedAt               time.Time
+	// Service is the service account's last check, when one is set.
+	Service      Status
+	State        State
+	ErrorCode    int    // the platform's code, when State is error
+	ErrorMessage string // the platform's message
+	CheckedAt    time.Time
 	// NextCheck: a refused secret is not tried again before this (or a
 	// new PUT).
 	NextCheck            time.Time
@@ -119,7 +144,7 @@ if owner and owner ~= ARGV[1] then
   owner = false
 end
 if not owner then redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'created', ARGV[3]) end
-redis.call('HDEL', KEYS[1], 'svc_appid', 'svc_secret', 'svc_domain')
+redis.call('HDEL', KEYS[1], 'svc_appid', 'svc_secret', 'svc_domain', 'svc_state', 'svc_code', 'svc_message', 'svc_checked', 'svc_next')
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[5], ARGV[1])
@@ -142,7 +167,8 @@ func (s *Store) Put(ctx context.Context, tenant, platform, appID string, in Inpu
 		"state", string(StateUnchecked), "code", 0, "message", "", "checked", 0, "next", 0, "updated", now}
 	if in.ServiceAppID != "" {
 		args = append(args, "svc_appid", in.ServiceAppID, "svc_domain", in.ServiceDomain,
-			"svc_secret", s.sealer.Seal(in.ServiceSecret, sealContext(platform, appID, "svc_secret")))
+			"svc_secret", s.sealer.Seal(in.ServiceSecret, sealContext(platform, appID, "svc_secret")),
+			"svc_state", string(StateUnchecked))
 	}
 	ok, err := putLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant),
 		tokenKey(platform, appID), tenantAppsKey(""), tenantsKey()}, args...).Int()
@@ -208,10 +234,31 @@ func appOf(platform, appID string, h map[string]string) App {
 		return time.UnixMilli(n).UTC()
 	}
 	code, _ := strconv.Atoi(h["code"])
+	svcCode, _ := strconv.Atoi(h["svc_code"])
 	return App{Tenant: h["tenant"], Platform: platform, AppID: appID, SecretSet: h["secret"] != "",
 		ServiceAppID: h["svc_appid"], ServiceSecretSet: h["svc_secret"] != "", ServiceDomain: h["svc_domain"],
+		Service: Status{State: State(h["svc_state"]), ErrorCode: svcCode, ErrorMessage: h["svc_message"],
+			CheckedAt: ms("svc_checked"), NextCheck: ms("svc_next")},
 		State: State(h["state"]), ErrorCode: code, ErrorMessage: h["message"], CheckedAt: ms("checked"),
 		NextCheck: ms("next"), CreatedAt: ms("created"), UpdatedAt: ms("updated")}
+}
+
+// Status is the outcome of a check of a set of credentials.
+type Status struct {
+	State        State
+	ErrorCode    int
+	ErrorMessage string
+	CheckedAt    time.Time
+	NextCheck    time.Time
+}
+
+// status is the state of the credentials a platform's tokens are fetched
+// with: the app's, or its service account's.
+func (a App) status(platform string) Status {
+	if checkPrefix(platform) != "" {
+		return a.Service
+	}
+	return Status{State: a.State, ErrorCode: a.ErrorCode, ErrorMessage: a.ErrorMessage, CheckedAt: a.CheckedAt, NextCheck: a.NextCheck}
 }
 
 // List returns the tenant's apps, by platform and app id.
@@ -247,12 +294,12 @@ func (s *Store) Tenants(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// deleteLua removes an app if it is the tenant's, with its token: KEYS[1]
-// the app, KEYS[2] the tenant's set, KEYS[3] the token; ARGV[1] the
+// deleteLua removes an app if it is the tenant's, with its tokens: KEYS[1]
+// the app, KEYS[2] the tenant's set, KEYS[3..] the tokens; ARGV[1] the
 // tenant, ARGV[2] the member. 0: not found.
 var deleteLua = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('DEL', KEYS[1], unpack(KEYS, 3))
 redis.call('SREM', KEYS[2], ARGV[2])
 return 1
 `)
@@ -263,8 +310,8 @@ func (s *Store) Delete(ctx context.Context, tenant, platform, appID string) erro
 	if !ValidPlatform(platform) {
 		return ErrNotFound
 	}
-	n, err := deleteLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant), tokenKey(platform, appID)},
-		tenant, platform+":"+appID).Int()
+	n, err := deleteLua.Run(ctx, s.rdb, []string{appKey(platform, appID), tenantAppsKey(tenant), tokenKey(platform, appID),
+		tokenKey(WeChatService, appID), tokenKey(WeChatTicket, appID)}, tenant, platform+":"+appID).Int()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -276,19 +323,40 @@ func (s *Store) Delete(ctx context.Context, tenant, platform, appID string) erro
 
 // Secret returns an app's secret, decrypted, for the platform client.
 func (s *Store) Secret(ctx context.Context, tenant, platform, appID string) (string, error) {
+	_, secret, err := s.credentials(ctx, tenant, platform, appID)
+	return secret, err
+}
+
+// credentials returns the id and the decrypted secret a platform's token
+// is fetched with: the app's, or (WeChatService) its service account's.
+func (s *Store) credentials(ctx context.Context, tenant, platform, appID string) (string, string, error) {
 	if s.sealer == nil {
-		return "", ErrNoKey
+		return "", "", ErrNoKey
 	}
-	h, err := s.rdb.HMGet(ctx, appKey(platform, appID), "tenant", "secret").Result()
+	base, field, idField := basePlatform(platform), "secret", ""
+	if platform == WeChatService {
+		field, idField = "svc_secret", "svc_appid"
+	}
+	h, err := s.rdb.HMGet(ctx, appKey(base, appID), "tenant", field, "svc_appid").Result()
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return "", "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if t, _ := h[0].(string); t != tenant {
-		return "", ErrNotFound
+		return "", "", ErrNotFound
 	}
 	sealed, _ := h[1].(string)
-	return s.sealer.Open(sealed, sealContext(platform, appID, "secret"))
+	id := appID
+	if idField != "" {
+		if id, _ = h[2].(string); id == "" || sealed == "" {
+			return "", "", ErrNoService
+		}
+	}
+	secret, err := s.sealer.Open(sealed, sealContext(base, appID, field))
+	return id, secret, err
 }
+
+// ErrNoService: the app has no service account configured.
+var ErrNoService = errors.New("no service account configured for the app")
 
 // Check is the outcome of a credentials check.
 type Check struct {
@@ -311,17 +379,17 @@ func (s *Store) RecordCheck(ctx context.Context, tenant, platform, appID string,
 	case !c.OK:
 		state, code, msg = StateError, c.Code, c.Message
 	}
-	key := appKey(platform, appID)
+	key, p := appKey(basePlatform(platform), appID), checkPrefix(platform)
 	// Only on the tenant's own app, and only if it still exists.
-	n, err := recordLua.Run(ctx, s.rdb, []string{key}, tenant, "state", string(state), "code", code,
-		"message", msg, "checked", c.At.UnixMilli(), "next", unixMilli(c.NextCheck)).Int()
+	n, err := recordLua.Run(ctx, s.rdb, []string{key}, tenant, p+"state", string(state), p+"code", code,
+		p+"message", msg, p+"checked", c.At.UnixMilli(), p+"next", unixMilli(c.NextCheck)).Int()
 	if err != nil {
 		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if n == 0 {
 		return App{}, ErrNotFound
 	}
-	return s.Get(ctx, tenant, platform, appID)
+	return s.Get(ctx, tenant, basePlatform(platform), appID)
 }
 
 var recordLua = redis.NewScript(`

@@ -187,15 +187,15 @@ func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale strin
 	if tok, fresh, _, err := t.cached(ctx, platform, appID); err != nil || (fresh && tok != stale) {
 		return tok, err
 	}
-	app, err := t.store.Get(ctx, tenant, platform, appID)
+	app, err := t.store.Get(ctx, tenant, basePlatform(platform), appID)
 	if err != nil {
 		return "", err
 	}
 	now := t.now()
-	if app.State == StateError && now.Before(app.NextCheck) {
-		return "", fmt.Errorf("%w: %d %s", ErrRefused, app.ErrorCode, app.ErrorMessage)
+	if st := app.status(platform); st.State == StateError && now.Before(st.NextCheck) {
+		return "", fmt.Errorf("%w: %d %s", ErrRefused, st.ErrorCode, st.ErrorMessage)
 	}
-	secret, err := t.store.Secret(ctx, tenant, platform, appID)
+	fetchID, secret, err := t.credentials(ctx, tenant, platform, appID)
 	if err != nil {
 		return "", err
 	}
@@ -205,7 +205,14 @@ func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale strin
 			return "", err
 		}
 	}
-	tok, expires, err := f.Fetch(ctx, appID, secret, force)
+	tok, expires, err := f.Fetch(ctx, fetchID, secret, force)
+	if platform == WeChatTicket && f.Stale(err) {
+		// The service account's token went stale: a new one, and again.
+		if secret, err = t.token(ctx, tenant, WeChatService, appID, secret); err != nil {
+			return "", err
+		}
+		tok, expires, err = f.Fetch(ctx, fetchID, secret, false)
+	}
 	if code, msg, refused := f.Refused(err); refused {
 		_, rerr := t.store.RecordCheck(ctx, tenant, platform, appID,
 			Check{Code: code, Message: msg, At: now, NextCheck: now.Add(refusedBackoff)})
@@ -214,7 +221,7 @@ func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale strin
 	if err != nil {
 		return "", err
 	}
-	if app.State != StateOK {
+	if app.status(platform).State != StateOK {
 		if _, err := t.store.RecordCheck(ctx, tenant, platform, appID, Check{OK: true, At: now}); err != nil {
 			return "", err
 		}
@@ -229,6 +236,17 @@ func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale strin
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return tok, nil
+}
+
+// credentials are what a platform's token is fetched with: the app's id
+// and secret, the service account's, or (WeChatTicket) the service
+// account's token.
+func (t *Tokens) credentials(ctx context.Context, tenant, platform, appID string) (string, string, error) {
+	if platform == WeChatTicket {
+		tok, err := t.token(ctx, tenant, WeChatService, appID, "")
+		return appID, tok, err
+	}
+	return t.store.credentials(ctx, tenant, platform, appID)
 }
 
 // chinaTime is the zone WeChat's daily limits count days in.
@@ -252,8 +270,8 @@ return 1
 // China's calendar, 30 s apart); refused, it answers ErrBusy (a normal call
 // would only give back the stale token) and the allowance is untouched.
 func (t *Tokens) mayForce(ctx context.Context, platform, appID string, now time.Time) (bool, error) {
-	if platform != WeChat {
-		return false, nil
+	if platform != WeChat && platform != WeChatService {
+		return false, nil // Douyin has no forced refresh; a ticket follows its token
 	}
 	day := chinaDay(now)
 	ok, err := forceLua.Run(ctx, t.store.rdb, []string{forcesKey(platform, appID, day), forcesKey(platform, appID, "last")},
@@ -299,23 +317,40 @@ func (t *Tokens) unlock(platform, appID, owner string) {
 func (t *Tokens) Check(ctx context.Context, tenant, platform, appID string) (App, error) {
 	// A new PUT has just made the app unchecked: the refused-secret wait
 	// does not apply, and a token shared under the old secret is dropped.
-	if err := t.store.rdb.Del(ctx, tokenKey(platform, appID)).Err(); err != nil {
+	if err := t.store.rdb.Del(ctx, tokenKey(platform, appID), tokenKey(WeChatService, appID), tokenKey(WeChatTicket, appID)).Err(); err != nil {
 		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
+	if err := t.check(ctx, tenant, platform, appID); err != nil {
+		return App{}, err
+	}
+	a, err := t.store.Get(ctx, tenant, platform, appID)
+	if err != nil || platform != WeChat || a.ServiceAppID == "" {
+		return a, err
+	}
+	// The service account, for the open tag: its ticket needs its token.
+	if err := t.check(ctx, tenant, WeChatTicket, appID); err != nil {
+		return App{}, err
+	}
+	return t.store.Get(ctx, tenant, platform, appID)
+}
+
+// check fetches one token at once and records why when there is none
+// for another reason than the credentials.
+func (t *Tokens) check(ctx context.Context, tenant, platform, appID string) error {
 	_, err := t.Token(ctx, tenant, platform, appID)
 	switch {
 	case err == nil, errors.Is(err, ErrRefused):
 	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrNoKey), errors.Is(err, ErrNotFound), ctx.Err() != nil:
-		return App{}, err // the store's trouble, not the platform's
+		return err // the store's trouble, not the platform's
 	default:
 		// No token, for another reason than the credentials (the platform
 		// unreachable, busy, or answering an error of its own): the app
 		// stays unchecked, and says why; the next use of its token tries
 		// again. The error names no secret.
 		if _, rerr := t.store.RecordCheck(ctx, tenant, platform, appID, Check{Unreachable: true,
-			Message: "could not get a token from " + platform + " (it will be tried again): " + err.Error(), At: t.now()}); rerr != nil {
-			return App{}, rerr
+			Message: "could not get a token from " + basePlatform(platform) + " (it will be tried again): " + err.Error(), At: t.now()}); rerr != nil {
+			return rerr
 		}
 	}
-	return t.store.Get(ctx, tenant, platform, appID)
+	return nil
 }

@@ -35,20 +35,31 @@ type appInput struct {
 
 // appView is an app as the API shows it: never a secret.
 type appView struct {
-	Platform         string     `json:"platform"`
-	AppID            string     `json:"appid"`
-	SecretSet        bool       `json:"secret_set"`
-	ServiceAppID     string     `json:"service_appid,omitempty"`
-	ServiceSecretSet bool       `json:"service_secret_set"`
-	ServiceDomain    string     `json:"service_domain,omitempty"`
-	State            apps.State `json:"state"`
-	ErrorCode        int        `json:"error_code,omitempty"`
-	Message          string     `json:"message,omitempty"`
-	CheckedAt        *time.Time `json:"checked_at"`
-	NextCheck        *time.Time `json:"next_check,omitempty"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
-	Quota            quotaView  `json:"quota"`
+	Platform         string `json:"platform"`
+	AppID            string `json:"appid"`
+	SecretSet        bool   `json:"secret_set"`
+	ServiceAppID     string `json:"service_appid,omitempty"`
+	ServiceSecretSet bool   `json:"service_secret_set"`
+	ServiceDomain    string `json:"service_domain,omitempty"`
+	// Service is the service account's last check (the open tag needs
+	// its JS-SDK ticket); omitted without one.
+	Service   *serviceView `json:"service,omitempty"`
+	State     apps.State   `json:"state"`
+	ErrorCode int          `json:"error_code,omitempty"`
+	Message   string       `json:"message,omitempty"`
+	CheckedAt *time.Time   `json:"checked_at"`
+	NextCheck *time.Time   `json:"next_check,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+	Quota     quotaView    `json:"quota"`
+}
+
+// serviceView is the state of an app's service account.
+type serviceView struct {
+	State     apps.State `json:"state"`
+	ErrorCode int        `json:"error_code,omitempty"`
+	Message   string     `json:"message,omitempty"`
+	CheckedAt *time.Time `json:"checked_at"`
 }
 
 // quotaView is an app's use of its platform's daily quota of launch links.
@@ -65,10 +76,15 @@ func viewApp(a apps.App) appView {
 		}
 		return &t
 	}
-	return appView{Platform: a.Platform, AppID: a.AppID, SecretSet: a.SecretSet, ServiceAppID: a.ServiceAppID,
+	v := appView{Platform: a.Platform, AppID: a.AppID, SecretSet: a.SecretSet, ServiceAppID: a.ServiceAppID,
 		ServiceSecretSet: a.ServiceSecretSet, ServiceDomain: a.ServiceDomain, State: a.State,
 		ErrorCode: a.ErrorCode, Message: a.ErrorMessage, CheckedAt: opt(a.CheckedAt), NextCheck: opt(a.NextCheck),
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Quota: quotaView{Day: a.QuotaDay, Made: a.MadeToday, Limit: a.QuotaLimit}}
+	if a.ServiceAppID != "" {
+		v.Service = &serviceView{State: a.Service.State, ErrorCode: a.Service.ErrorCode, Message: a.Service.ErrorMessage,
+			CheckedAt: opt(a.Service.CheckedAt)}
+	}
+	return v
 }
 
 // decodeAppInput reads a PUT body strictly: unknown fields are errors.

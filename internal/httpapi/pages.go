@@ -18,6 +18,7 @@ type texts struct {
 	OpenIn             map[string]string
 	InAppHint          string
 	LongPress          string
+	OpenMiniProgram    string
 	ScanWithPhone      string
 	PreviewDescription string
 	DefaultTitle       string
@@ -34,6 +35,7 @@ var (
 		},
 		InAppHint:          "如果点击后没有反应，请点击右上角「···」，选择「在浏览器中打开」。",
 		LongPress:          "长按下方二维码，识别后即可进入小程序。",
+		OpenMiniProgram:    "打开小程序",
 		ScanWithPhone:      "请用手机微信、支付宝或相机扫描二维码打开。",
 		PreviewDescription: "扫码打开小程序",
 		DefaultTitle:       "打开小程序",
@@ -53,6 +55,7 @@ var (
 		},
 		InAppHint:          "If nothing happens, tap ··· at the top right and choose Open in Browser.",
 		LongPress:          "Press and hold the code below to open the mini program.",
+		OpenMiniProgram:    "Open the mini program",
 		ScanWithPhone:      "Scan the code with WeChat, Alipay or your phone's camera to open it.",
 		PreviewDescription: "Scan to open the mini program",
 		DefaultTitle:       "Open the mini program",
@@ -78,6 +81,9 @@ type pageData struct {
 	InAppHint  bool
 	QRDataURL  string
 	QRURL      string // the gateway's own image address (a sun code)
+	OpenTag    *openTag
+	OpenTagJS  template.JS // web.OpenTagJS, ours
+	JSSDK      string
 	QRSVG      template.HTML
 	Code       string
 	Message    string

@@ -132,6 +132,9 @@ func (s *Server) render(c echo.Context, code string, l *links.Link, d *routing.D
 	case routing.Redirect:
 		return redirect(c, s.launchURL(l, d))
 	}
+	if ok, err := s.openTagPage(c, l, d, t); ok || err != nil {
+		return err
+	}
 	return s.cachedPage(c, l, d, t)
 }
 

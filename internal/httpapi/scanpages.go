@@ -52,10 +52,7 @@ func (s *Server) pageFor(l *links.Link, d *routing.Decision, t *texts) (*pageDat
 // reached (d's rule or variant), when the link has a launch link made for
 // it, so the tenant's app is registered and works; else "".
 func sunCodeURL(l *links.Link, d *routing.Decision) string {
-	rule := d.Rule
-	if !ruleHasWeChat(l, rule) {
-		rule = "" // the rule uses the link's own WeChat target
-	}
+	rule := slotRule(l, d)
 	if _, ok := madeSlot(l, rule, d.Variant); !ok {
 		return ""
 	}
@@ -73,18 +70,35 @@ func sunCodeURL(l *links.Link, d *routing.Decision) string {
 	return u
 }
 
+// slotRule is the rule whose own WeChat target a decision reached, or ""
+// when it reached the link's (or a variant's).
+func slotRule(l *links.Link, d *routing.Decision) string {
+	if ruleHasWeChat(l, d.Rule) {
+		return d.Rule
+	}
+	return ""
+}
+
+// wechatSlot is the link's WeChat slot of rule and variant.
+func wechatSlot(l *links.Link, rule, variant string) (links.Slot, bool) {
+	for _, slot := range l.Slots(links.MadeWeChat) {
+		if slot.Rule == rule && slot.Variant == variant {
+			return slot, true
+		}
+	}
+	return links.Slot{}, false
+}
+
 // madeSlot is the link's WeChat slot of rule and variant, if a launch link
 // was ever made for it as it is.
 func madeSlot(l *links.Link, rule, variant string) (links.Slot, bool) {
-	for _, slot := range l.Slots(links.MadeWeChat) {
-		if slot.Rule != rule || slot.Variant != variant {
-			continue
-		}
-		_, u := l.FindMade(slot, links.KindURLLink)
-		_, sc := l.FindMade(slot, links.KindScheme)
-		return slot, u || sc
+	slot, ok := wechatSlot(l, rule, variant)
+	if !ok {
+		return slot, false
 	}
-	return links.Slot{}, false
+	_, u := l.FindMade(slot, links.KindURLLink)
+	_, sc := l.FindMade(slot, links.KindScheme)
+	return slot, u || sc
 }
 
 func ruleHasWeChat(l *links.Link, name string) bool {

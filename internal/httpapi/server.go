@@ -74,6 +74,9 @@ type Deps struct {
 	SunCodes *apps.SunCodes
 	// URLLinks makes WeChat URL Links in the background; nil: none.
 	URLLinks *urllinks.Maker
+	// OpenTags has the open tag's ticket of apps with a service account
+	// at hand for the WeChat page; nil: no open tag.
+	OpenTags *apps.OpenTags
 }
 
 // Server serves the gateway's routes.
@@ -84,7 +87,11 @@ type Server struct {
 	echo  *echo.Echo
 	pages *template.Template
 	csp   string
-	now   func() time.Time
+	// cspOpenTag is the policy of a WeChat page with the open tag;
+	// publicHost the host of PublicBaseURL, which must be the service
+	// account's JS-safe domain for it.
+	cspOpenTag, publicHost string
+	now                    func() time.Time
 	// exports holds a token per QR export running.
 	exports chan struct{}
 	// export writes a QR export: qr.Export, or a failing one in tests.
@@ -109,6 +116,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now, admitLog: ratelog.Every{Interval: 10 * time.Second},
 		exports: make(chan struct{}, cfg.MaxConcurrentExports), export: qr.Export}
 	s.csp = contentSecurityPolicy(web.CSS, web.LaunchJS)
+	s.cspOpenTag, s.publicHost = openTagCSP(web.CSS, web.LaunchJS), hostOf(cfg.PublicBaseURL)
 	// Scans get bursts of two seconds' allowance: a table of friends behind
 	// one carrier-grade NAT address must never be turned away. The public
 	// API may spend a whole minute's allowance at once.

@@ -171,3 +171,39 @@ func TestRedirectsNotFollowed(t *testing.T) {
 		t.Errorf("err = %v, %d requests elsewhere; want ErrUnavailable and none", err, got.Load())
 	}
 }
+
+// TestSignature checks the JS-SDK signature against WeChat's published
+// sample (JS-SDK documentation, appendix 1).
+func TestSignature(t *testing.T) {
+	got := Signature("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+		"Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value")
+	if want := "0f9de62fce790f9a083d5c99e95740ceb90c27ed"; got != want {
+		t.Errorf("Signature(WeChat's sample) = %s, want %s", got, want)
+	}
+}
+
+// TestJSAPITicket: the ticket for a good token; WeChat's 40001 for a stale
+// one, as an error that carries neither the token nor the URL.
+func TestJSAPITicket(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method != http.MethodGet || r.URL.Path != "/cgi-bin/ticket/getticket" || r.URL.Query().Get("type") != "jsapi":
+			http.NotFound(w, r)
+		case r.URL.Query().Get("access_token") != "SVC-TOKEN":
+			w.Write([]byte(`{"errcode":40001,"errmsg":"invalid credential"}`))
+		default:
+			w.Write([]byte(`{"errcode":0,"errmsg":"ok","ticket":"TICKET-1","expires_in":7200}`))
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(srv.URL, 5*time.Second)
+	now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	tk, err := c.JSAPITicket(context.Background(), "SVC-TOKEN", now)
+	if err != nil || tk.Value != "TICKET-1" || !tk.ExpiresAt.Equal(now.Add(2*time.Hour)) {
+		t.Fatalf("JSAPITicket = %+v, %v", tk, err)
+	}
+	_, err = c.JSAPITicket(context.Background(), "OLD-TOKEN", now)
+	if !TokenRejected(err) || strings.Contains(err.Error(), "OLD-TOKEN") {
+		t.Errorf("stale token: err = %v, want 40001 without the token", err)
+	}
+}

@@ -1,0 +1,71 @@
+package apps
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// ticketFake issues JS-SDK tickets for the service account's token.
+type ticketFake struct{ calls int }
+
+func (f *ticketFake) Fetch(ctx context.Context, appID, token string, force bool) (string, time.Time, error) {
+	f.calls++
+	return "ticket-for-" + token, time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), nil
+}
+func (f *ticketFake) Refused(error) (int, string, bool) { return 0, "", false }
+func (f *ticketFake) Stale(error) bool                  { return false }
+
+// TestOpenTags: a lookup never waits: it answers from memory and asks for
+// a fetch; once fetched, the service account's ticket (fetched with its
+// own token and secret) is at hand, and is kept for tagTTL; an app
+// without a service account has none.
+func TestOpenTags(t *testing.T) {
+	ts := newTokenSetup(t)
+	ctx := context.Background()
+	if _, err := ts.store.Put(ctx, "acme", WeChat, wxApp, Input{Secret: wxSecret, ServiceAppID: "wxfedcba9876543210",
+		ServiceSecret: "svc-secret", ServiceDomain: "go.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &fakeFetcher{now: func() time.Time { return ts.clock }, secret: "svc-secret"}
+	tickets := &ticketFake{}
+	tk := NewTokens(ts.store, map[string]Fetcher{WeChat: ts.fake, WeChatService: svc, WeChatTicket: tickets}, time.Second)
+	tk.now = func() time.Time { return ts.clock }
+	o := NewOpenTags(ts.store, tk)
+	o.now = func() time.Time { return ts.clock }
+	if _, ok := o.Lookup("acme", wxApp); ok {
+		t.Fatal("a ticket at hand before any fetch")
+	}
+	if _, ok := o.Lookup("acme", wxApp); ok || len(o.want) != 1 {
+		t.Fatalf("%d fetches asked, want 1 for two lookups", len(o.want))
+	}
+	o.fetch(ctx, <-o.want)
+	tag, ok := o.Lookup("acme", wxApp)
+	if !ok || tag.Ticket != "ticket-for-token-1" || tag.ServiceAppID != "wxfedcba9876543210" || tag.Domain != "go.example.com" {
+		t.Fatalf("Lookup = %+v, %v; want the service account's ticket", tag, ok)
+	}
+	if c, _ := svc.count(); c != 1 || tickets.calls != 1 {
+		t.Errorf("service token fetched %d times, ticket %d; want 1 each", c, tickets.calls)
+	}
+	ts.clock = ts.clock.Add(tagTTL)
+	if _, ok := o.Lookup("acme", wxApp); ok {
+		t.Error("a ticket kept past tagTTL")
+	}
+	// Another app of the tenant, registered without a service account:
+	// looked at, and nothing.
+	if _, err := ts.store.Put(ctx, "acme", WeChat, "wx0000000000000001", Input{Secret: wxSecret}); err != nil {
+		t.Fatal(err)
+	}
+	for len(o.want) > 0 {
+		<-o.want
+	}
+	o.Lookup("acme", "wx0000000000000001")
+	k := <-o.want
+	o.fetch(ctx, k)
+	if _, ok := o.Lookup("acme", "wx0000000000000001"); ok || k.appID != "wx0000000000000001" {
+		t.Error("an open tag for an app without a service account")
+	}
+	if e := o.m[k]; !e.lookAt.After(ts.clock) {
+		t.Error("an app without a service account is asked for again at once")
+	}
+}

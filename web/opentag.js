@@ -1,0 +1,1 @@
+var c=document.getElementById("wxcfg");if(c&&window.wx){wx.config({debug:false,appId:c.getAttribute("data-appid"),timestamp:+c.getAttribute("data-timestamp"),nonceStr:c.getAttribute("data-nonce"),signature:c.getAttribute("data-signature"),jsApiList:["checkJsApi"],openTagList:["wx-open-launch-weapp"]})}
