@@ -427,3 +427,30 @@ func TestOpenTag(t *testing.T) {
 		t.Errorf("GET apps = %d %s: shows a token, ticket or secret", status, body)
 	}
 }
+
+// TestStaleTokenMidRun: WeChat invalidates the shared token mid-run (it
+// expired early, or another system forced a new one): the next URL Link
+// call gets 40001, the gateway forces one new token (within WeChat's
+// allowance) and the link gets its URL Link all the same.
+func TestStaleTokenMidRun(t *testing.T) {
+	redisSrv.Client(t) // flush
+	var calls atomic.Int64
+	wx := fakeWeChat(t, &calls)
+	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
+		t.Fatalf("PUT app = %d %s", status, body)
+	}
+	fetched := calls.Load()
+	wxToken.Add(1) // the token the gateway holds is refused from now on
+	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"STALE1","targets":{"wechat":{"appid":"`+testWxApp+`","path":"pages/menu/index"}}}`); status != http.StatusCreated {
+		t.Fatalf("create = %d %s", status, body)
+	}
+	waitFor(t, "a URL Link made with a new token", func() bool {
+		_, loc := wechatScan(t, base, "STALE1")
+		return fakeURLLinks.madeFor(loc) == "pages/menu/index?scene=STALE1"
+	})
+	if n := calls.Load() - fetched; n != 1 {
+		t.Errorf("%d token fetches after the token went stale, want 1 (forced)", n)
+	}
+}

@@ -29,6 +29,18 @@ const (
 	testSvcSecret = "fedcba9876543210fedcba9876543210"
 )
 
+// wxToken is the generation of the fake's current access token: WeChat
+// hands out one token per app at a time, and a forced refresh (or
+// WeChat's own expiry, wxToken.Add) makes the old one invalid (40001).
+var wxToken atomic.Int64
+
+func wxTokenValue() string {
+	if n := wxToken.Load(); n > 0 {
+		return fmt.Sprintf("ACCESS-TOKEN-VALUE-%d", n)
+	}
+	return "ACCESS-TOKEN-VALUE"
+}
+
 // fakeTicket is getticket as documented: GET with the service account's
 // token in the query (40001 otherwise) and type=jsapi; the ticket lives
 // 7,200 s.
@@ -65,12 +77,16 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 		}
 		calls.Add(1)
 		var req struct {
-			GrantType string `json:"grant_type"`
-			AppID     string `json:"appid"`
-			Secret    string `json:"secret"`
+			GrantType    string `json:"grant_type"`
+			AppID        string `json:"appid"`
+			Secret       string `json:"secret"`
+			ForceRefresh bool   `json:"force_refresh"`
 		}
 		json.NewDecoder(r.Body).Decode(&req)
 		switch {
+		case req.AppID == testWxApp && req.Secret == testWxSecret && req.ForceRefresh:
+			wxToken.Add(1) // a new token; the old one is refused from now on
+			json.NewEncoder(w).Encode(map[string]any{"access_token": wxTokenValue(), "expires_in": 7200})
 		case req.GrantType != "client_credential":
 			json.NewEncoder(w).Encode(map[string]any{"errcode": 40002, "errmsg": "invalid grant_type"})
 		case req.AppID == testSvcApp && req.Secret == testSvcSecret:
@@ -82,7 +98,7 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 		case req.Secret != testWxSecret:
 			json.NewEncoder(w).Encode(map[string]any{"errcode": 40125, "errmsg": "invalid appsecret"})
 		default:
-			json.NewEncoder(w).Encode(map[string]any{"access_token": "ACCESS-TOKEN-VALUE", "expires_in": 7200})
+			json.NewEncoder(w).Encode(map[string]any{"access_token": wxTokenValue(), "expires_in": 7200})
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -94,7 +110,7 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) *httptest.Server {
 // an image answer; the fake's image ends with the scene and page.
 func fakeSunCode(w http.ResponseWriter, r *http.Request, calls *atomic.Int64) {
 	calls.Add(1)
-	if r.URL.Query().Get("access_token") != "ACCESS-TOKEN-VALUE" {
+	if r.URL.Query().Get("access_token") != wxTokenValue() {
 		json.NewEncoder(w).Encode(map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
 		return
 	}
@@ -138,7 +154,7 @@ type urlLinkFake struct {
 }
 
 func (f *urlLinkFake) serve(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("access_token") != "ACCESS-TOKEN-VALUE" {
+	if r.URL.Query().Get("access_token") != wxTokenValue() {
 		json.NewEncoder(w).Encode(map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
 		return
 	}
