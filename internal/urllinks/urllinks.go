@@ -200,11 +200,15 @@ func (m *Maker) ensure(ctx context.Context, j job) error {
 }
 
 // ensureOn does ensure's work on one platform and records the outcome on
-// the link (platform_status) when it is news.
+// the link (platform_status): an error when the platform refused a launch
+// link now (or the app's credentials), ok when every slot of a registered
+// app has its launch links; nothing when a slot was left for later (tried
+// a moment ago, or by another instance), so an error stays shown.
 func (m *Maker) ensureOn(ctx context.Context, l *links.Link, p Platform) error {
 	now := m.now()
 	registered := map[string]*apps.App{} // app id → the app, nil: not registered
-	var status *links.PlatformStatus
+	var failed *links.PlatformStatus
+	pending, any := false, false
 	for _, s := range l.Slots(p.Name) {
 		app, ok := registered[s.AppID]
 		if !ok {
@@ -221,31 +225,40 @@ func (m *Maker) ensureOn(ctx context.Context, l *links.Link, p Platform) error {
 		if app == nil {
 			continue // not registered: a pasted url_link, or the page
 		}
+		any = true
 		if app.State == apps.StateError {
 			// The app's credentials were refused: the link says so.
-			status = &links.PlatformStatus{State: "error", Code: app.ErrorCode, Message: app.ErrorMessage, At: now}
+			if failed == nil {
+				failed = &links.PlatformStatus{State: "error", Code: app.ErrorCode, Message: app.ErrorMessage, At: now}
+			}
 			continue
 		}
 		for _, kind := range p.Kinds {
 			if !needed(l, s, kind, now) {
-				if status == nil {
-					status = &links.PlatformStatus{State: "ok", At: now}
-				}
 				continue
 			}
 			st, err := m.make(ctx, l, p, s, kind, now)
 			if err != nil {
 				return err
 			}
-			if st != nil && (status == nil || status.State == "ok") {
-				status = st
+			switch {
+			case st == nil:
+				pending = true
+			case st.State != "ok" && failed == nil:
+				failed = st
 			}
 		}
 	}
-	if status == nil {
+	var status links.PlatformStatus
+	switch {
+	case failed != nil:
+		status = *failed
+	case any && !pending:
+		status = links.PlatformStatus{State: "ok", At: now}
+	default:
 		return nil
 	}
-	return m.links.SetPlatformStatus(ctx, l.Tenant, l.Code, p.Name, *status)
+	return m.links.SetPlatformStatus(ctx, l.Tenant, l.Code, p.Name, status)
 }
 
 // make makes one launch link, unless this or another instance tried the

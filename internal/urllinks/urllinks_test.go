@@ -34,6 +34,8 @@ type fakeGen struct {
 	n      int
 	made   []string // kind path?query
 	refuse *refusal
+	// refusePath, when set, is the one page refused (85079).
+	refusePath string
 	// during, when set, runs while a link is being made.
 	during func()
 }
@@ -46,6 +48,9 @@ func (g *fakeGen) Generate(ctx context.Context, token, kind string, s links.Slot
 	defer g.mu.Unlock()
 	if g.refuse != nil {
 		return "", g.refuse
+	}
+	if g.refusePath != "" && s.Path == g.refusePath {
+		return "", &refusal{code: 40165}
 	}
 	g.n++
 	g.made = append(g.made, kind+" "+s.Path+"?"+s.Query)
@@ -363,5 +368,31 @@ func TestScansAskOnlyForTenantsWithApps(t *testing.T) {
 	m.WantFromScan("acme", "A1")
 	if n := len(m.queue); n != 2 {
 		t.Errorf("after %s: %d queued, want 2", lookAgain, n)
+	}
+}
+
+// TestOneRefusedWayIn: a link whose rule's page WeChat refuses shows the
+// refusal, and keeps showing it while the refused page waits for its next
+// try, though its other way in has its URL Link.
+func TestOneRefusedWayIn(t *testing.T) {
+	m, ls, gen, now := setup(t)
+	ctx := context.Background()
+	create(t, ls, `{"code":"HALF","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}},
+		"rules":[{"name":"sh","when":{"city":["Shanghai"]},"targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/gone"}}}]}`)
+	gen.refusePath = "pages/gone"
+	for range 2 {
+		if err := m.ensure(ctx, job{"acme", "HALF"}); err != nil {
+			t.Fatal(err)
+		}
+		if st := get(t, ls, "HALF").PlatformStatus["wechat"]; st.State != "error" || st.Code != 40165 {
+			t.Errorf("platform_status.wechat = %+v, want error 40165", st)
+		}
+		*now = now.Add(10 * time.Second)
+	}
+	gen.refusePath = ""
+	*now = now.Add(retryAfter)
+	m.ensure(ctx, job{"acme", "HALF"})
+	if st := get(t, ls, "HALF").PlatformStatus["wechat"]; st.State != "ok" {
+		t.Errorf("once the page is published: platform_status.wechat = %+v, want ok", st)
 	}
 }
