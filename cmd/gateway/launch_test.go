@@ -33,6 +33,7 @@ type fakeDouyin struct {
 	mu     sync.Mutex
 	made   []string
 	tokens atomic.Int64
+	hold   chan struct{} // when set, URL Links wait until it is closed
 }
 
 func (f *fakeDouyin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +48,9 @@ func (f *fakeDouyin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"access_token": "DY-TOKEN", "expires_in": 7200, "error_code": 0}, "message": "success"})
 	case "/api/apps/v1/url_link/generate/":
+		if f.hold != nil {
+			<-f.hold
+		}
 		if r.Header.Get("access-token") != "DY-TOKEN" {
 			json.NewEncoder(w).Encode(map[string]any{"err_no": 28001003, "err_msg": "access token is invalid"})
 			return
@@ -112,10 +116,13 @@ func scanAs(t *testing.T, base, code, ua string) (int, string, string, time.Dura
 // TestLaunchLinksAcrossInstances is issue 11's load case: two gateway
 // instances sharing a Redis, the tenant's WeChat and Douyin apps
 // registered, 20 new links, 200 concurrent WeChat scans spread over both.
-// Every scan is answered at once (< 300 ms, the page while no URL Link is
-// ready); afterwards WeChat and Douyin scans 302 to their URL Links and a
-// phone browser gets the encrypted scheme; each app's token was fetched
-// once, and each link got exactly one URL Link and one scheme.
+// WeChat and Douyin hold every launch link until the 200 scans are
+// answered: the scans cannot have waited on them (each is answered with
+// the page at once; how long that takes on a loaded machine is logged,
+// not asserted). Afterwards WeChat and Douyin scans 302 to their URL
+// Links and a phone browser gets the encrypted scheme; each app's token
+// was fetched once, and each link got exactly one URL Link, one scheme
+// and one Douyin URL Link.
 func TestLaunchLinksAcrossInstances(t *testing.T) {
 	redisSrv.Client(t) // flush
 	since := fakeURLLinks.mark()
@@ -141,6 +148,18 @@ func TestLaunchLinksAcrossInstances(t *testing.T) {
 	t.Cleanup(http.DefaultTransport.(*http.Transport).CloseIdleConnections)
 	bases := []string{a, b}
 	const n = 20
+	hold := make(chan struct{})
+	fakeURLLinks.hold.Store(&hold)
+	dy.hold = hold
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			fakeURLLinks.hold.Store(nil)
+			close(hold)
+		}
+	}
+	t.Cleanup(release)
 	for i := range n {
 		if status, body := callBody(t, bases[i%2], key, "POST", "/api/v1/links", fmt.Sprintf(`{"code":"LL%02d","targets":{
 			"wechat":{"appid":"%s","path":"pages/menu/index"},"douyin":{"appid":"%s","path":"pages/menu/index"},
@@ -153,8 +172,8 @@ func TestLaunchLinksAcrossInstances(t *testing.T) {
 	for i := range 200 {
 		wg.Go(func() {
 			status, loc, _, took := scanAs(t, bases[i%2], fmt.Sprintf("LL%02d", i%n), wechatUA)
-			if status != http.StatusOK && !(status == http.StatusFound && strings.HasPrefix(loc, "https://wxaurl.cn/")) {
-				t.Errorf("scan %d = %d %q, want the page or a URL Link", i, status, loc)
+			if status != http.StatusOK {
+				t.Errorf("scan %d = %d %q, want the page while WeChat holds the URL Links", i, status, loc)
 			}
 			for {
 				old := slowest.Load()
@@ -165,9 +184,8 @@ func TestLaunchLinksAcrossInstances(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if took := time.Duration(slowest.Load()); took >= 300*time.Millisecond {
-		t.Errorf("the slowest of 200 scans took %s, want < 300 ms", took)
-	}
+	release()
+	t.Logf("the slowest of 200 concurrent scans took %s", time.Duration(slowest.Load()))
 	for i := range n {
 		code := fmt.Sprintf("LL%02d", i)
 		want := "pages/menu/index?scene=" + code

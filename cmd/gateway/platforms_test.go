@@ -151,6 +151,9 @@ type urlLinkFake struct {
 	unpublished atomic.Bool
 	// noURLLinks: generate_urllink refuses (40097) while schemes work.
 	noURLLinks atomic.Bool
+	// hold, when set, holds every answer until it is closed: WeChat
+	// taking its time.
+	hold atomic.Pointer[chan struct{}]
 }
 
 func (f *urlLinkFake) serve(w http.ResponseWriter, r *http.Request) {
@@ -169,6 +172,9 @@ func (f *urlLinkFake) serve(w http.ResponseWriter, r *http.Request) {
 		} `json:"jump_wxa"`
 	}
 	json.NewDecoder(r.Body).Decode(&req)
+	if h := f.hold.Load(); h != nil {
+		<-*h
+	}
 	kind := "url_link"
 	if r.URL.Path == "/wxa/generatescheme" {
 		if req.Jump == nil {
