@@ -19,7 +19,8 @@ const (
 	FormBrowser             // the URL a phone browser should get (an https form where the host has one)
 	FormURLLink             // WeChat's URL Link
 	FormURL                 // a plain web URL: the web target or a fallback
-	FormMade                // a launch link made with the tenant's app (URL Link, encrypted scheme)
+	FormMade                // a URL Link made with the tenant's app
+	FormMadeScheme          // an encrypted scheme made with the tenant's app
 )
 
 // host is everything routing knows of one host app's mini programs.
@@ -146,7 +147,7 @@ func (t Target) Stored() bool {
 // URL builds the target's URL for a scan of code in variant ("" for none):
 // the launch query carries scene=<code> and, in a split, sg_v=<variant>.
 func (t Target) URL(code, variant string) string {
-	if t.Form == FormURL || t.Form == FormMade {
+	if t.Form == FormURL || t.Form >= FormMade {
 		return t.url
 	}
 	h := &hosts[t.Host]

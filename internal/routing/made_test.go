@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +45,10 @@ func TestMadeLaunchLinks(t *testing.T) {
 	withMade(ruled)
 	split := link(t, `{"targets":{`+wechatT+`},"split":{"variants":[{"name":"A","weight":1},{"name":"B","weight":1}]}}`)
 	withMade(split)
+	pasted := link(t, `{"targets":{"wechat":{"appid":"wx1234567890abcdef","url_link":"https://wxaurl.cn/PASTED"}},
+		"split":{"variants":[{"name":"A","weight":1,"targets":{"wechat":{"appid":"wx1234567890abcdef","url_link":"https://wxaurl.cn/PASTED_A"}}},{"name":"B","weight":1}]},
+		"rules":[{"name":"sh","when":{"city":["Shanghai"]},"targets":{"web":{"url":"https://m.example.com/sh"}}}]}`)
+	withMade(pasted)
 	for _, tc := range []struct {
 		name string
 		l    *links.Link
@@ -52,13 +57,16 @@ func TestMadeLaunchLinks(t *testing.T) {
 	}{
 		{"wechat scan", plain, Request{Client: inWeChat, Time: now}, "https://wxaurl.cn/_"},
 		{"douyin scan", plain, Request{Client: inDouyin, Time: now}, "https://z.douyin.com/_"},
-		{"toutiao scan", plain, Request{Client: inToutiao, Time: now}, "https://z.douyin.com/_"},
+		{"toutiao keeps its scheme", plain, Request{Client: inToutiao, Time: now}, "sslocal://"},
 		{"phone browser: the scheme", plain, Request{Client: iphone, Time: now}, "weixin://dl/business/?t=_"},
 		{"expired: the page", plain, Request{Client: inWeChat, Time: now.Add(25 * time.Hour)}, ""},
 		{"rule's own target", ruled, Request{Client: inWeChat, Time: now, Geo: shanghai}, "https://wxaurl.cn/sh_"},
 		{"rule without a wechat target", ruled, Request{Client: inWeChat, Time: now, Geo: guangzhou}, "https://wxaurl.cn/_"},
 		{"variant", split, Request{Client: inWeChat, Time: now, Bucket: 1}, "https://wxaurl.cn/_B"},
 		{"other variant", split, Request{Client: inWeChat, Time: now, Bucket: 0}, "https://wxaurl.cn/_A"},
+		{"pasted on the variant's own target", pasted, Request{Client: inWeChat, Time: now, Bucket: 0}, "https://wxaurl.cn/PASTED_A"},
+		{"the link's pasted one lacks the variant", pasted, Request{Client: inWeChat, Time: now, Bucket: 1}, "https://wxaurl.cn/_B"},
+		{"pasted on the link, no variant", pasted, Request{Client: inWeChat, Time: now, Geo: shanghai}, "https://wxaurl.cn/PASTED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Resolve(tc.l, tc.r)
@@ -68,22 +76,33 @@ func TestMadeLaunchLinks(t *testing.T) {
 			} else if tc.want != "" && len(d.Options()) > 0 {
 				got = d.Options()[0].URL(code, d.Variant)
 			}
-			if got != tc.want {
+			if got != tc.want && !(strings.HasSuffix(tc.want, "://") && strings.HasPrefix(got, tc.want)) {
 				t.Errorf("Resolve = %s %q, want %q", d.Kind, got, tc.want)
 			}
 		})
 	}
 }
 
-// TestMadeKeyDiffers: a decision served by a launch link has another key
-// than the one served by the scheme, so that cached answers never mix.
+// TestMadeKeyDiffers: a page offering a made launch link has another key
+// than one offering the plain scheme, and one offering the made URL Link
+// (the scheme expired) another than one offering the made scheme, so that
+// cached pages never offer an expired link.
 func TestMadeKeyDiffers(t *testing.T) {
 	l := link(t, `{"targets":{`+wechatT+`,`+douyinT+`,`+alipayT+`,`+webT+`}}`)
-	before := Resolve(l, Request{Client: iphone, Time: now})
+	plain := Resolve(l, Request{Client: iphone, Time: now})
 	withMade(l)
-	after := Resolve(l, Request{Client: iphone, Time: now})
-	if before.Key() == after.Key() {
-		t.Errorf("the same key %v with and without launch links", before.Key())
+	scheme := Resolve(l, Request{Client: iphone, Time: now})
+	for i := range l.Made {
+		if l.Made[i].Kind == links.KindScheme {
+			l.Made[i].ExpiresAt = now.Add(time.Hour)
+		}
+	}
+	urlLink := Resolve(l, Request{Client: iphone, Time: now.Add(2 * time.Hour)})
+	if plain.Key() == scheme.Key() || scheme.Key() == urlLink.Key() || plain.Key() == urlLink.Key() {
+		t.Errorf("keys %v, %v, %v: want three", plain.Key(), scheme.Key(), urlLink.Key())
+	}
+	if got := urlLink.Options()[0].URL(code, ""); !strings.HasPrefix(got, "https://wxaurl.cn/") {
+		t.Errorf("after the scheme expired the first option is %q, want the URL Link", got)
 	}
 }
 

@@ -1,8 +1,6 @@
 package routing
 
 import (
-	"time"
-
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
 )
@@ -100,7 +98,7 @@ func answer(d *Decision, l *links.Link, v view, r *Request) {
 	app := r.Client.App
 	if h, ok := hostFor(app); ok {
 		t := v.pick(h)
-		if u := d.made(l, v, t, h, links.KindURLLink, r.Time); u != "" {
+		if u := d.made(l, v, t, h, links.KindURLLink, r); u != "" {
 			// A URL Link made with the tenant's app opens the mini program
 			// straight from a scan in its host app.
 			d.redirect(Target{Host: h, Form: FormMade, url: u})
@@ -151,11 +149,11 @@ func (d *Decision) addAll(l *links.Link, v view, r *Request) {
 		if t == nil {
 			continue
 		}
-		if u := d.made(l, v, t, h, links.KindScheme, r.Time); u != "" {
-			d.addOption(Target{Host: h, Form: FormMade, url: u})
+		if u := d.made(l, v, t, h, links.KindScheme, r); u != "" {
+			d.addOption(Target{Host: h, Form: FormMadeScheme, url: u})
 			continue
 		}
-		if u := d.made(l, v, t, h, links.KindURLLink, r.Time); u != "" {
+		if u := d.made(l, v, t, h, links.KindURLLink, r); u != "" {
 			d.addOption(Target{Host: h, Form: FormMade, url: u})
 			continue
 		}
@@ -170,16 +168,26 @@ func (d *Decision) addAll(l *links.Link, v view, r *Request) {
 
 // made is the launch link of kind made for host h's target t as this scan
 // reaches it (the link's own, the matched rule's, or with the variant's
-// sg_v), or "".
-func (d *Decision) made(l *links.Link, v view, t *links.Targets, h Host, kind string, now time.Time) string {
+// sg_v), or "". A URL Link the merchant pasted on that very target comes
+// first (a variant reaching the link's own target needs its sg_v, which a
+// pasted one lacks). Douyin's are made for the Douyin app: Toutiao, which
+// shares the Douyin row, keeps its scheme.
+func (d *Decision) made(l *links.Link, v view, t *links.Targets, h Host, kind string, r *Request) string {
 	if t == nil || len(l.Made) == 0 {
+		return ""
+	}
+	own := t == v.over || d.Variant == ""
+	if h == hostWeChat && kind == links.KindURLLink && own && t.WeChat.ActiveURLLink(r.Time) != "" {
+		return "" // the pasted one serves
+	}
+	if h == hostDouyin && kind == links.KindURLLink && r.Client.App == platform.Toutiao {
 		return ""
 	}
 	rule := ""
 	if t == v.over && d.Rule != "" {
 		rule = d.Rule
 	}
-	return l.MadeURL(hosts[h].name, kind, rule, d.Variant, now)
+	return l.MadeURL(hosts[h].name, kind, rule, d.Variant, r.Time)
 }
 
 func (d *Decision) addWeb(web *links.WebTarget) {
@@ -188,8 +196,11 @@ func (d *Decision) addWeb(web *links.WebTarget) {
 	}
 }
 
-// hostWeChat is WeChat's row in hosts.
-const hostWeChat Host = 0
+// hostWeChat and hostDouyin are WeChat's and Douyin's rows in hosts.
+const (
+	hostWeChat Host = 0
+	hostDouyin Host = 2
+)
 
 // view is the link's targets with a rule's or a variant's over them: a
 // host the override sets comes from it, every other from the link.
