@@ -15,12 +15,12 @@ type Form uint8
 
 // The forms of a launch.
 const (
-	FormInApp   Form = iota // the host's own launch URL, followed from inside the host app
-	FormBrowser             // the URL a phone browser should get (an https form where the host has one)
-	FormURLLink             // WeChat's URL Link
-	FormURL                 // a plain web URL: the web target or a fallback
-	FormMade                // a URL Link made with the tenant's app
-	FormMadeScheme          // an encrypted scheme made with the tenant's app
+	FormInApp      Form = iota // the host's own launch URL, followed from inside the host app
+	FormBrowser                // the URL a phone browser should get (an https form where the host has one)
+	FormURLLink                // WeChat's URL Link
+	FormURL                    // a plain web URL: the web target or a fallback
+	FormMade                   // a URL Link made with the tenant's app
+	FormMadeScheme             // an encrypted scheme made with the tenant's app
 )
 
 // host is everything routing knows of one host app's mini programs.
