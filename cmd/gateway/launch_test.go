@@ -267,6 +267,10 @@ func TestPlatformRefusalOnTheLink(t *testing.T) {
 	if status, loc := wechatScan(t, base, "NOPUB"); status != http.StatusOK {
 		t.Errorf("WeChat scan = %d %q, want the page", status, loc)
 	}
+	if _, body := callBody(t, base, key, "GET", "/api/v1/apps/wechat/"+testWxApp, ""); !strings.Contains(body, `"launch_links_held":{"until":`) ||
+		!strings.Contains(body, `"code":85079`) || !strings.Contains(body, `"reason":"refused"`) {
+		t.Errorf("GET app = %s; want its launch links held for 85079", body)
+	}
 }
 
 // TestWeChatPageShowsTheSunCode: when a WeChat scan gets the page (no URL

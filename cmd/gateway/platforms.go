@@ -98,14 +98,19 @@ func (f ticketFetcher) Fetch(ctx context.Context, _, token string, _ bool) (stri
 	return tok.Value, tok.ExpiresAt, err
 }
 
-// Refused: any errcode but a stale token's (48001: the account may not use
-// the JS-SDK; 40164: the gateway's address is not on its allowlist).
+// Refused: what WeChat says of the service account's credentials or
+// rights (40013, 40125, 40164 not on its IP allowlist, 48001 not allowed
+// the JS-SDK); other errcodes are passing trouble (-1 busy, a limit).
 func (ticketFetcher) Refused(err error) (int, string, bool) {
 	var e *wechat.APIError
-	if !errors.As(err, &e) || wechat.TokenRejected(err) {
+	if !errors.As(err, &e) {
 		return 0, "", false
 	}
-	return e.Code, e.Message, true
+	switch e.Code {
+	case wechat.CodeInvalidAppID, wechat.CodeBadSecret, wechat.CodeIPNotAllowed, wechat.CodeUnauthorized:
+		return e.Code, e.Message, true
+	}
+	return 0, "", false
 }
 
 func (ticketFetcher) Stale(err error) bool { return wechat.TokenRejected(err) }
@@ -146,15 +151,26 @@ func (g wechatLinks) Generate(ctx context.Context, token, kind string, s links.S
 
 func (wechatLinks) Stale(err error) bool { return wechat.TokenRejected(err) }
 
-// Refusal: every errcode but a stale token's is the platform's word on
-// this link (85079 not published, 40165 no such page, 40002 or 40013 no
-// permission or banned, ...), or a rate limit.
-func (wechatLinks) Refusal(err error) (int, string, bool, bool) {
+// Refused: WeChat's errcodes but a stale token's and -1 (system busy,
+// passing): its limits (44990 a minute, 45009 and 44993 a day); what it
+// says of the app (85079 no published version, 40013 invalid or banned,
+// 48001 not allowed, e.g. a personal mini program); else of this page or
+// query (40165 no such page, 40212 a bad query).
+func (wechatLinks) Refused(err error) (urllinks.Refusal, bool) {
 	var e *wechat.APIError
-	if !errors.As(err, &e) || wechat.TokenRejected(err) {
-		return 0, "", false, false
+	if !errors.As(err, &e) || wechat.TokenRejected(err) || e.Code == -1 {
+		return urllinks.Refusal{}, false
 	}
-	return e.Code, e.Message, wechat.Throttled(err), true
+	r := urllinks.Refusal{Code: e.Code, Message: e.Message}
+	switch e.Code {
+	case wechat.CodeTooFast:
+		r.PerMinute = true
+	case wechat.CodeRateLimited, wechat.CodeDailyQuota:
+		r.Daily = true
+	case wechat.CodeNotPublished, wechat.CodeInvalidAppID, wechat.CodeUnauthorized:
+		r.App = true
+	}
+	return r, true
 }
 
 // douyinLinks adapts the Douyin client to urllinks.Generator: URL Links.
@@ -183,10 +199,11 @@ func (douyinLinks) Stale(err error) bool {
 	return errors.As(err, &e) && e.Code == douyin.CodeInvalidToken
 }
 
-func (g douyinLinks) Refusal(err error) (int, string, bool, bool) {
+func (g douyinLinks) Refused(err error) (urllinks.Refusal, bool) {
 	var e *douyin.APIError
 	if !errors.As(err, &e) || g.Stale(err) {
-		return 0, "", false, false
+		return urllinks.Refusal{}, false
 	}
-	return e.Code, e.Message, e.Code == douyin.CodeRateLimited, true
+	return urllinks.Refusal{Code: e.Code, Message: e.Message, PerMinute: e.Code == douyin.CodeRateLimited,
+		App: e.Code == douyin.CodeUnknownApp}, true
 }

@@ -77,7 +77,10 @@ type App struct {
 	ServiceSecretSet        bool
 	ServiceDomain           string
 	// Service is the service account's last check, when one is set.
-	Service      Status
+	Service Status
+	// Hold: the platform refused the app's launch links as a whole, or
+	// limits its calls, until Hold.Until.
+	Hold         Hold
 	State        State
 	ErrorCode    int    // the platform's code, when State is error
 	ErrorMessage string // the platform's message
@@ -94,9 +97,9 @@ type App struct {
 	QuotaLimit int64
 }
 
-// WeChatDailyLinks is WeChat's daily quota of URL Links and encrypted
-// schemes together, per mini program.
-const WeChatDailyLinks = 500_000
+// DailyLinks is WeChat's daily quota of URL Links and encrypted schemes
+// together, per mini program, and Douyin's of URL Links.
+const DailyLinks = 500_000
 
 // Redis keys. They share one hash tag, so that registering an app and
 // listing it for its tenant is one script in a Cluster too: apps are few
@@ -144,7 +147,8 @@ if owner and owner ~= ARGV[1] then
   owner = false
 end
 if not owner then redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'created', ARGV[3]) end
-redis.call('HDEL', KEYS[1], 'svc_appid', 'svc_secret', 'svc_domain', 'svc_state', 'svc_code', 'svc_message', 'svc_checked', 'svc_next')
+redis.call('HDEL', KEYS[1], 'svc_appid', 'svc_secret', 'svc_domain', 'svc_state', 'svc_code', 'svc_message', 'svc_checked', 'svc_next',
+  'hold_until', 'hold_code', 'hold_message', 'hold_refused')
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[5], ARGV[1])
@@ -201,9 +205,7 @@ func (s *Store) Get(ctx context.Context, tenant, platform, appID string) (App, e
 		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	a.MadeToday = n
-	if platform == WeChat {
-		a.QuotaLimit = WeChatDailyLinks
-	}
+	a.QuotaLimit = DailyLinks
 	return a, nil
 }
 
@@ -235,12 +237,48 @@ func appOf(platform, appID string, h map[string]string) App {
 	}
 	code, _ := strconv.Atoi(h["code"])
 	svcCode, _ := strconv.Atoi(h["svc_code"])
+	holdCode, _ := strconv.Atoi(h["hold_code"])
 	return App{Tenant: h["tenant"], Platform: platform, AppID: appID, SecretSet: h["secret"] != "",
 		ServiceAppID: h["svc_appid"], ServiceSecretSet: h["svc_secret"] != "", ServiceDomain: h["svc_domain"],
 		Service: Status{State: State(h["svc_state"]), ErrorCode: svcCode, ErrorMessage: h["svc_message"],
 			CheckedAt: ms("svc_checked"), NextCheck: ms("svc_next")},
+		Hold:  Hold{Until: ms("hold_until"), Code: holdCode, Message: h["hold_message"], Refused: h["hold_refused"] == "1"},
 		State: State(h["state"]), ErrorCode: code, ErrorMessage: h["message"], CheckedAt: ms("checked"),
 		NextCheck: ms("next"), CreatedAt: ms("created"), UpdatedAt: ms("updated")}
+}
+
+// Hold keeps an app's launch links from being asked for until Until:
+// the platform refused them as a whole (Refused: not published, banned,
+// not allowed), or one of its limits was reached.
+type Hold struct {
+	Until   time.Time
+	Code    int
+	Message string
+	Refused bool
+}
+
+// Hold records a hold on the tenant's app; a new PUT lifts it.
+func (s *Store) Hold(ctx context.Context, tenant, platform, appID string, h Hold) error {
+	refused := 0
+	if h.Refused {
+		refused = 1
+	}
+	n, err := recordLua.Run(ctx, s.rdb, []string{appKey(platform, appID)}, tenant, "hold_until", h.Until.UnixMilli(),
+		"hold_code", h.Code, "hold_message", h.Message, "hold_refused", refused).Int()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// NextChinaDay is the start of the day after t's in China, when WeChat's
+// and Douyin's daily limits start again.
+func NextChinaDay(t time.Time) time.Time {
+	y, m, d := t.In(chinaTime).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, chinaTime)
 }
 
 // Status is the outcome of a check of a set of credentials.

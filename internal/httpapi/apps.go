@@ -52,6 +52,16 @@ type appView struct {
 	CreatedAt time.Time    `json:"created_at"`
 	UpdatedAt time.Time    `json:"updated_at"`
 	Quota     quotaView    `json:"quota"`
+	// Hold: the platform refused the app's launch links as a whole (85079
+	// not published), or limits its calls; none is asked for until then.
+	Hold *holdView `json:"launch_links_held,omitempty"`
+}
+
+type holdView struct {
+	Until   time.Time `json:"until"`
+	Code    int       `json:"code"`
+	Message string    `json:"message,omitempty"`
+	Reason  string    `json:"reason"` // "refused" or "limit"
 }
 
 // serviceView is the state of an app's service account.
@@ -69,7 +79,7 @@ type quotaView struct {
 	Limit int64  `json:"limit,omitempty"`
 }
 
-func viewApp(a apps.App) appView {
+func viewApp(a apps.App, now time.Time) appView {
 	opt := func(t time.Time) *time.Time {
 		if t.IsZero() {
 			return nil
@@ -80,6 +90,13 @@ func viewApp(a apps.App) appView {
 		ServiceSecretSet: a.ServiceSecretSet, ServiceDomain: a.ServiceDomain, State: a.State,
 		ErrorCode: a.ErrorCode, Message: a.ErrorMessage, CheckedAt: opt(a.CheckedAt), NextCheck: opt(a.NextCheck),
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Quota: quotaView{Day: a.QuotaDay, Made: a.MadeToday, Limit: a.QuotaLimit}}
+	if a.Hold.Until.After(now) {
+		reason := "limit"
+		if a.Hold.Refused {
+			reason = "refused"
+		}
+		v.Hold = &holdView{Until: a.Hold.Until, Code: a.Hold.Code, Message: a.Hold.Message, Reason: reason}
+	}
 	if a.ServiceAppID != "" {
 		v.Service = &serviceView{State: a.Service.State, ErrorCode: a.Service.ErrorCode, Message: a.Service.ErrorMessage,
 			CheckedAt: opt(a.Service.CheckedAt)}
@@ -140,7 +157,7 @@ func (s *Server) putApp(c echo.Context) error {
 		status = http.StatusCreated
 		c.Response().Header().Set("Location", "/api/v1/apps/"+platform+"/"+appID)
 	}
-	return c.JSON(status, viewApp(a))
+	return c.JSON(status, viewApp(a, s.now()))
 }
 
 func (s *Server) getApp(c echo.Context) error {
@@ -151,7 +168,7 @@ func (s *Server) getApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewApp(a))
+	return c.JSON(http.StatusOK, viewApp(a, s.now()))
 }
 
 func (s *Server) listApps(c echo.Context) error {
@@ -164,7 +181,7 @@ func (s *Server) listApps(c echo.Context) error {
 	}
 	out := make([]appView, len(list))
 	for i, a := range list {
-		out[i] = viewApp(a)
+		out[i] = viewApp(a, s.now())
 	}
 	return c.JSON(http.StatusOK, map[string]any{"apps": out})
 }

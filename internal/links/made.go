@@ -345,6 +345,16 @@ func (s *Store) TryMake(ctx context.Context, code, fp string, now time.Time, ttl
 	return ok == 1, nil
 }
 
+// HoldMake keeps a way in (fingerprint fp) of a link from being tried by
+// any instance before until: the platform refused it.
+func (s *Store) HoldMake(ctx context.Context, code, fp string, now, until time.Time) error {
+	err := s.rdb.Set(ctx, makeTryKey(Canonical(code), fp), until.UnixMilli(), max(until.Sub(now), time.Millisecond)).Err()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
 // tryMakeLua: KEYS[1] the claim; ARGV now, the claim's end (Unix ms), its
 // lifetime in Redis (ms). 1: claimed.
 var tryMakeLua = redis.NewScript(`

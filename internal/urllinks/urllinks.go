@@ -36,11 +36,22 @@ type Generator interface {
 	Generate(ctx context.Context, token, kind string, s links.Slot, expires time.Time) (string, error)
 	// Stale reports whether err means the token is no longer good.
 	Stale(err error) bool
-	// Refusal reports whether err is the platform refusing the link for a
-	// reason the merchant can act on (an unpublished mini program, a page
-	// that does not exist, no permission), with its code and message; or
-	// throttled, one of its rate limits or its daily quota.
-	Refusal(err error) (code int, message string, throttled, ok bool)
+	// Refused reports whether err is the platform refusing, for a reason
+	// the merchant can act on or one of its limits; any other error is
+	// passing trouble, tried again a minute later.
+	Refused(err error) (Refusal, bool)
+}
+
+// Refusal is a platform's refusal of a launch link.
+type Refusal struct {
+	Code    int
+	Message string
+	// App: the refusal is about the app (not published, banned, not
+	// allowed to make links), so none of its links is tried for a while.
+	App bool
+	// PerMinute and Daily: a rate limit, or the day's quota, is reached;
+	// the app's calls wait a minute, or until the next day (China time).
+	PerMinute, Daily bool
 }
 
 // Platform is what the maker does on one platform.
@@ -69,11 +80,13 @@ const (
 	// lookAgain: a scan asks for a look at a link at most this often;
 	// writes ask at once.
 	lookAgain = 10 * time.Second
-	// throttledFor and quotaFor: an app the platform throttles waits this
-	// long before its next call from this instance (44990 is per minute;
-	// 45009 and 44993 are daily limits).
+	// throttledFor: an app a platform rate-limits waits this long before
+	// its next call from any instance (a daily limit waits for the day).
 	throttledFor = time.Minute
-	quotaFor     = time.Hour
+	// refusedHold: a way in a platform refused is tried again after this,
+	// or at once after an edit (a new fingerprint); an app refused as a
+	// whole (unpublished, banned) likewise, or after its next PUT.
+	refusedHold = 30 * time.Minute
 )
 
 type job struct{ tenant, code string }
@@ -109,7 +122,7 @@ type Maker struct {
 func New(ls *links.Store, as *apps.Store, tokens *apps.Tokens, platforms []Platform, workers int, log *slog.Logger) *Maker {
 	return &Maker{links: ls, apps: as, tokens: tokens, platforms: platforms, log: log, now: time.Now,
 		queue: make(chan job, queueSize), workers: max(workers, 1), sweepNow: make(chan struct{}, 1),
-		asked: map[job]time.Time{}, paused: map[string]time.Time{}, tried: map[string]time.Time{}}
+		asked: map[job]time.Time{}, tried: map[string]time.Time{}}
 }
 
 // Want asks for a look at a link after a write, never waiting. It is
@@ -233,6 +246,15 @@ func (m *Maker) ensureOn(ctx context.Context, l *links.Link, p Platform) error {
 			}
 			continue
 		}
+		if now.Before(app.Hold.Until) {
+			// The platform refused the app's links as a whole, or
+			// throttles it: nothing is asked meanwhile.
+			if app.Hold.Refused && failed == nil {
+				failed = &links.PlatformStatus{State: "error", Code: app.Hold.Code, Message: app.Hold.Message, At: now}
+			}
+			pending = true
+			continue
+		}
 		for _, kind := range p.Kinds {
 			if !needed(l, s, kind, now) {
 				continue
@@ -262,13 +284,12 @@ func (m *Maker) ensureOn(ctx context.Context, l *links.Link, p Platform) error {
 }
 
 // make makes one launch link, unless this or another instance tried the
-// slot a moment ago, or the platform throttles the app. It returns the
-// outcome to show on the link, nil when nothing was tried.
+// slot a moment ago (or the platform refused it within refusedHold). It
+// returns the outcome to show on the link, nil when nothing was tried.
 func (m *Maker) make(ctx context.Context, l *links.Link, p Platform, s links.Slot, kind string, now time.Time) (*links.PlatformStatus, error) {
 	fp := s.Fingerprint(kind)
-	appKey := p.Name + ":" + s.AppID
 	m.mu.Lock()
-	if last, ok := m.tried[fp]; ok && now.Sub(last) < retryAfter || now.Before(m.paused[appKey]) {
+	if last, ok := m.tried[fp]; ok && now.Sub(last) < retryAfter {
 		m.mu.Unlock()
 		return nil, nil
 	}
@@ -300,20 +321,8 @@ func (m *Maker) make(ctx context.Context, l *links.Link, p Platform, s links.Slo
 		}
 		url, err = p.Gen.Generate(ctx, token, kind, s, expires)
 	}
-	if code, msg, throttled, ok := p.Gen.Refusal(err); ok {
-		if throttled {
-			m.count(p.Name, s.AppID, kind, "throttled")
-			wait := throttledFor
-			if code != 44990 {
-				wait = quotaFor
-			}
-			m.mu.Lock()
-			m.paused[appKey] = now.Add(wait)
-			m.mu.Unlock()
-			return nil, fmt.Errorf("%s throttles %s (%d %s): no calls for %s", p.Name, s.AppID, code, msg, wait)
-		}
-		m.count(p.Name, s.AppID, kind, "refused")
-		return &links.PlatformStatus{State: "error", Code: code, Message: msg, At: now}, nil
+	if r, ok := p.Gen.Refused(err); ok {
+		return m.refused(ctx, l, p, s, kind, fp, r, now)
 	}
 	if err != nil {
 		m.count(p.Name, s.AppID, kind, "failed")
@@ -331,6 +340,34 @@ func (m *Maker) make(ctx context.Context, l *links.Link, p Platform, s links.Slo
 		return nil, err
 	}
 	return &links.PlatformStatus{State: "ok", At: now}, nil
+}
+
+// refused acts on a platform's refusal: a limit holds the app's calls (on
+// every instance) for a minute or the day; a refusal of the app holds all
+// its links, shown on the app and the link; a refusal of this way in
+// holds it. Each is tried again after its hold, not in a loop.
+func (m *Maker) refused(ctx context.Context, l *links.Link, p Platform, s links.Slot, kind, fp string, r Refusal, now time.Time) (*links.PlatformStatus, error) {
+	if r.PerMinute || r.Daily {
+		m.count(p.Name, s.AppID, kind, "throttled")
+		until := now.Add(throttledFor)
+		if r.Daily {
+			until = apps.NextChinaDay(now)
+		}
+		if err := m.apps.Hold(ctx, l.Tenant, p.Name, s.AppID, apps.Hold{Until: until, Code: r.Code, Message: r.Message}); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s limits %s (%d %s): no calls until %s", p.Name, s.AppID, r.Code, r.Message, until.Format(time.RFC3339))
+	}
+	m.count(p.Name, s.AppID, kind, "refused")
+	if r.App {
+		if err := m.apps.Hold(ctx, l.Tenant, p.Name, s.AppID, apps.Hold{Until: now.Add(refusedHold), Code: r.Code,
+			Message: r.Message, Refused: true}); err != nil {
+			return nil, err
+		}
+	} else if err := m.links.HoldMake(ctx, l.Code, fp, now, now.Add(refusedHold)); err != nil {
+		return nil, err
+	}
+	return &links.PlatformStatus{State: "error", Code: r.Code, Message: r.Message, At: now}, nil
 }
 
 func (m *Maker) count(platform, appID, api, outcome string) {

@@ -19,10 +19,7 @@ var redisSrv *redistest.Server
 func TestMain(m *testing.M) { redistest.Main(m, redistest.Options{}, &redisSrv) }
 
 // refusal is a platform's refusal of a link, as a fake returns it.
-type refusal struct {
-	code      int
-	throttled bool
-}
+type refusal struct{ code int }
 
 func (r *refusal) Error() string { return fmt.Sprintf("refused %d", r.code) }
 
@@ -62,11 +59,13 @@ func (g *fakeGen) Generate(ctx context.Context, token, kind string, s links.Slot
 
 func (g *fakeGen) Stale(error) bool { return false }
 
-func (g *fakeGen) Refusal(err error) (int, string, bool, bool) {
+// Refused reads the fake's refusals as WeChat's adapter does: 44990 a
+// rate limit, 85079 about the app, others about the page.
+func (g *fakeGen) Refused(err error) (Refusal, bool) {
 	if r, ok := err.(*refusal); ok {
-		return r.code, "refused", r.throttled, true
+		return Refusal{Code: r.code, Message: "refused", PerMinute: r.code == 44990, App: r.code == 85079}, true
 	}
-	return 0, "", false, false
+	return Refusal{}, false
 }
 
 func (g *fakeGen) count() int {
@@ -308,13 +307,17 @@ func TestInstancesShareTheClaim(t *testing.T) {
 	}
 }
 
-// TestRefusalShowsOnTheLink: a page WeChat refuses (85079, not published)
-// is shown on the link with the platform's code, and not asked again for
-// a minute; a throttled app waits.
+// TestRefusalShowsOnTheLink: a mini program WeChat refuses links for
+// (85079, not published) is shown on the link with the platform's code
+// and on the app, and none of its links is asked for again within
+// refusedHold, by any instance; a PUT of the app lifts the hold.
 func TestRefusalShowsOnTheLink(t *testing.T) {
 	m, ls, gen, now := setup(t)
+	m2 := New(ls, m.apps, m.tokens, m.platforms, 1, m.log)
+	m2.now = m.now
 	ctx := context.Background()
 	create(t, ls, `{"code":"NOPUB","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
+	create(t, ls, `{"code":"NOPUB2","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/b"}}}`)
 	gen.refuse = &refusal{code: 85079}
 	if err := m.ensure(ctx, job{"acme", "NOPUB"}); err != nil {
 		t.Fatal(err)
@@ -322,34 +325,62 @@ func TestRefusalShowsOnTheLink(t *testing.T) {
 	if st := get(t, ls, "NOPUB").PlatformStatus["wechat"]; st.State != "error" || st.Code != 85079 {
 		t.Errorf("platform_status.wechat = %+v, want error 85079", st)
 	}
+	if a, _ := m.apps.Get(ctx, "acme", "wechat", appID); a.Hold.Code != 85079 || !a.Hold.Refused {
+		t.Errorf("app hold = %+v, want 85079", a.Hold)
+	}
 	gen.refuse = nil
-	*now = now.Add(30 * time.Second)
+	*now = now.Add(refusedHold - time.Second)
+	m2.ensure(ctx, job{"acme", "NOPUB2"})
 	m.ensure(ctx, job{"acme", "NOPUB"})
 	if gen.n != 0 {
-		t.Errorf("asked again after 30 s")
+		t.Errorf("asked again within the hold: %v", gen.made)
 	}
-	*now = now.Add(31 * time.Second)
+	if st := get(t, ls, "NOPUB2").PlatformStatus["wechat"]; st.Code != 85079 {
+		t.Errorf("another link of the app: platform_status.wechat = %+v, want error 85079", st)
+	}
+	*now = now.Add(time.Second)
 	m.ensure(ctx, job{"acme", "NOPUB"})
-	l := get(t, ls, "NOPUB")
-	if gen.n != 1 || l.PlatformStatus["wechat"].State != "ok" {
-		t.Errorf("after a minute: %d made, status %+v; want one, ok", gen.n, l.PlatformStatus["wechat"])
+	if l := get(t, ls, "NOPUB"); gen.n != 1 || l.PlatformStatus["wechat"].State != "ok" {
+		t.Errorf("after the hold: %d made, status %+v; want one, ok", gen.n, l.PlatformStatus["wechat"])
 	}
-
-	create(t, ls, `{"code":"SLOW1","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
-	create(t, ls, `{"code":"SLOW2","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/b"}}}`)
-	gen.refuse = &refusal{code: 44990, throttled: true}
-	if err := m.ensure(ctx, job{"acme", "SLOW1"}); err == nil || !strings.Contains(err.Error(), "44990") {
-		t.Errorf("throttled: %v, want an error naming 44990", err)
+	gen.refuse = &refusal{code: 85079}
+	m.ensure(ctx, job{"acme", "NOPUB2"})
+	if _, err := m.apps.Put(ctx, "acme", apps.WeChat, appID, apps.Input{Secret: "s"}); err != nil {
+		t.Fatal(err)
 	}
 	gen.refuse = nil
-	m.ensure(ctx, job{"acme", "SLOW2"})
-	if gen.n != 1 {
-		t.Errorf("a throttled app was called again at once")
+	*now = now.Add(retryAfter)
+	m.ensure(ctx, job{"acme", "NOPUB2"})
+	if gen.n != 2 {
+		t.Errorf("after a PUT: %d made, want the hold lifted", gen.n)
+	}
+}
+
+// TestRateLimitHoldsEveryInstance: WeChat's per-minute limit (44990)
+// stops the app's calls from every instance for a minute.
+func TestRateLimitHoldsEveryInstance(t *testing.T) {
+	m, ls, gen, now := setup(t)
+	m2 := New(ls, m.apps, m.tokens, m.platforms, 1, m.log)
+	m2.now = m.now
+	ctx := context.Background()
+	create(t, ls, `{"code":"SLOW1","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
+	create(t, ls, `{"code":"SLOW2","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/b"}}}`)
+	gen.refuse = &refusal{code: 44990}
+	if err := m.ensure(ctx, job{"acme", "SLOW1"}); err == nil || !strings.Contains(err.Error(), "44990") {
+		t.Errorf("rate-limited: %v, want an error naming 44990", err)
+	}
+	gen.refuse = nil
+	m2.ensure(ctx, job{"acme", "SLOW2"})
+	if gen.n != 0 {
+		t.Errorf("another instance called a rate-limited app at once")
+	}
+	if st := get(t, ls, "SLOW2").PlatformStatus["wechat"]; st.State != "" {
+		t.Errorf("a rate limit shown on a link: %+v", st)
 	}
 	*now = now.Add(throttledFor)
-	m.ensure(ctx, job{"acme", "SLOW2"})
-	if gen.n != 2 {
-		t.Errorf("after the pause: %d made, want 2", gen.n)
+	m2.ensure(ctx, job{"acme", "SLOW2"})
+	if gen.n != 1 {
+		t.Errorf("after the minute: %d made, want 1", gen.n)
 	}
 }
 
@@ -371,26 +402,30 @@ func TestScansAskOnlyForTenantsWithApps(t *testing.T) {
 	}
 }
 
-// TestOneRefusedWayIn: a link whose rule's page WeChat refuses shows the
-// refusal, and keeps showing it while the refused page waits for its next
-// try, though its other way in has its URL Link.
+// TestOneRefusedWayIn: a link whose rule's page WeChat refuses (40165)
+// shows the refusal, and keeps showing it while the refused page waits
+// for its next try (refusedHold), though its other way in has its URL
+// Link; after it, the page is asked again.
 func TestOneRefusedWayIn(t *testing.T) {
 	m, ls, gen, now := setup(t)
 	ctx := context.Background()
 	create(t, ls, `{"code":"HALF","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}},
 		"rules":[{"name":"sh","when":{"city":["Shanghai"]},"targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/gone"}}}]}`)
 	gen.refusePath = "pages/gone"
-	for range 2 {
+	for range 3 {
 		if err := m.ensure(ctx, job{"acme", "HALF"}); err != nil {
 			t.Fatal(err)
 		}
 		if st := get(t, ls, "HALF").PlatformStatus["wechat"]; st.State != "error" || st.Code != 40165 {
 			t.Errorf("platform_status.wechat = %+v, want error 40165", st)
 		}
-		*now = now.Add(10 * time.Second)
+		*now = now.Add(10 * time.Minute)
+	}
+	if gen.n != 1 {
+		t.Errorf("%d made, want 1 (the page refused is not asked again within %s)", gen.n, refusedHold)
 	}
 	gen.refusePath = ""
-	*now = now.Add(retryAfter)
+	*now = now.Add(refusedHold)
 	m.ensure(ctx, job{"acme", "HALF"})
 	if st := get(t, ls, "HALF").PlatformStatus["wechat"]; st.State != "ok" {
 		t.Errorf("once the page is published: platform_status.wechat = %+v, want ok", st)

@@ -40,6 +40,7 @@ const (
 	CodeTooFast           = 44990 // more than 5,000 calls a minute
 	CodeDailyQuota        = 44993 // the day's 500,000 URL Links and schemes are used up
 	CodeNotPublished      = 85079 // the mini program has no published version
+	CodeUnauthorized      = 48001 // the app may not use this API
 )
 
 // APIError is an answer of WeChat's with a non-zero errcode.
