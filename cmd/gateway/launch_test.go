@@ -291,14 +291,40 @@ func TestWeChatPageShowsTheSunCode(t *testing.T) {
 	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"SUN1","targets":{"wechat":{"appid":"`+testWxApp+`","path":"pages/menu/index"}}}`); status != http.StatusCreated {
 		t.Fatalf("create = %d %s", status, body)
 	}
+	src := func(code string) string {
+		_, _, body, _ := scanAs(t, base, code, wechatUA)
+		_, rest, ok := strings.Cut(body, `<img class="qr" alt="`)
+		if !ok {
+			return ""
+		}
+		_, rest, _ = strings.Cut(rest, `src="`)
+		v, _, _ := strings.Cut(rest, `"`)
+		return v
+	}
+	var img1 string
 	waitFor(t, "the sun code on the WeChat page", func() bool {
-		status, _, body, _ := scanAs(t, base, "SUN1", wechatUA)
-		return status == http.StatusOK && strings.Contains(body, `src="/s/SUN1/wxacode"`)
+		img1 = src("SUN1")
+		return strings.HasPrefix(img1, base+"/s/SUN1/wxacode?f=")
 	})
-	resp, img := send(t, base, "", "GET", "/s/SUN1/wxacode", "")
+	resp, img := send(t, base, "", "GET", strings.TrimPrefix(img1, base), "")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" ||
 		!strings.Contains(string(img), "scene=SUN1 page=pages/menu/index") {
-		t.Errorf("GET /s/SUN1/wxacode = %d %s %q, want the fake's sun code", resp.StatusCode, resp.Header.Get("Content-Type"), img)
+		t.Errorf("GET %s = %d %s %q, want the fake's sun code", img1, resp.StatusCode, resp.Header.Get("Content-Type"), img)
+	}
+	// An edit of the page: a new image address once the new target has its
+	// launch links, never the old one's sun code.
+	if status, body := callBody(t, base, key, "PATCH", "/api/v1/links/SUN1", `{"targets":{"wechat":{"path":"pages/dinner/index"}}}`); status != http.StatusOK {
+		t.Fatalf("patch = %d %s", status, body)
+	}
+	waitFor(t, "the new page's sun code", func() bool {
+		img2 := src("SUN1")
+		if img2 == img1 {
+			t.Fatalf("after the edit the page still shows %s", img1)
+		}
+		return strings.HasPrefix(img2, base+"/s/SUN1/wxacode?f=")
+	})
+	if resp, img := send(t, base, "", "GET", strings.TrimPrefix(src("SUN1"), base), ""); !strings.Contains(string(img), "page=pages/dinner/index") {
+		t.Errorf("after the edit the sun code is %d %q, want the new page's", resp.StatusCode, img)
 	}
 	if status, _, body, _ := scanAs(t, base, "SUN1", wechatUA); status != http.StatusOK || !strings.Contains(body, "wxacode") {
 		t.Errorf("second scan = %d, want the page again", status)

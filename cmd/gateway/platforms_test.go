@@ -120,7 +120,7 @@ func fakeSunCode(w http.ResponseWriter, r *http.Request, calls *atomic.Int64) {
 		CheckPath bool   `json:"check_path"`
 	}
 	json.NewDecoder(r.Body).Decode(&req)
-	if req.CheckPath && req.Page != "pages/menu/index" {
+	if req.CheckPath && req.Page != "pages/menu/index" && req.Page != "pages/dinner/index" {
 		json.NewEncoder(w).Encode(map[string]any{"errcode": 41030, "errmsg": "invalid page"})
 		return
 	}

@@ -45,6 +45,8 @@ const (
 	tagTTL = refreshAhead
 	// tagRetry: how soon a lookup that found nothing may ask again.
 	tagRetry = 10 * time.Second
+	// tagMargin: a ticket is not used in its last minute.
+	tagMargin = time.Minute
 	// maxTags bounds the entries (one per tenant and app id scanned).
 	maxTags = 10000
 )
@@ -89,6 +91,14 @@ func (o *OpenTags) ask(k tagKey, e tagEntry, now time.Time) {
 	}
 }
 
+// Forget drops what this process holds for tenant's app (after a PUT or
+// DELETE of it); other instances look again within tagTTL.
+func (o *OpenTags) Forget(tenant, appID string) {
+	o.mu.Lock()
+	delete(o.m, tagKey{tenant, appID})
+	o.mu.Unlock()
+}
+
 // Run fetches until ctx is done.
 func (o *OpenTags) Run(ctx context.Context) {
 	for {
@@ -103,26 +113,37 @@ func (o *OpenTags) Run(ctx context.Context) {
 
 func (o *OpenTags) fetch(ctx context.Context, k tagKey) {
 	now := o.now()
-	// A ticket from Tokens has at least tagTTL left; it is looked at again
-	// halfway, so a busy page never goes without one.
-	e := tagEntry{valid: now.Add(tagTTL), lookAt: now.Add(tagTTL / 2)}
+	// Kept for tagTTL at most, and never past a minute before the ticket
+	// expires (a page takes a moment to load and sign its wx.config);
+	// looked at again halfway, so a busy page never goes without one.
+	e := tagEntry{lookAt: now.Add(tagRetry)}
 	app, err := o.store.Get(ctx, k.tenant, WeChat, k.appID)
 	switch {
 	case errors.Is(err, ErrNotFound) || err == nil && app.ServiceAppID == "":
-		// no app, or no service account: nothing to show
+		// no app, or no service account: nothing to show for a while
+		e.lookAt = now.Add(tagTTL)
 	case err != nil:
 		return // the store is down: asked again after tagRetry
 	default:
 		ctx, cancel := context.WithTimeout(ctx, o.tokens.wait)
-		ticket, err := o.tokens.Token(ctx, k.tenant, WeChatTicket, k.appID)
+		ticket, expires, err := o.tokens.TokenUntil(ctx, k.tenant, WeChatTicket, k.appID)
 		cancel()
 		if err != nil {
 			if !errors.Is(err, ErrRefused) && !errors.Is(err, ErrNoService) {
 				return // asked again after tagRetry
 			}
+			e.lookAt = now.Add(tagTTL)
 			break
 		}
-		e.tag, e.ok = OpenTag{ServiceAppID: app.ServiceAppID, Domain: app.ServiceDomain, Ticket: ticket}, true
+		e.valid = now.Add(tagTTL)
+		if last := expires.Add(-tagMargin); last.Before(e.valid) {
+			e.valid = last
+		}
+		e.lookAt = now.Add(e.valid.Sub(now) / 2)
+		e.tag, e.ok = OpenTag{ServiceAppID: app.ServiceAppID, Domain: app.ServiceDomain, Ticket: ticket}, e.valid.After(now)
+	}
+	if !e.ok && e.lookAt.Before(now.Add(tagRetry)) {
+		e.lookAt = now.Add(tagRetry)
 	}
 	o.mu.Lock()
 	o.m[k] = e

@@ -2,16 +2,20 @@ package apps
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
 
 // ticketFake issues JS-SDK tickets for the service account's token.
-type ticketFake struct{ calls int }
+type ticketFake struct {
+	calls   int
+	expires time.Time
+}
 
 func (f *ticketFake) Fetch(ctx context.Context, appID, token string, force bool) (string, time.Time, error) {
 	f.calls++
-	return "ticket-for-" + token, time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), nil
+	return fmt.Sprintf("ticket-%d-for-%s", f.calls, token), f.expires, nil
 }
 func (f *ticketFake) Refused(error) (int, string, bool) { return 0, "", false }
 func (f *ticketFake) Stale(error) bool                  { return false }
@@ -28,7 +32,7 @@ func TestOpenTags(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := &fakeFetcher{now: func() time.Time { return ts.clock }, secret: "svc-secret"}
-	tickets := &ticketFake{}
+	tickets := &ticketFake{expires: ts.clock.Add(2 * time.Hour)}
 	tk := NewTokens(ts.store, map[string]Fetcher{WeChat: ts.fake, WeChatService: svc, WeChatTicket: tickets}, time.Second)
 	tk.now = func() time.Time { return ts.clock }
 	o := NewOpenTags(ts.store, tk)
@@ -41,7 +45,7 @@ func TestOpenTags(t *testing.T) {
 	}
 	o.fetch(ctx, <-o.want)
 	tag, ok := o.Lookup("acme", wxApp)
-	if !ok || tag.Ticket != "ticket-for-token-1" || tag.ServiceAppID != "wxfedcba9876543210" || tag.Domain != "go.example.com" {
+	if !ok || tag.Ticket != "ticket-1-for-token-1" || tag.ServiceAppID != "wxfedcba9876543210" || tag.Domain != "go.example.com" {
 		t.Fatalf("Lookup = %+v, %v; want the service account's ticket", tag, ok)
 	}
 	if c, _ := svc.count(); c != 1 || tickets.calls != 1 {
@@ -67,5 +71,26 @@ func TestOpenTags(t *testing.T) {
 	}
 	if e := o.m[k]; !e.lookAt.After(ts.clock) {
 		t.Error("an app without a service account is asked for again at once")
+	}
+
+	// A ticket in its last 90 s (WeChat handed out one about to expire) is
+	// used for 30 s, never in its last minute; Forget drops it at once.
+	ts.clock = ts.clock.Add(3 * time.Hour) // the shared one has expired
+	tickets.expires = ts.clock.Add(90 * time.Second)
+	o.Forget("acme", wxApp)
+	o.Lookup("acme", wxApp)
+	for len(o.want) > 0 {
+		o.fetch(ctx, <-o.want)
+	}
+	if tag, ok := o.Lookup("acme", wxApp); !ok || tag.Ticket != "ticket-2-for-token-2" {
+		t.Fatalf("Lookup = %+v, %v; want the new ticket", tag, ok)
+	}
+	ts.clock = ts.clock.Add(30 * time.Second)
+	if _, ok := o.Lookup("acme", wxApp); ok {
+		t.Error("a ticket used in its last minute")
+	}
+	o.Forget("acme", wxApp)
+	if _, ok := o.m[tagKey{"acme", wxApp}]; ok {
+		t.Error("Forget kept the entry")
 	}
 }

@@ -103,31 +103,38 @@ type storedToken struct {
 
 // cached returns the shared token: fresh when it is good for a while yet
 // (or was fetched a moment ago), usable while it has not expired.
-func (t *Tokens) cached(ctx context.Context, platform, appID string) (tok string, fresh, usable bool, err error) {
+func (t *Tokens) cached(ctx context.Context, platform, appID string) (tok string, expires time.Time, fresh, usable bool, err error) {
 	sealed, err := t.store.rdb.Get(ctx, tokenKey(platform, appID)).Result()
 	if errors.Is(err, redis.Nil) {
-		return "", false, false, nil
+		return "", time.Time{}, false, false, nil
 	}
 	if err != nil {
-		return "", false, false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return "", time.Time{}, false, false, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	raw, err := t.store.sealer.Open(sealed, sealContext(platform, appID, "token"))
 	if err != nil {
-		return "", false, false, nil // another key, or damaged: fetch a new one
+		return "", time.Time{}, false, false, nil // another key, or damaged: fetch a new one
 	}
 	var st storedToken
 	if json.Unmarshal([]byte(raw), &st) != nil {
-		return "", false, false, nil
+		return "", time.Time{}, false, false, nil
 	}
 	now := t.now()
-	left := time.UnixMilli(st.Expires).Sub(now)
-	return st.Value, left >= refreshAhead || now.Sub(time.UnixMilli(st.Fetched)) < minRefetch, left > 0, nil
+	expires = time.UnixMilli(st.Expires)
+	left := expires.Sub(now)
+	return st.Value, expires, left >= refreshAhead || now.Sub(time.UnixMilli(st.Fetched)) < minRefetch, left > 0, nil
 }
 
 // Token returns the app's access token: the shared one, or one fetched
 // now by this instance or another. It never fetches for an app whose
 // credentials were refused until its NextCheck.
 func (t *Tokens) Token(ctx context.Context, tenant, platform, appID string) (string, error) {
+	tok, _, err := t.token(ctx, tenant, platform, appID, "")
+	return tok, err
+}
+
+// TokenUntil is Token with the time the token expires.
+func (t *Tokens) TokenUntil(ctx context.Context, tenant, platform, appID string) (string, time.Time, error) {
 	return t.token(ctx, tenant, platform, appID, "")
 }
 
@@ -136,106 +143,107 @@ func (t *Tokens) Token(ctx context.Context, tenant, platform, appID string) (str
 // 30 s apart; if another instance has already replaced it, that one is
 // returned.
 func (t *Tokens) Refresh(ctx context.Context, tenant, platform, appID, stale string) (string, error) {
-	return t.token(ctx, tenant, platform, appID, stale)
+	tok, _, err := t.token(ctx, tenant, platform, appID, stale)
+	return tok, err
 }
 
-func (t *Tokens) token(ctx context.Context, tenant, platform, appID, stale string) (string, error) {
+func (t *Tokens) token(ctx context.Context, tenant, platform, appID, stale string) (string, time.Time, error) {
 	if t.store.sealer == nil {
-		return "", ErrNoKey
+		return "", time.Time{}, ErrNoKey
 	}
 	f := t.fetchers[platform]
 	if f == nil {
-		return "", ErrNotFound
+		return "", time.Time{}, ErrNotFound
 	}
 	deadline := t.now().Add(t.wait)
 	for {
-		tok, fresh, usable, err := t.cached(ctx, platform, appID)
+		tok, expires, fresh, usable, err := t.cached(ctx, platform, appID)
 		if err != nil {
-			return "", err
+			return "", time.Time{}, err
 		}
 		if fresh && tok != stale {
-			return tok, nil
+			return tok, expires, nil
 		}
 		owner, err := t.lock(ctx, platform, appID)
 		if err != nil {
-			return "", err
+			return "", time.Time{}, err
 		}
 		if owner != "" {
-			got, err := t.fetch(ctx, tenant, platform, appID, stale, f)
+			got, gotExpires, err := t.fetch(ctx, tenant, platform, appID, stale, f)
 			t.unlock(platform, appID, owner)
 			if err != nil && usable && tok != stale && !errors.Is(err, ErrRefused) {
-				return tok, nil // not refreshed ahead this time; still good
+				return tok, expires, nil // not refreshed ahead this time; still good
 			}
-			return got, err
+			return got, gotExpires, err
 		}
 		if usable && tok != stale {
-			return tok, nil // another instance is refreshing it ahead
+			return tok, expires, nil // another instance is refreshing it ahead
 		}
 		if !t.now().Before(deadline) {
-			return "", ErrBusy
+			return "", time.Time{}, ErrBusy
 		}
 		if err := t.sleep(ctx, waitStep); err != nil {
-			return "", err
+			return "", time.Time{}, err
 		}
 	}
 }
 
 // fetch gets a new token from the platform and shares it. It runs under
 // the app's lock.
-func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale string, f Fetcher) (string, error) {
+func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale string, f Fetcher) (string, time.Time, error) {
 	// Another instance may have fetched while this one waited for the lock.
-	if tok, fresh, _, err := t.cached(ctx, platform, appID); err != nil || (fresh && tok != stale) {
-		return tok, err
+	if tok, expires, fresh, _, err := t.cached(ctx, platform, appID); err != nil || (fresh && tok != stale) {
+		return tok, expires, err
 	}
 	app, err := t.store.Get(ctx, tenant, basePlatform(platform), appID)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	now := t.now()
 	if st := app.status(platform); st.State == StateError && now.Before(st.NextCheck) {
-		return "", fmt.Errorf("%w: %d %s", ErrRefused, st.ErrorCode, st.ErrorMessage)
+		return "", time.Time{}, fmt.Errorf("%w: %d %s", ErrRefused, st.ErrorCode, st.ErrorMessage)
 	}
 	fetchID, secret, err := t.credentials(ctx, tenant, platform, appID)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	force := false
 	if stale != "" {
 		if force, err = t.mayForce(ctx, platform, appID, now); err != nil {
-			return "", err
+			return "", time.Time{}, err
 		}
 	}
 	tok, expires, err := f.Fetch(ctx, fetchID, secret, force)
 	if platform == WeChatTicket && f.Stale(err) {
 		// The service account's token went stale: a new one, and again.
-		if secret, err = t.token(ctx, tenant, WeChatService, appID, secret); err != nil {
-			return "", err
+		if secret, _, err = t.token(ctx, tenant, WeChatService, appID, secret); err != nil {
+			return "", time.Time{}, err
 		}
 		tok, expires, err = f.Fetch(ctx, fetchID, secret, false)
 	}
 	if code, msg, refused := f.Refused(err); refused {
 		_, rerr := t.store.RecordCheck(ctx, tenant, platform, appID,
 			Check{Code: code, Message: msg, At: now, NextCheck: now.Add(refusedBackoff)})
-		return "", errors.Join(fmt.Errorf("%w: %d %s", ErrRefused, code, msg), rerr)
+		return "", time.Time{}, errors.Join(fmt.Errorf("%w: %d %s", ErrRefused, code, msg), rerr)
 	}
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	if app.status(platform).State != StateOK {
 		if _, err := t.store.RecordCheck(ctx, tenant, platform, appID, Check{OK: true, At: now}); err != nil {
-			return "", err
+			return "", time.Time{}, err
 		}
 	}
 	raw, _ := json.Marshal(storedToken{Value: tok, Expires: expires.UnixMilli(), Fetched: now.UnixMilli()})
 	ttl := expires.Sub(now)
 	if ttl <= 0 {
-		return "", fmt.Errorf("apps: the platform gave a token that has expired")
+		return "", time.Time{}, fmt.Errorf("apps: the platform gave a token that has expired")
 	}
 	sealed := t.store.sealer.Seal(string(raw), sealContext(platform, appID, "token"))
 	if err := t.store.rdb.Set(ctx, tokenKey(platform, appID), sealed, ttl).Err(); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return "", time.Time{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return tok, nil
+	return tok, expires, nil
 }
 
 // credentials are what a platform's token is fetched with: the app's id
@@ -243,7 +251,7 @@ func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale strin
 // account's token.
 func (t *Tokens) credentials(ctx context.Context, tenant, platform, appID string) (string, string, error) {
 	if platform == WeChatTicket {
-		tok, err := t.token(ctx, tenant, WeChatService, appID, "")
+		tok, _, err := t.token(ctx, tenant, WeChatService, appID, "")
 		return appID, tok, err
 	}
 	return t.store.credentials(ctx, tenant, platform, appID)

@@ -149,6 +149,9 @@ func (s *Server) putApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.deps.OpenTags != nil {
+		s.deps.OpenTags.Forget(tenant(c), appID) // its service account may have changed
+	}
 	if a.State == apps.StateOK && s.deps.URLLinks != nil {
 		s.deps.URLLinks.SweepSoon() // the tenant's links can get launch links now
 	}
@@ -192,6 +195,9 @@ func (s *Server) deleteApp(c echo.Context) error {
 	}
 	if err := s.deps.Apps.Delete(c.Request().Context(), tenant(c), c.Param("platform"), c.Param("appid")); err != nil {
 		return err
+	}
+	if s.deps.OpenTags != nil {
+		s.deps.OpenTags.Forget(tenant(c), c.Param("appid"))
 	}
 	return c.NoContent(http.StatusNoContent)
 }

@@ -36,7 +36,9 @@ func (s *Server) openTagPage(c echo.Context, l *links.Link, d *routing.Decision,
 		return false, nil
 	}
 	slot, ok := wechatSlot(l, slotRule(l, d), d.Variant)
-	if !ok {
+	if !ok || slot.Path == "" {
+		// Without a page the tag could pass no query: the mini program
+		// would open without scene=<code>.
 		return false, nil
 	}
 	tag, ok := s.deps.OpenTags.Lookup(l.Tenant, slot.AppID)
@@ -48,11 +50,9 @@ func (s *Server) openTagPage(c echo.Context, l *links.Link, d *routing.Decision,
 		return false, err
 	}
 	ot := &openTag{AppID: slot.AppID, EnvVersion: slot.EnvVersion, ServiceAppID: tag.ServiceAppID,
-		Timestamp: s.now().Unix(), Nonce: rand.Text()[:16]}
-	if slot.Path != "" {
+		Timestamp: s.now().Unix(), Nonce: rand.Text()[:16],
 		// The tag wants the page with .html before its query.
-		ot.Path = slot.Path + ".html?" + slot.Query
-	}
+		Path: slot.Path + ".html?" + slot.Query}
 	// Signed for the address WeChat shows: the public base and this
 	// request's path and query, without a fragment (never sent).
 	ot.Signature = wechat.Signature(tag.Ticket, ot.Nonce, ot.Timestamp, s.cfg.PublicBaseURL+c.Request().URL.RequestURI())

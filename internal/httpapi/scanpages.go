@@ -24,7 +24,7 @@ func (s *Server) pageFor(l *links.Link, d *routing.Decision, t *texts) (*pageDat
 	}
 	switch d.Kind {
 	case routing.WeChatPage:
-		if u := sunCodeURL(l, d); u != "" {
+		if u := s.sunCodeURL(l, d); u != "" {
 			// The tenant's app makes launch links for this way in: a
 			// sun code, which long-pressed opens the mini program.
 			p.QRURL = u
@@ -49,25 +49,26 @@ func (s *Server) pageFor(l *links.Link, d *routing.Decision, t *texts) (*pageDat
 }
 
 // sunCodeURL is the address of the sun code for the WeChat target a scan
-// reached (d's rule or variant), when the link has a launch link made for
-// it, so the tenant's app is registered and works; else "".
-func sunCodeURL(l *links.Link, d *routing.Decision) string {
+// reached (d's rule), when the link has a launch link made for it, so the
+// tenant's app is registered and works; else "". A variant has none: a sun
+// code carries only the code, and the mini program could not tell the
+// variant. The address names the target's fingerprint, so an edit is a new
+// image, never one cached for the old page.
+func (s *Server) sunCodeURL(l *links.Link, d *routing.Decision) string {
+	if d.Variant != "" {
+		return ""
+	}
 	rule := slotRule(l, d)
-	if _, ok := madeSlot(l, rule, d.Variant); !ok {
+	slot, ok := madeSlot(l, rule, "")
+	if !ok {
 		return ""
 	}
 	q := url.Values{}
 	if rule != "" {
 		q.Set("r", rule)
 	}
-	if d.Variant != "" {
-		q.Set("v", d.Variant)
-	}
-	u := "/s/" + url.PathEscape(l.Code) + "/wxacode"
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return u
+	q.Set("f", slot.Fingerprint(links.KindURLLink)[:12])
+	return s.cfg.PublicBaseURL + "/s/" + url.PathEscape(l.Code) + "/wxacode?" + q.Encode()
 }
 
 // slotRule is the rule whose own WeChat target a decision reached, or ""

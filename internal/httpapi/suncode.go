@@ -119,7 +119,8 @@ func (s *Server) sunCode(c echo.Context) error {
 }
 
 // pageSunCode serves the WeChat page's code to long-press: the sun code
-// of the way in the scan took (r: its rule, v: its variant), from the
+// of the way in the scan took (r: its rule; f, the target's fingerprint,
+// only makes each version of the target its own address), from the
 // tenant's app, when a launch link was made for it; otherwise, or when
 // WeChat does not give one in time, the short URL's QR, which long-pressed
 // opens the page again. Either way an image: the page never shows a broken
@@ -137,8 +138,7 @@ func (s *Server) pageSunCode(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := c.Request().URL.Query()
-	slot, made := madeSlot(l, q.Get("r"), q.Get("v"))
+	slot, made := madeSlot(l, c.QueryParam("r"), "")
 	img, mt := []byte(nil), ""
 	if made && s.deps.SunCodes != nil && len(l.Code) <= 32 {
 		ctx, cancel := context.WithTimeout(ctx, pageSunCodeWait)
