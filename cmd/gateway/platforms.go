@@ -196,14 +196,30 @@ func (g douyinLinks) Generate(ctx context.Context, token, _ string, s links.Slot
 
 func (douyinLinks) Stale(err error) bool {
 	var e *douyin.APIError
-	return errors.As(err, &e) && e.Code == douyin.CodeInvalidToken
+	return errors.As(err, &e) && (e.Code == douyin.CodeInvalidToken || e.Code == douyin.CodeTokenExpired)
 }
 
+// Refused reads Douyin's common OpenAPI codes: passing trouble (-1,
+// 28001005 busy, 28001006 network, 28001052 risk control) is not a
+// refusal; 28003018 is its rate limit, 28003017 the day's quota; 28001014,
+// 28001016, 28001018, 28001019 and 28001021 say the app may not make links
+// (not granted, banned, trial expired); anything else (28001007 invalid
+// parameters, ...) is about this page or query.
 func (g douyinLinks) Refused(err error) (urllinks.Refusal, bool) {
 	var e *douyin.APIError
 	if !errors.As(err, &e) || g.Stale(err) {
 		return urllinks.Refusal{}, false
 	}
-	return urllinks.Refusal{Code: e.Code, Message: e.Message, PerMinute: e.Code == douyin.CodeRateLimited,
-		App: e.Code == douyin.CodeUnknownApp}, true
+	r := urllinks.Refusal{Code: e.Code, Message: e.Message}
+	switch e.Code {
+	case -1, 28001005, 28001006, 28001052:
+		return urllinks.Refusal{}, false
+	case 28003018, douyin.CodeRateLimited:
+		r.PerMinute = true
+	case 28003017:
+		r.Daily = true
+	case 28001014, 28001016, 28001018, 28001019, 28001021, douyin.CodeUnknownApp:
+		r.App = true
+	}
+	return r, true
 }

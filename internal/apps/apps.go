@@ -257,14 +257,17 @@ type Hold struct {
 	Refused bool
 }
 
-// Hold records a hold on the tenant's app; a new PUT lifts it.
-func (s *Store) Hold(ctx context.Context, tenant, platform, appID string, h Hold) error {
+// Hold records a hold on the tenant's app, as of version (its UpdatedAt
+// when the refused call was made): a PUT since makes it moot (a new PUT
+// lifts every hold). A hold never shortens one in force: a minute's limit
+// leaves a day's, or a refusal of the app, as it is.
+func (s *Store) Hold(ctx context.Context, tenant, platform, appID string, version time.Time, h Hold) error {
 	refused := 0
 	if h.Refused {
 		refused = 1
 	}
-	n, err := recordLua.Run(ctx, s.rdb, []string{appKey(platform, appID)}, tenant, "hold_until", h.Until.UnixMilli(),
-		"hold_code", h.Code, "hold_message", h.Message, "hold_refused", refused).Int()
+	n, err := holdLua.Run(ctx, s.rdb, []string{appKey(platform, appID)}, tenant, version.UnixMilli(),
+		h.Until.UnixMilli(), h.Code, h.Message, refused).Int()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -273,6 +276,16 @@ func (s *Store) Hold(ctx context.Context, tenant, platform, appID string, h Hold
 	}
 	return nil
 }
+
+// holdLua: KEYS[1] the app; ARGV tenant, the app's version (ms), until
+// (ms), code, message, refused. 0: not the tenant's app.
+var holdLua = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'updated') ~= ARGV[2] then return 1 end
+if tonumber(redis.call('HGET', KEYS[1], 'hold_until') or '0') >= tonumber(ARGV[3]) then return 1 end
+redis.call('HSET', KEYS[1], 'hold_until', ARGV[3], 'hold_code', ARGV[4], 'hold_message', ARGV[5], 'hold_refused', ARGV[6])
+return 1
+`)
 
 // NextChinaDay is the start of the day after t's in China, when WeChat's
 // and Douyin's daily limits start again.

@@ -27,6 +27,9 @@ type OpenTags struct {
 
 	mu sync.RWMutex
 	m  map[tagKey]tagEntry
+	// forgets counts Forget calls: a fetch that began before one stores
+	// nothing, so an app's old tag never comes back after a PUT.
+	forgets uint64
 }
 
 type tagKey struct{ tenant, appID string }
@@ -96,6 +99,7 @@ func (o *OpenTags) ask(k tagKey, e tagEntry, now time.Time) {
 func (o *OpenTags) Forget(tenant, appID string) {
 	o.mu.Lock()
 	delete(o.m, tagKey{tenant, appID})
+	o.forgets++
 	o.mu.Unlock()
 }
 
@@ -112,6 +116,9 @@ func (o *OpenTags) Run(ctx context.Context) {
 }
 
 func (o *OpenTags) fetch(ctx context.Context, k tagKey) {
+	o.mu.RLock()
+	gen := o.forgets
+	o.mu.RUnlock()
 	now := o.now()
 	// Kept for tagTTL at most, and never past a minute before the ticket
 	// expires (a page takes a moment to load and sign its wx.config);
@@ -146,6 +153,8 @@ func (o *OpenTags) fetch(ctx context.Context, k tagKey) {
 		e.lookAt = now.Add(tagRetry)
 	}
 	o.mu.Lock()
-	o.m[k] = e
+	if o.forgets == gen {
+		o.m[k] = e
+	}
 	o.mu.Unlock()
 }

@@ -2,6 +2,7 @@ package apps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -92,5 +93,40 @@ func TestOpenTags(t *testing.T) {
 	o.Forget("acme", wxApp)
 	if _, ok := o.m[tagKey{"acme", wxApp}]; ok {
 		t.Error("Forget kept the entry")
+	}
+}
+
+// TestHoldAsOfAVersion: a hold from a call made before the app's last PUT
+// is dropped (the merchant may have just published), and the PUT lifts
+// any hold in force.
+func TestHoldAsOfAVersion(t *testing.T) {
+	ts := newTokenSetup(t)
+	ctx := context.Background()
+	before, _ := ts.store.Get(ctx, "acme", WeChat, wxApp)
+	ts.clock = ts.clock.Add(time.Second)
+	if _, err := ts.store.Put(ctx, "acme", WeChat, wxApp, Input{Secret: wxSecret}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.Hold(ctx, "acme", WeChat, wxApp, before.UpdatedAt, Hold{Until: ts.clock.Add(time.Hour), Code: 85079, Refused: true}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := ts.store.Get(ctx, "acme", WeChat, wxApp)
+	if !a.Hold.Until.IsZero() {
+		t.Errorf("a hold from before the PUT was kept: %+v", a.Hold)
+	}
+	if err := ts.store.Hold(ctx, "acme", WeChat, wxApp, a.UpdatedAt, Hold{Until: ts.clock.Add(time.Hour), Code: 85079, Refused: true}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := ts.store.Get(ctx, "acme", WeChat, wxApp); a.Hold.Code != 85079 {
+		t.Errorf("hold = %+v, want 85079", a.Hold)
+	}
+	if _, err := ts.store.Put(ctx, "acme", WeChat, wxApp, Input{Secret: wxSecret}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := ts.store.Get(ctx, "acme", WeChat, wxApp); !a.Hold.Until.IsZero() {
+		t.Errorf("a PUT left the hold %+v", a.Hold)
+	}
+	if err := ts.store.Hold(ctx, "other", WeChat, wxApp, a.UpdatedAt, Hold{Until: ts.clock.Add(time.Hour)}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another tenant's hold = %v, want ErrNotFound", err)
 	}
 }

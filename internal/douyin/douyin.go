@@ -103,8 +103,12 @@ const (
 	HostToutiaoLite = "toutiaolite"
 )
 
-// CodeInvalidToken: the access token is invalid (URL Link answers).
-const CodeInvalidToken = 28001003
+// CodeInvalidToken and CodeTokenExpired: the access token is invalid, or
+// expired (URL Link answers).
+const (
+	CodeInvalidToken = 28001003
+	CodeTokenExpired = 28001008
+)
 
 // Launch is where a URL Link opens the mini program.
 type Launch struct {

@@ -145,12 +145,12 @@ func (s *Server) putApp(c echo.Context) error {
 		ServiceAppID: in.ServiceAppID, ServiceSecret: in.ServiceSecret, ServiceDomain: in.ServiceDomain}); err != nil {
 		return err
 	}
+	if s.deps.OpenTags != nil {
+		s.deps.OpenTags.Forget(tenant(c), appID) // its service account may have changed
+	}
 	a, err := s.deps.Tokens.Check(ctx, tenant(c), platform, appID)
 	if err != nil {
 		return err
-	}
-	if s.deps.OpenTags != nil {
-		s.deps.OpenTags.Forget(tenant(c), appID) // its service account may have changed
 	}
 	if a.State == apps.StateOK && s.deps.URLLinks != nil {
 		s.deps.URLLinks.SweepSoon() // the tenant's links can get launch links now

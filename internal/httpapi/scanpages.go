@@ -68,7 +68,9 @@ func (s *Server) sunCodeURL(l *links.Link, d *routing.Decision) string {
 		q.Set("r", rule)
 	}
 	q.Set("f", slot.Fingerprint(links.KindURLLink)[:12])
-	return s.cfg.PublicBaseURL + "/s/" + url.PathEscape(l.Code) + "/wxacode?" + q.Encode()
+	// Root-relative, so that the page's CSP ('self') holds whichever host
+	// or scheme the page was reached by.
+	return s.publicPath + "/s/" + url.PathEscape(l.Code) + "/wxacode?" + q.Encode()
 }
 
 // slotRule is the rule whose own WeChat target a decision reached, or ""

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -91,7 +92,9 @@ type Server struct {
 	// publicHost the host of PublicBaseURL, which must be the service
 	// account's JS-safe domain for it.
 	cspOpenTag, publicHost string
-	now                    func() time.Time
+	// publicPath is the path of PublicBaseURL ("" at the root).
+	publicPath string
+	now        func() time.Time
 	// exports holds a token per QR export running.
 	exports chan struct{}
 	// export writes a QR export: qr.Export, or a failing one in tests.
@@ -117,6 +120,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		exports: make(chan struct{}, cfg.MaxConcurrentExports), export: qr.Export}
 	s.csp = contentSecurityPolicy(web.CSS, web.LaunchJS)
 	s.cspOpenTag, s.publicHost = openTagCSP(web.CSS, web.LaunchJS), hostOf(cfg.PublicBaseURL)
+	if u, err := url.Parse(cfg.PublicBaseURL); err == nil {
+		s.publicPath = strings.TrimRight(u.EscapedPath(), "/")
+	}
 	// Scans get bursts of two seconds' allowance: a table of friends behind
 	// one carrier-grade NAT address must never be turned away. The public
 	// API may spend a whole minute's allowance at once.

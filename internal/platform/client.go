@@ -130,4 +130,7 @@ type Client struct {
 	// component, where the page is already in the host's mini program
 	// runtime and launching a mini program again makes no sense.
 	MiniProgramWebView bool
+	// Lite is true for a host app's lite edition (Douyin Lite), which
+	// launch links made for the full app may not open.
+	Lite bool
 }

@@ -25,6 +25,7 @@ func Detect(userAgent string) Client {
 	var c Client
 	c.App, c.MiniProgramWebView = detectApp(ua)
 	c.OS, c.Mobile = detectOS(ua)
+	c.Lite = c.App == Douyin && strings.Contains(ua, "aweme_lite")
 	return c
 }
 

@@ -133,7 +133,7 @@ func TestDetectTokens(t *testing.T) {
 		{"Baidu Lite", android + "lite baiduboxapp/5.0.0.10 (Baidu; P1 13)", Client{App: Baidu, OS: Android, Mobile: true}},
 		{"Baidu smart-program web-view", android + "swan/2.40.0 swan-baiduboxapp/13.10.0.10 baiduboxapp/13.10.0.10 (Baidu; P1 13)", Client{App: Baidu, OS: Android, Mobile: true, MiniProgramWebView: true}},
 		{"Douyin AppName only", android + "JsSdk/1.0 AppName/aweme app_version/30.0.0", Client{App: Douyin, OS: Android, Mobile: true}},
-		{"Douyin Lite", android + "aweme_lite_300000 AppName/aweme_lite", Client{App: Douyin, OS: Android, Mobile: true}},
+		{"Douyin Lite", android + "aweme_lite_300000 AppName/aweme_lite", Client{App: Douyin, OS: Android, Mobile: true, Lite: true}},
 		{"Douyin mini-program web-view", android + "aweme_300000 AppName/aweme ToutiaoMicroApp/3.0.0", Client{App: Douyin, OS: Android, Mobile: true, MiniProgramWebView: true}},
 		{"Toutiao web view", android + "NewsArticle/8.1.5.12 JsSdk/2.0", Client{App: Toutiao, OS: Android, Mobile: true}},
 		{"Toutiao mini-program web-view", android + "NewsArticle/8.1.5.12 ToutiaoMicroApp/3.0.0", Client{App: Toutiao, OS: Android, Mobile: true, MiniProgramWebView: true}},

@@ -128,7 +128,7 @@ type Key struct {
 	Variant    string
 	AutoLaunch bool
 	InAppHint  bool
-	Options    uint64 // host and form of each option (or of the redirect), 6 bits each
+	Options    uint64 // host and form of each option (or of the redirect), keyBits each
 }
 
 // Key returns the decision's page key.

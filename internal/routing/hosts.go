@@ -132,7 +132,7 @@ func (t Target) Name() string {
 	return hosts[t.Host].name
 }
 
-// key is the target's host and form in 6 bits, never 0.
+// key is the target's host and form in keyBits bits, never 0.
 func (t Target) key() uint64 { return uint64(t.Host+1) | uint64(t.Form)<<4 }
 
 // keyBits is the width of a target's key.
@@ -147,7 +147,7 @@ func (t Target) Stored() bool {
 // URL builds the target's URL for a scan of code in variant ("" for none):
 // the launch query carries scene=<code> and, in a split, sg_v=<variant>.
 func (t Target) URL(code, variant string) string {
-	if t.Form == FormURL || t.Form >= FormMade {
+	if t.Form == FormURL || t.Form == FormMade || t.Form == FormMadeScheme {
 		return t.url
 	}
 	h := &hosts[t.Host]

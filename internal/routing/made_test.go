@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/platform"
 )
 
 // withMade gives l a launch link for each slot of its WeChat and Douyin
@@ -58,6 +59,7 @@ func TestMadeLaunchLinks(t *testing.T) {
 		{"wechat scan", plain, Request{Client: inWeChat, Time: now}, "https://wxaurl.cn/_"},
 		{"douyin scan", plain, Request{Client: inDouyin, Time: now}, "https://z.douyin.com/_"},
 		{"toutiao keeps its scheme", plain, Request{Client: inToutiao, Time: now}, "sslocal://"},
+		{"douyin lite keeps its scheme", plain, Request{Client: platform.Client{App: platform.Douyin, OS: platform.Android, Mobile: true, Lite: true}, Time: now}, "sslocal://"},
 		{"phone browser: the scheme", plain, Request{Client: iphone, Time: now}, "weixin://dl/business/?t=_"},
 		{"expired: the page", plain, Request{Client: inWeChat, Time: now.Add(25 * time.Hour)}, ""},
 		{"rule's own target", ruled, Request{Client: inWeChat, Time: now, Geo: shanghai}, "https://wxaurl.cn/sh_"},

@@ -170,8 +170,8 @@ func (d *Decision) addAll(l *links.Link, v view, r *Request) {
 // reaches it (the link's own, the matched rule's, or with the variant's
 // sg_v), or "". A URL Link the merchant pasted on that very target comes
 // first (a variant reaching the link's own target needs its sg_v, which a
-// pasted one lacks). Douyin's are made for the Douyin app: Toutiao, which
-// shares the Douyin row, keeps its scheme.
+// pasted one lacks). Douyin's are made for the Douyin app: Toutiao and
+// Douyin Lite, which share the Douyin row, keep their scheme.
 func (d *Decision) made(l *links.Link, v view, t *links.Targets, h Host, kind string, r *Request) string {
 	if t == nil || len(l.Made) == 0 {
 		return ""
@@ -180,8 +180,8 @@ func (d *Decision) made(l *links.Link, v view, t *links.Targets, h Host, kind st
 	if h == hostWeChat && kind == links.KindURLLink && own && t.WeChat.ActiveURLLink(r.Time) != "" {
 		return "" // the pasted one serves
 	}
-	if h == hostDouyin && kind == links.KindURLLink && r.Client.App == platform.Toutiao {
-		return ""
+	if h == hostDouyin && kind == links.KindURLLink && (r.Client.App == platform.Toutiao || r.Client.Lite) {
+		return "" // made for the Douyin app: Toutiao and Douyin Lite keep the scheme
 	}
 	rule := ""
 	if t == v.over && d.Rule != "" {

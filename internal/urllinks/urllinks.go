@@ -110,10 +110,9 @@ type Maker struct {
 	// for nothing.
 	withApps atomic.Pointer[map[string]bool]
 
-	mu     sync.Mutex
-	asked  map[job]time.Time    // when a scan last asked for a link
-	paused map[string]time.Time // app (platform:appid) → no calls before
-	tried  map[string]time.Time // slot fingerprint → last try here
+	mu    sync.Mutex
+	asked map[job]time.Time    // when a scan last asked for a link
+	tried map[string]time.Time // slot fingerprint → last try here
 	// done, when set (tests), is told of every link looked at.
 	done func(tenant, code string, err error)
 }
@@ -239,29 +238,26 @@ func (m *Maker) ensureOn(ctx context.Context, l *links.Link, p Platform) error {
 			continue // not registered: a pasted url_link, or the page
 		}
 		any = true
-		if app.State == apps.StateError {
-			// The app's credentials were refused: the link says so.
-			if failed == nil {
-				failed = &links.PlatformStatus{State: "error", Code: app.ErrorCode, Message: app.ErrorMessage, At: now}
-			}
-			continue
-		}
-		if now.Before(app.Hold.Until) {
-			// The platform refused the app's links as a whole, or
-			// throttles it: nothing is asked meanwhile.
-			if app.Hold.Refused && failed == nil {
-				failed = &links.PlatformStatus{State: "error", Code: app.Hold.Code, Message: app.Hold.Message, At: now}
-			}
-			pending = true
-			continue
-		}
 		for _, kind := range p.Kinds {
 			if !needed(l, s, kind, now) {
-				continue
+				continue // what is made serves: no call, nothing to report
 			}
-			st, err := m.make(ctx, l, p, s, kind, now)
-			if err != nil {
-				return err
+			var st *links.PlatformStatus
+			switch {
+			case app.State == apps.StateError:
+				// The app's credentials were refused: the link says so.
+				st = &links.PlatformStatus{State: "error", Code: app.ErrorCode, Message: app.ErrorMessage, At: now}
+			case now.Before(app.Hold.Until):
+				// The platform refused the app's links as a whole, or
+				// limits its calls: nothing is asked meanwhile.
+				if app.Hold.Refused {
+					st = &links.PlatformStatus{State: "error", Code: app.Hold.Code, Message: app.Hold.Message, At: now}
+				}
+			default:
+				var err error
+				if st, err = m.make(ctx, l, p, s, kind, app.UpdatedAt, now); err != nil {
+					return err
+				}
 			}
 			switch {
 			case st == nil:
@@ -286,7 +282,7 @@ func (m *Maker) ensureOn(ctx context.Context, l *links.Link, p Platform) error {
 // make makes one launch link, unless this or another instance tried the
 // slot a moment ago (or the platform refused it within refusedHold). It
 // returns the outcome to show on the link, nil when nothing was tried.
-func (m *Maker) make(ctx context.Context, l *links.Link, p Platform, s links.Slot, kind string, now time.Time) (*links.PlatformStatus, error) {
+func (m *Maker) make(ctx context.Context, l *links.Link, p Platform, s links.Slot, kind string, appVersion, now time.Time) (*links.PlatformStatus, error) {
 	fp := s.Fingerprint(kind)
 	m.mu.Lock()
 	if last, ok := m.tried[fp]; ok && now.Sub(last) < retryAfter {
@@ -322,7 +318,7 @@ func (m *Maker) make(ctx context.Context, l *links.Link, p Platform, s links.Slo
 		url, err = p.Gen.Generate(ctx, token, kind, s, expires)
 	}
 	if r, ok := p.Gen.Refused(err); ok {
-		return m.refused(ctx, l, p, s, kind, fp, r, now)
+		return m.refused(ctx, l, p, s, kind, fp, r, appVersion, now)
 	}
 	if err != nil {
 		m.count(p.Name, s.AppID, kind, "failed")
@@ -346,21 +342,21 @@ func (m *Maker) make(ctx context.Context, l *links.Link, p Platform, s links.Slo
 // every instance) for a minute or the day; a refusal of the app holds all
 // its links, shown on the app and the link; a refusal of this way in
 // holds it. Each is tried again after its hold, not in a loop.
-func (m *Maker) refused(ctx context.Context, l *links.Link, p Platform, s links.Slot, kind, fp string, r Refusal, now time.Time) (*links.PlatformStatus, error) {
+func (m *Maker) refused(ctx context.Context, l *links.Link, p Platform, s links.Slot, kind, fp string, r Refusal, appVersion, now time.Time) (*links.PlatformStatus, error) {
 	if r.PerMinute || r.Daily {
 		m.count(p.Name, s.AppID, kind, "throttled")
 		until := now.Add(throttledFor)
 		if r.Daily {
 			until = apps.NextChinaDay(now)
 		}
-		if err := m.apps.Hold(ctx, l.Tenant, p.Name, s.AppID, apps.Hold{Until: until, Code: r.Code, Message: r.Message}); err != nil {
+		if err := m.apps.Hold(ctx, l.Tenant, p.Name, s.AppID, appVersion, apps.Hold{Until: until, Code: r.Code, Message: r.Message}); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%s limits %s (%d %s): no calls until %s", p.Name, s.AppID, r.Code, r.Message, until.Format(time.RFC3339))
 	}
 	m.count(p.Name, s.AppID, kind, "refused")
 	if r.App {
-		if err := m.apps.Hold(ctx, l.Tenant, p.Name, s.AppID, apps.Hold{Until: now.Add(refusedHold), Code: r.Code,
+		if err := m.apps.Hold(ctx, l.Tenant, p.Name, s.AppID, appVersion, apps.Hold{Until: now.Add(refusedHold), Code: r.Code,
 			Message: r.Message, Refused: true}); err != nil {
 			return nil, err
 		}

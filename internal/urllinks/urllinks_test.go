@@ -431,3 +431,30 @@ func TestOneRefusedWayIn(t *testing.T) {
 		t.Errorf("once the page is published: platform_status.wechat = %+v, want ok", st)
 	}
 }
+
+// TestHoldSparesLinksThatNeedNothing: while an app is held for a refusal
+// of another link (85079), a link whose launch links are made stays ok,
+// and a minute's limit does not shorten the refusal's hold.
+func TestHoldSparesLinksThatNeedNothing(t *testing.T) {
+	m, ls, gen, now := setup(t)
+	ctx := context.Background()
+	create(t, ls, `{"code":"GOOD","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
+	m.ensure(ctx, job{"acme", "GOOD"})
+	create(t, ls, `{"code":"BAD","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/b"}}}`)
+	gen.refuse = &refusal{code: 85079}
+	m.ensure(ctx, job{"acme", "BAD"})
+	a, _ := m.apps.Get(ctx, "acme", apps.WeChat, appID)
+	if err := m.apps.Hold(ctx, "acme", apps.WeChat, appID, a.UpdatedAt, apps.Hold{Until: now.Add(time.Minute), Code: 44990}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := m.apps.Get(ctx, "acme", apps.WeChat, appID); a.Hold.Code != 85079 || !a.Hold.Until.Equal(now.Add(refusedHold)) {
+		t.Errorf("hold after a minute's limit = %+v, want the refusal's 30 minutes kept", a.Hold)
+	}
+	for range 3 {
+		*now = now.Add(time.Minute)
+		m.ensure(ctx, job{"acme", "GOOD"})
+		if st := get(t, ls, "GOOD").PlatformStatus["wechat"]; st.State != "ok" {
+			t.Fatalf("GOOD: platform_status.wechat = %+v while another link's refusal holds the app; want ok", st)
+		}
+	}
+}

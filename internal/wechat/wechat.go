@@ -223,13 +223,6 @@ func (c *Client) GenerateScheme(ctx context.Context, token string, l Launch, exp
 	return out.OpenLink, nil
 }
 
-// Throttled reports whether err is one of WeChat's rate limits or its
-// daily quota: calls must wait, and the scan answers with the page.
-func Throttled(err error) bool {
-	var e *APIError
-	return errors.As(err, &e) && (e.Code == CodeRateLimited || e.Code == CodeTooFast || e.Code == CodeDailyQuota)
-}
-
 func envVersion(v string) string {
 	if v == "" {
 		return "release"
