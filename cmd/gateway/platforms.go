@@ -200,11 +200,14 @@ func (douyinLinks) Stale(err error) bool {
 }
 
 // Refused reads Douyin's common OpenAPI codes: passing trouble (-1,
-// 28001005 busy, 28001006 network, 28001052 risk control) is not a
+// 28001005 busy, 28001006 network, 28001052 risk control, 28005002
+// internal error) is not a
 // refusal; 28003018 is its rate limit, 28003017 the day's quota; 28001014,
 // 28001016, 28001018, 28001019 and 28001021 say the app may not make links
 // (not granted, banned, trial expired); anything else (28001007 invalid
-// parameters, ...) is about this page or query.
+// parameters, ...) is about this page or query: held 30 minutes, which
+// costs a passing fault Douyin did not document that long, and never
+// turns an unknown lasting one into a loop.
 func (g douyinLinks) Refused(err error) (urllinks.Refusal, bool) {
 	var e *douyin.APIError
 	if !errors.As(err, &e) || g.Stale(err) {
@@ -212,7 +215,7 @@ func (g douyinLinks) Refused(err error) (urllinks.Refusal, bool) {
 	}
 	r := urllinks.Refusal{Code: e.Code, Message: e.Message}
 	switch e.Code {
-	case -1, 28001005, 28001006, 28001052:
+	case -1, 28001005, 28001006, 28001052, 28005002:
 		return urllinks.Refusal{}, false
 	case 28003018, douyin.CodeRateLimited:
 		r.PerMinute = true

@@ -260,7 +260,9 @@ type Hold struct {
 // Hold records a hold on the tenant's app, as of version (its UpdatedAt
 // when the refused call was made): a PUT since makes it moot (a new PUT
 // lifts every hold). A hold never shortens one in force: a minute's limit
-// leaves a day's, or a refusal of the app, as it is.
+// leaves a day's, or a refusal of the app, as it is; a refusal during a
+// day's hold is not recorded on the app (its links show it), and a day's
+// hold replaces a shorter refusal's.
 func (s *Store) Hold(ctx context.Context, tenant, platform, appID string, version time.Time, h Hold) error {
 	refused := 0
 	if h.Refused {

@@ -146,7 +146,11 @@ func (s *Server) putApp(c echo.Context) error {
 		return err
 	}
 	if s.deps.OpenTags != nil {
-		s.deps.OpenTags.Forget(tenant(c), appID) // its service account may have changed
+		// Its service account may have changed: forgotten before the check
+		// (no scan uses the old tag meanwhile) and after it (a fetch that
+		// ran meanwhile may have read the old ticket, which Check drops).
+		s.deps.OpenTags.Forget(tenant(c), appID)
+		defer s.deps.OpenTags.Forget(tenant(c), appID)
 	}
 	a, err := s.deps.Tokens.Check(ctx, tenant(c), platform, appID)
 	if err != nil {
