@@ -119,7 +119,15 @@ func (s *Server) patchLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), data)
+	edit, err := mergePatch(data)
+	if err != nil {
+		return err
+	}
+	ch, err := change(c, edit)
+	if err != nil {
+		return err
+	}
+	l, err := s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), ch)
 	if err != nil {
 		return err
 	}

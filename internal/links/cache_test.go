@@ -70,7 +70,7 @@ func TestCacheInvalidationAcrossInstances(t *testing.T) {
 	}
 
 	// B now caches v1 for an hour; A's patch must reach it within a second.
-	if _, err := a.Update(ctx, "acme", "shared1", []byte(`{"title":"v2"}`)); err != nil {
+	if _, err := a.Update(ctx, "acme", "shared1", edit(func(in *Input) { in.Title = "v2" })); err != nil {
 		t.Fatal(err)
 	}
 	wait("shared1")

@@ -32,7 +32,7 @@ func TestStoreOnRedisCluster(t *testing.T) {
 	if _, err := b.Lookup(ctx, "cl03"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Update(ctx, "acme", "cl03", []byte(`{"title":"moved","campaign":"c0","tags":["t9"]}`)); err != nil {
+	if _, err := a.Update(ctx, "acme", "cl03", edit(func(in *Input) { in.Title, in.Campaign, in.Tags = "moved", "c0", []string{"t9"} })); err != nil {
 		t.Fatalf("Update on Cluster: %v", err)
 	}
 	wait("cl03")

@@ -103,73 +103,22 @@ func jsonTypeName(kind string) string {
 	return "number"
 }
 
-// input is the editable view of an existing link, for merge patches.
-func (l *Link) input() Input {
-	return Input{
+// editable is a copy of the link's editable fields, sharing nothing with
+// it, for a Change to edit.
+func (l *Link) editable() (Input, error) {
+	in := Input{
 		Code: l.Code, Title: l.Title, Campaign: l.Campaign, Tags: l.Tags, Params: l.Params,
 		Targets: l.Targets, FallbackURL: l.FallbackURL, Status: l.Status,
 		StartsAt: l.StartsAt, ExpiresAt: l.ExpiresAt, MaxScans: l.MaxScans,
 		MaxScansPerVisitor: l.MaxScansPerVisitor, Rules: l.Rules, Split: l.Split,
 	}
-}
-
-// readOnly are fields of a link's JSON that a patch may not set.
-var readOnly = map[string]bool{
-	"tenant": true, "short_url": true, "created_at": true, "updated_at": true, "scans": true, "state": true,
-	"launch_links": true, "launch_rev": true, "platform_status": true,
-}
-
-// applyPatch applies an RFC 7386 JSON merge patch to the link's editable
-// fields and decodes the result as strictly as a new link.
-func applyPatch(l *Link, patch []byte) (Input, error) {
-	var p any
-	if err := json.Unmarshal(patch, &p); err != nil {
-		return Input{}, jsonError(err)
-	}
-	obj, ok := p.(map[string]any)
-	if !ok {
-		return Input{}, &MalformedError{Message: "a merge patch must be a JSON object"}
-	}
-	for k, v := range obj {
-		if readOnly[k] {
-			return Input{}, invalid(k, "is read-only")
-		}
-		if k == "code" && v != l.Code {
-			return Input{}, invalid("code", "cannot be changed; create a new link instead")
-		}
-	}
-	current, err := json.Marshal(l.input())
+	data, err := json.Marshal(in)
 	if err != nil {
 		return Input{}, err
 	}
-	var doc any
-	if err := json.Unmarshal(current, &doc); err != nil {
+	var out Input
+	if err := json.Unmarshal(data, &out); err != nil {
 		return Input{}, err
 	}
-	merged, err := json.Marshal(mergePatch(doc, obj))
-	if err != nil {
-		return Input{}, err
-	}
-	return DecodeInput(merged)
-}
-
-// mergePatch is RFC 7386 §2: objects merge recursively, null removes, any
-// other value replaces.
-func mergePatch(target any, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(t, k)
-			continue
-		}
-		t[k] = mergePatch(t[k], v)
-	}
-	return t
+	return out, nil
 }

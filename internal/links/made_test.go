@@ -10,7 +10,7 @@ import (
 // TestPutMade: a launch link is kept for the slot it was made for, served
 // by Lookup (the scan path's cache) at once, dropped by an edit of its
 // target, refused when the slot changed meanwhile or when it is not one of
-// the platform's forms; a patch may not set launch links.
+// the platform's forms.
 func TestPutMade(t *testing.T) {
 	s := newTestStore(t, Options{})
 	ctx := context.Background()
@@ -55,10 +55,7 @@ func TestPutMade(t *testing.T) {
 	if got.MadeURL(MadeWeChat, KindURLLink, "", "", now.Add(time.Hour)) != "" {
 		t.Error("an expired launch link is served")
 	}
-	if _, err := s.Update(ctx, "acme", "MADE1", []byte(`{"launch_links":[]}`)); err == nil {
-		t.Error("a patch set launch_links")
-	}
-	if _, err := s.Update(ctx, "acme", "MADE1", []byte(`{"targets":{"wechat":{"path":"pages/b"}}}`)); err != nil {
+	if _, err := s.Update(ctx, "acme", "MADE1", edit(func(in *Input) { in.Targets.WeChat.Path = "pages/b" })); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.Lookup(ctx, "MADE1")

@@ -30,6 +30,11 @@ func listenStore(tb testing.TB, s *Store) {
 	}
 }
 
+// edit is a Change made by a test.
+func edit(f func(*Input)) Change {
+	return Change{Edit: func(in *Input) error { f(in); return nil }, By: "key:test"}
+}
+
 func mustCreate(tb testing.TB, s *Store, tenant, body string) *Link {
 	tb.Helper()
 	in, err := DecodeInput([]byte(body))

@@ -99,7 +99,7 @@ func TestCachedLinksAnswerThroughAnOutage(t *testing.T) {
 	if st := s.FeedStatus(); st.Resyncs != 0 {
 		t.Fatalf("resyncs = %d: the feed's last entry survived the restart (AOF), so catching up needs none", st.Resyncs)
 	}
-	if _, err := s.Update(ctx, "acme", "out1", []byte(`{"title":"after"}`)); err != nil {
+	if _, err := s.Update(ctx, "acme", "out1", edit(func(in *Input) { in.Title = "after" })); err != nil {
 		t.Fatal(err)
 	}
 	if l, err := s.Lookup(ctx, "out1"); err != nil || l.Title != "after" {
@@ -141,7 +141,7 @@ func TestFeedCatchesUpAfterACut(t *testing.T) {
 	// A short cut: B's place in the stream survives, so it reads on.
 	proxy.Cut()
 	waitFeedState(t, b, FeedStale)
-	if _, err := a.Update(ctx, "acme", "cut1", []byte(`{"title":"v2"}`)); err != nil {
+	if _, err := a.Update(ctx, "acme", "cut1", edit(func(in *Input) { in.Title = "v2" })); err != nil {
 		t.Fatal(err)
 	}
 	if l, _ := b.Lookup(ctx, "cut1"); l == nil || l.Title != "v1" {
@@ -161,7 +161,7 @@ func TestFeedCatchesUpAfterACut(t *testing.T) {
 	// revalidate everything it holds.
 	proxy.Cut()
 	waitFeedState(t, b, FeedStale)
-	if _, err := a.Update(ctx, "acme", "cut2", []byte(`{"title":"v2"}`)); err != nil {
+	if _, err := a.Update(ctx, "acme", "cut2", edit(func(in *Input) { in.Title = "v2" })); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Delete(ctx, "acme", "cut3"); err != nil {
@@ -182,7 +182,7 @@ func TestFeedCatchesUpAfterACut(t *testing.T) {
 		t.Fatalf("B's deleted link after the trimmed cut err = %v, want ErrNotFound", err)
 	}
 	// And it follows the feed again afterwards.
-	if _, err := a.Update(ctx, "acme", "cut2", []byte(`{"title":"v3"}`)); err != nil {
+	if _, err := a.Update(ctx, "acme", "cut2", edit(func(in *Input) { in.Title = "v3" })); err != nil {
 		t.Fatal(err)
 	}
 	waitFeed(t, b)

@@ -74,22 +74,25 @@ func TestCreateCodeTaken(t *testing.T) {
 	}
 }
 
-func TestUpdateMergePatch(t *testing.T) {
+// TestUpdate: a change edits the link's fields; the indexes follow it,
+// created_at stays; the code cannot change; an edit's error is returned
+// and nothing is written; another tenant's link is not found.
+func TestUpdate(t *testing.T) {
 	s := newTestStore(t, Options{})
 	ctx := context.Background()
 	l := mustCreate(t, s, "acme", `{"code":"patchme","title":"Old","campaign":"c1","tags":["a","b"],
 		"params":{"store":"PD01","table":"12"},
 		"targets":{"web":{"url":"https://a.example.com/"},"alipay":{"appid":"2021001234567890"}}}`)
-	got, err := s.Update(ctx, "acme", "PATCHME", []byte(`{"title":"New","params":{"table":null,"seat":"3"},
-		"targets":{"alipay":null,"web":{"url":"https://b.example.com/"}},"tags":["b"],"campaign":null}`))
+	got, err := s.Update(ctx, "acme", "PATCHME", edit(func(in *Input) {
+		in.Title, in.Campaign, in.Tags = "New", "", []string{"b"}
+		in.Targets.Alipay = nil
+		in.Targets.Web.URL = "https://b.example.com/"
+	}))
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	if got.Title != "New" || got.Campaign != "" || got.Targets.Alipay != nil || got.Targets.Web.URL != "https://b.example.com/" {
 		t.Errorf("Update result = %+v", got)
-	}
-	if diff := cmp.Diff(map[string]string{"store": "PD01", "seat": "3"}, got.Params); diff != "" {
-		t.Errorf("Params after patch (-want +got):\n%s", diff)
 	}
 	if !got.CreatedAt.Equal(l.CreatedAt) || !got.UpdatedAt.After(l.UpdatedAt) && !got.UpdatedAt.Equal(l.UpdatedAt) {
 		t.Errorf("CreatedAt %v→%v, UpdatedAt %v→%v", l.CreatedAt, got.CreatedAt, l.UpdatedAt, got.UpdatedAt)
@@ -98,39 +101,33 @@ func TestUpdateMergePatch(t *testing.T) {
 	for _, q := range []ListQuery{{Campaign: "c1"}, {Tag: "a"}} {
 		page, err := s.List(ctx, "acme", q)
 		if err != nil || len(page.Items) != 0 {
-			t.Errorf("List(%+v) = %d items, %v; want none after the patch", q, len(page.Items), err)
+			t.Errorf("List(%+v) = %d items, %v; want none after the change", q, len(page.Items), err)
 		}
 	}
 	if page, _ := s.List(ctx, "acme", ListQuery{Tag: "b"}); len(page.Items) != 1 {
 		t.Errorf("List(tag=b) = %d items, want 1", len(page.Items))
 	}
-
 	for _, tc := range []struct {
-		name, patch, field string
-		want               error
+		name  string
+		ch    Change
+		field string
 	}{
-		{"code change", `{"code":"other"}`, "code", ErrInvalid},
-		{"read-only", `{"created_at":"2020-01-01T00:00:00Z"}`, "created_at", ErrInvalid},
-		{"unknown field", `{"colour":"red"}`, "colour", ErrInvalid},
-		{"invalid value", `{"targets":{"web":{"url":"ftp://x"}}}`, "targets.web.url", ErrInvalid},
-		{"no targets left", `{"targets":{"web":null}}`, "targets", ErrInvalid},
-		{"not an object", `[1]`, "", ErrMalformed},
-		{"broken JSON", `{"title":`, "", ErrMalformed},
+		{"code change", edit(func(in *Input) { in.Code = "other" }), "code"},
+		{"invalid value", edit(func(in *Input) { in.Targets.Web.URL = "ftp://x" }), "targets.web.url"},
+		{"no targets left", edit(func(in *Input) { in.Targets.Web = nil }), "targets"},
+		{"reason too long", Change{Reason: strings.Repeat("很", MaxReason+1)}, "reason"},
+		{"the edit's own error", Change{Edit: func(*Input) error { return invalid("title", "no") }}, "title"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := s.Update(ctx, "acme", "patchme", []byte(tc.patch))
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("Update(%s) err = %v, want %v", tc.patch, err, tc.want)
-			}
+			_, err := s.Update(ctx, "acme", "patchme", tc.ch)
 			var fe *FieldError
-			if tc.field != "" && (!errors.As(err, &fe) || fe.Name != tc.field) {
-				t.Fatalf("Update(%s) err = %v, want field %q", tc.patch, err, tc.field)
+			if !errors.As(err, &fe) || fe.Name != tc.field {
+				t.Fatalf("Update err = %v, want field %q", err, tc.field)
 			}
 		})
 	}
-	after, _ := s.Get(ctx, "acme", "patchme")
-	if after.Title != "New" || after.Targets.Web == nil {
-		t.Errorf("a rejected patch changed the link: %+v", after)
+	if after, _ := s.Get(ctx, "acme", "patchme"); !after.UpdatedAt.Equal(got.UpdatedAt) {
+		t.Errorf("a refused change was written")
 	}
 }
 
@@ -169,7 +166,7 @@ func TestTenantIsolation(t *testing.T) {
 	if _, err := s.Get(ctx, "globex", "mine1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get by other tenant err = %v, want ErrNotFound", err)
 	}
-	if _, err := s.Update(ctx, "globex", "mine1", []byte(`{"title":"x"}`)); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Update(ctx, "globex", "mine1", edit(func(in *Input) { in.Title = "x" })); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Update by other tenant err = %v, want ErrNotFound", err)
 	}
 	if err := s.Delete(ctx, "globex", "mine1"); !errors.Is(err, ErrNotFound) {
@@ -311,7 +308,7 @@ func TestAdmitCountsAcrossInstances(t *testing.T) {
 		t.Errorf("UsedScans = %d, want the 3 admitted", used[l])
 	}
 	// Raising the limit grants exactly the difference.
-	raised, err := a.Update(ctx, "acme", "limit3", []byte(`{"max_scans":5}`))
+	raised, err := a.Update(ctx, "acme", "limit3", edit(func(in *Input) { in.MaxScans = 5 }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,15 +365,20 @@ func TestUpdateDropsAStaleURLLink(t *testing.T) {
 	ctx := context.Background()
 	mustCreate(t, s, "acme", `{"code":"wxlink","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a",
 		"url_link":"https://wxaurl.cn/AAA","url_link_expires_at":"2099-01-01T00:00:00Z"}}}`)
+	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
-		name, patch, want string
+		name string
+		edit func(*Input)
+		want string
 	}{
-		{"title", `{"title":"New"}`, "https://wxaurl.cn/AAA"},
-		{"page", `{"targets":{"wechat":{"path":"pages/b"}}}`, ""},
-		{"new page with its own link", `{"targets":{"wechat":{"path":"pages/c","url_link":"https://wxaurl.cn/CCC"}}}`, "https://wxaurl.cn/CCC"},
-		{"query", `{"targets":{"wechat":{"query":"x=1"}}}`, ""},
+		{"title", func(in *Input) { in.Title = "New" }, "https://wxaurl.cn/AAA"},
+		{"page", func(in *Input) { in.Targets.WeChat.Path = "pages/b" }, ""},
+		{"new page with its own link", func(in *Input) {
+			in.Targets.WeChat.Path, in.Targets.WeChat.URLLink = "pages/c", "https://wxaurl.cn/CCC"
+		}, "https://wxaurl.cn/CCC"},
+		{"query", func(in *Input) { in.Targets.WeChat.Query = "x=1" }, ""},
 	} {
-		got, err := s.Update(ctx, "acme", "wxlink", []byte(tc.patch))
+		got, err := s.Update(ctx, "acme", "wxlink", edit(tc.edit))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -384,7 +386,9 @@ func TestUpdateDropsAStaleURLLink(t *testing.T) {
 			t.Errorf("%s: url_link %q (expires %v), want %q", tc.name, u, got.Targets.WeChat.URLLinkExpiresAt, tc.want)
 		}
 		if tc.want == "" { // put one back for the next case
-			if _, err := s.Update(ctx, "acme", "wxlink", []byte(`{"targets":{"wechat":{"url_link":"https://wxaurl.cn/AAA","url_link_expires_at":"2099-01-01T00:00:00Z"}}}`)); err != nil {
+			if _, err := s.Update(ctx, "acme", "wxlink", edit(func(in *Input) {
+				in.Targets.WeChat.URLLink, in.Targets.WeChat.URLLinkExpiresAt = "https://wxaurl.cn/AAA", &far
+			})); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -403,9 +407,10 @@ func TestUpdateDropsStaleURLLinksOfRulesAndVariants(t *testing.T) {
 	mustCreate(t, s, "acme", `{"code":"ruled","targets":{"web":{"url":"https://example.com/"}},
 		"rules":[{"name":"breakfast","when":{"platform":["wechat"]},"targets":`+wx("pages/a")+`}],
 		"split":{"variants":[{"name":"A","weight":50,"targets":`+wx("pages/x")+`},{"name":"B","weight":50}]}}`)
-	got, err := s.Update(ctx, "acme", "ruled", []byte(`{"rules":[{"name":"breakfast","when":{"platform":["wechat"]},
-		"targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/b","url_link":"https://wxaurl.cn/pagesa",
-		"url_link_expires_at":"2099-01-01T00:00:00Z"}}}],"title":"t"}`))
+	got, err := s.Update(ctx, "acme", "ruled", edit(func(in *Input) {
+		in.Rules[0].Targets.WeChat.Path = "pages/b" // its URL Link stays the same: made for pages/a
+		in.Title = "t"
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}

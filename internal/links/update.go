@@ -5,21 +5,33 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
 
 const maxTxRetries = 5
 
-// Update applies a JSON merge patch to tenant's link. Concurrent updates of
-// one link are serialised with WATCH; the loser retries on the new value.
-func (s *Store) Update(ctx context.Context, tenant, code string, patch []byte) (*Link, error) {
-	return s.UpdateIf(ctx, tenant, code, patch, nil)
+// Change is one write to a link: Edit changes its editable fields, given
+// as the link has them now (a copy: Edit may change anything in it but
+// the code); By and Reason say who made the change and why.
+type Change struct {
+	Edit func(*Input) error
+	// By is the actor: "key:<id>" for an API key, "user:<id>" for a
+	// console user, "system:<job>" for the gateway itself.
+	By     string
+	Reason string
 }
 
-// UpdateIf is Update, made only if cond accepts the link as it is when the
-// patch applies (inside the same transaction); cond's error is returned.
-func (s *Store) UpdateIf(ctx context.Context, tenant, code string, patch []byte, cond func(*Link) error) (*Link, error) {
+// MaxReason bounds a change's reason.
+const MaxReason = 200
+
+// Update makes a change to tenant's link. Concurrent updates of one link
+// are serialised with WATCH; the loser's Edit runs again on the new value.
+func (s *Store) Update(ctx context.Context, tenant, code string, ch Change) (*Link, error) {
+	if err := checkText("reason", ch.Reason, MaxReason); err != nil {
+		return nil, err
+	}
 	if !ValidCode(code) {
 		return nil, ErrNotFound
 	}
@@ -33,15 +45,19 @@ func (s *Store) UpdateIf(ctx context.Context, tenant, code string, patch []byte,
 		if cur.Tenant != tenant || cur.DeletedAt != nil {
 			return ErrNotFound
 		}
-		if cond != nil {
-			if err := cond(cur); err != nil {
+		in, err := cur.editable()
+		if err != nil {
+			return fmt.Errorf("copy link: %w", err)
+		}
+		if ch.Edit != nil {
+			if err := ch.Edit(&in); err != nil {
 				return err
 			}
 		}
-		in, err := applyPatch(cur, patch)
-		if err != nil {
-			return err
+		if !strings.EqualFold(in.Code, cur.Code) {
+			return invalid("code", "cannot be changed; create a new link instead")
 		}
+		in.Code = cur.Code
 		keepURLLinksCurrent(cur, &in)
 		if err := in.normalize(); err != nil {
 			return err

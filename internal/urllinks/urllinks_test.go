@@ -216,13 +216,13 @@ func TestEditDropsTheOldLink(t *testing.T) {
 	if err := m.ensure(ctx, job{"acme", "EDIT"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ls.Update(ctx, "acme", "EDIT", []byte(`{"title":"new title"}`)); err != nil {
+	if _, err := ls.Update(ctx, "acme", "EDIT", links.Change{Edit: func(in *links.Input) error { in.Title = "new title"; return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	if got := get(t, ls, "EDIT").MadeURL("wechat", "url_link", "", "", *now); got != "https://wxaurl.cn/G1" {
 		t.Errorf("after a title edit: %q, want the URL Link kept", got)
 	}
-	if _, err := ls.Update(ctx, "acme", "EDIT", []byte(`{"targets":{"wechat":{"path":"pages/b"}}}`)); err != nil {
+	if _, err := ls.Update(ctx, "acme", "EDIT", links.Change{Edit: func(in *links.Input) error { in.Targets.WeChat.Path = "pages/b"; return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	if got := get(t, ls, "EDIT").MadeURL("wechat", "url_link", "", "", *now); got != "" {
@@ -244,7 +244,7 @@ func TestEditWhileMaking(t *testing.T) {
 	create(t, ls, `{"code":"RACE","targets":{"wechat":{"appid":"wx1234567890abcdef","path":"pages/a"}}}`)
 	gen.during = func() {
 		gen.during = nil
-		if _, err := ls.Update(ctx, "acme", "RACE", []byte(`{"targets":{"wechat":{"path":"pages/new"}}}`)); err != nil {
+		if _, err := ls.Update(ctx, "acme", "RACE", links.Change{Edit: func(in *links.Input) error { in.Targets.WeChat.Path = "pages/new"; return nil }}); err != nil {
 			t.Error(err)
 		}
 	}
