@@ -94,7 +94,11 @@ func (s *Server) createLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.deps.Links.Create(c.Request().Context(), tenant(c), in)
+	a, err := actor(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.deps.Links.Create(c.Request().Context(), tenant(c), in, a)
 	if err != nil {
 		return err
 	}
@@ -136,7 +140,11 @@ func (s *Server) patchLink(c echo.Context) error {
 }
 
 func (s *Server) deleteLink(c echo.Context) error {
-	if err := s.deps.Links.Delete(c.Request().Context(), tenant(c), c.Param("code")); err != nil {
+	a, err := actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Links.Delete(c.Request().Context(), tenant(c), c.Param("code"), a); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -189,7 +197,11 @@ func (s *Server) bulkLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.deps.Links.Bulk(c.Request().Context(), tenant(c), ins, rowErrs)
+	a, err := actor(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.deps.Links.Bulk(c.Request().Context(), tenant(c), ins, rowErrs, a)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ type answerCache[V any] struct {
 
 type answerKey struct {
 	code     string
-	version  links.Version
+	version  links.Generation
 	lang     string
 	decision routing.Key
 }
@@ -34,7 +34,7 @@ type answerKey struct {
 // keyOf is the key of the answer to decision d for link l's version, in
 // lang ("" for answers that have no language).
 func keyOf(l *links.Link, lang string, d *routing.Decision) answerKey {
-	return answerKey{code: l.Code, version: l.Version(), lang: lang, decision: d.Key()}
+	return answerKey{code: l.Code, version: l.Generation(), lang: lang, decision: d.Key()}
 }
 
 // maxCachedAnswers bounds each cache: pages are a few kilobytes, URLs a

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,19 +14,22 @@ import (
 // reasonHeader carries why a write is made, for the link's history.
 const reasonHeader = "X-ScanGate-Reason"
 
-// change is a links.Change made by the request's key, with the reason its
-// X-ScanGate-Reason header gives (percent-encoded UTF-8, so that Chinese
-// reasons travel in a header).
+// change is a links.Change made by the request's actor.
 func change(c echo.Context, edit func(*links.Input) error) (links.Change, error) {
-	reason, err := url.PathUnescape(c.Request().Header.Get(reasonHeader))
-	if err != nil {
-		return links.Change{}, &links.FieldError{Name: reasonHeader, Message: "must be percent-encoded UTF-8"}
-	}
-	return links.Change{Edit: edit, By: actor(c), Reason: reason}, nil
+	a, err := actor(c)
+	return links.Change{Edit: edit, Actor: a}, err
 }
 
-// actor names who makes a request's writes: its API key.
-func actor(c echo.Context) string { return "key:" + apiKey(c).ID }
+// actor is who makes a request's writes (its API key) and why: the
+// X-ScanGate-Reason header, percent-encoded UTF-8 so that Chinese reasons
+// travel in a header.
+func actor(c echo.Context) (links.Actor, error) {
+	reason, err := url.PathUnescape(c.Request().Header.Get(reasonHeader))
+	if err != nil || !utf8.ValidString(reason) {
+		return links.Actor{}, &links.FieldError{Name: reasonHeader, Message: "must be percent-encoded UTF-8"}
+	}
+	return links.Actor{By: "key:" + apiKey(c).ID, Reason: strings.TrimSpace(reason)}, nil
+}
 
 // readOnly are fields of a link's JSON that a patch may not set.
 var readOnly = map[string]bool{

@@ -143,7 +143,7 @@ func TestExportPDF(t *testing.T) {
 		ins[i] = links.Input{Code: fmt.Sprintf("print-%02d", i), Title: fmt.Sprintf("%d号桌", i), Campaign: "print",
 			Targets: links.Targets{Web: &links.WebTarget{URL: "https://m.example.com/"}}}
 	}
-	if res, err := e.links.Bulk(context.Background(), "acme", ins, nil); err != nil || res.Created != 30 {
+	if res, err := e.links.Bulk(context.Background(), "acme", ins, nil, links.Actor{By: "key:test"}); err != nil || res.Created != 30 {
 		t.Fatalf("Bulk = %+v, %v", res, err)
 	}
 	for _, tt := range []struct {
@@ -404,7 +404,7 @@ func BenchmarkQRExportZip1000(b *testing.B) {
 		codes[i] = fmt.Sprintf("B%07d", i)
 		ins[i] = links.Input{Code: codes[i], Targets: links.Targets{Web: &links.WebTarget{URL: "https://m.example.com/"}}}
 	}
-	if res, err := e.links.Bulk(context.Background(), "acme", ins, nil); err != nil || res.Created != len(ins) {
+	if res, err := e.links.Bulk(context.Background(), "acme", ins, nil, links.Actor{By: "key:test"}); err != nil || res.Created != len(ins) {
 		b.Fatalf("Bulk = %d, %v", res.Created, err)
 	}
 	body, _ := json.Marshal(map[string][]string{"codes": codes})

@@ -40,6 +40,8 @@ func (s *Server) routes() {
 	api.GET("/links/:code", s.getLink)
 	api.PATCH("/links/:code", s.patchLink, s.requireWrite)
 	api.DELETE("/links/:code", s.deleteLink, s.requireWrite)
+	api.GET("/links/:code/history", s.linkHistory)
+	api.POST("/links/:code/revert", s.revertLink, s.requireWrite)
 	api.GET("/links/:code/qr", s.qrImage)
 	api.GET("/links/:code/stats", s.linkStats)
 	api.GET("/campaigns/:campaign/stats", s.campaignStats)

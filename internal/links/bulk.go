@@ -35,14 +35,17 @@ var ErrTooManyRows = fmt.Errorf("%w: a bulk request may hold at most %d rows", E
 // Bulk creates many links for tenant. decodeErrs[i], when non-nil, is why
 // row i could not be decoded; such rows fail without touching the store.
 // A bad row never stops the good ones.
-func (s *Store) Bulk(ctx context.Context, tenant string, rows []Input, decodeErrs []error) (BulkResult, error) {
+func (s *Store) Bulk(ctx context.Context, tenant string, rows []Input, decodeErrs []error, a Actor) (BulkResult, error) {
 	if len(rows) > MaxBulkRows {
 		return BulkResult{}, ErrTooManyRows
+	}
+	if err := a.check(); err != nil {
+		return BulkResult{}, err
 	}
 	res := BulkResult{Items: []*Link{}, Failed: []RowError{}}
 	for start := 0; start < len(rows); start += bulkChunk {
 		end := min(start+bulkChunk, len(rows))
-		if err := s.bulkChunk(ctx, tenant, rows[start:end], decodeErrs, start, &res); err != nil {
+		if err := s.bulkChunk(ctx, tenant, rows[start:end], decodeErrs, start, a, &res); err != nil {
 			return res, err
 		}
 	}
@@ -57,7 +60,7 @@ type pending struct {
 	gen  bool
 }
 
-func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, decodeErrs []error, offset int, res *BulkResult) error {
+func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, decodeErrs []error, offset int, a Actor, res *BulkResult) error {
 	now := s.now().UTC()
 	var todo []pending
 	for i := range rows {
@@ -93,13 +96,18 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 		return nil
 	}
 
-	cmds := make([]*redis.BoolCmd, len(todo))
+	cmds := make([]*redis.Cmd, len(todo))
+	var encErr error
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, t := range todo {
-			cmds[i] = p.SetNX(ctx, linkKey(Canonical(t.link.Code)), t.data, 0)
+			if cmds[i], encErr = claim(ctx, p, t.link, t.data, a, now); encErr != nil {
+				return encErr
+			}
 		}
 		return nil
-	}); err != nil {
+	}); encErr != nil {
+		return fmt.Errorf("encode version: %w", encErr)
+	} else if err != nil {
 		// Some claims may have landed before the failure: undo them all.
 		s.undo(ctx, todo, cmds)
 		for _, t := range todo {
@@ -109,12 +117,12 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 	}
 	var claimed []pending
 	for i, t := range todo {
-		switch {
-		case cmds[i].Val():
+		switch n, _ := cmds[i].Int(); {
+		case n == 1:
 			claimed = append(claimed, t)
 		case t.gen:
 			// A generated code collided: rare enough to retry one by one.
-			if err := s.insert(ctx, t.link); err != nil {
+			if err := s.insert(ctx, t.link, a); err != nil {
 				res.Failed = append(res.Failed, RowError{Row: t.row, Err: err})
 			} else {
 				res.Items = append(res.Items, t.link)
@@ -134,7 +142,7 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 	}); err != nil {
 		s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
 			for _, t := range claimed {
-				p.Del(ctx, linkKey(Canonical(t.link.Code)))
+				unclaim(ctx, p, t.link.Code)
 			}
 			return nil
 		})
@@ -154,11 +162,14 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 	return nil
 }
 
-func (s *Store) undo(ctx context.Context, todo []pending, cmds []*redis.BoolCmd) {
+func (s *Store) undo(ctx context.Context, todo []pending, cmds []*redis.Cmd) {
 	s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
 		for i, t := range todo {
-			if cmds[i] != nil && cmds[i].Err() == nil && cmds[i].Val() {
-				p.Del(ctx, linkKey(Canonical(t.link.Code)))
+			if cmds[i] == nil {
+				continue
+			}
+			if n, err := cmds[i].Int(); err == nil && n == 1 {
+				unclaim(ctx, p, t.link.Code)
 			}
 		}
 		return nil

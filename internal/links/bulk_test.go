@@ -26,7 +26,7 @@ func TestBulkJSONBadRowsInTheMiddle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DecodeInputs: %v", err)
 	}
-	res, err := s.Bulk(ctx, "acme", ins, decErrs)
+	res, err := s.Bulk(ctx, "acme", ins, decErrs, Actor{By: "key:test"})
 	if err != nil {
 		t.Fatalf("Bulk: %v", err)
 	}
@@ -70,7 +70,7 @@ func TestBulkManyRowsAcrossChunks(t *testing.T) {
 		ins[i] = Input{Campaign: "big", Targets: Targets{Web: &WebTarget{URL: fmt.Sprintf("https://e.com/%d", i)}}}
 	}
 	ins[bulkChunk+3].Targets.Web.URL = "bad"
-	res, err := s.Bulk(ctx, "acme", ins, nil)
+	res, err := s.Bulk(ctx, "acme", ins, nil, Actor{By: "key:test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestBulkManyRowsAcrossChunks(t *testing.T) {
 	if err != nil || len(codes) != n-1 {
 		t.Fatalf("CampaignCodes = %d, %v; want %d", len(codes), err, n-1)
 	}
-	if _, err := s.Bulk(ctx, "acme", make([]Input, MaxBulkRows+1), nil); !errors.Is(err, ErrTooManyRows) {
+	if _, err := s.Bulk(ctx, "acme", make([]Input, MaxBulkRows+1), nil, Actor{By: "key:test"}); !errors.Is(err, ErrTooManyRows) {
 		t.Errorf("Bulk over the limit err = %v, want ErrTooManyRows", err)
 	}
 }
@@ -115,7 +115,7 @@ func TestDecodeCSV(t *testing.T) {
 		t.Errorf("row 5 err = %v, want ErrMalformed for a short row", errs[4])
 	}
 	s := newTestStore(t, Options{})
-	res, err := s.Bulk(context.Background(), "acme", ins, errs)
+	res, err := s.Bulk(context.Background(), "acme", ins, errs, Actor{By: "key:test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func TestCacheInvalidationAcrossInstances(t *testing.T) {
 		t.Fatalf("B.Lookup after A's patch = %+v, want title v2", l)
 	}
 
-	if err := a.Delete(ctx, "acme", "shared1"); err != nil {
+	if err := a.Delete(ctx, "acme", "shared1", Actor{By: "key:test"}); err != nil {
 		t.Fatal(err)
 	}
 	wait("shared1")

@@ -46,7 +46,7 @@ func TestStoreOnRedisCluster(t *testing.T) {
 		{Code: "clbulk1", Targets: Targets{Web: &WebTarget{URL: "https://e.com/"}}},
 		{Code: "cl00", Targets: Targets{Web: &WebTarget{URL: "https://e.com/"}}},
 		{Targets: Targets{Web: &WebTarget{URL: "https://e.com/"}}},
-	}, nil)
+	}, nil, Actor{By: "key:test"})
 	if err != nil || res.Created != 2 || len(res.Failed) != 1 || !errors.Is(res.Failed[0].Err, ErrExists) {
 		t.Fatalf("Bulk on Cluster = %+v, %v", res, err)
 	}
@@ -62,7 +62,7 @@ func TestStoreOnRedisCluster(t *testing.T) {
 	if admitted != 2 {
 		t.Fatalf("admitted %d scans of max_scans=2 on Cluster", admitted)
 	}
-	if err := a.Delete(ctx, "acme", "cl05"); err != nil {
+	if err := a.Delete(ctx, "acme", "cl05", Actor{By: "key:test"}); err != nil {
 		t.Fatalf("Delete on Cluster: %v", err)
 	}
 	wait("cl05")

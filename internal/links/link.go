@@ -45,6 +45,9 @@ type Link struct {
 	// DeletedAt marks a tombstone: the code stays reserved, and its stats
 	// readable by its owner, until the record expires.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Version counts the writes a merchant (or their tools) made to the
+	// link, from 1 at its creation: each is kept in its history.
+	Version int64 `json:"version"`
 
 	// Made are the launch links the gateway made with the tenant's
 	// registered apps (WeChat and Douyin URL Links, WeChat encrypted
@@ -58,15 +61,15 @@ type Link struct {
 	PlatformStatus map[string]PlatformStatus `json:"platform_status,omitempty"`
 }
 
-// Version identifies what the scan path serves of the link: its edits and
-// its made launch links.
-type Version struct {
+// Generation identifies what the scan path serves of the link: its edits
+// and its made launch links.
+type Generation struct {
 	Updated int64 // UpdatedAt, Unix ns
 	Made    int64 // MadeRev
 }
 
-// Version returns the link's version.
-func (l *Link) Version() Version { return Version{l.UpdatedAt.UnixNano(), l.MadeRev} }
+// Generation returns the link's generation.
+func (l *Link) Generation() Generation { return Generation{l.UpdatedAt.UnixNano(), l.MadeRev} }
 
 // Targets holds where a link leads on each host app. A nil target is not
 // configured.

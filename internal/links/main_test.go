@@ -32,7 +32,7 @@ func listenStore(tb testing.TB, s *Store) {
 
 // edit is a Change made by a test.
 func edit(f func(*Input)) Change {
-	return Change{Edit: func(in *Input) error { f(in); return nil }, By: "key:test"}
+	return Change{Edit: func(in *Input) error { f(in); return nil }, Actor: Actor{By: "key:test"}}
 }
 
 func mustCreate(tb testing.TB, s *Store, tenant, body string) *Link {
@@ -41,7 +41,7 @@ func mustCreate(tb testing.TB, s *Store, tenant, body string) *Link {
 	if err != nil {
 		tb.Fatalf("DecodeInput(%s): %v", body, err)
 	}
-	l, err := s.Create(context.Background(), tenant, in)
+	l, err := s.Create(context.Background(), tenant, in, Actor{By: "key:test"})
 	if err != nil {
 		tb.Fatalf("Create(%s): %v", body, err)
 	}

@@ -15,7 +15,7 @@ func TestGetMany(t *testing.T) {
 		mustCreate(t, s, "acme", `{"code":"`+code+`",`+webOnly[1:])
 	}
 	mustCreate(t, s, "globex", `{"code":"theirs",`+webOnly[1:])
-	if err := s.Delete(ctx, "acme", "gone-1"); err != nil {
+	if err := s.Delete(ctx, "acme", "gone-1", Actor{By: "key:test"}); err != nil {
 		t.Fatal(err)
 	}
 	codes := []string{"MANY-2", "theirs", "many-1", "nothere", "gone-1", "../x", "many-2"}
@@ -48,7 +48,7 @@ func TestGetManyAcrossBatches(t *testing.T) {
 		codes[i] = fmt.Sprintf("b%05d", i)
 		ins[i] = Input{Code: codes[i], Targets: Targets{Web: &WebTarget{URL: "https://e.com/"}}}
 	}
-	if res, err := s.Bulk(ctx, "acme", ins, nil); err != nil || res.Created != n {
+	if res, err := s.Bulk(ctx, "acme", ins, nil, Actor{By: "key:test"}); err != nil || res.Created != n {
 		t.Fatalf("Bulk = %+v, %v", res.Failed, err)
 	}
 	codes[readBatch+2] = "nothere"

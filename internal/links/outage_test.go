@@ -164,7 +164,7 @@ func TestFeedCatchesUpAfterACut(t *testing.T) {
 	if _, err := a.Update(ctx, "acme", "cut2", edit(func(in *Input) { in.Title = "v2" })); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Delete(ctx, "acme", "cut3"); err != nil {
+	if err := a.Delete(ctx, "acme", "cut3", Actor{By: "key:test"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := direct.XTrimMaxLen(ctx, changesKey, 0).Err(); err != nil {

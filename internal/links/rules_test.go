@@ -95,7 +95,7 @@ func TestRulesSurviveStorage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Create(t.Context(), "acme", in); err != nil {
+	if _, err := s.Create(t.Context(), "acme", in, Actor{By: "key:test"}); err != nil {
 		t.Fatal(err)
 	}
 	l, err := s.Lookup(t.Context(), "rules1")
@@ -119,7 +119,7 @@ func TestCheckLimitsPerVisitorAndTotal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, err := s.Create(ctx, "acme", in)
+		l, err := s.Create(ctx, "acme", in, Actor{By: "key:test"})
 		if err != nil {
 			t.Fatal(err)
 		}

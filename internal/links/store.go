@@ -210,8 +210,12 @@ func decodeLink(key string, reply *redis.StringCmd) (*Link, error) {
 	return &l, nil
 }
 
-// Create validates in and stores it as a new link of tenant.
-func (s *Store) Create(ctx context.Context, tenant string, in Input) (*Link, error) {
+// Create validates in and stores it as a new link of tenant, its version
+// 1 in its history.
+func (s *Store) Create(ctx context.Context, tenant string, in Input, a Actor) (*Link, error) {
+	if err := a.check(); err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
 	if err := in.normalize(); err != nil {
 		return nil, err
@@ -228,7 +232,7 @@ func (s *Store) Create(ctx context.Context, tenant string, in Input) (*Link, err
 			}
 			l.Code = code
 		}
-		err := s.insert(ctx, l)
+		err := s.insert(ctx, l, a)
 		if errors.Is(err, ErrExists) && in.Code == "" && attempt < 5 {
 			continue
 		}
@@ -245,7 +249,7 @@ func newLink(tenant string, in Input, now time.Time) *Link {
 		Params: in.Params, Targets: in.Targets, FallbackURL: in.FallbackURL, Status: in.Status,
 		StartsAt: utc(in.StartsAt), ExpiresAt: utc(in.ExpiresAt), MaxScans: in.MaxScans,
 		MaxScansPerVisitor: in.MaxScansPerVisitor, Rules: in.Rules, Split: in.Split,
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
 }
 
@@ -260,24 +264,31 @@ func utc(t *time.Time) *time.Time {
 // insert claims the code with SET NX, then indexes the link. The two keys
 // live in different Cluster slots, so they cannot share a transaction:
 // when indexing fails the claim is undone, leaving nothing half-written.
-func (s *Store) insert(ctx context.Context, l *Link) error {
+func (s *Store) insert(ctx context.Context, l *Link, a Actor) error {
 	data, err := json.Marshal(l)
 	if err != nil {
 		return fmt.Errorf("encode link: %w", err)
 	}
 	key := Canonical(l.Code)
-	ok, err := s.rdb.SetNX(ctx, linkKey(key), data, 0).Result()
+	cmd, err := claim(ctx, s.rdb, l, data, a, l.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("encode version: %w", err)
+	}
+	ok, err := cmd.Int()
 	if err != nil {
 		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
 	}
-	if !ok {
+	if ok == 0 {
 		return ErrExists
 	}
 	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		addToIndexes(ctx, p, l)
 		return nil
 	}); err != nil {
-		s.rdb.Del(context.WithoutCancel(ctx), linkKey(key))
+		s.rdb.TxPipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
+			unclaim(ctx, p, l.Code)
+			return nil
+		})
 		return fmt.Errorf("index link %s: %w: %w", key, ErrUnavailable, err)
 	}
 	s.invalidate(ctx, key)

@@ -67,7 +67,7 @@ func TestCreateCodeTaken(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in, _ := DecodeInput([]byte(`{"code":"` + tc.code + `",` + webOnly[1:]))
-			if _, err := s.Create(ctx, tc.tenant, in); !errors.Is(err, ErrExists) {
+			if _, err := s.Create(ctx, tc.tenant, in, Actor{}); !errors.Is(err, ErrExists) {
 				t.Fatalf("Create(%q) err = %v, want ErrExists", tc.code, err)
 			}
 		})
@@ -115,7 +115,7 @@ func TestUpdate(t *testing.T) {
 		{"code change", edit(func(in *Input) { in.Code = "other" }), "code"},
 		{"invalid value", edit(func(in *Input) { in.Targets.Web.URL = "ftp://x" }), "targets.web.url"},
 		{"no targets left", edit(func(in *Input) { in.Targets.Web = nil }), "targets"},
-		{"reason too long", Change{Reason: strings.Repeat("很", MaxReason+1)}, "reason"},
+		{"reason too long", Change{Actor: Actor{Reason: strings.Repeat("很", MaxReason+1)}}, "reason"},
 		{"the edit's own error", Change{Edit: func(*Input) error { return invalid("title", "no") }}, "title"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,7 +135,7 @@ func TestDeleteLeavesTombstone(t *testing.T) {
 	s := newTestStore(t, Options{})
 	ctx := context.Background()
 	mustCreate(t, s, "acme", `{"code":"gone1","campaign":"c",`+webOnly[1:])
-	if err := s.Delete(ctx, "acme", "gone1"); err != nil {
+	if err := s.Delete(ctx, "acme", "gone1", Actor{By: "key:test"}); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	if _, err := s.Get(ctx, "acme", "gone1"); !errors.Is(err, ErrNotFound) {
@@ -144,14 +144,14 @@ func TestDeleteLeavesTombstone(t *testing.T) {
 	if _, err := s.Lookup(ctx, "gone1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Lookup after Delete err = %v, want ErrNotFound", err)
 	}
-	if err := s.Delete(ctx, "acme", "gone1"); !errors.Is(err, ErrNotFound) {
+	if err := s.Delete(ctx, "acme", "gone1", Actor{By: "key:test"}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second Delete err = %v, want ErrNotFound", err)
 	}
 	if l, err := s.Owned(ctx, "acme", "gone1"); err != nil || l.DeletedAt == nil {
 		t.Errorf("Owned after Delete = %v, %v; want the tombstone", l, err)
 	}
 	in, _ := DecodeInput([]byte(`{"code":"gone1",` + webOnly[1:]))
-	if _, err := s.Create(ctx, "globex", in); !errors.Is(err, ErrExists) {
+	if _, err := s.Create(ctx, "globex", in, Actor{By: "key:test"}); !errors.Is(err, ErrExists) {
 		t.Errorf("re-using a deleted code err = %v, want ErrExists while the tombstone lives", err)
 	}
 	if page, _ := s.List(ctx, "acme", ListQuery{}); len(page.Items) != 0 {
@@ -169,7 +169,7 @@ func TestTenantIsolation(t *testing.T) {
 	if _, err := s.Update(ctx, "globex", "mine1", edit(func(in *Input) { in.Title = "x" })); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Update by other tenant err = %v, want ErrNotFound", err)
 	}
-	if err := s.Delete(ctx, "globex", "mine1"); !errors.Is(err, ErrNotFound) {
+	if err := s.Delete(ctx, "globex", "mine1", Actor{By: "key:test"}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Delete by other tenant err = %v, want ErrNotFound", err)
 	}
 	if _, err := s.Owned(ctx, "globex", "mine1"); !errors.Is(err, ErrNotFound) {
@@ -331,13 +331,13 @@ func TestDeletedCodeIsNeverReusedAndStatsWindowEnds(t *testing.T) {
 	s := newTestStore(t, Options{})
 	ctx := context.Background()
 	mustCreate(t, s, "acme", `{"code":"old1",`+webOnly[1:])
-	if err := s.Delete(ctx, "acme", "old1"); err != nil {
+	if err := s.Delete(ctx, "acme", "old1", Actor{By: "key:test"}); err != nil {
 		t.Fatal(err)
 	}
 	later := time.Now().Add(31 * 24 * time.Hour)
 	s.now = func() time.Time { return later }
 	in, _ := DecodeInput([]byte(`{"code":"old1",` + webOnly[1:]))
-	if _, err := s.Create(ctx, "globex", in); !errors.Is(err, ErrExists) {
+	if _, err := s.Create(ctx, "globex", in, Actor{By: "key:test"}); !errors.Is(err, ErrExists) {
 		t.Fatalf("another tenant took a deleted code after 31 days: err = %v (its stats would leak)", err)
 	}
 	if _, err := s.Owned(ctx, "acme", "old1"); !errors.Is(err, ErrNotFound) {

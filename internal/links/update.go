@@ -14,22 +14,21 @@ const maxTxRetries = 5
 
 // Change is one write to a link: Edit changes its editable fields, given
 // as the link has them now (a copy: Edit may change anything in it but
-// the code); By and Reason say who made the change and why.
+// the code); Actor says who made the change and why.
 type Change struct {
 	Edit func(*Input) error
-	// By is the actor: "key:<id>" for an API key, "user:<id>" for a
-	// console user, "system:<job>" for the gateway itself.
-	By     string
-	Reason string
+	Actor
 }
 
-// MaxReason bounds a change's reason.
-const MaxReason = 200
-
-// Update makes a change to tenant's link. Concurrent updates of one link
-// are serialised with WATCH; the loser's Edit runs again on the new value.
+// Update makes a change to tenant's link, a new version in its history.
+// Concurrent updates of one link are serialised with WATCH; the loser's
+// Edit runs again on the new value.
 func (s *Store) Update(ctx context.Context, tenant, code string, ch Change) (*Link, error) {
-	if err := checkText("reason", ch.Reason, MaxReason); err != nil {
+	return s.update(ctx, tenant, code, ch, ActionUpdate)
+}
+
+func (s *Store) update(ctx context.Context, tenant, code string, ch Change, action string) (*Link, error) {
+	if err := ch.check(); err != nil {
 		return nil, err
 	}
 	if !ValidCode(code) {
@@ -67,9 +66,14 @@ func (s *Store) Update(ctx context.Context, tenant, code string, ch Change) (*Li
 		next.UpdatedAt = s.now().UTC()
 		next.Made, next.MadeRev, next.PlatformStatus = cur.Made, cur.MadeRev, cur.PlatformStatus
 		next.keepCurrentMade()
+		next.Version = cur.Version + 1
 		data, err := json.Marshal(next)
 		if err != nil {
 			return fmt.Errorf("encode link: %w", err)
+		}
+		entry, err := entryOf(next, data, action, ch.Actor, next.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("encode version: %w", err)
 		}
 		// New index entries go in before the record changes and stale ones
 		// come out after, so a failure in between leaves extra entries,
@@ -82,6 +86,7 @@ func (s *Store) Update(ctx context.Context, tenant, code string, ch Change) (*Li
 		}
 		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, linkKey(key), data, 0)
+			pushEntry(ctx, p, key, entry)
 			return nil
 		}); err != nil {
 			return err
@@ -113,9 +118,12 @@ func (s *Store) Update(ctx context.Context, tenant, code string, ch Change) (*Li
 // expires: the code's stats keys outlive the link, so the code must never
 // be handed to another tenant. Its owner can read the stats for
 // Options.StatsAfterDelete.
-func (s *Store) Delete(ctx context.Context, tenant, code string) error {
+func (s *Store) Delete(ctx context.Context, tenant, code string, a Actor) error {
 	if !ValidCode(code) {
 		return ErrNotFound
+	}
+	if err := a.check(); err != nil {
+		return err
 	}
 	key := Canonical(code)
 	var old *Link
@@ -131,13 +139,19 @@ func (s *Store) Delete(ctx context.Context, tenant, code string) error {
 		now := s.now().UTC()
 		tomb.DeletedAt = &now
 		tomb.UpdatedAt = now
+		tomb.Version = cur.Version + 1
 		data, err := json.Marshal(&tomb)
 		if err != nil {
 			return fmt.Errorf("encode link: %w", err)
 		}
+		entry, err := entryOf(&tomb, data, ActionDelete, a, now)
+		if err != nil {
+			return fmt.Errorf("encode version: %w", err)
+		}
 		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, linkKey(key), data, 0)
 			p.Del(ctx, scanCountKey(key))
+			pushEntry(ctx, p, key, entry)
 			return nil
 		}); err != nil {
 			return err

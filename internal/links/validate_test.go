@@ -67,7 +67,7 @@ func TestCreateRejections(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in, err := DecodeInput([]byte(tc.body))
 			if err == nil {
-				_, err = s.Create(ctx, "acme", in)
+				_, err = s.Create(ctx, "acme", in, Actor{By: "key:test"})
 			}
 			var fe *FieldError
 			if !errors.Is(err, ErrInvalid) || !errors.As(err, &fe) {

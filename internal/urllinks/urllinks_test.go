@@ -115,7 +115,7 @@ func create(t *testing.T, ls *links.Store, body string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ls.Create(context.Background(), "acme", in); err != nil {
+	if _, err := ls.Create(context.Background(), "acme", in, links.Actor{By: "key:test"}); err != nil {
 		t.Fatal(err)
 	}
 }

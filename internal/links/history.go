@@ -1,0 +1,165 @@
+package links
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Actor is who makes a write, and why, as the version it makes records.
+type Actor struct {
+	// By: "key:<id>" for an API key, "user:<id>" for a console user,
+	// "system:<job>" for the gateway itself.
+	By     string
+	Reason string // optional, at most MaxReason characters
+}
+
+// MaxReason bounds a write's reason.
+const MaxReason = 200
+
+func (a Actor) check() error { return checkText("reason", a.Reason, MaxReason) }
+
+// What a version records.
+const (
+	ActionCreate  = "create"
+	ActionUpdate  = "update"
+	ActionDelete  = "delete"
+	ActionRestore = "restore"
+	ActionRevert  = "revert"
+)
+
+// HistoryKept is how many versions of a link are kept: the newest; an
+// older one is dropped when a newer one is stored past it.
+const HistoryKept = 100
+
+// Entry is one version of a link: the link as the write left it, who
+// made the write, when and why.
+type Entry struct {
+	Version int64           `json:"version"`
+	At      time.Time       `json:"at"`
+	By      string          `json:"by"`
+	Reason  string          `json:"reason,omitempty"`
+	Action  string          `json:"action"`
+	Link    json.RawMessage `json:"link"`
+}
+
+// historyKey holds a link's versions, newest first, in the link's slot,
+// so a write and its version share one transaction.
+func historyKey(canonical string) string { return "sg:{" + canonical + "}:hist" }
+
+// entryOf encodes the version a write of l (encoded as data) makes.
+func entryOf(l *Link, data []byte, action string, a Actor, at time.Time) ([]byte, error) {
+	return json.Marshal(Entry{Version: l.Version, At: at, By: a.By, Reason: a.Reason, Action: action, Link: data})
+}
+
+// pushEntry queues a version on p, keeping the newest HistoryKept.
+func pushEntry(ctx context.Context, p redis.Pipeliner, canonical string, entry []byte) {
+	p.LPush(ctx, historyKey(canonical), entry)
+	p.LTrim(ctx, historyKey(canonical), 0, HistoryKept-1)
+}
+
+// claimLua stores a new link if its code is free, with its first version:
+// KEYS[1] the link, KEYS[2] its history; ARGV the link, the version, the
+// newest index kept. 1: stored.
+var claimLua = redis.NewScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]))
+return 1
+`)
+
+// claim queues claimLua for l on p.
+func claim(ctx context.Context, p redis.Scripter, l *Link, data []byte, a Actor, at time.Time) (*redis.Cmd, error) {
+	entry, err := entryOf(l, data, ActionCreate, a, at)
+	if err != nil {
+		return nil, err
+	}
+	key := Canonical(l.Code)
+	return claimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1), nil
+}
+
+// unclaim undoes a claim whose indexing failed: the link and its first
+// version go.
+func unclaim(ctx context.Context, p redis.Pipeliner, code string) {
+	key := Canonical(code)
+	p.Del(ctx, linkKey(key))
+	p.LPop(ctx, historyKey(key))
+}
+
+// History returns versions of tenant's link (a deleted one's too), newest
+// first: limit of them from offset on, and the offset of the next page
+// (0: none).
+func (s *Store) History(ctx context.Context, tenant, code string, offset, limit int) ([]Entry, int, error) {
+	if !ValidCode(code) {
+		return nil, 0, ErrNotFound
+	}
+	key := Canonical(code)
+	var link *redis.StringCmd
+	var raw *redis.StringSliceCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		link = p.Get(ctx, linkKey(key))
+		raw = p.LRange(ctx, historyKey(key), int64(offset), int64(offset+limit))
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, fmt.Errorf("history of %s: %w: %w", key, ErrUnavailable, err)
+	}
+	l, err := decodeLink(key, link)
+	if err != nil {
+		return nil, 0, err
+	}
+	if l.Tenant != tenant {
+		return nil, 0, ErrNotFound
+	}
+	vals := raw.Val()
+	next := 0
+	if len(vals) > limit {
+		vals, next = vals[:limit], offset+limit
+	}
+	out := make([]Entry, 0, len(vals))
+	for _, v := range vals {
+		var e Entry
+		if err := json.Unmarshal([]byte(v), &e); err != nil {
+			return nil, 0, fmt.Errorf("history of %s: %w", key, err)
+		}
+		out = append(out, e)
+	}
+	return out, next, nil
+}
+
+// Revert makes a new version of tenant's link with the editable fields it
+// had at version: its targets, rules, status and the rest. The code,
+// creation time and launch links are the link's own.
+func (s *Store) Revert(ctx context.Context, tenant, code string, version int64, a Actor) (*Link, error) {
+	entries, _, err := s.History(ctx, tenant, code, 0, HistoryKept)
+	if err != nil {
+		return nil, err
+	}
+	var old *Link
+	for _, e := range entries {
+		if e.Version == version {
+			if err := json.Unmarshal(e.Link, &old); err != nil {
+				return nil, fmt.Errorf("version %d of %s: %w", version, code, err)
+			}
+			break
+		}
+	}
+	if old == nil {
+		return nil, invalid("version", "the link has no version %d (the newest %d are kept)", version, HistoryKept)
+	}
+	in, err := old.editable()
+	if err != nil {
+		return nil, err
+	}
+	if a.Reason == "" {
+		a.Reason = fmt.Sprintf("revert to version %d", version)
+	}
+	return s.update(ctx, tenant, code, Change{Actor: a, Edit: func(cur *Input) error {
+		in.Code = cur.Code
+		*cur = in
+		return nil
+	}}, ActionRevert)
+}
