@@ -32,6 +32,7 @@ type Config struct {
 	TrustedProxies    []string          `yaml:"trusted_proxies"`
 	RateLimit         RateLimitConfig   `yaml:"rate_limit"`
 	Cache             CacheConfig       `yaml:"cache"`
+	Links             LinksConfig       `yaml:"links"`
 	VerificationFiles map[string]string `yaml:"verification_files"`
 	QR                QRConfig          `yaml:"qr"`
 	Stats             StatsConfig       `yaml:"stats"`
@@ -53,6 +54,11 @@ type Config struct {
 // quick start makes one for its run.
 type SecretsConfig struct {
 	Key string `yaml:"key"`
+}
+
+// LinksConfig: how long a deleted link stays in the trash, restorable.
+type LinksConfig struct {
+	TrashDays int `yaml:"trash_days"`
 }
 
 // PlatformsConfig says where each platform's API is (a proxy, or a test's
@@ -152,6 +158,7 @@ func DefaultConfig() Config {
 		Listen:    ":8080",
 		RateLimit: RateLimitConfig{Scan: 50, API: 120},
 		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
+		Links:     LinksConfig{TrashDays: 30},
 		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2},
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Platforms: PlatformsConfig{

@@ -73,6 +73,9 @@ func (c *Config) validate() error {
 	if c.RateLimit.API < 0 {
 		add("rate_limit.api", "want 0 (off) or more, got %v", c.RateLimit.API)
 	}
+	if c.Links.TrashDays < 1 || c.Links.TrashDays > 3650 {
+		add("links.trash_days", "want 1 to 3650 days, got %d", c.Links.TrashDays)
+	}
 	if c.Cache.TTL <= 0 {
 		add("cache.ttl", "want a positive duration, got %v", c.Cache.TTL)
 	}

@@ -149,6 +149,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 	}
 	linkStore := links.NewStore(rdb, links.Options{
 		CacheTTL: cfg.Cache.TTL, NegativeTTL: cfg.Cache.NegativeTTL, CacheSize: cfg.Cache.MaxEntries, Logger: log,
+		TrashFor: time.Duration(cfg.Links.TrashDays) * 24 * time.Hour,
 	})
 	// The feed runs until the process ends, not until this step's timeout
 	// (the client's own timeouts bound its first read).
@@ -220,6 +221,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 	go urlLinks.Run(ctx)
 	go urlLinks.RunSweeps(ctx, time.Hour)
 	go openTags.Run(ctx)
+	go purgeTrash(ctx, linkStore, time.Hour, log)
 	return a, nil
 }
 
@@ -341,4 +343,34 @@ func serveDebug(addr string, log *slog.Logger) (stop func(), err error) {
 	go srv.Serve(ln)
 	log.Warn("profiler listening: keep this address private", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/debug/pprof/")
 	return func() { srv.Close() }, nil
+}
+
+// purgeTrash purges the links whose time in the trash ended, every
+// interval, until ctx is done; every instance may run it (a purge is one
+// transaction per link, and a link purged by another is skipped).
+func purgeTrash(ctx context.Context, ls *links.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for {
+			n, err := ls.PurgeExpired(ctx, time.Now(), 1000)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("trash: purge failed; the next hour goes on", "err", err)
+				}
+				break
+			}
+			if n > 0 {
+				log.Info("trash: purged links whose time in the trash ended", "links", n)
+			}
+			if n < 1000 {
+				break
+			}
+		}
+	}
 }

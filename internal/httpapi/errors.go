@@ -78,8 +78,10 @@ func classify(err error) (int, apiErrorBody) {
 	case errors.Is(err, links.ErrNotFound), errors.Is(err, auth.ErrNotFound), errors.Is(err, apps.ErrNotFound),
 		errors.Is(err, errNotFound):
 		return http.StatusNotFound, apiErrorBody{"not_found", "not found", ""}
+	case errors.Is(err, links.ErrInTrash):
+		return http.StatusConflict, apiErrorBody{"code_in_trash", "this code is in your trash: restore it (POST /api/v1/links/{code}/restore), or purge it (DELETE /api/v1/links/{code}?purge=true) to create it again", "code"}
 	case errors.Is(err, links.ErrExists):
-		return http.StatusConflict, apiErrorBody{"code_taken", "this code is already taken", "code"}
+		return http.StatusConflict, apiErrorBody{"code_taken", "code taken", "code"}
 	case errors.Is(err, apps.ErrTaken):
 		return http.StatusConflict, apiErrorBody{"app_taken", "this app id is registered to another tenant", "appid"}
 	case errors.Is(err, apps.ErrNoKey):

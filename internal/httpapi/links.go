@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -139,15 +140,75 @@ func (s *Server) patchLink(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.view(c, l))
 }
 
+// deleteLink moves a link to the trash, or with ?purge=true ends it for
+// good (its code stays the tenant's, who may create it again).
 func (s *Server) deleteLink(c echo.Context) error {
 	a, err := actor(c)
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Links.Delete(c.Request().Context(), tenant(c), c.Param("code"), a); err != nil {
+	purge := false
+	if v := c.QueryParam("purge"); v != "" {
+		if purge, err = strconv.ParseBool(v); err != nil {
+			return &links.FieldError{Name: "purge", Message: "must be true or false"}
+		}
+	}
+	del := s.deps.Links.Delete
+	if purge {
+		del = s.deps.Links.Purge
+	}
+	if err := del(c.Request().Context(), tenant(c), c.Param("code"), a); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// restoreLink brings a link back from the trash as it was.
+func (s *Server) restoreLink(c echo.Context) error {
+	a, err := actor(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.deps.Links.Restore(c.Request().Context(), tenant(c), c.Param("code"), a)
+	if err != nil {
+		return err
+	}
+	s.wantLaunchLinks(l)
+	return c.JSON(http.StatusOK, s.view(c, l))
+}
+
+type trashResponse struct {
+	Items      []linkView `json:"items"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+// listTrash answers GET /api/v1/trash: the tenant's deleted links, the
+// soonest purged first (purge_at), limit (1–500, default 100) a page.
+func (s *Server) listTrash(c echo.Context) error {
+	limit, offset := 100, 0
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return &links.FieldError{Name: "limit", Message: "must be a whole number from 1 to 500"}
+		}
+		limit = n
+	}
+	if v := c.QueryParam("cursor"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return &links.FieldError{Name: "cursor", Message: "must be a next_cursor from an earlier page"}
+		}
+		offset = n
+	}
+	items, next, err := s.deps.Links.Trash(c.Request().Context(), tenant(c), offset, limit)
+	if err != nil {
+		return err
+	}
+	resp := trashResponse{Items: s.views(c, items...)}
+	if next > 0 {
+		resp.NextCursor = strconv.Itoa(next)
+	}
+	return c.JSON(http.StatusOK, resp)
 }
 
 type listResponse struct {

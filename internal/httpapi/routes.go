@@ -42,6 +42,8 @@ func (s *Server) routes() {
 	api.DELETE("/links/:code", s.deleteLink, s.requireWrite)
 	api.GET("/links/:code/history", s.linkHistory)
 	api.POST("/links/:code/revert", s.revertLink, s.requireWrite)
+	api.POST("/links/:code/restore", s.restoreLink, s.requireWrite)
+	api.GET("/trash", s.listTrash)
 	api.GET("/links/:code/qr", s.qrImage)
 	api.GET("/links/:code/stats", s.linkStats)
 	api.GET("/campaigns/:campaign/stats", s.campaignStats)

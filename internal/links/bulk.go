@@ -118,10 +118,13 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 	var claimed []pending
 	for i, t := range todo {
 		switch n, _ := cmds[i].Int(); {
-		case n == 1:
+		case n == claimStored:
 			claimed = append(claimed, t)
-		case t.gen:
-			// A generated code collided: rare enough to retry one by one.
+		case n == claimInTrash:
+			res.Failed = append(res.Failed, RowError{Row: t.row, Err: ErrInTrash})
+		case t.gen, n == claimPurged:
+			// A generated code collided, or the tenant creates its purged
+			// code again: rare enough to do one by one.
 			if err := s.insert(ctx, t.link, a); err != nil {
 				res.Failed = append(res.Failed, RowError{Row: t.row, Err: err})
 			} else {
@@ -168,7 +171,7 @@ func (s *Store) undo(ctx context.Context, todo []pending, cmds []*redis.Cmd) {
 			if cmds[i] == nil {
 				continue
 			}
-			if n, err := cmds[i].Int(); err == nil && n == 1 {
+			if n, err := cmds[i].Int(); err == nil && n == claimStored {
 				unclaim(ctx, p, t.link.Code)
 			}
 		}

@@ -82,8 +82,8 @@ func TestCacheInvalidationAcrossInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("shared1")
-	if _, err := b.Lookup(ctx, "shared1"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("B.Lookup after A's delete err = %v, want ErrNotFound", err)
+	if l, err := b.Lookup(ctx, "shared1"); err != nil || l.StateAt(time.Now(), 0) != StateTrashed {
+		t.Fatalf("B.Lookup after A's delete = %v, %v; want the link in the trash", l, err)
 	}
 }
 

@@ -66,7 +66,14 @@ func TestStoreOnRedisCluster(t *testing.T) {
 		t.Fatalf("Delete on Cluster: %v", err)
 	}
 	wait("cl05")
+	if l, err := b.Lookup(ctx, "cl05"); err != nil || l.DeletedAt == nil {
+		t.Fatalf("B.Lookup after delete = %v, %v; want the link in the trash", l, err)
+	}
+	if err := a.Purge(ctx, "acme", "cl05", Actor{By: "key:test"}); err != nil {
+		t.Fatalf("Purge on Cluster: %v", err)
+	}
+	wait("cl05")
 	if _, err := b.Lookup(ctx, "cl05"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("B.Lookup after delete = %v", err)
+		t.Fatalf("B.Lookup after purge = %v", err)
 	}
 }

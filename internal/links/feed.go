@@ -283,7 +283,7 @@ func (s *Store) revalidateAll(ctx context.Context) (int, error) {
 			switch {
 			case errors.Is(err, ErrUnavailable):
 				return 0, err
-			case err == nil && l.DeletedAt == nil:
+			case err == nil && !l.Purged:
 				now[k] = l
 			}
 		}

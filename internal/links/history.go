@@ -62,11 +62,37 @@ func pushEntry(ctx context.Context, p redis.Pipeliner, canonical string, entry [
 	p.LTrim(ctx, historyKey(canonical), 0, HistoryKept-1)
 }
 
+// What claimLua answers.
+const (
+	claimTaken   = 0 // another tenant's code, or a live link
+	claimStored  = 1
+	claimInTrash = 2 // the tenant's code, in its trash
+	claimPurged  = 3 // the tenant's purged code: claimed again by reclaim
+)
+
 // claimLua stores a new link if its code is free, with its first version:
 // KEYS[1] the link, KEYS[2] its history; ARGV the link, the version, the
-// newest index kept. 1: stored.
+// newest index kept, the tenant. It answers one of the claim constants.
 var claimLua = redis.NewScript(`
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local ok, o = pcall(cjson.decode, cur)
+  if not ok or o.tenant ~= ARGV[4] then return 0 end
+  if o.purged == true then return 3 end
+  if o.deleted_at then return 2 end
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('LPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]))
+return 1
+`)
+
+// reclaimLua is claimLua over the tenant's purged code, if it is still
+// the record read (ARGV[4]). 1: stored; 0: changed meanwhile.
+var reclaimLua = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[4] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
 redis.call('LPUSH', KEYS[2], ARGV[2])
 redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]))
 return 1
@@ -79,7 +105,39 @@ func claim(ctx context.Context, p redis.Scripter, l *Link, data []byte, a Actor,
 		return nil, err
 	}
 	key := Canonical(l.Code)
-	return claimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1), nil
+	return claimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1, l.Tenant), nil
+}
+
+// reclaim stores l over its tenant's purged code: a new life of the code,
+// whose versions go on from the purged one's (and its stats from its
+// earlier life's).
+func (s *Store) reclaim(ctx context.Context, l *Link, a Actor) error {
+	key := Canonical(l.Code)
+	raw, err := s.rdb.Get(ctx, linkKey(key)).Result()
+	if err != nil {
+		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
+	}
+	var old Link
+	if err := json.Unmarshal([]byte(raw), &old); err != nil || !old.Purged || old.Tenant != l.Tenant {
+		return ErrExists
+	}
+	l.Version = old.Version + 1
+	data, err := json.Marshal(l)
+	if err != nil {
+		return fmt.Errorf("encode link: %w", err)
+	}
+	entry, err := entryOf(l, data, ActionCreate, a, l.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("encode version: %w", err)
+	}
+	n, err := reclaimLua.Eval(ctx, s.rdb, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1, raw).Int()
+	if err != nil {
+		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
+	}
+	if n == 0 {
+		return ErrConflict
+	}
+	return nil
 }
 
 // unclaim undoes a claim whose indexing failed: the link and its first

@@ -42,9 +42,13 @@ type Link struct {
 	Split              *Split        `json:"split,omitempty"`
 	CreatedAt          time.Time     `json:"created_at"`
 	UpdatedAt          time.Time     `json:"updated_at"`
-	// DeletedAt marks a tombstone: the code stays reserved, and its stats
-	// readable by its owner, until the record expires.
+	// DeletedAt marks a link in the trash, until PurgeAt: its scans get
+	// the fallback or a 410 page, and its owner may restore it. Purged
+	// marks what is left after: the code, reserved for its tenant (its
+	// stats keys outlive the link), who may create it again.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	PurgeAt   *time.Time `json:"purge_at,omitempty"`
+	Purged    bool       `json:"purged,omitempty"`
 	// Version counts the writes a merchant (or their tools) made to the
 	// link, from 1 at its creation: each is kept in its history.
 	Version int64 `json:"version"`
@@ -157,11 +161,14 @@ const (
 	StateScheduled State = "scheduled" // starts_at is in the future
 	StateExpired   State = "expired"
 	StateExhausted State = "exhausted" // max_scans reached
+	StateTrashed   State = "trashed"   // in the trash
 )
 
 // StateAt is the link's state at now, given how many scans it has had.
 func (l *Link) StateAt(now time.Time, scans int64) State {
 	switch {
+	case l.DeletedAt != nil:
+		return StateTrashed
 	case l.Status == StatusPaused:
 		return StatePaused
 	case l.StartsAt != nil && now.Before(*l.StartsAt):

@@ -178,8 +178,8 @@ func TestFeedCatchesUpAfterACut(t *testing.T) {
 	if l, _ := b.Lookup(ctx, "cut2"); l == nil || l.Title != "v2" {
 		t.Fatalf("B after the trimmed cut = %+v, want v2", l)
 	}
-	if _, err := b.Lookup(ctx, "cut3"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("B's deleted link after the trimmed cut err = %v, want ErrNotFound", err)
+	if l, err := b.Lookup(ctx, "cut3"); err != nil || l.DeletedAt == nil {
+		t.Fatalf("B's deleted link after the trimmed cut = %v, %v; want it in the trash", l, err)
 	}
 	// And it follows the feed again afterwards.
 	if _, err := a.Update(ctx, "acme", "cut2", edit(func(in *Input) { in.Title = "v3" })); err != nil {

@@ -23,10 +23,10 @@ type Options struct {
 	NegativeTTL time.Duration
 	// CacheSize is the most links held in memory.
 	CacheSize int
-	// StatsAfterDelete is how long a deleted link's stats stay readable by
-	// its owner. The code itself is never given out again: its stats keys
-	// outlive the link, and must never reach another tenant.
-	StatsAfterDelete time.Duration
+	// TrashFor is how long a deleted link stays in the trash, restorable,
+	// before it is purged. A purged code is never given to another tenant:
+	// its stats keys outlive the link.
+	TrashFor time.Duration
 	// OnInvalidate, when set, is called after the change feed drops a code
 	// from the cache, and with "" after it caught up following a reconnect.
 	OnInvalidate func(code string)
@@ -37,10 +37,10 @@ type Options struct {
 // DefaultOptions are the values used for zero fields of Options.
 func DefaultOptions() Options {
 	return Options{
-		CacheTTL:         10 * time.Second,
-		NegativeTTL:      2 * time.Second,
-		CacheSize:        100_000,
-		StatsAfterDelete: 30 * 24 * time.Hour,
+		CacheTTL:    10 * time.Second,
+		NegativeTTL: 2 * time.Second,
+		CacheSize:   100_000,
+		TrashFor:    30 * 24 * time.Hour,
 	}
 }
 
@@ -79,8 +79,8 @@ func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = def.CacheSize
 	}
-	if opts.StatsAfterDelete <= 0 {
-		opts.StatsAfterDelete = def.StatsAfterDelete
+	if opts.TrashFor <= 0 {
+		opts.TrashFor = def.TrashFor
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -147,7 +147,7 @@ func (s *Store) load(ctx context.Context, key string) (*Link, error) {
 	defer cancel()
 	l, err := s.read(ctx, key)
 	switch {
-	case errors.Is(err, ErrNotFound), err == nil && l.DeletedAt != nil:
+	case errors.Is(err, ErrNotFound), err == nil && l.Purged:
 		s.cache.putIfCurrent(key, nil, s.now(), gen)
 		return nil, ErrNotFound
 	case err != nil:
@@ -172,8 +172,8 @@ func (s *Store) Get(ctx context.Context, tenant, code string) (*Link, error) {
 	return l, nil
 }
 
-// Owned returns tenant's link by code for reading its stats: a live link,
-// or one deleted less than Options.StatsAfterDelete ago.
+// Owned returns tenant's link by code for reading its stats: live, in the
+// trash or purged (its stats go on if its tenant creates it again).
 func (s *Store) Owned(ctx context.Context, tenant, code string) (*Link, error) {
 	if !ValidCode(code) {
 		return nil, ErrNotFound
@@ -182,7 +182,7 @@ func (s *Store) Owned(ctx context.Context, tenant, code string) (*Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	if l.Tenant != tenant || l.DeletedAt != nil && s.now().Sub(*l.DeletedAt) > s.opts.StatsAfterDelete {
+	if l.Tenant != tenant {
 		return nil, ErrNotFound
 	}
 	return l, nil
@@ -274,11 +274,19 @@ func (s *Store) insert(ctx context.Context, l *Link, a Actor) error {
 	if err != nil {
 		return fmt.Errorf("encode version: %w", err)
 	}
-	ok, err := cmd.Int()
+	claimed, err := cmd.Int()
 	if err != nil {
 		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
 	}
-	if ok == 0 {
+	switch claimed {
+	case claimStored:
+	case claimInTrash:
+		return ErrInTrash
+	case claimPurged:
+		if err := s.reclaim(ctx, l, a); err != nil {
+			return err
+		}
+	default:
 		return ErrExists
 	}
 	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {

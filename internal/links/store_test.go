@@ -131,31 +131,127 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-func TestDeleteLeavesTombstone(t *testing.T) {
+// TestTrash: a deleted link goes to the trash: not listed nor got, but
+// scans see it trashed (fallback or 410), its owner lists it in the trash
+// and restores it as it was, with its scan limit's count; the code is
+// never another tenant's; the owner's create of it is refused while it is
+// in the trash.
+func TestTrash(t *testing.T) {
 	s := newTestStore(t, Options{})
 	ctx := context.Background()
-	mustCreate(t, s, "acme", `{"code":"gone1","campaign":"c",`+webOnly[1:])
+	orig := mustCreate(t, s, "acme", `{"code":"gone1","campaign":"c","max_scans":10,`+webOnly[1:])
+	if ok, err := admit(ctx, s, orig); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
 	if err := s.Delete(ctx, "acme", "gone1", Actor{By: "key:test"}); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	if _, err := s.Get(ctx, "acme", "gone1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get after Delete err = %v, want ErrNotFound", err)
 	}
-	if _, err := s.Lookup(ctx, "gone1"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Lookup after Delete err = %v, want ErrNotFound", err)
+	if l, err := s.Lookup(ctx, "gone1"); err != nil || l.StateAt(time.Now(), 0) != StateTrashed {
+		t.Errorf("Lookup after Delete = %v, %v; want it trashed", l, err)
 	}
 	if err := s.Delete(ctx, "acme", "gone1", Actor{By: "key:test"}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second Delete err = %v, want ErrNotFound", err)
 	}
 	if l, err := s.Owned(ctx, "acme", "gone1"); err != nil || l.DeletedAt == nil {
-		t.Errorf("Owned after Delete = %v, %v; want the tombstone", l, err)
+		t.Errorf("Owned after Delete = %v, %v; want the trashed link", l, err)
 	}
 	in, _ := DecodeInput([]byte(`{"code":"gone1",` + webOnly[1:]))
-	if _, err := s.Create(ctx, "globex", in, Actor{By: "key:test"}); !errors.Is(err, ErrExists) {
-		t.Errorf("re-using a deleted code err = %v, want ErrExists while the tombstone lives", err)
+	if _, err := s.Create(ctx, "globex", in, Actor{}); !errors.Is(err, ErrExists) || errors.Is(err, ErrInTrash) {
+		t.Errorf("another tenant's create of a trashed code err = %v, want ErrExists only", err)
+	}
+	if _, err := s.Create(ctx, "acme", in, Actor{}); !errors.Is(err, ErrInTrash) {
+		t.Errorf("its owner's create err = %v, want ErrInTrash", err)
 	}
 	if page, _ := s.List(ctx, "acme", ListQuery{}); len(page.Items) != 0 {
 		t.Errorf("List after Delete = %d items, want 0", len(page.Items))
+	}
+	trash, next, err := s.Trash(ctx, "acme", 0, 10)
+	if err != nil || len(trash) != 1 || next != 0 || trash[0].PurgeAt == nil {
+		t.Fatalf("Trash = %v, %d, %v; want the link with its purge time", trash, next, err)
+	}
+	if trash, _, _ := s.Trash(ctx, "globex", 0, 10); len(trash) != 0 {
+		t.Errorf("another tenant's trash shows %d links", len(trash))
+	}
+	if _, err := s.Restore(ctx, "globex", "gone1", Actor{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another tenant's restore: %v, want ErrNotFound", err)
+	}
+	back, err := s.Restore(ctx, "acme", "GONE1", Actor{By: "key:test"})
+	if err != nil || back.DeletedAt != nil || back.Campaign != "c" || !back.CreatedAt.Equal(orig.CreatedAt) {
+		t.Fatalf("Restore = %+v, %v; want the link as it was", back, err)
+	}
+	if page, _ := s.List(ctx, "acme", ListQuery{Campaign: "c"}); len(page.Items) != 1 {
+		t.Errorf("the restored link is not in its campaign again")
+	}
+	if trash, _, _ := s.Trash(ctx, "acme", 0, 10); len(trash) != 0 {
+		t.Errorf("the restored link is still in the trash")
+	}
+	if used, _ := s.UsedScans(ctx, back); used[back] != 1 {
+		t.Errorf("the restored link's scan count = %d, want 1 (kept through the trash)", used[back])
+	}
+	if _, err := s.Restore(ctx, "acme", "gone1", Actor{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("restoring a live link: %v, want ErrNotFound", err)
+	}
+}
+
+// TestPurge: a purged code (at once, or when its time in the trash ends)
+// answers no scan, is never another tenant's, and its owner may create it
+// again, its versions going on; a restored link is not purged by the
+// sweep.
+func TestPurge(t *testing.T) {
+	s := newTestStore(t, Options{TrashFor: time.Hour})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"old1",`+webOnly[1:])
+	mustCreate(t, s, "acme", `{"code":"old2",`+webOnly[1:])
+	mustCreate(t, s, "acme", `{"code":"old3",`+webOnly[1:])
+	if err := s.Purge(ctx, "acme", "old1", Actor{By: "key:test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"old2", "old3"} {
+		if err := s.Delete(ctx, "acme", code, Actor{By: "key:test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Restore(ctx, "acme", "old3", Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PurgeExpired(ctx, time.Now().Add(30*time.Minute), 100); err != nil || n != 0 {
+		t.Errorf("PurgeExpired before the hour = %d, %v; want 0", n, err)
+	}
+	if n, err := s.PurgeExpired(ctx, time.Now().Add(2*time.Hour), 100); err != nil || n != 1 {
+		t.Errorf("PurgeExpired after the hour = %d, %v; want 1 (old2; old3 was restored)", n, err)
+	}
+	if _, err := s.Get(ctx, "acme", "old3"); err != nil {
+		t.Errorf("the restored link was purged: %v", err)
+	}
+	for _, code := range []string{"old1", "old2"} {
+		if _, err := s.Lookup(ctx, code); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Lookup(%s) after the purge: %v, want ErrNotFound", code, err)
+		}
+		if trash, _, _ := s.Trash(ctx, "acme", 0, 10); len(trash) != 0 {
+			t.Errorf("Trash after the purge = %d links", len(trash))
+		}
+		in, _ := DecodeInput([]byte(`{"code":"` + code + `",` + webOnly[1:]))
+		if _, err := s.Create(ctx, "globex", in, Actor{}); !errors.Is(err, ErrExists) {
+			t.Fatalf("another tenant took the purged code %s: err = %v (its stats would leak)", code, err)
+		}
+		again, err := s.Create(ctx, "acme", in, Actor{By: "key:test", Reason: "reprinted"})
+		if err != nil || again.Version < 3 {
+			t.Fatalf("its owner's create of the purged %s = %+v, %v; want a new life, versions going on", code, again, err)
+		}
+		if l, err := s.Lookup(ctx, code); err != nil || l.DeletedAt != nil {
+			t.Errorf("Lookup(%s) after the new life: %v, %v", code, l, err)
+		}
+		if h, _, _ := s.History(ctx, "acme", code, 0, 10); len(h) < 3 || h[0].Action != ActionCreate || h[1].Action != ActionPurge {
+			t.Errorf("%s history = %+v, want create over purge", code, h)
+		}
+	}
+	for _, bad := range []string{"a{b}c", "", strings.Repeat("x", 40)} {
+		if _, err := s.Get(ctx, "acme", bad); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get(%q) err = %v, want ErrNotFound without a Redis key", bad, err)
+		}
 	}
 }
 
@@ -324,29 +420,6 @@ func TestAdmitCountsAcrossInstances(t *testing.T) {
 	unlimited := mustCreate(t, a, "acme", webOnly)
 	if ok, err := admit(ctx, a, unlimited); !ok || err != nil {
 		t.Errorf("Admit(unlimited) = %v, %v", ok, err)
-	}
-}
-
-func TestDeletedCodeIsNeverReusedAndStatsWindowEnds(t *testing.T) {
-	s := newTestStore(t, Options{})
-	ctx := context.Background()
-	mustCreate(t, s, "acme", `{"code":"old1",`+webOnly[1:])
-	if err := s.Delete(ctx, "acme", "old1", Actor{By: "key:test"}); err != nil {
-		t.Fatal(err)
-	}
-	later := time.Now().Add(31 * 24 * time.Hour)
-	s.now = func() time.Time { return later }
-	in, _ := DecodeInput([]byte(`{"code":"old1",` + webOnly[1:]))
-	if _, err := s.Create(ctx, "globex", in, Actor{By: "key:test"}); !errors.Is(err, ErrExists) {
-		t.Fatalf("another tenant took a deleted code after 31 days: err = %v (its stats would leak)", err)
-	}
-	if _, err := s.Owned(ctx, "acme", "old1"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("stats of a link deleted 31 days ago err = %v, want ErrNotFound after the 30-day window", err)
-	}
-	for _, bad := range []string{"a{b}c", "", strings.Repeat("x", 40)} {
-		if _, err := s.Get(ctx, "acme", bad); !errors.Is(err, ErrNotFound) {
-			t.Errorf("Get(%q) err = %v, want ErrNotFound without a Redis key", bad, err)
-		}
 	}
 }
 

@@ -114,62 +114,6 @@ func (s *Store) update(ctx context.Context, tenant, code string, ch Change, acti
 	return updated, nil
 }
 
-// Delete replaces tenant's link with a tombstone. The tombstone never
-// expires: the code's stats keys outlive the link, so the code must never
-// be handed to another tenant. Its owner can read the stats for
-// Options.StatsAfterDelete.
-func (s *Store) Delete(ctx context.Context, tenant, code string, a Actor) error {
-	if !ValidCode(code) {
-		return ErrNotFound
-	}
-	if err := a.check(); err != nil {
-		return err
-	}
-	key := Canonical(code)
-	var old *Link
-	txf := func(tx *redis.Tx) error {
-		cur, err := s.readTx(ctx, tx, key)
-		if err != nil {
-			return err
-		}
-		if cur.Tenant != tenant || cur.DeletedAt != nil {
-			return ErrNotFound
-		}
-		tomb := *cur
-		now := s.now().UTC()
-		tomb.DeletedAt = &now
-		tomb.UpdatedAt = now
-		tomb.Version = cur.Version + 1
-		data, err := json.Marshal(&tomb)
-		if err != nil {
-			return fmt.Errorf("encode link: %w", err)
-		}
-		entry, err := entryOf(&tomb, data, ActionDelete, a, now)
-		if err != nil {
-			return fmt.Errorf("encode version: %w", err)
-		}
-		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, linkKey(key), data, 0)
-			p.Del(ctx, scanCountKey(key))
-			pushEntry(ctx, p, key, entry)
-			return nil
-		}); err != nil {
-			return err
-		}
-		old = cur
-		return nil
-	}
-	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
-		return err
-	}
-	s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		removeFromIndexes(ctx, p, old, nil)
-		return nil
-	})
-	s.invalidate(ctx, key)
-	return nil
-}
-
 func (s *Store) watch(ctx context.Context, fn func(*redis.Tx) error, key string) error {
 	for i := 0; i < maxTxRetries; i++ {
 		err := s.rdb.Watch(ctx, fn, key)

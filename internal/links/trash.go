@@ -1,0 +1,217 @@
+package links
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The trash: a deleted link stays restorable for Options.TrashFor, then
+// it is purged. A purged code stays its tenant's: another tenant's create
+// is refused (its stats keys outlive the link), its own may create it
+// again and its stats go on.
+
+// More write actions.
+const (
+	ActionPurge = "purge"
+)
+
+// ErrInTrash: the tenant's code is in its trash; restore or purge it
+// before creating it again.
+var ErrInTrash = fmt.Errorf("%w: it is in your trash; restore it, or purge it to create it again", ErrExists)
+
+func tenantTrashKey(tenant string) string { return "sg:{t:" + tenant + "}:trash" }
+
+// trashDueKey orders every tenant's trashed links by purge time, for the
+// purging sweep: members are tenant NUL code.
+const trashDueKey = "sg:trash:due"
+
+func trashMember(tenant, code string) string { return tenant + "\x00" + code }
+
+// Delete moves tenant's link to the trash for Options.TrashFor: its scans
+// get the fallback or a 410 page, Restore brings it back as it was.
+func (s *Store) Delete(ctx context.Context, tenant, code string, a Actor) error {
+	_, err := s.lifecycle(ctx, tenant, code, a, ActionDelete, func(cur *Link, now time.Time) (*Link, error) {
+		if cur.DeletedAt != nil {
+			return nil, ErrNotFound
+		}
+		next := *cur
+		purge := now.Add(s.opts.TrashFor)
+		next.DeletedAt, next.PurgeAt = &now, &purge
+		return &next, nil
+	})
+	return err
+}
+
+// Restore brings tenant's link back from the trash as it was.
+func (s *Store) Restore(ctx context.Context, tenant, code string, a Actor) (*Link, error) {
+	return s.lifecycle(ctx, tenant, code, a, ActionRestore, func(cur *Link, now time.Time) (*Link, error) {
+		if cur.DeletedAt == nil || cur.Purged {
+			return nil, ErrNotFound
+		}
+		next := *cur
+		next.DeletedAt, next.PurgeAt = nil, nil
+		return &next, nil
+	})
+}
+
+// Purge ends tenant's link, live or in the trash, for good: only its code
+// stays, reserved for the tenant, who may create it again.
+func (s *Store) Purge(ctx context.Context, tenant, code string, a Actor) error {
+	_, err := s.lifecycle(ctx, tenant, code, a, ActionPurge, func(cur *Link, now time.Time) (*Link, error) {
+		if cur.Purged {
+			return nil, ErrNotFound
+		}
+		return purgedOf(cur, now), nil
+	})
+	return err
+}
+
+// purgedOf is what stays of a link purged at now: its code and tenant.
+func purgedOf(cur *Link, now time.Time) *Link {
+	deleted := now
+	if cur.DeletedAt != nil {
+		deleted = *cur.DeletedAt
+	}
+	return &Link{Code: cur.Code, Tenant: cur.Tenant, Status: cur.Status, CreatedAt: cur.CreatedAt,
+		DeletedAt: &deleted, Purged: true}
+}
+
+// lifecycle moves tenant's link between live, trashed and purged: step
+// gives the next record from the current one (ErrNotFound when the move
+// does not apply). The record, its version, the scan limit's counter and
+// the trash's indexes change in one transaction (one slot); the tenant's
+// link indexes follow it.
+func (s *Store) lifecycle(ctx context.Context, tenant, code string, a Actor, action string,
+	step func(cur *Link, now time.Time) (*Link, error)) (*Link, error) {
+	if !ValidCode(code) {
+		return nil, ErrNotFound
+	}
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	key := Canonical(code)
+	var old, next *Link
+	txf := func(tx *redis.Tx) error {
+		cur, err := s.readTx(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		if cur.Tenant != tenant {
+			return ErrNotFound
+		}
+		now := s.now().UTC()
+		n, err := step(cur, now)
+		if err != nil {
+			return err
+		}
+		n.UpdatedAt, n.Version = now, cur.Version+1
+		data, err := json.Marshal(n)
+		if err != nil {
+			return fmt.Errorf("encode link: %w", err)
+		}
+		entry, err := entryOf(n, data, action, a, now)
+		if err != nil {
+			return fmt.Errorf("encode version: %w", err)
+		}
+		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, linkKey(key), data, 0)
+			if n.Purged {
+				p.Del(ctx, scanCountKey(key)) // a new life starts from 0
+			}
+			pushEntry(ctx, p, key, entry)
+			return nil
+		}); err != nil {
+			return err
+		}
+		old, next = cur, n
+		return nil
+	}
+	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
+		return nil, err
+	}
+	member := trashMember(tenant, key)
+	s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		switch {
+		case old.DeletedAt == nil: // live → trash or purged
+			removeFromIndexes(ctx, p, old, nil)
+		case next.DeletedAt == nil: // trash → live
+			addToIndexes(ctx, p, next)
+		}
+		if next.DeletedAt != nil && !next.Purged {
+			p.ZAdd(ctx, tenantTrashKey(tenant), redis.Z{Score: float64(next.PurgeAt.UnixMilli()), Member: key})
+		} else {
+			p.ZRem(ctx, tenantTrashKey(tenant), key)
+		}
+		return nil
+	})
+	if next.DeletedAt != nil && !next.Purged {
+		s.rdb.ZAdd(ctx, trashDueKey, redis.Z{Score: float64(next.PurgeAt.UnixMilli()), Member: member})
+	} else {
+		s.rdb.ZRem(ctx, trashDueKey, member)
+	}
+	s.invalidate(ctx, key)
+	return next, nil
+}
+
+// Trash lists tenant's links in the trash, the soonest purged first,
+// limit of them from offset on, and the offset of the next page (0: none).
+func (s *Store) Trash(ctx context.Context, tenant string, offset, limit int) ([]*Link, int, error) {
+	keys, err := s.rdb.ZRange(ctx, tenantTrashKey(tenant), int64(offset), int64(offset+limit)).Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("trash: %w: %w", ErrUnavailable, err)
+	}
+	next := 0
+	if len(keys) > limit {
+		keys, next = keys[:limit], offset+limit
+	}
+	out := make([]*Link, 0, len(keys))
+	for _, k := range keys {
+		l, err := s.read(ctx, k)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if l.Tenant == tenant && l.DeletedAt != nil && !l.Purged {
+			out = append(out, l)
+		}
+	}
+	return out, next, nil
+}
+
+// PurgeExpired purges up to max links whose time in the trash ended by
+// now, and reports how many it purged.
+func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
+	due, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: trashDueKey, Start: "-inf",
+		Stop: fmt.Sprint(now.UnixMilli()), ByScore: true, Count: int64(max)}).Result()
+	if err != nil {
+		return 0, fmt.Errorf("trash: %w: %w", ErrUnavailable, err)
+	}
+	n := 0
+	for _, m := range due {
+		tenant, code, _ := strings.Cut(m, "\x00")
+		_, err := s.lifecycle(ctx, tenant, code, Actor{By: "system:trash", Reason: "time in the trash ended"}, ActionPurge,
+			func(cur *Link, at time.Time) (*Link, error) {
+				if cur.DeletedAt == nil || cur.Purged || cur.PurgeAt == nil || cur.PurgeAt.After(now) {
+					return nil, ErrNotFound // restored meanwhile, or moved
+				}
+				return purgedOf(cur, at), nil
+			})
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, ErrNotFound):
+			s.rdb.ZRem(ctx, trashDueKey, m)
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}
