@@ -72,6 +72,9 @@ func (s *Server) postEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if l.DeletedAt != nil {
+		return links.ErrNotFound // in the trash: nothing is recorded for it
+	}
 	// A variant that has since been renamed or whose split ended is still
 	// the one the visitor saw: its conversion counts under that name.
 	if req.Variant != "" && !links.ValidVariantName(req.Variant) {

@@ -28,7 +28,7 @@ const (
 // limit (1–100, default 20) a page, cursor from the last page's
 // next_cursor.
 func (s *Server) linkHistory(c echo.Context) error {
-	limit, offset := defaultHistoryPage, 0
+	limit, before := defaultHistoryPage, int64(0)
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxHistoryPage {
@@ -37,19 +37,19 @@ func (s *Server) linkHistory(c echo.Context) error {
 		limit = n
 	}
 	if v := c.QueryParam("cursor"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n >= links.HistoryKept {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
 			return &links.FieldError{Name: "cursor", Message: "must be a next_cursor from an earlier page"}
 		}
-		offset = n
+		before = n
 	}
-	items, next, err := s.deps.Links.History(c.Request().Context(), tenant(c), c.Param("code"), offset, limit)
+	items, next, err := s.deps.Links.History(c.Request().Context(), tenant(c), c.Param("code"), before, limit)
 	if err != nil {
 		return err
 	}
 	resp := historyResponse{Items: items}
 	if next > 0 {
-		resp.NextCursor = strconv.Itoa(next)
+		resp.NextCursor = strconv.FormatInt(next, 10)
 	}
 	return c.JSON(http.StatusOK, resp)
 }

@@ -62,7 +62,7 @@ func TestHistoryAndRevert(t *testing.T) {
 	if it := h.Items[1]; it.Version != 4 || it.Reason != "换菜单 4" {
 		t.Errorf("version 4 = %+v, want the reason 换菜单 4", it)
 	}
-	if rec := e.do("GET", "/api/v1/links/REV1/history?limit=2", e.admin, "", ""); decode[historyResponse](t, rec).NextCursor != "2" {
+	if rec := e.do("GET", "/api/v1/links/REV1/history?limit=2", e.admin, "", ""); decode[historyResponse](t, rec).NextCursor != "4" {
 		t.Errorf("a page of 2 has no next cursor: %s", rec.Body)
 	}
 	for _, tc := range []struct {

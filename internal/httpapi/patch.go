@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -28,7 +29,11 @@ func actor(c echo.Context) (links.Actor, error) {
 	if err != nil || !utf8.ValidString(reason) {
 		return links.Actor{}, &links.FieldError{Name: reasonHeader, Message: "must be percent-encoded UTF-8"}
 	}
-	return links.Actor{By: "key:" + apiKey(c).ID, Reason: strings.TrimSpace(reason)}, nil
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > links.MaxReason {
+		return links.Actor{}, &links.FieldError{Name: reasonHeader, Message: "at most " + strconv.Itoa(links.MaxReason) + " characters"}
+	}
+	return links.Actor{By: "key:" + apiKey(c).ID, Reason: reason}, nil
 }
 
 // readOnly are fields of a link's JSON that a patch may not set.

@@ -132,7 +132,7 @@ func (s *Server) pageSunCode(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	l, err := s.deps.Links.Lookup(ctx, code)
-	if errors.Is(err, links.ErrNotFound) {
+	if errors.Is(err, links.ErrNotFound) || err == nil && l.DeletedAt != nil {
 		return s.errorPage(c, http.StatusNotFound, "")
 	}
 	if err != nil {

@@ -54,10 +54,11 @@ func (s *Store) Bulk(ctx context.Context, tenant string, rows []Input, decodeErr
 }
 
 type pending struct {
-	row  int
-	link *Link
-	data []byte
-	gen  bool
+	row   int
+	link  *Link
+	data  []byte
+	entry []byte // its first version
+	gen   bool
 }
 
 func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, decodeErrs []error, offset int, a Actor, res *BulkResult) error {
@@ -99,8 +100,8 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 	cmds := make([]*redis.Cmd, len(todo))
 	var encErr error
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, t := range todo {
-			if cmds[i], encErr = claim(ctx, p, t.link, t.data, a, now); encErr != nil {
+		for i := range todo {
+			if cmds[i], todo[i].entry, encErr = claim(ctx, p, todo[i].link, todo[i].data, a, now); encErr != nil {
 				return encErr
 			}
 		}
@@ -120,12 +121,19 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 		switch n, _ := cmds[i].Int(); {
 		case n == claimStored:
 			claimed = append(claimed, t)
+		case t.gen:
+			// A generated code collided: rare enough to retry one by one,
+			// with new codes.
+			if err := s.insertGenerated(ctx, t.link, a); err != nil {
+				res.Failed = append(res.Failed, RowError{Row: t.row, Err: err})
+			} else {
+				res.Items = append(res.Items, t.link)
+			}
 		case n == claimInTrash:
 			res.Failed = append(res.Failed, RowError{Row: t.row, Err: ErrInTrash})
-		case t.gen, n == claimPurged:
-			// A generated code collided, or the tenant creates its purged
-			// code again: rare enough to do one by one.
-			if err := s.insert(ctx, t.link, a); err != nil {
+		case n == claimPurged:
+			// The tenant creates its purged code again: one by one.
+			if err := s.insert(ctx, t.link, a, true); err != nil {
 				res.Failed = append(res.Failed, RowError{Row: t.row, Err: err})
 			} else {
 				res.Items = append(res.Items, t.link)
@@ -145,7 +153,7 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 	}); err != nil {
 		s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
 			for _, t := range claimed {
-				unclaim(ctx, p, t.link.Code)
+				unclaim(ctx, p, t.link.Code, t.data, nil, t.entry)
 			}
 			return nil
 		})
@@ -172,7 +180,7 @@ func (s *Store) undo(ctx context.Context, todo []pending, cmds []*redis.Cmd) {
 				continue
 			}
 			if n, err := cmds[i].Int(); err == nil && n == claimStored {
-				unclaim(ctx, p, t.link.Code)
+				unclaim(ctx, p, t.link.Code, t.data, nil, t.entry)
 			}
 		}
 		return nil

@@ -283,7 +283,7 @@ func (s *Store) revalidateAll(ctx context.Context) (int, error) {
 			switch {
 			case errors.Is(err, ErrUnavailable):
 				return 0, err
-			case err == nil && !l.Purged:
+			case err == nil && !l.gone():
 				now[k] = l
 			}
 		}

@@ -72,13 +72,15 @@ const (
 
 // claimLua stores a new link if its code is free, with its first version:
 // KEYS[1] the link, KEYS[2] its history; ARGV the link, the version, the
-// newest index kept, the tenant. It answers one of the claim constants.
+// newest index kept, the tenant. It answers one of the claim constants. A
+// record deleted before the trash existed (deleted_at, no purge_at) counts
+// as purged.
 var claimLua = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 if cur then
   local ok, o = pcall(cjson.decode, cur)
-  if not ok or o.tenant ~= ARGV[4] then return 0 end
-  if o.purged == true then return 3 end
+  if not ok or type(o) ~= 'table' or o.tenant ~= ARGV[4] then return 0 end
+  if o.purged == true or (o.deleted_at and not o.purge_at) then return 3 end
   if o.deleted_at then return 2 end
   return 0
 end
@@ -98,60 +100,70 @@ redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]))
 return 1
 `)
 
-// claim queues claimLua for l on p.
-func claim(ctx context.Context, p redis.Scripter, l *Link, data []byte, a Actor, at time.Time) (*redis.Cmd, error) {
+// claim queues claimLua for l on p, and returns the version it writes.
+func claim(ctx context.Context, p redis.Scripter, l *Link, data []byte, a Actor, at time.Time) (*redis.Cmd, []byte, error) {
 	entry, err := entryOf(l, data, ActionCreate, a, at)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	key := Canonical(l.Code)
-	return claimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1, l.Tenant), nil
+	return claimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1, l.Tenant), entry, nil
+}
+
+// unclaimLua undoes a claim whose indexing failed, if the record is still
+// the one it wrote (ARGV[1]): the record before it comes back (ARGV[2],
+// the tenant's purged code; "" for none), and its version goes if it is
+// still the newest (ARGV[3]). A code whose reservation was restored can
+// never pass to another tenant.
+var unclaimLua = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+if redis.call('LINDEX', KEYS[2], 0) == ARGV[3] then redis.call('LPOP', KEYS[2]) end
+return 1
+`)
+
+// unclaim queues unclaimLua on p.
+func unclaim(ctx context.Context, p redis.Scripter, code string, data, before, entry []byte) {
+	key := Canonical(code)
+	unclaimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, before, entry)
 }
 
 // reclaim stores l over its tenant's purged code: a new life of the code,
 // whose versions go on from the purged one's (and its stats from its
-// earlier life's).
-func (s *Store) reclaim(ctx context.Context, l *Link, a Actor) error {
+// earlier life's). It returns what it wrote and the record it replaced.
+func (s *Store) reclaim(ctx context.Context, l *Link, a Actor) (data, before, entry []byte, err error) {
 	key := Canonical(l.Code)
 	raw, err := s.rdb.Get(ctx, linkKey(key)).Result()
 	if err != nil {
-		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
+		return nil, nil, nil, fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
 	}
 	var old Link
-	if err := json.Unmarshal([]byte(raw), &old); err != nil || !old.Purged || old.Tenant != l.Tenant {
-		return ErrExists
+	if err := json.Unmarshal([]byte(raw), &old); err != nil || !old.gone() || old.Tenant != l.Tenant {
+		return nil, nil, nil, ErrExists
 	}
 	l.Version = old.Version + 1
-	data, err := json.Marshal(l)
-	if err != nil {
-		return fmt.Errorf("encode link: %w", err)
+	if data, err = json.Marshal(l); err != nil {
+		return nil, nil, nil, fmt.Errorf("encode link: %w", err)
 	}
-	entry, err := entryOf(l, data, ActionCreate, a, l.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("encode version: %w", err)
+	if entry, err = entryOf(l, data, ActionCreate, a, l.CreatedAt); err != nil {
+		return nil, nil, nil, fmt.Errorf("encode version: %w", err)
 	}
 	n, err := reclaimLua.Eval(ctx, s.rdb, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1, raw).Int()
 	if err != nil {
-		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
+		return nil, nil, nil, fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
 	}
 	if n == 0 {
-		return ErrConflict
+		return nil, nil, nil, ErrConflict
 	}
-	return nil
-}
-
-// unclaim undoes a claim whose indexing failed: the link and its first
-// version go.
-func unclaim(ctx context.Context, p redis.Pipeliner, code string) {
-	key := Canonical(code)
-	p.Del(ctx, linkKey(key))
-	p.LPop(ctx, historyKey(key))
+	return data, []byte(raw), entry, nil
 }
 
 // History returns versions of tenant's link (a deleted one's too), newest
-// first: limit of them from offset on, and the offset of the next page
-// (0: none).
-func (s *Store) History(ctx context.Context, tenant, code string, offset, limit int) ([]Entry, int, error) {
+// first: up to limit of those older than version before (0: from the
+// newest), and the version to continue before (0: no more). A cursor by
+// version, not by position, so that a write between two pages shifts
+// nothing.
+func (s *Store) History(ctx context.Context, tenant, code string, before int64, limit int) ([]Entry, int64, error) {
 	if !ValidCode(code) {
 		return nil, 0, ErrNotFound
 	}
@@ -160,7 +172,7 @@ func (s *Store) History(ctx context.Context, tenant, code string, offset, limit 
 	var raw *redis.StringSliceCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		link = p.Get(ctx, linkKey(key))
-		raw = p.LRange(ctx, historyKey(key), int64(offset), int64(offset+limit))
+		raw = p.LRange(ctx, historyKey(key), 0, -1) // at most HistoryKept
 		return nil
 	}); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, 0, fmt.Errorf("history of %s: %w: %w", key, ErrUnavailable, err)
@@ -172,16 +184,19 @@ func (s *Store) History(ctx context.Context, tenant, code string, offset, limit 
 	if l.Tenant != tenant {
 		return nil, 0, ErrNotFound
 	}
-	vals := raw.Val()
-	next := 0
-	if len(vals) > limit {
-		vals, next = vals[:limit], offset+limit
-	}
-	out := make([]Entry, 0, len(vals))
-	for _, v := range vals {
+	out := make([]Entry, 0, min(limit, len(raw.Val())))
+	var next int64
+	for _, v := range raw.Val() {
 		var e Entry
 		if err := json.Unmarshal([]byte(v), &e); err != nil {
 			return nil, 0, fmt.Errorf("history of %s: %w", key, err)
+		}
+		if before > 0 && e.Version >= before {
+			continue
+		}
+		if len(out) == limit {
+			next = out[len(out)-1].Version
+			break
 		}
 		out = append(out, e)
 	}
@@ -207,6 +222,9 @@ func (s *Store) Revert(ctx context.Context, tenant, code string, version int64, 
 	}
 	if old == nil {
 		return nil, invalid("version", "the link has no version %d (the newest %d are kept)", version, HistoryKept)
+	}
+	if old.DeletedAt != nil {
+		return nil, invalid("version", "version %d is the link deleted or purged; revert to a version before it", version)
 	}
 	in, err := old.editable()
 	if err != nil {

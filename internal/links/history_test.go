@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // TestHistory: create, three retargets and a revert to version 1 make five
@@ -60,11 +63,19 @@ func TestHistory(t *testing.T) {
 			t.Errorf("entry %d = v%d %s by %s (%q) %s, want %+v", i, e.Version, e.Action, e.By, e.Reason, snap.Targets.Web.URL, w)
 		}
 	}
-	if page, next, _ := s.History(ctx, "acme", "hist1", 0, 2); len(page) != 2 || next != 2 || page[1].Version != 4 {
-		t.Errorf("first page of 2: %d entries, next %d", len(page), next)
+	page, next, _ := s.History(ctx, "acme", "hist1", 0, 2)
+	if len(page) != 2 || next != 4 || page[1].Version != 4 {
+		t.Errorf("first page of 2: %d entries, next %d; want v5, v4 and 4", len(page), next)
 	}
-	if page, next, _ := s.History(ctx, "acme", "hist1", 4, 2); len(page) != 1 || next != 0 || page[0].Version != 1 {
-		t.Errorf("last page: %d entries, next %d", len(page), next)
+	// A write between two pages shifts nothing: the cursor is a version.
+	if _, err := s.Update(ctx, "acme", "hist1", edit(func(in *Input) { in.Title = "meanwhile" })); err != nil {
+		t.Fatal(err)
+	}
+	if page, next, _ = s.History(ctx, "acme", "hist1", next, 2); len(page) != 2 || next != 2 || page[0].Version != 3 {
+		t.Errorf("second page: %+v, next %d; want v3, v2", page, next)
+	}
+	if page, next, _ = s.History(ctx, "acme", "hist1", next, 2); len(page) != 1 || next != 0 || page[0].Version != 1 {
+		t.Errorf("last page: %d entries, next %d; want v1 alone", len(page), next)
 	}
 	if _, _, err := s.History(ctx, "globex", "hist1", 0, 10); !errors.Is(err, ErrNotFound) {
 		t.Errorf("another tenant's history: %v, want ErrNotFound", err)
@@ -75,8 +86,14 @@ func TestHistory(t *testing.T) {
 	if err := s.Delete(ctx, "acme", "hist1", Actor{By: "key:k4", Reason: "typo"}); err != nil {
 		t.Fatal(err)
 	}
-	if entries, _, _ := s.History(ctx, "acme", "hist1", 0, 1); len(entries) != 1 || entries[0].Action != ActionDelete || entries[0].Version != 6 {
-		t.Errorf("after a delete the newest version is %+v, want 6, delete", entries)
+	if entries, _, _ := s.History(ctx, "acme", "hist1", 0, 1); len(entries) != 1 || entries[0].Action != ActionDelete || entries[0].Version != 7 {
+		t.Errorf("after a delete the newest version is %+v, want 7, delete", entries)
+	}
+	if _, err := s.Restore(ctx, "acme", "hist1", Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Revert(ctx, "acme", "hist1", 7, Actor{}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("revert to the deleted version: %v, want ErrInvalid", err)
 	}
 }
 
@@ -93,5 +110,80 @@ func TestHistoryKeepsTheNewest(t *testing.T) {
 	entries, _, err := s.History(ctx, "acme", "hist2", 0, HistoryKept+10)
 	if err != nil || len(entries) != HistoryKept || entries[0].Version != HistoryKept+5 || entries[HistoryKept-1].Version != 6 {
 		t.Errorf("History = %d entries (v%d..v%d), %v; want the newest %d", len(entries), entries[0].Version, entries[len(entries)-1].Version, err, HistoryKept)
+	}
+}
+
+// TestLegacyTombstone: a link deleted before the trash existed (deleted_at,
+// no purge_at) counts as purged: no scan, no restore, not in the trash;
+// its owner may create the code again, another tenant may not.
+func TestLegacyTombstone(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	s.rdb.Set(ctx, linkKey("OLDDEL"), `{"code":"OLDDEL","tenant":"acme","targets":{"web":{"url":"https://example.com/"}},"status":"active",`+
+		`"starts_at":null,"expires_at":null,"created_at":"2025-01-01T00:00:00Z","updated_at":"2025-02-01T00:00:00Z","deleted_at":"2025-02-01T00:00:00Z"}`, 0)
+	if _, err := s.Lookup(ctx, "olddel"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Lookup of an old tombstone: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Restore(ctx, "acme", "olddel", Actor{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Restore of an old tombstone: %v, want ErrNotFound", err)
+	}
+	in, _ := DecodeInput([]byte(`{"code":"OLDDEL","targets":{"web":{"url":"https://example.com/new"}}}`))
+	if _, err := s.Create(ctx, "globex", in, Actor{}); !errors.Is(err, ErrExists) || errors.Is(err, ErrInTrash) {
+		t.Errorf("another tenant's create: %v, want code taken", err)
+	}
+	if l, err := s.Create(ctx, "acme", in, Actor{}); err != nil || l.Version != 1 {
+		t.Errorf("its owner's create: %+v, %v; want a new life", l, err)
+	}
+}
+
+// TestUnclaimRestoresTheReservation: undoing the creation of a purged code
+// again (its indexing failed) puts the purged record back, so the code
+// never becomes free for another tenant, and takes only its own version.
+func TestUnclaimRestoresTheReservation(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"RC01","params":{"secret":"acme-only"},"targets":{"web":{"url":"https://example.com/"}}}`)
+	if err := s.Purge(ctx, "acme", "rc01", Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	l := &Link{Code: "RC01", Tenant: "acme", Targets: Targets{Web: &WebTarget{URL: "https://example.com/2"}}, Status: StatusActive}
+	data, before, entry, err := s.reclaim(ctx, l, Actor{By: "key:test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		unclaim(ctx, p, "RC01", data, before, entry)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := DecodeInput([]byte(`{"code":"RC01","targets":{"web":{"url":"https://evil.example/"}}}`))
+	if _, err := s.Create(ctx, "evil", in, Actor{}); !errors.Is(err, ErrExists) {
+		t.Fatalf("another tenant took the code after an undone re-create: %v", err)
+	}
+	if h, _, _ := s.History(ctx, "acme", "rc01", 0, 10); len(h) != 2 || h[0].Action != ActionPurge {
+		t.Errorf("history after the undo = %+v, want create and purge", h)
+	}
+}
+
+// TestPurgeGoesPastABadRecord: one damaged record in the trash does not
+// stop the sweep.
+func TestPurgeGoesPastABadRecord(t *testing.T) {
+	s := newTestStore(t, Options{TrashFor: time.Hour})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"BAD1","targets":{"web":{"url":"https://example.com/"}}}`)
+	mustCreate(t, s, "acme", `{"code":"GOOD1","targets":{"web":{"url":"https://example.com/"}}}`)
+	for _, c := range []string{"bad1", "good1"} {
+		if err := s.Delete(ctx, "acme", c, Actor{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.rdb.Set(ctx, linkKey("BAD1"), `{"code":"BAD1","tenant":"acme","deleted_at":"not a time"`, 0)
+	n, err := s.PurgeExpired(ctx, time.Now().Add(2*time.Hour), 100)
+	if n != 1 || err == nil {
+		t.Errorf("PurgeExpired = %d, %v; want GOOD1 purged and BAD1's error", n, err)
+	}
+	if _, err := s.Lookup(ctx, "good1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("GOOD1 was not purged: %v", err)
 	}
 }

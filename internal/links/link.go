@@ -65,6 +65,10 @@ type Link struct {
 	PlatformStatus map[string]PlatformStatus `json:"platform_status,omitempty"`
 }
 
+// gone reports whether the link was purged: only its code stays, its
+// tenant's. A link deleted before the trash existed (no purge_at) is.
+func (l *Link) gone() bool { return l.Purged || l.DeletedAt != nil && l.PurgeAt == nil }
+
 // Generation identifies what the scan path serves of the link: its edits
 // and its made launch links.
 type Generation struct {
@@ -167,7 +171,7 @@ const (
 // StateAt is the link's state at now, given how many scans it has had.
 func (l *Link) StateAt(now time.Time, scans int64) State {
 	switch {
-	case l.DeletedAt != nil:
+	case l.DeletedAt != nil: // purged links never reach a scan
 		return StateTrashed
 	case l.Status == StatusPaused:
 		return StatePaused

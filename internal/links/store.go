@@ -95,9 +95,10 @@ func NewStore(rdb redis.UniversalClient, opts Options) *Store {
 	}
 }
 
-// Lookup returns the live link for a scan: from memory when cached, else
-// from Redis once (concurrent misses for one code share one read). Deleted
-// and unknown codes are ErrNotFound; an uncached code while Redis is
+// Lookup returns the link for a scan: from memory when cached, else from
+// Redis once (concurrent misses for one code share one read). A link in
+// the trash is returned (its state says so: its scans get the fallback or
+// a 410); purged and unknown codes are ErrNotFound; an uncached code while Redis is
 // unreachable is ErrUnavailable. A cached link is returned at once even
 // past its TTL (its revalidation runs in the background), so a cached code
 // never waits for Redis, and keeps answering through an outage.
@@ -147,7 +148,7 @@ func (s *Store) load(ctx context.Context, key string) (*Link, error) {
 	defer cancel()
 	l, err := s.read(ctx, key)
 	switch {
-	case errors.Is(err, ErrNotFound), err == nil && l.Purged:
+	case errors.Is(err, ErrNotFound), err == nil && l.gone():
 		s.cache.putIfCurrent(key, nil, s.now(), gen)
 		return nil, ErrNotFound
 	case err != nil:
@@ -224,22 +225,32 @@ func (s *Store) Create(ctx context.Context, tenant string, in Input, a Actor) (*
 		return nil, err
 	}
 	l := newLink(tenant, in, now)
-	for attempt := 0; ; attempt++ {
-		if in.Code == "" {
-			code, err := newCode()
-			if err != nil {
-				return nil, fmt.Errorf("generate code: %w", err)
-			}
-			l.Code = code
-		}
-		err := s.insert(ctx, l, a)
-		if errors.Is(err, ErrExists) && in.Code == "" && attempt < 5 {
-			continue
-		}
-		if err != nil {
+	if in.Code == "" {
+		if err := s.insertGenerated(ctx, l, a); err != nil {
 			return nil, err
 		}
 		return l, nil
+	}
+	if err := s.insert(ctx, l, a, true); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// insertGenerated inserts l under a new random code, trying another when
+// one is taken (by any record: a generated code never reclaims one).
+func (s *Store) insertGenerated(ctx context.Context, l *Link, a Actor) error {
+	for attempt := 0; ; attempt++ {
+		code, err := newCode()
+		if err != nil {
+			return fmt.Errorf("generate code: %w", err)
+		}
+		l.Code = code
+		err = s.insert(ctx, l, a, false)
+		if errors.Is(err, ErrExists) && attempt < 5 {
+			continue
+		}
+		return err
 	}
 }
 
@@ -261,16 +272,18 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-// insert claims the code with SET NX, then indexes the link. The two keys
+// insert claims the code (claimLua), then indexes the link. The two keys
 // live in different Cluster slots, so they cannot share a transaction:
 // when indexing fails the claim is undone, leaving nothing half-written.
-func (s *Store) insert(ctx context.Context, l *Link, a Actor) error {
+// With reclaim, the tenant's own purged code is created again; without
+// (a generated code), any record of the code is a collision.
+func (s *Store) insert(ctx context.Context, l *Link, a Actor, reclaim bool) error {
 	data, err := json.Marshal(l)
 	if err != nil {
 		return fmt.Errorf("encode link: %w", err)
 	}
 	key := Canonical(l.Code)
-	cmd, err := claim(ctx, s.rdb, l, data, a, l.CreatedAt)
+	cmd, entry, err := claim(ctx, s.rdb, l, data, a, l.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("encode version: %w", err)
 	}
@@ -278,12 +291,15 @@ func (s *Store) insert(ctx context.Context, l *Link, a Actor) error {
 	if err != nil {
 		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
 	}
-	switch claimed {
-	case claimStored:
-	case claimInTrash:
+	var before []byte
+	switch {
+	case claimed == claimStored:
+	case !reclaim:
+		return ErrExists // a generated code never lands on a reserved one
+	case claimed == claimInTrash:
 		return ErrInTrash
-	case claimPurged:
-		if err := s.reclaim(ctx, l, a); err != nil {
+	case claimed == claimPurged:
+		if data, before, entry, err = s.reclaim(ctx, l, a); err != nil {
 			return err
 		}
 	default:
@@ -293,8 +309,8 @@ func (s *Store) insert(ctx context.Context, l *Link, a Actor) error {
 		addToIndexes(ctx, p, l)
 		return nil
 	}); err != nil {
-		s.rdb.TxPipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-			unclaim(ctx, p, l.Code)
+		s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
+			unclaim(ctx, p, l.Code, data, before, entry)
 			return nil
 		})
 		return fmt.Errorf("index link %s: %w: %w", key, ErrUnavailable, err)

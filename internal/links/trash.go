@@ -16,10 +16,8 @@ import (
 // is refused (its stats keys outlive the link), its own may create it
 // again and its stats go on.
 
-// More write actions.
-const (
-	ActionPurge = "purge"
-)
+// ActionPurge: a version that ends a link for good.
+const ActionPurge = "purge"
 
 // ErrInTrash: the tenant's code is in its trash; restore or purge it
 // before creating it again.
@@ -51,7 +49,7 @@ func (s *Store) Delete(ctx context.Context, tenant, code string, a Actor) error 
 // Restore brings tenant's link back from the trash as it was.
 func (s *Store) Restore(ctx context.Context, tenant, code string, a Actor) (*Link, error) {
 	return s.lifecycle(ctx, tenant, code, a, ActionRestore, func(cur *Link, now time.Time) (*Link, error) {
-		if cur.DeletedAt == nil || cur.Purged {
+		if cur.DeletedAt == nil || cur.gone() {
 			return nil, ErrNotFound
 		}
 		next := *cur
@@ -83,10 +81,12 @@ func purgedOf(cur *Link, now time.Time) *Link {
 }
 
 // lifecycle moves tenant's link between live, trashed and purged: step
-// gives the next record from the current one (ErrNotFound when the move
-// does not apply). The record, its version, the scan limit's counter and
-// the trash's indexes change in one transaction (one slot); the tenant's
-// link indexes follow it.
+// gives the next record from the current one at now (ErrNotFound when the
+// move does not apply). The record, its version and the scan limit's
+// counter change in one transaction (one slot). The index entries a move
+// adds (the trash's, or the tenant's lists on a restore) go in before it,
+// the ones it removes after it: a failure leaves an extra entry, which
+// readers and the sweep check against the record, never a missing one.
 func (s *Store) lifecycle(ctx context.Context, tenant, code string, a Actor, action string,
 	step func(cur *Link, now time.Time) (*Link, error)) (*Link, error) {
 	if !ValidCode(code) {
@@ -96,6 +96,13 @@ func (s *Store) lifecycle(ctx context.Context, tenant, code string, a Actor, act
 		return nil, err
 	}
 	key := Canonical(code)
+	now := s.now().UTC()
+	member := trashMember(tenant, key)
+	if cur, err := s.read(ctx, key); err == nil && cur.Tenant == tenant {
+		if err := s.addIndexesFor(ctx, action, cur, key, member, now); err != nil {
+			return nil, err
+		}
+	}
 	var old, next *Link
 	txf := func(tx *redis.Tx) error {
 		cur, err := s.readTx(ctx, tx, key)
@@ -105,7 +112,6 @@ func (s *Store) lifecycle(ctx context.Context, tenant, code string, a Actor, act
 		if cur.Tenant != tenant {
 			return ErrNotFound
 		}
-		now := s.now().UTC()
 		n, err := step(cur, now)
 		if err != nil {
 			return err
@@ -135,28 +141,49 @@ func (s *Store) lifecycle(ctx context.Context, tenant, code string, a Actor, act
 	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
 		return nil, err
 	}
-	member := trashMember(tenant, key)
-	s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		switch {
-		case old.DeletedAt == nil: // live → trash or purged
-			removeFromIndexes(ctx, p, old, nil)
-		case next.DeletedAt == nil: // trash → live
-			addToIndexes(ctx, p, next)
+	// Stale entries out, whatever the request's context does now.
+	bg := context.WithoutCancel(ctx)
+	s.rdb.TxPipelined(bg, func(p redis.Pipeliner) error {
+		if old.DeletedAt == nil && next.DeletedAt != nil { // live → trash or purged
+			removeFromIndexes(bg, p, old, nil)
 		}
-		if next.DeletedAt != nil && !next.Purged {
-			p.ZAdd(ctx, tenantTrashKey(tenant), redis.Z{Score: float64(next.PurgeAt.UnixMilli()), Member: key})
-		} else {
-			p.ZRem(ctx, tenantTrashKey(tenant), key)
+		if next.DeletedAt == nil || next.Purged {
+			p.ZRem(bg, tenantTrashKey(tenant), key)
 		}
 		return nil
 	})
-	if next.DeletedAt != nil && !next.Purged {
-		s.rdb.ZAdd(ctx, trashDueKey, redis.Z{Score: float64(next.PurgeAt.UnixMilli()), Member: member})
-	} else {
-		s.rdb.ZRem(ctx, trashDueKey, member)
+	if next.DeletedAt == nil || next.Purged {
+		s.rdb.ZRem(bg, trashDueKey, member)
 	}
 	s.invalidate(ctx, key)
 	return next, nil
+}
+
+// addIndexesFor adds the index entries the move action of cur at now
+// needs: a deleted link's in the trash, a restored link's in its lists.
+func (s *Store) addIndexesFor(ctx context.Context, action string, cur *Link, key, member string, now time.Time) error {
+	switch action {
+	case ActionDelete:
+		if cur.DeletedAt != nil {
+			return nil
+		}
+		due := redis.Z{Score: float64(now.Add(s.opts.TrashFor).UnixMilli()), Member: key}
+		if err := s.rdb.ZAdd(ctx, tenantTrashKey(cur.Tenant), due).Err(); err != nil {
+			return fmt.Errorf("trash %s: %w: %w", key, ErrUnavailable, err)
+		}
+		due.Member = member
+		if err := s.rdb.ZAdd(ctx, trashDueKey, due).Err(); err != nil {
+			return fmt.Errorf("trash %s: %w: %w", key, ErrUnavailable, err)
+		}
+	case ActionRestore:
+		if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			addToIndexes(ctx, p, cur)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("restore %s: %w: %w", key, ErrUnavailable, err)
+		}
+	}
+	return nil
 }
 
 // Trash lists tenant's links in the trash, the soonest purged first,
@@ -170,16 +197,25 @@ func (s *Store) Trash(ctx context.Context, tenant string, offset, limit int) ([]
 	if len(keys) > limit {
 		keys, next = keys[:limit], offset+limit
 	}
+	cmds := make([]*redis.StringCmd, len(keys))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, linkKey(k))
+		}
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, fmt.Errorf("trash: %w: %w", ErrUnavailable, err)
+	}
 	out := make([]*Link, 0, len(keys))
-	for _, k := range keys {
-		l, err := s.read(ctx, k)
+	for i, k := range keys {
+		l, err := decodeLink(k, cmds[i])
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return nil, 0, err
 		}
-		if l.Tenant == tenant && l.DeletedAt != nil && !l.Purged {
+		if l.Tenant == tenant && l.DeletedAt != nil && !l.gone() {
 			out = append(out, l)
 		}
 	}
@@ -188,18 +224,19 @@ func (s *Store) Trash(ctx context.Context, tenant string, offset, limit int) ([]
 
 // PurgeExpired purges up to max links whose time in the trash ended by
 // now, and reports how many it purged.
-func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
+func (s *Store) PurgeExpired(ctx context.Context, now time.Time, batch int) (int, error) {
 	due, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: trashDueKey, Start: "-inf",
-		Stop: fmt.Sprint(now.UnixMilli()), ByScore: true, Count: int64(max)}).Result()
+		Stop: fmt.Sprint(now.UnixMilli()), ByScore: true, Count: int64(batch)}).Result()
 	if err != nil {
 		return 0, fmt.Errorf("trash: %w: %w", ErrUnavailable, err)
 	}
 	n := 0
+	var errs []error
 	for _, m := range due {
 		tenant, code, _ := strings.Cut(m, "\x00")
 		_, err := s.lifecycle(ctx, tenant, code, Actor{By: "system:trash", Reason: "time in the trash ended"}, ActionPurge,
 			func(cur *Link, at time.Time) (*Link, error) {
-				if cur.DeletedAt == nil || cur.Purged || cur.PurgeAt == nil || cur.PurgeAt.After(now) {
+				if cur.DeletedAt == nil || cur.gone() || cur.PurgeAt.After(now) {
 					return nil, ErrNotFound // restored meanwhile, or moved
 				}
 				return purgedOf(cur, at), nil
@@ -209,9 +246,13 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 			n++
 		case errors.Is(err, ErrNotFound):
 			s.rdb.ZRem(ctx, trashDueKey, m)
-		default:
+		case errors.Is(err, ErrUnavailable), ctx.Err() != nil:
 			return n, err
+		default:
+			// This link alone (a damaged record, a write race): the others
+			// go on, and it is tried again at the next sweep.
+			errs = append(errs, fmt.Errorf("purge %s: %w", code, err))
 		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
