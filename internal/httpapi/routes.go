@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	api.GET("/links/:code/qr", s.qrImage)
 	api.GET("/links/:code/stats", s.linkStats)
 	api.GET("/campaigns/:campaign/stats", s.campaignStats)
+	api.POST("/campaigns/:campaign/:action", s.campaignAction, s.requireWrite)
 	api.GET("/events.csv", s.eventsCSV)
 	api.POST("/qr/export", s.qrExport)
 	// Platform apps hold credentials: admin keys only, reads included.
