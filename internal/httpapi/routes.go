@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	api := e.Group("/api/v1", s.authenticate)
 	api.POST("/links", s.createLink, s.requireWrite)
 	api.POST("/links/bulk", s.bulkLinks, s.requireWrite)
+	api.PATCH("/links/bulk", s.bulkEdit, s.requireWrite)
 	api.GET("/links", s.listLinks)
 	api.GET("/links/:code", s.getLink)
 	api.PATCH("/links/:code", s.patchLink, s.requireWrite)

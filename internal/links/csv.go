@@ -53,7 +53,7 @@ func DecodeCSV(r io.Reader) ([]Input, []error, error) {
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheet exports start with a BOM
 	}
-	if err := checkCSVHeader(header); err != nil {
+	if err := checkCSVHeader(header, true); err != nil {
 		return nil, nil, err
 	}
 	var ins []Input
@@ -83,7 +83,7 @@ func csvError(err error) error {
 	return &MalformedError{Message: "CSV body could not be read"}
 }
 
-func checkCSVHeader(header []string) error {
+func checkCSVHeader(header []string, needTargets bool) error {
 	seen := map[string]bool{}
 	hasTarget := false
 	for _, col := range header {
@@ -107,15 +107,32 @@ func checkCSVHeader(header []string) error {
 			return invalid(col, "unknown CSV column")
 		}
 	}
-	if !hasTarget {
+	if !hasTarget && needTargets {
 		return invalid("targets", "the CSV header has no targets.<platform>.<field> column")
 	}
 	return nil
 }
 
 func csvRow(header, rec []string) (Input, error) {
+	doc, err := csvDoc(header, rec)
+	if err != nil {
+		return Input{}, err
+	}
+	if doc["targets"] == nil {
+		doc["targets"] = map[string]map[string]any{}
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(doc); err != nil {
+		return Input{}, err
+	}
+	return DecodeInput(buf.Bytes())
+}
+
+// csvDoc is a CSV row as the JSON document of the fields its non-empty
+// cells set.
+func csvDoc(header, rec []string) (map[string]any, error) {
 	if len(rec) != len(header) {
-		return Input{}, &MalformedError{Message: fmt.Sprintf("row has %d cells; the header has %d", len(rec), len(header))}
+		return nil, &MalformedError{Message: fmt.Sprintf("row has %d cells; the header has %d", len(rec), len(header))}
 	}
 	doc := map[string]any{}
 	params := map[string]any{}
@@ -137,12 +154,12 @@ func csvRow(header, rec []string) (Input, error) {
 		case col == "max_scans":
 			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			if err != nil {
-				return Input{}, invalid("max_scans", "must be a whole number")
+				return nil, invalid("max_scans", "must be a whole number")
 			}
 			doc["max_scans"] = n
 		case col == "starts_at" || col == "expires_at":
 			if _, err := time.Parse(time.RFC3339, v); err != nil {
-				return Input{}, invalid(col, "must be an RFC 3339 time, e.g. 2027-01-01T00:00:00Z")
+				return nil, invalid(col, "must be an RFC 3339 time, e.g. 2027-01-01T00:00:00Z")
 			}
 			doc[col] = v
 		case strings.HasPrefix(col, "params."):
@@ -160,10 +177,68 @@ func csvRow(header, rec []string) (Input, error) {
 	if len(params) > 0 {
 		doc["params"] = params
 	}
-	doc["targets"] = targets
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(doc); err != nil {
-		return Input{}, err
+	if len(targets) > 0 {
+		doc["targets"] = targets
 	}
-	return DecodeInput(buf.Bytes())
+	return doc, nil
+}
+
+// Edit is one row of a bulk edit: a code and the JSON merge patch of the
+// fields to change, or why the row could not be read.
+type Edit struct {
+	Code  string
+	Patch []byte
+	Err   error
+}
+
+// DecodeCSVEdits reads a CSV bulk edit: the bulk create's columns with
+// code; each row's non-empty cells are the fields it changes (an empty
+// cell leaves its field as it is). Only a bad header, broken quoting or
+// too many rows fail the whole body.
+func DecodeCSVEdits(r io.Reader) ([]Edit, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &MalformedError{Message: "CSV body is empty: a header row is required"}
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	if err := checkCSVHeader(header, false); err != nil {
+		return nil, err
+	}
+	codeCol := -1
+	for i, col := range header {
+		if col == "code" {
+			codeCol = i
+		}
+	}
+	if codeCol < 0 {
+		return nil, invalid("code", "a bulk edit's CSV header needs a code column")
+	}
+	var edits []Edit
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return edits, nil
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		if len(edits) == MaxBulkRows {
+			return nil, ErrTooManyRows
+		}
+		var e Edit
+		doc, err := csvDoc(header, rec)
+		if err == nil {
+			e.Code, _ = doc["code"].(string)
+			e.Patch, err = json.Marshal(doc)
+		}
+		e.Err = err
+		edits = append(edits, e)
+	}
 }
