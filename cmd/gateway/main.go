@@ -5,6 +5,8 @@
 //	gateway apikey list
 //	gateway apikey revoke ID
 //	gateway healthcheck                    exit 0 when the local gateway is healthy
+//	gateway export [--tenant T] > links.jsonl
+//	gateway import links.jsonl
 package main
 
 import (
@@ -38,6 +40,8 @@ const usage = `usage:
   gateway apikey list [--config FILE]
   gateway apikey revoke ID [--config FILE]
   gateway healthcheck [--config FILE]
+  gateway export [--tenant NAME] [--config FILE] > links.jsonl
+  gateway import [--config FILE] links.jsonl
 
 Configuration comes from --config, else $SCANGATE_CONFIG, else ./config.yaml
 when present; SCANGATE_* variables override any key.
@@ -57,6 +61,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return apikey(ctx, args, environ, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, environ, stdout, stderr)
+	case "export":
+		return export(ctx, args, environ, stdout, stderr)
+	case "import":
+		return importLinks(ctx, args, environ, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,236 @@
+package links
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Backup and restore: a link per line of JSON (JSONL), every record of the
+// store or of one tenant: live links, links in the trash and purged codes
+// (which keep their tenant's reservation), with how many of its max_scans
+// a link used. Importing puts each back with its indexes and count, and
+// importing the same file twice changes nothing.
+
+// record is a line of an export: the link and its scan limit's count.
+type record struct {
+	Link
+	ScansUsed int64 `json:"scans_used,omitempty"`
+}
+
+// Export writes every link record of tenant ("" for all) to w, one JSON
+// object a line, and reports how many. It reads the store's keys as they
+// are while it runs (a backup of a store that is written meanwhile holds
+// each link as it was when read).
+func (s *Store) Export(ctx context.Context, tenant string, w io.Writer) (int, error) {
+	bw := bufio.NewWriter(w)
+	n := 0
+	err := s.scanLinks(ctx, func(keys []string) error {
+		ls, err := s.readKeys(ctx, keys)
+		if err != nil {
+			return err
+		}
+		var limited []*Link
+		for _, l := range ls {
+			if l != nil && l.MaxScans > 0 && !l.gone() {
+				limited = append(limited, l)
+			}
+		}
+		used, err := s.UsedScans(ctx, limited...)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			if l == nil || tenant != "" && l.Tenant != tenant {
+				continue
+			}
+			data, err := json.Marshal(record{Link: *l, ScansUsed: used[l]})
+			if err != nil {
+				return err
+			}
+			bw.Write(data)
+			bw.WriteByte('\n')
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, bw.Flush()
+}
+
+// scanLinks calls fn with batches of canonical codes of every link key,
+// on every master of a Cluster.
+func (s *Store) scanLinks(ctx context.Context, fn func(codes []string) error) error {
+	scan := func(ctx context.Context, c redis.Cmdable) error {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, "sg:{*}:link", 500).Result()
+			if err != nil {
+				return fmt.Errorf("export: %w: %w", ErrUnavailable, err)
+			}
+			codes := make([]string, 0, len(keys))
+			for _, k := range keys {
+				code := strings.TrimSuffix(strings.TrimPrefix(k, "sg:{"), "}:link")
+				if ValidCode(code) {
+					codes = append(codes, code)
+				}
+			}
+			if len(codes) > 0 {
+				if err := fn(codes); err != nil {
+					return err
+				}
+			}
+			if cursor = next; cursor == 0 {
+				return nil
+			}
+		}
+	}
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return scan(ctx, c) })
+	}
+	return scan(ctx, s.rdb)
+}
+
+// ImportResult is what an import did.
+type ImportResult struct {
+	Imported  int        // records written
+	Unchanged int        // records already in the store as they are
+	Failed    []RowError // Row: the line, from 1
+}
+
+// Import reads a JSONL export and puts each record in the store with its
+// indexes: a record the store holds as it is is left alone; a code the
+// store holds for another tenant is refused (that line fails); any other
+// is written as it is in the file, a version in its history. A line that
+// cannot be read fails alone.
+func (s *Store) Import(ctx context.Context, r io.Reader, a Actor) (ImportResult, error) {
+	res := ImportResult{Failed: []RowError{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		changed, err := s.importOne(ctx, raw, a)
+		switch {
+		case err == nil && changed:
+			res.Imported++
+		case err == nil:
+			res.Unchanged++
+		case errors.Is(err, ErrUnavailable):
+			return res, err
+		default:
+			res.Failed = append(res.Failed, RowError{Row: line, Err: err})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return res, &MalformedError{Message: fmt.Sprintf("line %d: %v", line+1, err)}
+	}
+	return res, nil
+}
+
+// importOne puts one exported record in the store.
+func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error) {
+	var rec record
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		return false, &MalformedError{Message: "not a link record: " + err.Error()}
+	}
+	l := rec.Link
+	if !ValidCode(l.Code) || l.Tenant == "" {
+		return false, invalid("code", "a record needs a valid code and its tenant")
+	}
+	if !l.gone() {
+		in, err := l.editable()
+		if err != nil {
+			return false, err
+		}
+		if err := in.normalize(); err != nil {
+			return false, err
+		}
+	}
+	l.compileRules()
+	key := Canonical(l.Code)
+	data, err := json.Marshal(&l)
+	if err != nil {
+		return false, err
+	}
+	changed := false
+	var old *Link
+	txf := func(tx *redis.Tx) error {
+		cur, err := s.readTx(ctx, tx, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		case cur.Tenant != l.Tenant:
+			return ErrExists // another tenant's: code taken
+		default:
+			used, err := tx.Get(ctx, scanCountKey(key)).Int64()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return fmt.Errorf("%w: %w", ErrUnavailable, err)
+			}
+			if same, _ := json.Marshal(cur); bytes.Equal(same, data) && used == rec.ScansUsed {
+				return nil // imported already
+			}
+			old = cur
+		}
+		entry, err := entryOf(&l, data, "import", a, s.now().UTC())
+		if err != nil {
+			return err
+		}
+		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, linkKey(key), data, 0)
+			pushEntry(ctx, p, key, entry)
+			if rec.ScansUsed > 0 {
+				p.Set(ctx, scanCountKey(key), rec.ScansUsed, 0)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		changed = true
+		return nil
+	}
+	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
+		return false, err
+	}
+	// Indexes as the record says, each write idempotent; an older record's
+	// stale entries are filtered by readers.
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if old != nil && old.DeletedAt == nil && (l.DeletedAt != nil) {
+			removeFromIndexes(ctx, p, old, nil)
+		}
+		switch {
+		case l.DeletedAt == nil:
+			addToIndexes(ctx, p, &l)
+		case !l.gone():
+			p.ZAdd(ctx, tenantTrashKey(l.Tenant), redis.Z{Score: float64(l.PurgeAt.UnixMilli()), Member: key})
+		}
+		return nil
+	}); err != nil {
+		return changed, fmt.Errorf("index %s: %w: %w", key, ErrUnavailable, err)
+	}
+	if l.DeletedAt != nil && !l.gone() {
+		if err := s.rdb.ZAdd(ctx, trashDueKey, redis.Z{Score: float64(l.PurgeAt.UnixMilli()), Member: trashMember(l.Tenant, key)}).Err(); err != nil {
+			return changed, fmt.Errorf("index %s: %w: %w", key, ErrUnavailable, err)
+		}
+	}
+	if changed {
+		s.invalidate(ctx, key)
+	}
+	return changed, nil
+}
