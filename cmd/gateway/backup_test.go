@@ -56,4 +56,21 @@ func TestExportImportCommands(t *testing.T) {
 	if err := run(ctx, []string{"import", "--config", "../../config.yaml"}, env, &res, &errb); err == nil {
 		t.Error("import without a file succeeded")
 	}
+
+	// Redis is gone: a gateway serving from the export answers the scans,
+	// read-only.
+	dr, drKey := startInstance(t, []string{"SCANGATE_REDIS_ADDRS=127.0.0.1:1"}, true, "--links-from", file)
+	for code, want := range map[string]string{"EXP1": "https://example.com/1", "EXP2": "https://example.com/closed"} {
+		resp, _ := send(t, dr, "", "GET", "/s/"+code, "")
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != want {
+			t.Errorf("%s from the backup: %d %q, want 302 to %q", code, resp.StatusCode, loc, want)
+		}
+	}
+	if status, body := callBody(t, dr, drKey, "POST", "/api/v1/links", `{"code":"NEW1","targets":{"web":{"url":"https://example.com/"}}}`); status != http.StatusServiceUnavailable ||
+		!strings.Contains(body, "read_only") {
+		t.Errorf("a write while serving from a backup = %d %s, want 503 read_only", status, body)
+	}
+	if status, _ := callBody(t, dr, drKey, "GET", "/api/v1/links/EXP1", ""); status != http.StatusOK {
+		t.Errorf("a read while serving from a backup = %d", status)
+	}
 }

@@ -47,6 +47,9 @@ type Config struct {
 	// address, for finding what a scan costs under load. Empty: off. Keep
 	// it on loopback or a private network: profiles show internals.
 	DebugListen string `yaml:"debug_listen"`
+	// ReadOnlyFrom is serve --links-from: the export scans answer from, in
+	// the embedded store, writes refused. Not a configuration key.
+	ReadOnlyFrom string `yaml:"-"`
 }
 
 // SecretsConfig: Key is 32 bytes of base64 (openssl rand -base64 32). With

@@ -38,7 +38,7 @@ func startGateway(t *testing.T, env []string) (string, string) {
 // startInstance starts a gateway and returns its address and, with
 // wantKey, the admin key it printed (one sharing a store with another
 // prints none).
-func startInstance(t *testing.T, env []string, wantKey bool) (string, string) {
+func startInstance(t *testing.T, env []string, wantKey bool, extraArgs ...string) (string, string) {
 	t.Helper()
 	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "SCANGATE_STATS_SPOOL_DIR=") }) {
 		env = append(env, "SCANGATE_STATS_SPOOL_DIR="+t.TempDir())
@@ -47,7 +47,7 @@ func startInstance(t *testing.T, env []string, wantKey bool) (string, string) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--config", "../../config.yaml"}, append(env, "SCANGATE_LISTEN=127.0.0.1:0", "SCANGATE_LOG_LEVEL=error"), pw, io.Discard)
+		done <- run(ctx, append([]string{"serve", "--config", "../../config.yaml"}, extraArgs...), append(env, "SCANGATE_LISTEN=127.0.0.1:0", "SCANGATE_LOG_LEVEL=error"), pw, io.Discard)
 		pw.Close()
 	}()
 	t.Cleanup(func() {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -27,11 +29,21 @@ import (
 )
 
 func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	cfg, _, err := commandConfig("serve", args, environ, stderr, nil)
+	var linksFrom *string
+	cfg, _, err := commandConfig("serve", args, environ, stderr, func(fs *flag.FlagSet) {
+		linksFrom = fs.String("links-from", "", "serve scans read-only from this export (gateway export) while the store is gone")
+	})
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	if *linksFrom != "" {
+		// Disaster recovery: the links of an export, in the embedded store;
+		// writes are refused.
+		log.Warn("serving from a backup: scans answer from the export, admin writes answer 503, and scans are counted in memory only", "links_from", *linksFrom)
+		cfg.Redis = RedisConfig{}
+		cfg.ReadOnlyFrom = *linksFrom
+	}
 
 	rdb, embedded, closeRedis, err := openRedis(cfg.Redis, log)
 	if err != nil {
@@ -151,6 +163,11 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		CacheTTL: cfg.Cache.TTL, NegativeTTL: cfg.Cache.NegativeTTL, CacheSize: cfg.Cache.MaxEntries, Logger: log,
 		TrashFor: time.Duration(cfg.Links.TrashDays) * 24 * time.Hour,
 	})
+	if cfg.ReadOnlyFrom != "" {
+		if err := loadBackup(ctx, linkStore, cfg.ReadOnlyFrom, log); err != nil {
+			return nil, err
+		}
+	}
 	// The feed runs until the process ends, not until this step's timeout
 	// (the client's own timeouts bound its first read).
 	if err := retry("link change feed", func(context.Context) error { return linkStore.Listen(ctx) }); err != nil {
@@ -207,6 +224,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		ScanRate:          cfg.RateLimit.Scan,
 		APIRatePerMinute:  cfg.RateLimit.API,
 		QRUppercase:       cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
+		ReadOnly: cfg.ReadOnlyFrom != "",
 	}, httpapi.Deps{
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
 		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
@@ -373,4 +391,22 @@ func purgeTrash(ctx context.Context, ls *links.Store, every time.Duration, log *
 			}
 		}
 	}
+}
+
+// loadBackup imports an export into the (embedded) store for --links-from.
+func loadBackup(ctx context.Context, ls *links.Store, path string, log *slog.Logger) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--links-from: %w", err)
+	}
+	defer f.Close()
+	res, err := ls.Import(ctx, f, links.Actor{By: "system:links-from"})
+	if err != nil {
+		return fmt.Errorf("--links-from %s: %w", path, err)
+	}
+	for _, fl := range res.Failed {
+		log.Warn("--links-from: a line was refused", "line", fl.Row, "err", fl.Err)
+	}
+	log.Info("serving links from a backup", "path", path, "links", res.Imported+res.Unchanged, "refused", len(res.Failed))
+	return nil
 }

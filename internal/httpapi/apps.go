@@ -25,6 +25,9 @@ const maxAppBody = 4 << 10
 // errNoApps: the gateway was started without platform connections.
 var errNoApps = errors.New("platform apps are not configured on this gateway")
 
+// errReadOnly: the gateway serves links from a backup (serve --links-from).
+var errReadOnly = errors.New("this gateway serves links from a backup while the store is rebuilt: writes are refused; make them on a gateway with the store")
+
 // appInput is the body of PUT /api/v1/apps/{platform}/{appid}.
 type appInput struct {
 	Secret        string `json:"secret"`

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -33,6 +34,9 @@ func (s *Server) requireWrite(next echo.HandlerFunc) echo.HandlerFunc {
 		if !apiKey(c).Role.CanWrite() {
 			return errForbidden
 		}
+		if s.cfg.ReadOnly {
+			return errReadOnly
+		}
 		return next(c)
 	}
 }
@@ -43,6 +47,9 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if apiKey(c).Role != auth.RoleAdmin {
 			return errAdminOnly
+		}
+		if s.cfg.ReadOnly && c.Request().Method != http.MethodGet {
+			return errReadOnly
 		}
 		return next(c)
 	}

@@ -86,6 +86,8 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusConflict, apiErrorBody{"app_taken", "this app id is registered to another tenant", "appid"}
 	case errors.Is(err, apps.ErrNoKey):
 		return http.StatusServiceUnavailable, apiErrorBody{"secrets_key_missing", apps.ErrNoKey.Error(), ""}
+	case errors.Is(err, errReadOnly):
+		return http.StatusServiceUnavailable, apiErrorBody{"read_only", errReadOnly.Error(), ""}
 	case errors.Is(err, errNoApps):
 		return http.StatusServiceUnavailable, apiErrorBody{"apps_unavailable", errNoApps.Error(), ""}
 	case errors.Is(err, apps.ErrRefused):

@@ -50,6 +50,9 @@ type Config struct {
 	// MaxConcurrentExports bounds the QR exports running at once (at least
 	// 1); more are refused with 503.
 	MaxConcurrentExports int
+	// ReadOnly refuses every write (503): the gateway serves links from a
+	// backup while the store is gone.
+	ReadOnly bool
 }
 
 // Deps are the domain services the routes use.
