@@ -38,6 +38,7 @@ func (s *Server) routes() {
 	api.POST("/links/bulk", s.bulkLinks, s.requireWrite)
 	api.PATCH("/links/bulk", s.bulkEdit, s.requireWrite)
 	api.GET("/links", s.listLinks)
+	api.GET("/links/export", s.linksExport)
 	api.GET("/links/:code", s.getLink)
 	api.PATCH("/links/:code", s.patchLink, s.requireWrite)
 	api.DELETE("/links/:code", s.deleteLink, s.requireWrite)

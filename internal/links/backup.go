@@ -234,3 +234,40 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 	}
 	return changed, nil
 }
+
+// EachOfTenant calls fn with each of tenant's links, live (by its lists)
+// then in the trash, reading them in batches.
+func (s *Store) EachOfTenant(ctx context.Context, tenant string, fn func(*Link) error) error {
+	for _, key := range []string{tenantLinksKey(tenant), tenantTrashKey(tenant)} {
+		trash := key == tenantTrashKey(tenant)
+		for start := int64(0); ; start += readBatch {
+			members, err := s.rdb.ZRange(ctx, key, start, start+readBatch-1).Result()
+			if err != nil {
+				return fmt.Errorf("export: %w: %w", ErrUnavailable, err)
+			}
+			if len(members) == 0 {
+				break
+			}
+			codes := members
+			if !trash {
+				codes = make([]string, len(members))
+				for i, m := range members {
+					_, codes[i], _ = strings.Cut(m, ":")
+				}
+			}
+			ls, err := s.readKeys(ctx, codes)
+			if err != nil {
+				return err
+			}
+			for _, l := range ls {
+				if l == nil || l.Tenant != tenant || l.gone() || trash != (l.DeletedAt != nil) {
+					continue
+				}
+				if err := fn(l); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

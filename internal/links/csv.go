@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -241,4 +242,86 @@ func DecodeCSVEdits(r io.Reader) ([]Edit, error) {
 		e.Err = err
 		edits = append(edits, e)
 	}
+}
+
+// CSVWriter writes links in the bulk create's CSV layout, so that an
+// export edited in a spreadsheet can be sent back (bulk create with
+// mode=upsert, or a bulk edit). Rules, splits and visitor limits have no
+// columns: they are in the JSONL export only.
+type CSVWriter struct {
+	w      *csv.Writer
+	header []string
+}
+
+// NewCSVWriter starts a CSV export whose params columns are paramKeys,
+// with a byte-order mark so that spreadsheets read it as UTF-8.
+func NewCSVWriter(w io.Writer, paramKeys []string) (*CSVWriter, error) {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return nil, err
+	}
+	header := []string{"code", "title", "campaign", "tags", "fallback_url", "status", "starts_at", "expires_at", "max_scans"}
+	for _, k := range paramKeys {
+		header = append(header, "params."+k)
+	}
+	for _, p := range []string{"wechat", "alipay", "baidu", "douyin", "qq", "kuaishou", "web"} {
+		fields := make([]string, 0, len(csvTargetFields[p]))
+		for f := range csvTargetFields[p] {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		for _, f := range fields {
+			header = append(header, "targets."+p+"."+f)
+		}
+	}
+	cw := &CSVWriter{w: csv.NewWriter(w), header: header}
+	return cw, cw.w.Write(header)
+}
+
+// Write writes one link.
+func (c *CSVWriter) Write(l *Link) error {
+	in, err := l.editable()
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return err
+	}
+	rec := make([]string, len(c.header))
+	for i, col := range c.header {
+		var v any
+		switch {
+		case strings.HasPrefix(col, "params."):
+			v = l.Params[strings.TrimPrefix(col, "params.")]
+		case strings.HasPrefix(col, "targets."):
+			p, f, _ := strings.Cut(strings.TrimPrefix(col, "targets."), ".")
+			t, _ := doc["targets"].(map[string]any)
+			pt, _ := t[p].(map[string]any)
+			v = pt[f]
+		case col == "tags":
+			v = strings.Join(l.Tags, "|")
+		default:
+			v = doc[col]
+		}
+		switch x := v.(type) {
+		case nil:
+		case string:
+			rec[i] = x
+		case float64:
+			rec[i] = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			rec[i] = fmt.Sprint(x)
+		}
+	}
+	return c.w.Write(rec)
+}
+
+// Flush ends the export.
+func (c *CSVWriter) Flush() error {
+	c.w.Flush()
+	return c.w.Error()
 }
