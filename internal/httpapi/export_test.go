@@ -63,3 +63,53 @@ func TestLinksExport(t *testing.T) {
 		t.Errorf("format=xml = %d, want 422", rec.Code)
 	}
 }
+
+// TestBulkUpsert: a CSV export edited in a spreadsheet goes back with
+// mode=upsert: changed rows update their links (a version each), equal
+// rows change nothing, new codes are created, another tenant's code and a
+// bad mode are refused.
+func TestBulkUpsert(t *testing.T) {
+	e := newEnv(t)
+	for _, body := range []string{
+		`{"code":"UP1","title":"old","targets":{"web":{"url":"https://example.com/1"}}}`,
+		`{"code":"UP2","title":"same","targets":{"web":{"url":"https://example.com/2"}}}`,
+	} {
+		if rec := e.json("POST", "/api/v1/links", e.admin, body); rec.Code != http.StatusCreated {
+			t.Fatal(rec.Body)
+		}
+	}
+	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"THEIRS2","targets":{"web":{"url":"https://example.com/o"}}}`)
+	csv := e.do("GET", "/api/v1/links/export?format=csv", e.admin, "", "").Body.String()
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	edited := []string{lines[0]}
+	up1 := ""
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(l, "UP1,") {
+			up1 = l
+		}
+		edited = append(edited, strings.Replace(l, ",old,", ",new,", 1))
+	}
+	edited = append(edited, strings.Replace(strings.Replace(up1, "UP1", "UP3", 1), ",old,", ",third,", 1),
+		strings.Replace(up1, "UP1", "THEIRS2", 1))
+	body := strings.Join(edited, "\n") + "\n"
+	rec := e.do("POST", "/api/v1/links/bulk?mode=upsert", e.admin, "text/csv", body)
+	var res struct {
+		Created, Updated, Unchanged int
+		Failed                      []bulkFailure
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("upsert = %d %s", rec.Code, rec.Body)
+	}
+	if res.Created != 1 || res.Updated != 1 || res.Unchanged != 1 || len(res.Failed) != 1 || res.Failed[0].Row != 4 {
+		t.Errorf("upsert = %+v, want 1 created, 1 updated, 1 unchanged, row 4 (another tenant's) failed", res)
+	}
+	if l := decode[linkView](t, e.do("GET", "/api/v1/links/UP1", e.admin, "", "")); l.Title != "new" || l.Version != 2 {
+		t.Errorf("UP1 = %q v%d, want new as version 2", l.Title, l.Version)
+	}
+	if l := decode[linkView](t, e.do("GET", "/api/v1/links/UP2", e.admin, "", "")); l.Version != 1 {
+		t.Errorf("UP2 changed by an equal row: v%d", l.Version)
+	}
+	if rec := e.do("POST", "/api/v1/links/bulk?mode=replace", e.admin, "text/csv", body); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("mode=replace = %d, want 422", rec.Code)
+	}
+}

@@ -235,9 +235,11 @@ type bulkFailure struct {
 }
 
 type bulkResponse struct {
-	Created int           `json:"created"`
-	Failed  []bulkFailure `json:"failed"`
-	Items   []linkView    `json:"items"`
+	Created   int           `json:"created"`
+	Updated   int           `json:"updated,omitempty"`
+	Unchanged int           `json:"unchanged,omitempty"`
+	Failed    []bulkFailure `json:"failed"`
+	Items     []linkView    `json:"items"`
 }
 
 func (s *Server) bulkLinks(c echo.Context) error {
@@ -262,11 +264,20 @@ func (s *Server) bulkLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.deps.Links.Bulk(c.Request().Context(), tenant(c), ins, rowErrs, a)
+	bulk := s.deps.Links.Bulk
+	switch c.QueryParam("mode") {
+	case "", "create":
+	case "upsert":
+		bulk = s.deps.Links.Upsert
+	default:
+		return &links.FieldError{Name: "mode", Message: "must be create or upsert"}
+	}
+	res, err := bulk(c.Request().Context(), tenant(c), ins, rowErrs, a)
 	if err != nil {
 		return err
 	}
-	resp := bulkResponse{Created: res.Created, Failed: make([]bulkFailure, len(res.Failed)), Items: make([]linkView, len(res.Items))}
+	resp := bulkResponse{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
+		Failed: make([]bulkFailure, len(res.Failed)), Items: make([]linkView, len(res.Items))}
 	for i, f := range res.Failed {
 		_, body := classify(f.Err)
 		if links.IsRowInternal(f.Err) {

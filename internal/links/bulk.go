@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -25,8 +26,11 @@ type RowError struct {
 // Items) or not at all (in Failed).
 type BulkResult struct {
 	Created int
-	Failed  []RowError
-	Items   []*Link
+	// Updated and Unchanged count the rows of an Upsert that met one of
+	// the tenant's links.
+	Updated, Unchanged int
+	Failed             []RowError
+	Items              []*Link
 }
 
 // ErrTooManyRows is returned for a bulk request over MaxBulkRows.
@@ -191,4 +195,70 @@ func (s *Store) undo(ctx context.Context, todo []pending, cmds []*redis.Cmd) {
 // content (the store was unavailable).
 func IsRowInternal(err error) bool {
 	return !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrExists)
+}
+
+// Upsert is Bulk that updates the tenant's existing links instead of
+// refusing their codes: a row whose code is one of the tenant's live links
+// replaces that link's fields (a version in its history; a row equal to
+// the link changes nothing), any other row is created. Codes another
+// tenant holds, or in the tenant's trash, fail as in Bulk.
+func (s *Store) Upsert(ctx context.Context, tenant string, rows []Input, decodeErrs []error, a Actor) (BulkResult, error) {
+	res, err := s.Bulk(ctx, tenant, rows, decodeErrs, a)
+	if err != nil {
+		return res, err
+	}
+	failed := res.Failed
+	res.Failed = []RowError{}
+	for _, f := range failed {
+		in := rows[f.Row-1]
+		if !errors.Is(f.Err, ErrExists) || errors.Is(f.Err, ErrInTrash) || in.Code == "" {
+			res.Failed = append(res.Failed, f)
+			continue
+		}
+		cur, err := s.Get(ctx, tenant, in.Code)
+		if errors.Is(err, ErrNotFound) {
+			res.Failed = append(res.Failed, f) // another tenant's: code taken
+			continue
+		}
+		if err != nil {
+			res.Failed = append(res.Failed, RowError{Row: f.Row, Err: err})
+			continue
+		}
+		if same, err := sameFields(cur, in); err == nil && same {
+			res.Unchanged++
+			continue
+		}
+		l, err := s.Update(ctx, tenant, in.Code, Change{Actor: a, Edit: func(e *Input) error {
+			next := in
+			next.Code = e.Code
+			*e = next
+			return nil
+		}})
+		if err != nil {
+			res.Failed = append(res.Failed, RowError{Row: f.Row, Err: err})
+			continue
+		}
+		res.Updated++
+		res.Items = append(res.Items, l)
+	}
+	slices.SortFunc(res.Failed, func(a, b RowError) int { return a.Row - b.Row })
+	return res, nil
+}
+
+// sameFields reports whether in, once normalized, says what l has.
+func sameFields(l *Link, in Input) (bool, error) {
+	if err := in.normalize(); err != nil {
+		return false, err
+	}
+	cur, err := l.editable()
+	if err != nil {
+		return false, err
+	}
+	in.Code = cur.Code
+	a, err := json.Marshal(cur)
+	if err != nil {
+		return false, err
+	}
+	b, err := json.Marshal(in)
+	return string(a) == string(b), err
 }
