@@ -162,6 +162,16 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 			return false, err
 		}
 	}
+	// Launch links are redirect targets: only the platforms' own forms,
+	// and only for the ways in the link has.
+	made := l.Made[:0:0]
+	for _, m := range l.Made {
+		if validMade(m.Platform, m.Kind, m.URL) {
+			made = append(made, m)
+		}
+	}
+	l.Made = made
+	l.keepCurrentMade()
 	l.compileRules()
 	key := Canonical(l.Code)
 	data, err := json.Marshal(&l)

@@ -139,7 +139,7 @@ func csvDoc(header, rec []string) (map[string]any, error) {
 	params := map[string]any{}
 	targets := map[string]map[string]any{}
 	for i, col := range header {
-		v := rec[i]
+		v := fromSpreadsheet(rec[i])
 		if v == "" {
 			continue
 		}
@@ -310,7 +310,7 @@ func (c *CSVWriter) Write(l *Link) error {
 		switch x := v.(type) {
 		case nil:
 		case string:
-			rec[i] = x
+			rec[i] = spreadsheetSafe(x)
 		case float64:
 			rec[i] = strconv.FormatFloat(x, 'f', -1, 64)
 		default:
@@ -318,6 +318,24 @@ func (c *CSVWriter) Write(l *Link) error {
 		}
 	}
 	return c.w.Write(rec)
+}
+
+// spreadsheetSafe keeps a spreadsheet from reading a cell as a formula:
+// one that starts with = + - @ or a tab gets a leading ', which csvDoc
+// takes off again when the file comes back.
+func spreadsheetSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// fromSpreadsheet undoes spreadsheetSafe.
+func fromSpreadsheet(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+		return s[1:]
+	}
+	return s
 }
 
 // Flush ends the export.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,5 +186,48 @@ func TestPurgeGoesPastABadRecord(t *testing.T) {
 	}
 	if _, err := s.Lookup(ctx, "good1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("GOOD1 was not purged: %v", err)
+	}
+}
+
+// TestCSVExportIsSpreadsheetSafe: a cell a spreadsheet would read as a
+// formula is exported with a leading quote, and comes back as it was.
+func TestCSVExportIsSpreadsheetSafe(t *testing.T) {
+	in, _ := DecodeInput([]byte(`{"code":"FML1","title":"=HYPERLINK(\"http://evil\")","params":{"n":"+1"},"targets":{"web":{"url":"https://example.com/"}}}`))
+	if err := in.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	l := newLink("acme", in, time.Now())
+	var buf strings.Builder
+	cw, err := NewCSVWriter(&buf, []string{"n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cw.Write(l); err != nil || cw.Flush() != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"'=HYPERLINK(""http://evil"")"`) || !strings.Contains(buf.String(), "'+1") {
+		t.Fatalf("export = %s", buf.String())
+	}
+	ins, errs, err := DecodeCSV(strings.NewReader(buf.String()))
+	if err != nil || errs[0] != nil || ins[0].Title != `=HYPERLINK("http://evil")` || ins[0].Params["n"] != "+1" {
+		t.Errorf("back = %+v, %v, %v", ins, errs, err)
+	}
+}
+
+// TestImportDropsForeignLaunchLinks: an import file's launch links are
+// redirect targets: one that is not a platform's own form is dropped.
+func TestImportDropsForeignLaunchLinks(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	line := `{"code":"IMP1","tenant":"acme","targets":{"wechat":{"appid":"wx1234567890abcdef"}},"status":"active","starts_at":null,"expires_at":null,` +
+		`"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","version":1,` +
+		`"launch_links":[{"platform":"wechat","kind":"url_link","url":"https://evil.example/x","expires_at":"2099-01-01T00:00:00Z","made_at":"2026-01-01T00:00:00Z","for":"x"}]}`
+	res, err := s.Import(ctx, strings.NewReader(line+"\n"), Actor{})
+	if err != nil || res.Imported != 1 {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+	l, err := s.Lookup(ctx, "imp1")
+	if err != nil || len(l.Made) != 0 {
+		t.Errorf("imported launch links %v, want the foreign one dropped (%v)", l.Made, err)
 	}
 }
