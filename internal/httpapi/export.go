@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"slices"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/scangate/scangate/internal/links"
 )
+
+// maxExportParams bounds the params columns of a CSV export.
+const maxExportParams = 100
 
 // linksExport answers GET /api/v1/links/export?format=jsonl|csv: the
 // tenant's links, streamed. JSONL holds every field of live links and of
@@ -25,6 +29,12 @@ func (s *Server) linksExport(c echo.Context) error {
 	if format != "jsonl" && format != "csv" {
 		return &links.FieldError{Name: "format", Message: "must be jsonl or csv"}
 	}
+	select {
+	case s.exports <- struct{}{}:
+	default:
+		return errExportBusy
+	}
+	defer func() { <-s.exports }()
 	ctx, t := c.Request().Context(), tenant(c)
 	var params []string
 	if format == "csv" {
@@ -37,6 +47,10 @@ func (s *Server) linksExport(c echo.Context) error {
 					seen[k] = true
 					params = append(params, k)
 				}
+			}
+			if len(params) > maxExportParams {
+				return &links.FieldError{Name: "format", Message: fmt.Sprintf(
+					"the links use more than %d param names, too many columns for a spreadsheet: export jsonl", maxExportParams)}
 			}
 			return nil
 		}); err != nil {

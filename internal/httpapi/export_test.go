@@ -72,7 +72,7 @@ func TestBulkUpsert(t *testing.T) {
 	e := newEnv(t)
 	for _, body := range []string{
 		`{"code":"UP1","title":"old","targets":{"web":{"url":"https://example.com/1"}}}`,
-		`{"code":"UP2","title":"same","targets":{"web":{"url":"https://example.com/2"}}}`,
+		`{"code":"UP2","title":"same","targets":{"web":{"url":"https://example.com/2"}},"rules":[{"name":"wx","when":{"platform":["wechat"]},"fallback_url":"https://example.com/wx"}],"max_scans_per_visitor":{"count":2,"per":"day"}}`,
 	} {
 		if rec := e.json("POST", "/api/v1/links", e.admin, body); rec.Code != http.StatusCreated {
 			t.Fatal(rec.Body)
@@ -106,8 +106,8 @@ func TestBulkUpsert(t *testing.T) {
 	if l := decode[linkView](t, e.do("GET", "/api/v1/links/UP1", e.admin, "", "")); l.Title != "new" || l.Version != 2 {
 		t.Errorf("UP1 = %q v%d, want new as version 2", l.Title, l.Version)
 	}
-	if l := decode[linkView](t, e.do("GET", "/api/v1/links/UP2", e.admin, "", "")); l.Version != 1 {
-		t.Errorf("UP2 changed by an equal row: v%d", l.Version)
+	if l := decode[linkView](t, e.do("GET", "/api/v1/links/UP2", e.admin, "", "")); l.Version != 1 || len(l.Rules) != 1 || l.MaxScansPerVisitor == nil {
+		t.Errorf("UP2 after an equal CSV row: v%d, %d rules, visitor limit %v; want it untouched", l.Version, len(l.Rules), l.MaxScansPerVisitor)
 	}
 	if rec := e.do("POST", "/api/v1/links/bulk?mode=replace", e.admin, "text/csv", body); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("mode=replace = %d, want 422", rec.Code)

@@ -154,6 +154,7 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 		return false, invalid("code", "a record needs a valid code and its tenant")
 	}
 	if !l.gone() {
+		// The record's fields are checked, and stored, as a write would.
 		in, err := l.editable()
 		if err != nil {
 			return false, err
@@ -161,6 +162,11 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 		if err := in.normalize(); err != nil {
 			return false, err
 		}
+		n := newLink(l.Tenant, in, l.CreatedAt)
+		n.Code, n.UpdatedAt, n.Version = l.Code, l.UpdatedAt, l.Version
+		n.DeletedAt, n.PurgeAt = l.DeletedAt, l.PurgeAt
+		n.Made, n.MadeRev, n.PlatformStatus = l.Made, l.MadeRev, l.PlatformStatus
+		l = *n
 	}
 	// Launch links are redirect targets: only the platforms' own forms,
 	// and only for the ways in the link has.
@@ -182,6 +188,7 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 	var old *Link
 	txf := func(tx *redis.Tx) error {
 		cur, err := s.readTx(ctx, tx, key)
+		write := l
 		switch {
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
@@ -193,12 +200,20 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 			if err != nil && !errors.Is(err, redis.Nil) {
 				return fmt.Errorf("%w: %w", ErrUnavailable, err)
 			}
-			if same, _ := json.Marshal(cur); bytes.Equal(same, data) && used == rec.ScansUsed {
-				return nil // imported already
+			// The same record but for its version number is imported already.
+			cmp := *cur
+			cmp.Version = l.Version
+			if same, _ := json.Marshal(&cmp); bytes.Equal(same, data) && (l.MaxScans == 0 || used == rec.ScansUsed) {
+				return nil
 			}
 			old = cur
+			write.Version = cur.Version + 1 // versions only go up
 		}
-		entry, err := entryOf(&l, data, "import", a, s.now().UTC())
+		data, err := json.Marshal(&write)
+		if err != nil {
+			return err
+		}
+		entry, err := entryOf(&write, data, "import", a, s.now().UTC())
 		if err != nil {
 			return err
 		}
@@ -207,6 +222,8 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 			pushEntry(ctx, p, key, entry)
 			if rec.ScansUsed > 0 {
 				p.Set(ctx, scanCountKey(key), rec.ScansUsed, 0)
+			} else {
+				p.Del(ctx, scanCountKey(key))
 			}
 			return nil
 		}); err != nil {
@@ -221,7 +238,9 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 	// Indexes as the record says, each write idempotent; an older record's
 	// stale entries are filtered by readers.
 	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if old != nil && old.DeletedAt == nil && (l.DeletedAt != nil) {
+		if old != nil && old.DeletedAt == nil {
+			// The record before may list other campaigns, tags or a
+			// creation time: its entries go, the new record's come back.
 			removeFromIndexes(ctx, p, old, nil)
 		}
 		switch {
@@ -245,38 +264,50 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 	return changed, nil
 }
 
-// EachOfTenant calls fn with each of tenant's links, live (by its lists)
+// EachOfTenant calls fn with each of tenant's links, live (by its list,
+// with a cursor, so that links added or removed meanwhile shift nothing)
 // then in the trash, reading them in batches.
 func (s *Store) EachOfTenant(ctx context.Context, tenant string, fn func(*Link) error) error {
-	for _, key := range []string{tenantLinksKey(tenant), tenantTrashKey(tenant)} {
-		trash := key == tenantTrashKey(tenant)
-		for start := int64(0); ; start += readBatch {
-			members, err := s.rdb.ZRange(ctx, key, start, start+readBatch-1).Result()
-			if err != nil {
-				return fmt.Errorf("export: %w: %w", ErrUnavailable, err)
+	each := func(codes []string, trash bool) error {
+		ls, err := s.readKeys(ctx, codes)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			if l == nil || l.Tenant != tenant || l.gone() || trash != (l.DeletedAt != nil) {
+				continue
 			}
-			if len(members) == 0 {
-				break
-			}
-			codes := members
-			if !trash {
-				codes = make([]string, len(members))
-				for i, m := range members {
-					_, codes[i], _ = strings.Cut(m, ":")
-				}
-			}
-			ls, err := s.readKeys(ctx, codes)
-			if err != nil {
+			if err := fn(l); err != nil {
 				return err
 			}
-			for _, l := range ls {
-				if l == nil || l.Tenant != tenant || l.gone() || trash != (l.DeletedAt != nil) {
-					continue
-				}
-				if err := fn(l); err != nil {
-					return err
-				}
-			}
+		}
+		return nil
+	}
+	from := "-"
+	for {
+		members, err := s.rdb.ZRangeByLex(ctx, tenantLinksKey(tenant), &redis.ZRangeBy{Min: from, Max: "+", Count: readBatch}).Result()
+		if err != nil {
+			return fmt.Errorf("export: %w: %w", ErrUnavailable, err)
+		}
+		if len(members) == 0 {
+			break
+		}
+		codes := make([]string, len(members))
+		for i, m := range members {
+			_, codes[i], _ = strings.Cut(m, ":")
+		}
+		if err := each(codes, false); err != nil {
+			return err
+		}
+		from = "(" + members[len(members)-1]
+	}
+	trashed, err := s.rdb.ZRange(ctx, tenantTrashKey(tenant), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("export: %w: %w", ErrUnavailable, err)
+	}
+	for start := 0; start < len(trashed); start += readBatch {
+		if err := each(trashed[start:min(start+readBatch, len(trashed))], true); err != nil {
+			return err
 		}
 	}
 	return nil

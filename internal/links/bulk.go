@@ -77,6 +77,9 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 		in := rows[i]
 		err := in.normalize()
 		if err == nil {
+			err = checkNewCode(in.Code)
+		}
+		if err == nil {
 			err = checkCreateTimes(&in, now)
 		}
 		if err != nil {
@@ -200,49 +203,103 @@ func IsRowInternal(err error) bool {
 // Upsert is Bulk that updates the tenant's existing links instead of
 // refusing their codes: a row whose code is one of the tenant's live links
 // replaces that link's fields (a version in its history; a row equal to
-// the link changes nothing), any other row is created. Codes another
-// tenant holds, or in the tenant's trash, fail as in Bulk.
+// the link changes nothing), except its rules, split and visitor limit
+// when the row has none (a CSV row cannot: they have no columns); any
+// other row is created. Codes another tenant holds, or in the tenant's
+// trash, fail as in Bulk.
 func (s *Store) Upsert(ctx context.Context, tenant string, rows []Input, decodeErrs []error, a Actor) (BulkResult, error) {
-	res, err := s.Bulk(ctx, tenant, rows, decodeErrs, a)
-	if err != nil {
-		return res, err
+	if len(rows) > MaxBulkRows {
+		return BulkResult{}, ErrTooManyRows
 	}
-	failed := res.Failed
-	res.Failed = []RowError{}
-	for _, f := range failed {
-		in := rows[f.Row-1]
-		if !errors.Is(f.Err, ErrExists) || errors.Is(f.Err, ErrInTrash) || in.Code == "" {
-			res.Failed = append(res.Failed, f)
-			continue
+	if err := a.check(); err != nil {
+		return BulkResult{}, err
+	}
+	keys := make([]string, len(rows))
+	for i, in := range rows {
+		if (i >= len(decodeErrs) || decodeErrs[i] == nil) && ValidCode(in.Code) {
+			keys[i] = Canonical(in.Code)
 		}
-		cur, err := s.Get(ctx, tenant, in.Code)
-		if errors.Is(err, ErrNotFound) {
-			res.Failed = append(res.Failed, f) // another tenant's: code taken
-			continue
-		}
+	}
+	existing := make([]*Link, len(rows))
+	for start := 0; start < len(rows); start += readBatch {
+		end := min(start+readBatch, len(rows))
+		ls, err := s.readKeys(ctx, keys[start:end])
 		if err != nil {
-			res.Failed = append(res.Failed, RowError{Row: f.Row, Err: err})
+			return BulkResult{}, err
+		}
+		copy(existing[start:end], ls)
+	}
+	// New codes go through Bulk; a row of an existing link is left out of
+	// it (as an empty row that is not counted).
+	var createRows []Input
+	var createErrs []error
+	var createAt []int
+	res := BulkResult{Items: []*Link{}, Failed: []RowError{}}
+	for i, in := range rows {
+		l := existing[i]
+		if keys[i] == "" || l == nil || l.Tenant != tenant || l.DeletedAt != nil {
+			createRows, createAt = append(createRows, in), append(createAt, i)
+			if i < len(decodeErrs) {
+				createErrs = append(createErrs, decodeErrs[i])
+			} else {
+				createErrs = append(createErrs, nil)
+			}
 			continue
 		}
-		if same, err := sameFields(cur, in); err == nil && same {
+		if same, err := sameFields(l, upsertRow(in, l)); err == nil && same {
 			res.Unchanged++
 			continue
 		}
-		l, err := s.Update(ctx, tenant, in.Code, Change{Actor: a, Edit: func(e *Input) error {
+		updated, err := s.Update(ctx, tenant, in.Code, Change{Actor: a, Edit: func(e *Input) error {
 			next := in
 			next.Code = e.Code
+			if next.Rules == nil {
+				next.Rules = e.Rules
+			}
+			if next.Split == nil {
+				next.Split = e.Split
+			}
+			if next.MaxScansPerVisitor == nil {
+				next.MaxScansPerVisitor = e.MaxScansPerVisitor
+			}
 			*e = next
 			return nil
 		}})
 		if err != nil {
-			res.Failed = append(res.Failed, RowError{Row: f.Row, Err: err})
+			res.Failed = append(res.Failed, RowError{Row: i + 1, Err: err})
 			continue
 		}
 		res.Updated++
-		res.Items = append(res.Items, l)
+		res.Items = append(res.Items, updated)
+	}
+	if len(createRows) > 0 {
+		created, err := s.Bulk(ctx, tenant, createRows, createErrs, a)
+		if err != nil {
+			return res, err
+		}
+		res.Created = created.Created
+		res.Items = append(res.Items, created.Items...)
+		for _, f := range created.Failed {
+			res.Failed = append(res.Failed, RowError{Row: createAt[f.Row-1] + 1, Err: f.Err})
+		}
 	}
 	slices.SortFunc(res.Failed, func(a, b RowError) int { return a.Row - b.Row })
 	return res, nil
+}
+
+// upsertRow is an upsert row as it would leave link l: l's rules, split
+// and visitor limit where the row has none.
+func upsertRow(in Input, l *Link) Input {
+	if in.Rules == nil {
+		in.Rules = l.Rules
+	}
+	if in.Split == nil {
+		in.Split = l.Split
+	}
+	if in.MaxScansPerVisitor == nil {
+		in.MaxScansPerVisitor = l.MaxScansPerVisitor
+	}
+	return in
 }
 
 // sameFields reports whether in, once normalized, says what l has.

@@ -69,7 +69,13 @@ func checkCustomCode(code string) error {
 	if !ValidCode(code) {
 		return invalid("code", "must be 3 to 32 characters of 0-9, A-Z, a-z, '_' or '-'")
 	}
-	if reserved[Canonical(code)] {
+	return nil
+}
+
+// checkNewCode refuses a new link's code that a route name holds; an
+// existing link keeps its code even when a later release reserves it.
+func checkNewCode(code string) error {
+	if code != "" && reserved[Canonical(code)] {
 		return invalid("code", "%q is reserved", code)
 	}
 	return nil

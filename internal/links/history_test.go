@@ -231,3 +231,54 @@ func TestImportDropsForeignLaunchLinks(t *testing.T) {
 		t.Errorf("imported launch links %v, want the foreign one dropped (%v)", l.Made, err)
 	}
 }
+
+// TestImportOverAnExistingLink: importing an older record over a link
+// writes a newer version (versions only go up), leaves no stale list
+// entry, and importing the same file again changes nothing, whatever the
+// link's scan counter says.
+func TestImportOverAnExistingLink(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"IMP2","campaign":"a","targets":{"web":{"url":"https://example.com/1"}}}`)
+	var dump strings.Builder
+	if _, err := s.Export(ctx, "acme", &dump); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := s.Update(ctx, "acme", "imp2", edit(func(in *Input) { in.Campaign = fmt.Sprint("c", i); in.MaxScans = 0 })); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := s.Import(ctx, strings.NewReader(dump.String()), Actor{})
+	if err != nil || res.Imported != 1 {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+	l, _ := s.Get(ctx, "acme", "imp2")
+	if l.Version != 5 || l.Campaign != "a" {
+		t.Errorf("after the import: v%d campaign %q, want v5 and the file's campaign", l.Version, l.Campaign)
+	}
+	if page, _ := s.List(ctx, "acme", ListQuery{Campaign: "c2"}); len(page.Items) != 0 {
+		t.Errorf("the link is still listed in its campaign before the import")
+	}
+	if page, _ := s.List(ctx, "acme", ListQuery{}); len(page.Items) != 1 {
+		t.Errorf("the tenant lists %d links, want 1", len(page.Items))
+	}
+	if again, err := s.Import(ctx, strings.NewReader(dump.String()), Actor{}); err != nil || again.Imported != 0 || again.Unchanged != 1 {
+		t.Errorf("a second import = %+v, %v; want nothing changed", again, err)
+	}
+}
+
+// TestNoOpChangeWritesNothing: a change that changes nothing makes no
+// version.
+func TestNoOpChangeWritesNothing(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"NOOP1","title":"same","targets":{"web":{"url":"https://example.com/"}}}`)
+	l, err := s.Update(ctx, "acme", "noop1", edit(func(in *Input) { in.Title = "same" }))
+	if err != nil || l.Version != 1 {
+		t.Fatalf("no-op Update = v%d, %v; want version 1 still", l.Version, err)
+	}
+	if h, _, _ := s.History(ctx, "acme", "noop1", 0, 10); len(h) != 1 {
+		t.Errorf("a no-op change made a version: %d in the history", len(h))
+	}
+}

@@ -221,6 +221,9 @@ func (s *Store) Create(ctx context.Context, tenant string, in Input, a Actor) (*
 	if err := in.normalize(); err != nil {
 		return nil, err
 	}
+	if err := checkNewCode(in.Code); err != nil {
+		return nil, err
+	}
 	if err := checkCreateTimes(&in, now); err != nil {
 		return nil, err
 	}

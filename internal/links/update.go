@@ -1,6 +1,7 @@
 package links
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,16 @@ func (s *Store) update(ctx context.Context, tenant, code string, ch Change, acti
 		if err := in.normalize(); err != nil {
 			return err
 		}
+		if action == ActionUpdate {
+			if before, err := cur.editable(); err == nil {
+				a, _ := json.Marshal(before)
+				b, _ := json.Marshal(in)
+				if bytes.Equal(a, b) {
+					updated = cur // a change that changes nothing writes nothing
+					return nil
+				}
+			}
+		}
 		next := newLink(tenant, in, cur.CreatedAt)
 		next.Code = cur.Code
 		next.UpdatedAt = s.now().UTC()
@@ -96,6 +107,9 @@ func (s *Store) update(ctx context.Context, tenant, code string, ch Change, acti
 	}
 	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
 		return nil, err
+	}
+	if old == nil {
+		return updated, nil // nothing changed
 	}
 	s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		removeFromIndexes(ctx, p, old, updated)
