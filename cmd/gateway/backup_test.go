@@ -37,14 +37,25 @@ func TestExportImportCommands(t *testing.T) {
 	if err := os.WriteFile(file, out.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// The store is lost; a key is made again to reach the API.
+	// With --with-keys the API keys come back too: the merchant's key works
+	// on the restored store.
+	out.Reset()
+	if err := run(ctx, []string{"export", "--with-keys", "--config", "../../config.yaml"}, env, &out, &errb); err != nil ||
+		!strings.Contains(errb.String(), "exported 1 API keys") || strings.Contains(out.String(), key) {
+		t.Fatalf("export --with-keys: %v, %s (the secret must never be in it)", err, errb.String())
+	}
+	withKeys := filepath.Join(t.TempDir(), "with-keys.jsonl")
+	if err := os.WriteFile(withKeys, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The store is lost.
 	rdb.FlushAll(ctx)
 	var res bytes.Buffer
-	if err := run(ctx, []string{"import", "--config", "../../config.yaml", file}, env, &res, &errb); err != nil || !strings.Contains(res.String(), "imported 2 links") {
+	if err := run(ctx, []string{"import", "--config", "../../config.yaml", file}, env, &res, &errb); err != nil || !strings.Contains(res.String(), "imported 2 records") {
 		t.Fatalf("import: %v, %s %s", err, res.String(), errb.String())
 	}
 	res.Reset()
-	if err := run(ctx, []string{"import", "--config", "../../config.yaml", file}, env, &res, &errb); err != nil || !strings.Contains(res.String(), "imported 0 links, 2 unchanged") {
+	if err := run(ctx, []string{"import", "--config", "../../config.yaml", file}, env, &res, &errb); err != nil || !strings.Contains(res.String(), "imported 0 records, 2 unchanged") {
 		t.Fatalf("second import: %v, %s", err, res.String())
 	}
 	for code, want := range map[string]string{"EXP1": "https://example.com/1", "EXP2": "https://example.com/closed"} {
@@ -57,9 +68,19 @@ func TestExportImportCommands(t *testing.T) {
 		t.Error("import without a file succeeded")
 	}
 
+	rdb.FlushAll(ctx)
+	res.Reset()
+	if err := run(ctx, []string{"import", "--config", "../../config.yaml", withKeys}, env, &res, &errb); err != nil || !strings.Contains(res.String(), "imported 3 records") {
+		t.Fatalf("import --with-keys file: %v, %s %s", err, res.String(), errb.String())
+	}
+	if status, body := callBody(t, base, key, "GET", "/api/v1/links/EXP1", ""); status != http.StatusOK {
+		t.Errorf("the merchant's key after the restore = %d %s", status, body)
+	}
+
 	// Redis is gone: a gateway serving from the export answers the scans,
-	// read-only.
-	dr, drKey := startInstance(t, []string{"SCANGATE_REDIS_ADDRS=127.0.0.1:1"}, true, "--links-from", file)
+	// read-only, and the merchant's key reads.
+	dr, _ := startInstance(t, []string{"SCANGATE_REDIS_ADDRS=127.0.0.1:1"}, false, "--links-from", withKeys)
+	drKey := key
 	for code, want := range map[string]string{"EXP1": "https://example.com/1", "EXP2": "https://example.com/closed"} {
 		resp, _ := send(t, dr, "", "GET", "/s/"+code, "")
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != want {

@@ -164,7 +164,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		TrashFor: time.Duration(cfg.Links.TrashDays) * 24 * time.Hour,
 	})
 	if cfg.ReadOnlyFrom != "" {
-		if err := loadBackup(ctx, linkStore, cfg.ReadOnlyFrom, log); err != nil {
+		if err := loadBackup(ctx, linkStore, rdb, cfg.ReadOnlyFrom, log); err != nil {
 			return nil, err
 		}
 	}
@@ -394,13 +394,13 @@ func purgeTrash(ctx context.Context, ls *links.Store, every time.Duration, log *
 }
 
 // loadBackup imports an export into the (embedded) store for --links-from.
-func loadBackup(ctx context.Context, ls *links.Store, path string, log *slog.Logger) error {
+func loadBackup(ctx context.Context, ls *links.Store, rdb redis.UniversalClient, path string, log *slog.Logger) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("--links-from: %w", err)
 	}
 	defer f.Close()
-	res, err := ls.Import(ctx, f, links.Actor{By: "system:links-from"})
+	res, err := restoreBackup(ctx, ls, rdb, f, links.Actor{By: "system:links-from"})
 	if err != nil {
 		return fmt.Errorf("--links-from %s: %w", path, err)
 	}

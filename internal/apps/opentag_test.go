@@ -130,3 +130,32 @@ func TestHoldAsOfAVersion(t *testing.T) {
 		t.Errorf("another tenant's hold = %v, want ErrNotFound", err)
 	}
 }
+
+// TestRestoreRecords: an app's record from a backup comes back with its
+// sealed secret (usable with the same key); twice changes nothing; an app
+// id another tenant holds here is refused.
+func TestRestoreRecords(t *testing.T) {
+	ts := newTokenSetup(t)
+	ctx := context.Background()
+	recs, err := ts.store.Records(ctx)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Records = %v, %v", recs, err)
+	}
+	ts.store.rdb.FlushAll(ctx)
+	if changed, err := ts.store.Restore(ctx, recs[0]); err != nil || !changed {
+		t.Fatalf("Restore = %v, %v", changed, err)
+	}
+	if secret, err := ts.store.Secret(ctx, "acme", WeChat, wxApp); err != nil || secret != wxSecret {
+		t.Errorf("the restored secret = %q, %v", secret, err)
+	}
+	if list, _ := ts.store.List(ctx, "acme"); len(list) != 1 {
+		t.Errorf("the tenant lists %d apps after the restore", len(list))
+	}
+	if changed, err := ts.store.Restore(ctx, recs[0]); err != nil || changed {
+		t.Errorf("a second Restore = %v, %v", changed, err)
+	}
+	other := Record{Platform: WeChat, AppID: wxApp, Fields: map[string]string{"tenant": "globex", "state": "ok"}}
+	if _, err := ts.store.Restore(ctx, other); !errors.Is(err, ErrTaken) {
+		t.Errorf("restoring another tenant's record over it: %v, want ErrTaken", err)
+	}
+}

@@ -235,3 +235,36 @@ func (s *Store) Bootstrap(ctx context.Context) (string, error) {
 	secret, _, err := s.Create(ctx, DefaultTenant, RoleAdmin)
 	return secret, err
 }
+
+// Restore puts back a key from a backup (its hash and record, never a
+// secret): false when the store holds it as it is already. A hash the
+// store holds for another tenant is refused.
+func (s *Store) Restore(ctx context.Context, k Key) (bool, error) {
+	if !ValidTenant(k.Tenant) || len(k.Hash) != 64 || k.ID != k.Hash[:idLen] {
+		return false, fmt.Errorf("%w: not a key record", ErrInvalid)
+	}
+	if _, err := ParseRole(string(k.Role)); err != nil {
+		return false, err
+	}
+	data, err := json.Marshal(k)
+	if err != nil {
+		return false, err
+	}
+	cur, err := s.rdb.HGet(ctx, keysKey(), k.Hash).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+	case err != nil:
+		return false, fmt.Errorf("read key: %w: %w", ErrUnavailable, err)
+	case cur == string(data):
+		return false, nil
+	default:
+		var old Key
+		if json.Unmarshal([]byte(cur), &old) == nil && old.Tenant != k.Tenant {
+			return false, fmt.Errorf("%w: the key belongs to another tenant here", ErrInvalid)
+		}
+	}
+	if err := s.rdb.HSet(ctx, keysKey(), k.Hash, data).Err(); err != nil {
+		return false, fmt.Errorf("store key: %w: %w", ErrUnavailable, err)
+	}
+	return true, nil
+}

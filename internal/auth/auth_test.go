@@ -107,3 +107,30 @@ func TestBootstrapOnceOnEmptyStore(t *testing.T) {
 		t.Fatalf("List = %d keys, want 1", len(keys))
 	}
 }
+
+// TestRestore: a key record from a backup authenticates its secret again;
+// restoring it twice changes nothing; a malformed record is refused.
+func TestRestore(t *testing.T) {
+	ctx := context.Background()
+	rdb := redisSrv.Client(t)
+	s := NewStore(rdb)
+	secret, k, err := s.Create(ctx, "acme", RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb.FlushAll(ctx)
+	if changed, err := s.Restore(ctx, k); err != nil || !changed {
+		t.Fatalf("Restore = %v, %v", changed, err)
+	}
+	if got, err := s.Authenticate(ctx, secret); err != nil || got.Tenant != "acme" || got.Role != RoleViewer {
+		t.Errorf("the restored key authenticates as %+v, %v", got, err)
+	}
+	if changed, err := s.Restore(ctx, k); err != nil || changed {
+		t.Errorf("a second Restore = %v, %v; want nothing changed", changed, err)
+	}
+	bad := k
+	bad.ID = "000000000000"
+	if _, err := s.Restore(ctx, bad); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a record whose id is not its hash's: %v, want ErrInvalid", err)
+	}
+}
