@@ -3,6 +3,7 @@ package links
 import (
 	"context"
 	"errors"
+	"sync"
 )
 
 // Campaign actions change every live link of a campaign, each a version
@@ -42,8 +43,9 @@ func (s *Store) DeleteCampaign(ctx context.Context, tenant, campaign string, a A
 }
 
 // eachOfCampaign applies do to each live link of the campaign (at most
-// MaxBulkRows); a link deleted meanwhile is skipped, one that fails is
-// reported and the others go on; the store going away stops it.
+// MaxBulkRows), a few at a time; a link deleted meanwhile is skipped, one
+// that fails is reported and the others go on; when the store answered
+// none of them, that is the error.
 func (s *Store) eachOfCampaign(ctx context.Context, tenant, campaign string, a Actor, do func(*Link) (bool, error)) (CampaignResult, error) {
 	if err := a.check(); err != nil {
 		return CampaignResult{}, err
@@ -58,21 +60,46 @@ func (s *Store) eachOfCampaign(ctx context.Context, tenant, campaign string, a A
 	if len(ls) == 0 {
 		return CampaignResult{}, ErrNotFound
 	}
+	// A few links at a time: each is its own transaction.
+	changed := make([]bool, len(ls))
+	errs := make([]error, len(ls))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range campaignWorkers {
+		wg.Go(func() {
+			for i := range next {
+				changed[i], errs[i] = do(ls[i])
+			}
+		})
+	}
+	for i := range ls {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	res := CampaignResult{Links: len(ls), Failed: []RowError{}}
-	for i, l := range ls {
-		changed, err := do(l)
+	var unavailable error
+	for i, err := range errs {
 		switch {
 		case err == nil:
-			if changed {
+			if changed[i] {
 				res.Changed++
 			}
 		case errors.Is(err, ErrNotFound):
 			res.Links--
 		case errors.Is(err, ErrUnavailable):
-			return res, err
+			unavailable = err
+			res.Failed = append(res.Failed, RowError{Row: i + 1, Err: err})
 		default:
 			res.Failed = append(res.Failed, RowError{Row: i + 1, Err: err})
 		}
 	}
+	if unavailable != nil && res.Changed == 0 {
+		return res, unavailable
+	}
 	return res, nil
 }
+
+// campaignWorkers bounds how many links of one campaign action are
+// written at once.
+const campaignWorkers = 8
