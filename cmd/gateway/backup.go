@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -192,4 +193,22 @@ func restoreBackup(ctx context.Context, store *links.Store, rdb redis.UniversalC
 	res.Imported += restored
 	res.Failed = append(res.Failed, extra...)
 	return res, err
+}
+
+// loadBackup imports an export into the (embedded) store for --links-from.
+func loadBackup(ctx context.Context, ls *links.Store, rdb redis.UniversalClient, path string, log *slog.Logger) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--links-from: %w", err)
+	}
+	defer f.Close()
+	res, err := restoreBackup(ctx, ls, rdb, f, links.Actor{By: "system:links-from"})
+	if err != nil {
+		return fmt.Errorf("--links-from %s: %w", path, err)
+	}
+	for _, fl := range res.Failed {
+		log.Warn("--links-from: a line was refused", "line", fl.Row, "err", fl.Err)
+	}
+	log.Info("serving links from a backup", "path", path, "links", res.Imported+res.Unchanged, "refused", len(res.Failed))
+	return nil
 }

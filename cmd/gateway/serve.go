@@ -9,11 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"net/netip"
-	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -258,33 +255,6 @@ func (a *app) close(ctx context.Context, cfg Config, log *slog.Logger) {
 	}
 }
 
-// gateHandler serves the gateway's routes once they exist; until then
-// (Redis not reached yet) it answers /healthz, and 503 everywhere else.
-type gateHandler struct {
-	h atomic.Pointer[httpapi.Server]
-}
-
-func (g *gateHandler) set(s *httpapi.Server) { g.h.Store(s) }
-
-func (g *gateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s := g.h.Load(); s != nil {
-		s.Handler().ServeHTTP(w, r)
-		return
-	}
-	switch r.URL.Path {
-	case "/healthz":
-		io.WriteString(w, "ok\n")
-	case "/readyz":
-		httpapi.WriteUnavailable(w, "starting: Redis has not answered yet")
-	default:
-		w.Header().Set("Retry-After", "2")
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, "服务正在启动，请稍后再扫一次。\nStarting up: please scan again in a moment.\n")
-	}
-}
-
 func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Level))
@@ -341,72 +311,4 @@ Create a link and scan it:
     -d '{"code":"hello","targets":{"web":{"url":"https://example.com/"}}}'
   curl -si %[1]s/s/hello
 `, base, key)
-}
-
-// serveDebug serves Go's profiler on its own listener, apart from the
-// gateway's routes, so it is never reachable through the public address.
-func serveDebug(addr string, log *slog.Logger) (stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("debug_listen on %s: %w", addr, err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go srv.Serve(ln)
-	log.Warn("profiler listening: keep this address private", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return func() { srv.Close() }, nil
-}
-
-// purgeTrash purges the links whose time in the trash ended, every
-// interval, until ctx is done; every instance may run it (a purge is one
-// transaction per link, and a link purged by another is skipped).
-func purgeTrash(ctx context.Context, ls *links.Store, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		for {
-			n, err := ls.PurgeExpired(ctx, time.Now(), 1000)
-			if err != nil {
-				if ctx.Err() == nil {
-					log.Warn("trash: purge failed; the next hour goes on", "err", err)
-				}
-				break
-			}
-			if n > 0 {
-				log.Info("trash: purged links whose time in the trash ended", "links", n)
-			}
-			if n < 1000 {
-				break
-			}
-		}
-	}
-}
-
-// loadBackup imports an export into the (embedded) store for --links-from.
-func loadBackup(ctx context.Context, ls *links.Store, rdb redis.UniversalClient, path string, log *slog.Logger) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("--links-from: %w", err)
-	}
-	defer f.Close()
-	res, err := restoreBackup(ctx, ls, rdb, f, links.Actor{By: "system:links-from"})
-	if err != nil {
-		return fmt.Errorf("--links-from %s: %w", path, err)
-	}
-	for _, fl := range res.Failed {
-		log.Warn("--links-from: a line was refused", "line", fl.Row, "err", fl.Err)
-	}
-	log.Info("serving links from a backup", "path", path, "links", res.Imported+res.Unchanged, "refused", len(res.Failed))
-	return nil
 }

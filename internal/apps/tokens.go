@@ -246,17 +246,6 @@ func (t *Tokens) fetch(ctx context.Context, tenant, platform, appID, stale strin
 	return tok, expires, nil
 }
 
-// credentials are what a platform's token is fetched with: the app's id
-// and secret, the service account's, or (WeChatTicket) the service
-// account's token.
-func (t *Tokens) credentials(ctx context.Context, tenant, platform, appID string) (string, string, error) {
-	if platform == WeChatTicket {
-		tok, _, err := t.token(ctx, tenant, WeChatService, appID, "")
-		return appID, tok, err
-	}
-	return t.store.credentials(ctx, tenant, platform, appID)
-}
-
 // chinaTime is the zone WeChat's daily limits count days in.
 var chinaTime = time.FixedZone("CST", 8*60*60)
 
@@ -318,47 +307,4 @@ func (t *Tokens) unlock(platform, appID, owner string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	unlockLua.Run(ctx, t.store.rdb, []string{lockKey(platform, appID)}, owner)
-}
-
-// Check fetches a token for an app at once (after a PUT), whatever its last
-// state, and returns the app with the outcome.
-func (t *Tokens) Check(ctx context.Context, tenant, platform, appID string) (App, error) {
-	// A new PUT has just made the app unchecked: the refused-secret wait
-	// does not apply, and a token shared under the old secret is dropped.
-	if err := t.store.rdb.Del(ctx, tokenKey(platform, appID), tokenKey(WeChatService, appID), tokenKey(WeChatTicket, appID)).Err(); err != nil {
-		return App{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	if err := t.check(ctx, tenant, platform, appID); err != nil {
-		return App{}, err
-	}
-	a, err := t.store.Get(ctx, tenant, platform, appID)
-	if err != nil || platform != WeChat || a.ServiceAppID == "" {
-		return a, err
-	}
-	// The service account, for the open tag: its ticket needs its token.
-	if err := t.check(ctx, tenant, WeChatTicket, appID); err != nil {
-		return App{}, err
-	}
-	return t.store.Get(ctx, tenant, platform, appID)
-}
-
-// check fetches one token at once and records why when there is none
-// for another reason than the credentials.
-func (t *Tokens) check(ctx context.Context, tenant, platform, appID string) error {
-	_, err := t.Token(ctx, tenant, platform, appID)
-	switch {
-	case err == nil, errors.Is(err, ErrRefused):
-	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrNoKey), errors.Is(err, ErrNotFound), ctx.Err() != nil:
-		return err // the store's trouble, not the platform's
-	default:
-		// No token, for another reason than the credentials (the platform
-		// unreachable, busy, or answering an error of its own): the app
-		// stays unchecked, and says why; the next use of its token tries
-		// again. The error names no secret.
-		if _, rerr := t.store.RecordCheck(ctx, tenant, platform, appID, Check{Unreachable: true,
-			Message: "could not get a token from " + basePlatform(platform) + " (it will be tried again): " + err.Error(), At: t.now()}); rerr != nil {
-			return rerr
-		}
-	}
-	return nil
 }
