@@ -236,16 +236,10 @@ func TestLaunchLinksAcrossInstances(t *testing.T) {
 // (85079: no published version) shows on the link as platform_status with
 // WeChat's code, and its WeChat scans get the page.
 func TestPlatformRefusalOnTheLink(t *testing.T) {
-	redisSrv.Client(t) // flush
-	var calls atomic.Int64
-	wx := fakeWeChat(t, &calls)
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
-		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	base, key, _ := wechatGateway(t)
 	fakeURLLinks.unpublished.Store(true)
 	t.Cleanup(func() { fakeURLLinks.unpublished.Store(false) })
-	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
-		t.Fatalf("PUT app = %d %s", status, body)
-	}
+	registerWeChatApp(t, base, key)
 	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"NOPUB","targets":{"wechat":{"appid":"`+testWxApp+`"}}}`); status != http.StatusCreated {
 		t.Fatalf("create = %d %s", status, body)
 	}
@@ -278,16 +272,10 @@ func TestPlatformRefusalOnTheLink(t *testing.T) {
 // to long-press is the app's sun code for scene=<code>, served by the
 // gateway under the page's CSP.
 func TestWeChatPageShowsTheSunCode(t *testing.T) {
-	redisSrv.Client(t) // flush
-	var calls atomic.Int64
-	wx := fakeWeChat(t, &calls)
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
-		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	base, key, _ := wechatGateway(t)
 	fakeURLLinks.noURLLinks.Store(true)
 	t.Cleanup(func() { fakeURLLinks.noURLLinks.Store(false) })
-	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
-		t.Fatalf("PUT app = %d %s", status, body)
-	}
+	registerWeChatApp(t, base, key)
 	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"SUN1","targets":{"wechat":{"appid":"`+testWxApp+`","path":"pages/menu/index"}}}`); status != http.StatusCreated {
 		t.Fatalf("create = %d %s", status, body)
 	}
@@ -347,11 +335,7 @@ func TestWeChatPageShowsTheSunCode(t *testing.T) {
 // (sun_codes); QR options, links without a WeChat target and apps not
 // registered are refused by name before the first byte.
 func TestSunCodeExport(t *testing.T) {
-	redisSrv.Client(t) // flush
-	var calls atomic.Int64
-	wx := fakeWeChat(t, &calls)
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
-		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	base, key, _ := wechatGateway(t)
 	for _, l := range []string{
 		`{"code":"E01","campaign":"sun","targets":{"wechat":{"appid":"` + testWxApp + `","path":"pages/menu/index"}}}`,
 		`{"code":"E02","campaign":"sun","targets":{"wechat":{"appid":"` + testWxApp + `","path":"pages/menu/index"}}}`,
@@ -365,9 +349,7 @@ func TestSunCodeExport(t *testing.T) {
 		!strings.Contains(body, "PUT /api/v1/apps/wechat/"+testWxApp) {
 		t.Errorf("export before the app is registered = %d %s; want 422 saying to register it", status, body)
 	}
-	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
-		t.Fatalf("PUT app = %d %s", status, body)
-	}
+	registerWeChatApp(t, base, key)
 	resp, data := send(t, base, key, "POST", "/api/v1/qr/export", `{"campaign":"sun","format":"wxacode"}`)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("zip export = %d %s", resp.StatusCode, data)
@@ -413,11 +395,7 @@ func TestSunCodeExport(t *testing.T) {
 // page only. A wrong service secret shows on the app, apart from its own
 // state.
 func TestOpenTag(t *testing.T) {
-	redisSrv.Client(t) // flush
-	var calls atomic.Int64
-	wx := fakeWeChat(t, &calls)
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(), "SCANGATE_PUBLIC_BASE_URL=https://go.example.com",
-		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	base, key, _ := wechatGateway(t, "SCANGATE_PUBLIC_BASE_URL=https://go.example.com")
 	fakeURLLinks.noURLLinks.Store(true) // WeChat scans get the page
 	t.Cleanup(func() { fakeURLLinks.noURLLinks.Store(false) })
 	status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`",
@@ -481,14 +459,8 @@ func TestOpenTag(t *testing.T) {
 // call gets 40001, the gateway forces one new token (within WeChat's
 // allowance) and the link gets its URL Link all the same.
 func TestStaleTokenMidRun(t *testing.T) {
-	redisSrv.Client(t) // flush
-	var calls atomic.Int64
-	wx := fakeWeChat(t, &calls)
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
-		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
-	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
-		t.Fatalf("PUT app = %d %s", status, body)
-	}
+	base, key, calls := wechatGateway(t)
+	registerWeChatApp(t, base, key)
 	fetched := calls.Load()
 	wxToken.Add(1) // the token the gateway holds is refused from now on
 	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"STALE1","targets":{"wechat":{"appid":"`+testWxApp+`","path":"pages/menu/index"}}}`); status != http.StatusCreated {

@@ -331,11 +331,7 @@ func TestPlatformAppsNeedASecretsKey(t *testing.T) {
 // tenant's registered app, with the link's code as the scene, and is kept:
 // WeChat is asked once per code and options.
 func TestSunCode(t *testing.T) {
-	redisSrv.Client(t) // flush
-	var calls atomic.Int64
-	wx := fakeWeChat(t, &calls)
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
-		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
+	base, key, calls := wechatGateway(t)
 	for _, l := range []string{
 		`{"code":"T01","targets":{"wechat":{"appid":"` + testWxApp + `","path":"pages/menu/index"},"web":{"url":"https://example.com/"}}}`,
 		`{"code":"T02","targets":{"wechat":{"appid":"` + testWxApp + `","path":"pages/draft"}}}`,
@@ -350,9 +346,7 @@ func TestSunCode(t *testing.T) {
 		!strings.Contains(body, "PUT /api/v1/apps/wechat/"+testWxApp) {
 		t.Errorf("sun code without a registered app = %d %s; want 422 saying to register it", status, body)
 	}
-	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
-		t.Fatalf("PUT app = %d %s", status, body)
-	}
+	registerWeChatApp(t, base, key)
 	before := calls.Load()
 	for range 2 {
 		status, body := callBody(t, base, key, "GET", "/api/v1/links/T01/qr?format=wxacode&width=430&line_color=00aa00", "")
@@ -420,6 +414,27 @@ func noSecretsInRedis(t *testing.T, rdb *redis.Client, secrets ...string) {
 
 const wechatUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
 
+// wechatGateway is a gateway on a flushed Redis, with a secrets key and a
+// fake of WeChat's API whose token fetches (and sun codes) it counts.
+func wechatGateway(t *testing.T, extraEnv ...string) (base, key string, calls *atomic.Int64) {
+	t.Helper()
+	redisSrv.Client(t) // flush
+	calls = new(atomic.Int64)
+	wx := fakeWeChat(t, calls)
+	base, key = startGateway(t, append([]string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
+		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL}, extraEnv...))
+	return base, key, calls
+}
+
+// registerWeChatApp registers the fake's WeChat app for the gateway's
+// tenant, as a merchant would.
+func registerWeChatApp(t *testing.T, base, key string) {
+	t.Helper()
+	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
+		t.Fatalf("PUT app = %d %s", status, body)
+	}
+}
+
 // wechatScan scans a code as WeChat would and returns the answer's status
 // and Location.
 func wechatScan(t *testing.T, base, code string) (int, string) {
@@ -453,14 +468,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // scene=<code>, made in the background; an edit of the page makes a new
 // one, and the old page is never served meanwhile.
 func TestWeChatScanGoesStraightIn(t *testing.T) {
-	redisSrv.Client(t) // flush
-	var calls atomic.Int64
-	wx := fakeWeChat(t, &calls)
-	base, key := startGateway(t, []string{"SCANGATE_REDIS_ADDRS=" + redisSrv.Addr(),
-		"SCANGATE_SECRETS_KEY=" + apps.NewKey(), "SCANGATE_PLATFORMS_WECHAT_API_BASE=" + wx.URL})
-	if status, body := callBody(t, base, key, "PUT", "/api/v1/apps/wechat/"+testWxApp, `{"secret":"`+testWxSecret+`"}`); status != http.StatusCreated {
-		t.Fatalf("PUT app = %d %s", status, body)
-	}
+	base, key, _ := wechatGateway(t)
+	registerWeChatApp(t, base, key)
 	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"TABLE7","targets":{"wechat":{"appid":"`+
 		testWxApp+`","path":"pages/menu/index","query":"table=7"}}}`); status != http.StatusCreated {
 		t.Fatalf("create = %d %s", status, body)
