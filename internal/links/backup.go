@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -179,89 +180,40 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 	l.Made = made
 	l.keepCurrentMade()
 	l.compileRules()
-	key := Canonical(l.Code)
 	data, err := json.Marshal(&l)
 	if err != nil {
 		return false, err
 	}
-	changed := false
-	var old *Link
-	txf := func(tx *redis.Tx) error {
-		cur, err := s.readTx(ctx, tx, key)
-		write := l
-		switch {
-		case errors.Is(err, ErrNotFound):
-		case err != nil:
-			return err
-		case cur.Tenant != l.Tenant:
-			return ErrExists // another tenant's: code taken
-		default:
-			used, err := tx.Get(ctx, scanCountKey(key)).Int64()
-			if err != nil && !errors.Is(err, redis.Nil) {
-				return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	_, wrote, err := s.apply(ctx, Canonical(l.Code), write{action: "import", actor: a, missing: true,
+		step: func(cur *Link, _ time.Time) (*Link, error) {
+			next := l
+			if cur == nil {
+				return &next, nil
 			}
-			// The same record but for its version number is imported already.
+			if cur.Tenant != l.Tenant {
+				return nil, ErrExists // another tenant's: code taken
+			}
+			used, err := s.rdb.Get(ctx, scanCountKey(Canonical(l.Code))).Int64()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			}
+			// The same record but for its version number is imported
+			// already; otherwise it is a new version (versions only go up).
 			cmp := *cur
 			cmp.Version = l.Version
 			if same, _ := json.Marshal(&cmp); bytes.Equal(same, data) && (l.MaxScans == 0 || used == rec.ScansUsed) {
-				return nil
+				return nil, nil
 			}
-			old = cur
-			write.Version = cur.Version + 1 // versions only go up
-		}
-		data, err := json.Marshal(&write)
-		if err != nil {
-			return err
-		}
-		entry, err := entryOf(&write, data, "import", a, s.now().UTC())
-		if err != nil {
-			return err
-		}
-		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, linkKey(key), data, 0)
-			pushEntry(ctx, p, key, entry)
+			return &next, nil
+		},
+		also: func(p redis.Pipeliner, key string, _ *Link) {
 			if rec.ScansUsed > 0 {
 				p.Set(ctx, scanCountKey(key), rec.ScansUsed, 0)
 			} else {
 				p.Del(ctx, scanCountKey(key))
 			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		changed = true
-		return nil
-	}
-	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
-		return false, err
-	}
-	// Indexes as the record says, each write idempotent; an older record's
-	// stale entries are filtered by readers.
-	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if old != nil && old.DeletedAt == nil {
-			// The record before may list other campaigns, tags or a
-			// creation time: its entries go, the new record's come back.
-			removeFromIndexes(ctx, p, old, nil)
-		}
-		switch {
-		case l.DeletedAt == nil:
-			addToIndexes(ctx, p, &l)
-		case !l.gone():
-			p.ZAdd(ctx, tenantTrashKey(l.Tenant), redis.Z{Score: float64(l.PurgeAt.UnixMilli()), Member: key})
-		}
-		return nil
-	}); err != nil {
-		return changed, fmt.Errorf("index %s: %w: %w", key, ErrUnavailable, err)
-	}
-	if l.DeletedAt != nil && !l.gone() {
-		if err := s.rdb.ZAdd(ctx, trashDueKey, redis.Z{Score: float64(l.PurgeAt.UnixMilli()), Member: trashMember(l.Tenant, key)}).Err(); err != nil {
-			return changed, fmt.Errorf("index %s: %w: %w", key, ErrUnavailable, err)
-		}
-	}
-	if changed {
-		s.invalidate(ctx, key)
-	}
-	return changed, nil
+		}})
+	return wrote, err
 }
 
 // EachOfTenant calls fn with each of tenant's links, live (by its list,

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // MaxBulkRows is the most links one bulk request may create.
@@ -49,149 +47,38 @@ func (s *Store) Bulk(ctx context.Context, tenant string, rows []Input, decodeErr
 	res := BulkResult{Items: []*Link{}, Failed: []RowError{}}
 	for start := 0; start < len(rows); start += bulkChunk {
 		end := min(start+bulkChunk, len(rows))
-		if err := s.bulkChunk(ctx, tenant, rows[start:end], decodeErrs, start, a, &res); err != nil {
-			return res, err
-		}
+		s.bulkChunk(ctx, tenant, rows[start:end], decodeErrs, start, a, &res)
 	}
 	res.Created = len(res.Items)
+	slices.SortFunc(res.Failed, func(a, b RowError) int { return a.Row - b.Row })
 	return res, nil
 }
 
-type pending struct {
-	row   int
-	link  *Link
-	data  []byte
-	entry []byte // its first version
-	gen   bool
-}
-
-func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, decodeErrs []error, offset int, a Actor, res *BulkResult) error {
+// bulkChunk creates the links of rows (from row offset+1 on) in res.
+func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, decodeErrs []error, offset int, a Actor, res *BulkResult) {
 	now := s.now().UTC()
-	var todo []pending
+	var ls []*Link
+	var at []int // row of each of ls
 	for i := range rows {
 		row := offset + i + 1
 		if offset+i < len(decodeErrs) && decodeErrs[offset+i] != nil {
 			res.Failed = append(res.Failed, RowError{Row: row, Err: decodeErrs[offset+i]})
 			continue
 		}
-		in := rows[i]
-		err := in.normalize()
-		if err == nil {
-			err = checkNewCode(in.Code)
-		}
-		if err == nil {
-			err = checkCreateTimes(&in, now)
-		}
+		l, err := prepare(tenant, rows[i], now)
 		if err != nil {
 			res.Failed = append(res.Failed, RowError{Row: row, Err: err})
 			continue
 		}
-		l := newLink(tenant, in, now)
-		if in.Code == "" {
-			code, err := newCode()
-			if err != nil {
-				return fmt.Errorf("generate code: %w", err)
-			}
-			l.Code = code
-		}
-		data, err := json.Marshal(l)
+		ls, at = append(ls, l), append(at, row)
+	}
+	for k, err := range s.insertAll(ctx, ls, a) {
 		if err != nil {
-			return fmt.Errorf("encode link: %w", err)
-		}
-		todo = append(todo, pending{row: row, link: l, data: data, gen: in.Code == ""})
-	}
-	if len(todo) == 0 {
-		return nil
-	}
-
-	cmds := make([]*redis.Cmd, len(todo))
-	var encErr error
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i := range todo {
-			if cmds[i], todo[i].entry, encErr = claim(ctx, p, todo[i].link, todo[i].data, a, now); encErr != nil {
-				return encErr
-			}
-		}
-		return nil
-	}); encErr != nil {
-		return fmt.Errorf("encode version: %w", encErr)
-	} else if err != nil {
-		// Some claims may have landed before the failure: undo them all.
-		s.undo(ctx, todo, cmds)
-		for _, t := range todo {
-			res.Failed = append(res.Failed, RowError{Row: t.row, Err: fmt.Errorf("store link: %w: %w", ErrUnavailable, err)})
-		}
-		return nil
-	}
-	var claimed []pending
-	for i, t := range todo {
-		switch n, _ := cmds[i].Int(); {
-		case n == claimStored:
-			claimed = append(claimed, t)
-		case t.gen:
-			// A generated code collided: rare enough to retry one by one,
-			// with new codes.
-			if err := s.insertGenerated(ctx, t.link, a); err != nil {
-				res.Failed = append(res.Failed, RowError{Row: t.row, Err: err})
-			} else {
-				res.Items = append(res.Items, t.link)
-			}
-		case n == claimInTrash:
-			res.Failed = append(res.Failed, RowError{Row: t.row, Err: ErrInTrash})
-		case n == claimPurged:
-			// The tenant creates its purged code again: one by one.
-			if err := s.insert(ctx, t.link, a, true); err != nil {
-				res.Failed = append(res.Failed, RowError{Row: t.row, Err: err})
-			} else {
-				res.Items = append(res.Items, t.link)
-			}
-		default:
-			res.Failed = append(res.Failed, RowError{Row: t.row, Err: ErrExists})
+			res.Failed = append(res.Failed, RowError{Row: at[k], Err: err})
+		} else {
+			res.Items = append(res.Items, ls[k])
 		}
 	}
-	if len(claimed) == 0 {
-		return nil
-	}
-	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, t := range claimed {
-			addToIndexes(ctx, p, t.link)
-		}
-		return nil
-	}); err != nil {
-		s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-			for _, t := range claimed {
-				unclaim(ctx, p, t.link.Code, t.data, nil, t.entry)
-			}
-			return nil
-		})
-		for _, t := range claimed {
-			res.Failed = append(res.Failed, RowError{Row: t.row, Err: fmt.Errorf("index link: %w: %w", ErrUnavailable, err)})
-		}
-		return nil
-	}
-	keys := make([]string, len(claimed))
-	for i, t := range claimed {
-		keys[i] = Canonical(t.link.Code)
-	}
-	s.invalidate(ctx, keys...)
-	for _, t := range claimed {
-		res.Items = append(res.Items, t.link)
-	}
-	return nil
-}
-
-func (s *Store) undo(ctx context.Context, todo []pending, cmds []*redis.Cmd) {
-	s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-		for i, t := range todo {
-			if cmds[i] == nil {
-				continue
-			}
-			if n, err := cmds[i].Int(); err == nil && n == claimStored {
-				unclaim(ctx, p, t.link.Code, t.data, nil, t.entry)
-			}
-		}
-		return nil
-	})
 }
 
 // IsRowInternal reports whether a row failed for a reason other than its

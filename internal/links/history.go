@@ -100,8 +100,8 @@ redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]))
 return 1
 `)
 
-// claim queues claimLua for l on p, and returns the version it writes.
-func claim(ctx context.Context, p redis.Scripter, l *Link, data []byte, a Actor, at time.Time) (*redis.Cmd, []byte, error) {
+// claimCode queues claimLua for l on p, and returns the version it writes.
+func claimCode(ctx context.Context, p redis.Scripter, l *Link, data []byte, a Actor, at time.Time) (*redis.Cmd, []byte, error) {
 	entry, err := entryOf(l, data, ActionCreate, a, at)
 	if err != nil {
 		return nil, nil, err

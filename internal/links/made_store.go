@@ -2,7 +2,6 @@ package links
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -70,37 +69,17 @@ func (s *Store) amend(ctx context.Context, tenant, code string, fn func(*Link) (
 	if !ValidCode(code) {
 		return ErrNotFound
 	}
-	key := Canonical(code)
-	changed := false
-	txf := func(tx *redis.Tx) error {
-		cur, err := s.readTx(ctx, tx, key)
-		if err != nil {
-			return err
-		}
+	_, _, err := s.apply(ctx, Canonical(code), write{step: func(cur *Link, _ time.Time) (*Link, error) {
 		if cur.Tenant != tenant || cur.DeletedAt != nil {
-			return ErrNotFound
+			return nil, ErrNotFound
 		}
 		next := *cur
-		if changed, err = fn(&next); err != nil || !changed {
-			return err
+		if changed, err := fn(&next); err != nil || !changed {
+			return nil, err
 		}
-		data, err := json.Marshal(&next)
-		if err != nil {
-			return fmt.Errorf("encode link: %w", err)
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, linkKey(key), data, 0)
-			return nil
-		})
-		return err
-	}
-	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
-		return err
-	}
-	if changed {
-		s.invalidate(ctx, key)
-	}
-	return nil
+		return &next, nil
+	}})
+	return err
 }
 
 // TryMake claims the right to make a launch link (fingerprint fp) of a

@@ -216,24 +216,11 @@ func (s *Store) Create(ctx context.Context, tenant string, in Input, a Actor) (*
 	if err := a.check(); err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
-	if err := in.normalize(); err != nil {
+	l, err := prepare(tenant, in, s.now().UTC())
+	if err != nil {
 		return nil, err
 	}
-	if err := checkNewCode(in.Code); err != nil {
-		return nil, err
-	}
-	if err := checkCreateTimes(&in, now); err != nil {
-		return nil, err
-	}
-	l := newLink(tenant, in, now)
-	if in.Code == "" {
-		if err := s.insertGenerated(ctx, l, a); err != nil {
-			return nil, err
-		}
-		return l, nil
-	}
-	if err := s.insert(ctx, l, a, true); err != nil {
+	if err := s.insertAll(ctx, []*Link{l}, a)[0]; err != nil {
 		return nil, err
 	}
 	return l, nil

@@ -2,7 +2,6 @@ package links
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -82,108 +81,31 @@ func purgedOf(cur *Link, now time.Time) *Link {
 
 // lifecycle moves tenant's link between live, trashed and purged: step
 // gives the next record from the current one at now (ErrNotFound when the
-// move does not apply). The record, its version and the scan limit's
-// counter change in one transaction (one slot). The index entries a move
-// adds (the trash's, or the tenant's lists on a restore) go in before it,
-// the ones it removes after it: a failure leaves an extra entry, which
-// readers and the sweep check against the record, never a missing one.
+// move does not apply). A purge resets the scan limit's counter in the
+// same transaction: a new life of the code starts from 0.
 func (s *Store) lifecycle(ctx context.Context, tenant, code string, a Actor, action string,
 	step func(cur *Link, now time.Time) (*Link, error)) (*Link, error) {
 	if !ValidCode(code) {
 		return nil, ErrNotFound
 	}
-	if err := a.check(); err != nil {
-		return nil, err
-	}
-	key := Canonical(code)
-	now := s.now().UTC()
-	member := trashMember(tenant, key)
-	if cur, err := s.read(ctx, key); err == nil && cur.Tenant == tenant {
-		if err := s.addIndexesFor(ctx, action, cur, key, member, now); err != nil {
-			return nil, err
-		}
-	}
-	var old, next *Link
-	txf := func(tx *redis.Tx) error {
-		cur, err := s.readTx(ctx, tx, key)
-		if err != nil {
-			return err
-		}
-		if cur.Tenant != tenant {
-			return ErrNotFound
-		}
-		n, err := step(cur, now)
-		if err != nil {
-			return err
-		}
-		n.UpdatedAt, n.Version = now, cur.Version+1
-		data, err := json.Marshal(n)
-		if err != nil {
-			return fmt.Errorf("encode link: %w", err)
-		}
-		entry, err := entryOf(n, data, action, a, now)
-		if err != nil {
-			return fmt.Errorf("encode version: %w", err)
-		}
-		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, linkKey(key), data, 0)
-			if n.Purged {
-				p.Del(ctx, scanCountKey(key)) // a new life starts from 0
+	next, _, err := s.apply(ctx, Canonical(code), write{action: action, actor: a,
+		step: func(cur *Link, now time.Time) (*Link, error) {
+			if cur.Tenant != tenant {
+				return nil, ErrNotFound
 			}
-			pushEntry(ctx, p, key, entry)
-			return nil
-		}); err != nil {
-			return err
-		}
-		old, next = cur, n
-		return nil
-	}
-	if err := s.watch(ctx, txf, linkKey(key)); err != nil {
-		return nil, err
-	}
-	// Stale entries out, whatever the request's context does now.
-	bg := context.WithoutCancel(ctx)
-	s.rdb.TxPipelined(bg, func(p redis.Pipeliner) error {
-		if old.DeletedAt == nil && next.DeletedAt != nil { // live → trash or purged
-			removeFromIndexes(bg, p, old, nil)
-		}
-		if next.DeletedAt == nil || next.Purged {
-			p.ZRem(bg, tenantTrashKey(tenant), key)
-		}
-		return nil
-	})
-	if next.DeletedAt == nil || next.Purged {
-		s.rdb.ZRem(bg, trashDueKey, member)
-	}
-	s.invalidate(ctx, key)
-	return next, nil
-}
-
-// addIndexesFor adds the index entries the move action of cur at now
-// needs: a deleted link's in the trash, a restored link's in its lists.
-func (s *Store) addIndexesFor(ctx context.Context, action string, cur *Link, key, member string, now time.Time) error {
-	switch action {
-	case ActionDelete:
-		if cur.DeletedAt != nil {
-			return nil
-		}
-		due := redis.Z{Score: float64(now.Add(s.opts.TrashFor).UnixMilli()), Member: key}
-		if err := s.rdb.ZAdd(ctx, tenantTrashKey(cur.Tenant), due).Err(); err != nil {
-			return fmt.Errorf("trash %s: %w: %w", key, ErrUnavailable, err)
-		}
-		due.Member = member
-		if err := s.rdb.ZAdd(ctx, trashDueKey, due).Err(); err != nil {
-			return fmt.Errorf("trash %s: %w: %w", key, ErrUnavailable, err)
-		}
-	case ActionRestore:
-		if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			addToIndexes(ctx, p, cur)
-			return nil
-		}); err != nil {
-			return fmt.Errorf("restore %s: %w: %w", key, ErrUnavailable, err)
-		}
-	}
-	return nil
+			n, err := step(cur, now)
+			if err != nil {
+				return nil, err
+			}
+			n.UpdatedAt = now
+			return n, nil
+		},
+		also: func(p redis.Pipeliner, key string, n *Link) {
+			if n.Purged {
+				p.Del(ctx, scanCountKey(key))
+			}
+		}})
+	return next, err
 }
 
 // Trash lists tenant's links in the trash, the soonest purged first,
