@@ -123,7 +123,7 @@ func TestCacheBounded(t *testing.T) {
 	if _, st := c.get("neg", now.Add(2*time.Hour)); st != cacheMiss {
 		t.Fatal("negative entry outlived its TTL")
 	}
-	c.put("pos", &Link{Title: "kept"}, now)
+	c.put("pos", &Link{Input: Input{Title: "kept"}}, now)
 	if l, st := c.get("pos", now.Add(2*time.Hour)); st != cacheStale || l.Title != "kept" {
 		t.Fatalf("link past its TTL = %v, %v; want it kept and served as stale", l, st)
 	}
@@ -152,12 +152,12 @@ func TestReadRacingAnInvalidationIsNotCached(t *testing.T) {
 	now := time.Now()
 	gen := c.generation() // a Redis read starts...
 	c.drop("CODE1")       // ...an invalidation arrives while it is in flight...
-	c.putIfCurrent("CODE1", &Link{Title: "stale"}, now, gen)
+	c.putIfCurrent("CODE1", &Link{Input: Input{Title: "stale"}}, now, gen)
 	if _, st := c.get("CODE1", now); st != cacheMiss {
 		t.Fatal("a read that raced an invalidation was cached: the stale link would be served for the whole TTL")
 	}
 	gen = c.generation()
-	c.putIfCurrent("CODE1", &Link{Title: "fresh"}, now, gen)
+	c.putIfCurrent("CODE1", &Link{Input: Input{Title: "fresh"}}, now, gen)
 	if l, st := c.get("CODE1", now); st != cacheFresh || l.Title != "fresh" {
 		t.Fatal("an undisturbed read was not cached")
 	}

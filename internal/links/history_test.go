@@ -147,7 +147,7 @@ func TestUnclaimRestoresTheReservation(t *testing.T) {
 	if err := s.Purge(ctx, "acme", "rc01", Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	l := &Link{Code: "RC01", Tenant: "acme", Targets: Targets{Web: &WebTarget{URL: "https://example.com/2"}}, Status: StatusActive}
+	l := &Link{Tenant: "acme", Input: Input{Code: "RC01", Targets: Targets{Web: &WebTarget{URL: "https://example.com/2"}}, Status: StatusActive}}
 	data, before, entry, err := s.reclaim(ctx, l, Actor{By: "key:test"})
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ type Input struct {
 	StartsAt    *time.Time        `json:"starts_at"`
 	ExpiresAt   *time.Time        `json:"expires_at"`
 	MaxScans    int64             `json:"max_scans,omitempty"`
-
+	// MaxScansPerVisitor limits how often one visitor may scan the link.
 	MaxScansPerVisitor *VisitorLimit `json:"max_scans_per_visitor,omitempty"`
 	Rules              []Rule        `json:"rules,omitempty"`
 	Split              *Split        `json:"split,omitempty"`
@@ -106,13 +106,7 @@ func jsonTypeName(kind string) string {
 // editable is a copy of the link's editable fields, sharing nothing with
 // it, for a Change to edit.
 func (l *Link) editable() (Input, error) {
-	in := Input{
-		Code: l.Code, Title: l.Title, Campaign: l.Campaign, Tags: l.Tags, Params: l.Params,
-		Targets: l.Targets, FallbackURL: l.FallbackURL, Status: l.Status,
-		StartsAt: l.StartsAt, ExpiresAt: l.ExpiresAt, MaxScans: l.MaxScans,
-		MaxScansPerVisitor: l.MaxScansPerVisitor, Rules: l.Rules, Split: l.Split,
-	}
-	data, err := json.Marshal(in)
+	data, err := json.Marshal(l.Input)
 	if err != nil {
 		return Input{}, err
 	}

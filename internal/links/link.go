@@ -24,24 +24,11 @@ const (
 // Link is one dynamic code owned by a tenant. A *Link returned by Store is
 // shared with the cache and must be treated as read-only.
 type Link struct {
-	Code        string            `json:"code"`
-	Tenant      string            `json:"tenant"`
-	Title       string            `json:"title,omitempty"`
-	Campaign    string            `json:"campaign,omitempty"`
-	Tags        []string          `json:"tags,omitempty"`
-	Params      map[string]string `json:"params,omitempty"`
-	Targets     Targets           `json:"targets"`
-	FallbackURL string            `json:"fallback_url,omitempty"`
-	Status      Status            `json:"status"`
-	StartsAt    *time.Time        `json:"starts_at"`
-	ExpiresAt   *time.Time        `json:"expires_at"`
-	MaxScans    int64             `json:"max_scans,omitempty"`
-	// MaxScansPerVisitor limits how often one visitor may scan the link.
-	MaxScansPerVisitor *VisitorLimit `json:"max_scans_per_visitor,omitempty"`
-	Rules              []Rule        `json:"rules,omitempty"`
-	Split              *Split        `json:"split,omitempty"`
-	CreatedAt          time.Time     `json:"created_at"`
-	UpdatedAt          time.Time     `json:"updated_at"`
+	Tenant string `json:"tenant"`
+	// Input holds the fields its tenant writes (a copy: Link.editable).
+	Input
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// DeletedAt marks a link in the trash, until PurgeAt: its scans get
 	// the fallback or a 410 page, and its owner may restore it. Purged
 	// marks what is left after: the code, reserved for its tenant (its

@@ -263,10 +263,10 @@ func (p *cutProxy) Restore() {
 func TestRevalidationFencesOlderReads(t *testing.T) {
 	c := newCache(100, time.Hour, time.Second)
 	now := time.Now()
-	v1 := &Link{Title: "v1", UpdatedAt: now}
+	v1 := &Link{Input: Input{Title: "v1"}, UpdatedAt: now}
 	c.put("K", v1, now)
 	gen := c.generation() // a read of v1 starts...
-	v2 := &Link{Title: "v2", UpdatedAt: now.Add(time.Second)}
+	v2 := &Link{Input: Input{Title: "v2"}, UpdatedAt: now.Add(time.Second)}
 	c.revalidated(map[string]*Link{"K": v1}, map[string]*Link{"K": v2}, now)
 	c.putIfCurrent("K", v1, now, gen) // ...and lands after the revalidation
 	if l, _ := c.get("K", now); l == nil || l.Title != "v2" {

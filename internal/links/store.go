@@ -227,13 +227,8 @@ func (s *Store) Create(ctx context.Context, tenant string, in Input, a Actor) (*
 }
 
 func newLink(tenant string, in Input, now time.Time) *Link {
-	return &Link{
-		Code: in.Code, Tenant: tenant, Title: in.Title, Campaign: in.Campaign, Tags: in.Tags,
-		Params: in.Params, Targets: in.Targets, FallbackURL: in.FallbackURL, Status: in.Status,
-		StartsAt: utc(in.StartsAt), ExpiresAt: utc(in.ExpiresAt), MaxScans: in.MaxScans,
-		MaxScansPerVisitor: in.MaxScansPerVisitor, Rules: in.Rules, Split: in.Split,
-		CreatedAt: now, UpdatedAt: now, Version: 1,
-	}
+	in.StartsAt, in.ExpiresAt = utc(in.StartsAt), utc(in.ExpiresAt)
+	return &Link{Tenant: tenant, Input: in, CreatedAt: now, UpdatedAt: now, Version: 1}
 }
 
 func utc(t *time.Time) *time.Time {

@@ -366,13 +366,13 @@ func TestStateAt(t *testing.T) {
 		scans int64
 		want  State
 	}{
-		{"live", Link{Status: StatusActive}, 0, StateLive},
-		{"paused", Link{Status: StatusPaused}, 0, StatePaused},
-		{"not started", Link{Status: StatusActive, StartsAt: ptrTime("2026-11-25T00:00:00Z")}, 0, StateScheduled},
-		{"started", Link{Status: StatusActive, StartsAt: ptrTime("2026-11-24T12:00:00Z")}, 0, StateLive},
-		{"expired at the instant", Link{Status: StatusActive, ExpiresAt: ptrTime("2026-11-24T12:00:00Z")}, 0, StateExpired},
-		{"exhausted", Link{Status: StatusActive, MaxScans: 10}, 10, StateExhausted},
-		{"one scan left", Link{Status: StatusActive, MaxScans: 10}, 9, StateLive},
+		{"live", Link{Input: Input{Status: StatusActive}}, 0, StateLive},
+		{"paused", Link{Input: Input{Status: StatusPaused}}, 0, StatePaused},
+		{"not started", Link{Input: Input{Status: StatusActive, StartsAt: ptrTime("2026-11-25T00:00:00Z")}}, 0, StateScheduled},
+		{"started", Link{Input: Input{Status: StatusActive, StartsAt: ptrTime("2026-11-24T12:00:00Z")}}, 0, StateLive},
+		{"expired at the instant", Link{Input: Input{Status: StatusActive, ExpiresAt: ptrTime("2026-11-24T12:00:00Z")}}, 0, StateExpired},
+		{"exhausted", Link{Input: Input{Status: StatusActive, MaxScans: 10}}, 10, StateExhausted},
+		{"one scan left", Link{Input: Input{Status: StatusActive, MaxScans: 10}}, 9, StateLive},
 	} {
 		if got := tc.link.StateAt(now, tc.scans); got != tc.want {
 			t.Errorf("%s: StateAt = %q, want %q", tc.name, got, tc.want)

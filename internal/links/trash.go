@@ -75,7 +75,7 @@ func purgedOf(cur *Link, now time.Time) *Link {
 	if cur.DeletedAt != nil {
 		deleted = *cur.DeletedAt
 	}
-	return &Link{Code: cur.Code, Tenant: cur.Tenant, Status: cur.Status, CreatedAt: cur.CreatedAt,
+	return &Link{Tenant: cur.Tenant, Input: Input{Code: cur.Code, Status: cur.Status}, CreatedAt: cur.CreatedAt,
 		DeletedAt: &deleted, Purged: true}
 }
 
