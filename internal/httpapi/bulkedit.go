@@ -76,11 +76,7 @@ func (s *Server) bulkEdit(c echo.Context) error {
 					errs[i] = &links.FieldError{Name: "code", Message: "a link code is required"}
 					continue
 				}
-				edit, err := mergePatch(e.Patch)
-				if err == nil {
-					_, err = s.deps.Links.Update(ctx, t, e.Code, links.Change{Edit: edit, Actor: a})
-				}
-				errs[i] = err
+				_, errs[i] = s.deps.Links.Update(ctx, t, e.Code, links.Change{Edit: e.Edit, Actor: a})
 			}
 		})
 	}
@@ -129,7 +125,8 @@ func decodeBulkEdits(data []byte) ([]links.Edit, error) {
 		} else if len(row.Change) == 0 {
 			e.Code, e.Err = row.Code, &links.FieldError{Name: "change", Message: "a merge patch of the link is required"}
 		} else {
-			e.Code, e.Patch = row.Code, row.Change
+			e.Code = row.Code
+			e.Edit, e.Err = mergePatch(row.Change)
 		}
 		edits = append(edits, e)
 	}

@@ -1,16 +1,12 @@
 package links
 
 import (
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // CSV import: a header row, then one link per row. Columns:
@@ -19,24 +15,9 @@ import (
 //	starts_at, expires_at (RFC 3339), max_scans,
 //	params.<key>, targets.<platform>.<field> (the JSON field names)
 //
-// Each row becomes the same JSON document a client could have sent, so CSV
-// rows are validated by exactly the rules of the JSON API. Empty cells are
+// Each cell sets its field as the JSON API would (csvColumns), and rows
+// are validated by exactly the rules of the JSON API. Empty cells are
 // absent fields; a target is present when any of its cells is non-empty.
-
-var csvScalar = map[string]bool{
-	"code": true, "title": true, "campaign": true, "tags": true, "fallback_url": true,
-	"status": true, "starts_at": true, "expires_at": true, "max_scans": true,
-}
-
-var csvTargetFields = map[string]map[string]bool{
-	"wechat":   {"appid": true, "path": true, "query": true, "env_version": true, "url_link": true, "url_link_expires_at": true},
-	"alipay":   {"appid": true, "page": true, "query": true},
-	"baidu":    {"appkey": true, "path": true, "query": true},
-	"douyin":   {"appid": true, "path": true, "query": true},
-	"qq":       {"appid": true, "path": true, "query": true},
-	"kuaishou": {"appid": true, "path": true, "query": true},
-	"web":      {"url": true},
-}
 
 // DecodeCSV reads a CSV bulk body. A bad row yields a row error; only a bad
 // header, broken quoting or too many rows fail the whole body.
@@ -93,19 +74,14 @@ func checkCSVHeader(header []string, needTargets bool) error {
 		}
 		seen[col] = true
 		switch {
-		case csvScalar[col]:
 		case strings.HasPrefix(col, "params."):
 			if !paramKey.MatchString(strings.TrimPrefix(col, "params.")) {
 				return invalid(col, "CSV column has a bad param name")
 			}
-		case strings.HasPrefix(col, "targets."):
-			platform, field, _ := strings.Cut(strings.TrimPrefix(col, "targets."), ".")
-			if !csvTargetFields[platform][field] {
-				return invalid(col, "unknown CSV column")
-			}
-			hasTarget = true
-		default:
+		case csvColumns[col].set == nil:
 			return invalid(col, "unknown CSV column")
+		case strings.HasPrefix(col, "targets."):
+			hasTarget = true
 		}
 	}
 	if !hasTarget && needTargets {
@@ -115,81 +91,59 @@ func checkCSVHeader(header []string, needTargets bool) error {
 }
 
 func csvRow(header, rec []string) (Input, error) {
-	doc, err := csvDoc(header, rec)
+	set, err := csvCells(header, rec)
 	if err != nil {
 		return Input{}, err
 	}
-	if doc["targets"] == nil {
-		doc["targets"] = map[string]map[string]any{}
-	}
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(doc); err != nil {
+	var in Input
+	if err := set(&in); err != nil {
 		return Input{}, err
 	}
-	return DecodeInput(buf.Bytes())
+	return in, nil
 }
 
-// csvDoc is a CSV row as the JSON document of the fields its non-empty
-// cells set.
-func csvDoc(header, rec []string) (map[string]any, error) {
+// csvCells reads a CSV row as the change its non-empty cells make to a
+// link's fields; a cell that cannot be read fails here.
+func csvCells(header, rec []string) (func(*Input) error, error) {
 	if len(rec) != len(header) {
 		return nil, &MalformedError{Message: fmt.Sprintf("row has %d cells; the header has %d", len(rec), len(header))}
 	}
-	doc := map[string]any{}
-	params := map[string]any{}
-	targets := map[string]map[string]any{}
+	type cell struct {
+		col, v string
+	}
+	var cells []cell
 	for i, col := range header {
-		v := fromSpreadsheet(rec[i])
-		if v == "" {
-			continue
+		if v := fromSpreadsheet(rec[i]); v != "" {
+			cells = append(cells, cell{col, v})
 		}
-		switch {
-		case col == "tags":
-			tags := []string{}
-			for _, t := range strings.Split(v, "|") {
-				if t = strings.TrimSpace(t); t != "" {
-					tags = append(tags, t)
+	}
+	set := func(in *Input) error {
+		for _, c := range cells {
+			if key, ok := strings.CutPrefix(c.col, "params."); ok {
+				if in.Params == nil {
+					in.Params = map[string]string{}
 				}
+				in.Params[key] = c.v
+				continue
 			}
-			doc["tags"] = tags
-		case col == "max_scans":
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil {
-				return nil, invalid("max_scans", "must be a whole number")
+			if err := csvColumns[c.col].set(in, c.v); err != nil {
+				return err
 			}
-			doc["max_scans"] = n
-		case col == "starts_at" || col == "expires_at":
-			if _, err := time.Parse(time.RFC3339, v); err != nil {
-				return nil, invalid(col, "must be an RFC 3339 time, e.g. 2027-01-01T00:00:00Z")
-			}
-			doc[col] = v
-		case strings.HasPrefix(col, "params."):
-			params[strings.TrimPrefix(col, "params.")] = v
-		case strings.HasPrefix(col, "targets."):
-			platform, field, _ := strings.Cut(strings.TrimPrefix(col, "targets."), ".")
-			if targets[platform] == nil {
-				targets[platform] = map[string]any{}
-			}
-			targets[platform][field] = v
-		default:
-			doc[col] = v
 		}
+		return nil
 	}
-	if len(params) > 0 {
-		doc["params"] = params
+	if err := set(&Input{}); err != nil {
+		return nil, err
 	}
-	if len(targets) > 0 {
-		doc["targets"] = targets
-	}
-	return doc, nil
+	return set, nil
 }
 
-// Edit is one row of a bulk edit: a code and the JSON merge patch of the
-// fields to change, or why the row could not be read.
+// Edit is one row of a bulk edit: a code and the change to its fields, or
+// why the row could not be read.
 type Edit struct {
-	Code  string
-	Patch []byte
-	Err   error
+	Code string
+	Edit func(*Input) error
+	Err  error
 }
 
 // DecodeCSVEdits reads a CSV bulk edit: the bulk create's columns with
@@ -234,12 +188,10 @@ func DecodeCSVEdits(r io.Reader) ([]Edit, error) {
 			return nil, ErrTooManyRows
 		}
 		var e Edit
-		doc, err := csvDoc(header, rec)
-		if err == nil {
-			e.Code, _ = doc["code"].(string)
-			e.Patch, err = json.Marshal(doc)
+		if codeCol < len(rec) {
+			e.Code = fromSpreadsheet(rec[codeCol])
 		}
-		e.Err = err
+		e.Edit, e.Err = csvCells(header, rec)
 		edits = append(edits, e)
 	}
 }
@@ -259,62 +211,23 @@ func NewCSVWriter(w io.Writer, paramKeys []string) (*CSVWriter, error) {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return nil, err
 	}
-	header := []string{"code", "title", "campaign", "tags", "fallback_url", "status", "starts_at", "expires_at", "max_scans"}
+	header := slices.Clone(csvColumnOrder[:9]) // code … max_scans
 	for _, k := range paramKeys {
 		header = append(header, "params."+k)
 	}
-	for _, p := range []string{"wechat", "alipay", "baidu", "douyin", "qq", "kuaishou", "web"} {
-		fields := make([]string, 0, len(csvTargetFields[p]))
-		for f := range csvTargetFields[p] {
-			fields = append(fields, f)
-		}
-		slices.Sort(fields)
-		for _, f := range fields {
-			header = append(header, "targets."+p+"."+f)
-		}
-	}
+	header = append(header, csvColumnOrder[9:]...)
 	cw := &CSVWriter{w: csv.NewWriter(w), header: header}
 	return cw, cw.w.Write(header)
 }
 
 // Write writes one link.
 func (c *CSVWriter) Write(l *Link) error {
-	in, err := l.editable()
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return err
-	}
 	rec := make([]string, len(c.header))
 	for i, col := range c.header {
-		var v any
-		switch {
-		case strings.HasPrefix(col, "params."):
-			v = l.Params[strings.TrimPrefix(col, "params.")]
-		case strings.HasPrefix(col, "targets."):
-			p, f, _ := strings.Cut(strings.TrimPrefix(col, "targets."), ".")
-			t, _ := doc["targets"].(map[string]any)
-			pt, _ := t[p].(map[string]any)
-			v = pt[f]
-		case col == "tags":
-			v = strings.Join(l.Tags, "|")
-		default:
-			v = doc[col]
-		}
-		switch x := v.(type) {
-		case nil:
-		case string:
-			rec[i] = spreadsheetSafe(x)
-		case float64:
-			rec[i] = strconv.FormatFloat(x, 'f', -1, 64)
-		default:
-			rec[i] = fmt.Sprint(x)
+		if key, ok := strings.CutPrefix(col, "params."); ok {
+			rec[i] = spreadsheetSafe(l.Params[key])
+		} else {
+			rec[i] = spreadsheetSafe(csvColumns[col].get(&l.Input))
 		}
 	}
 	return c.w.Write(rec)
