@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -177,6 +178,62 @@ func FuzzDecodeCSV(f *testing.F) {
 			if e != nil && !errors.Is(e, ErrInvalid) && !errors.Is(e, ErrMalformed) {
 				t.Fatalf("row %d error %v is neither invalid nor malformed", i+1, e)
 			}
+		}
+	})
+}
+
+// TestBulkJSONCountsBeforeDecoding: a 16 MiB array of numbers is refused
+// at row 10,001, without decoding the rest: what it allocates is bounded
+// by the rows it reads, not by the body. Each non-object row fails alone.
+func TestBulkJSONCountsBeforeDecoding(t *testing.T) {
+	body := make([]byte, 0, 16<<20)
+	body = append(body, '[')
+	for len(body) < 16<<20-2 {
+		body = append(body, "1,"...)
+	}
+	body = append(body, "1]"...)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := DecodeInputs(body)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrTooManyRows) {
+		t.Fatalf("err = %v, want ErrTooManyRows", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 50<<20 {
+		t.Errorf("decoding allocated %d MB before refusing, want < 50 MB", alloc>>20)
+	}
+
+	ins, errs, err := DecodeInputs([]byte(`[1, "x", {"code":"ok1",` + webOnly[1:] + `, null]`))
+	if err != nil || len(ins) != 4 {
+		t.Fatalf("DecodeInputs = %d rows, %v", len(ins), err)
+	}
+	for i, e := range errs {
+		if (i == 2) != (e == nil) {
+			t.Errorf("row %d err = %v", i+1, e)
+		}
+	}
+	for _, bad := range []string{`{"code":"x"}`, `[1,2`, `[1] [2]`, `[1,]`, ``} {
+		if _, _, err := DecodeInputs([]byte(bad)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeInputs(%q) err = %v, want malformed", bad, err)
+		}
+	}
+}
+
+func FuzzDecodeInputs(f *testing.F) {
+	f.Add(`[{"code":"abc","targets":{"web":{"url":"https://e.com/"}}}]`)
+	f.Add(`[1,"x",null,[],{}]`)
+	f.Add(`[{"title":"\ud800"}]`)
+	f.Fuzz(func(t *testing.T, body string) {
+		ins, errs, err := DecodeInputs([]byte(body))
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v is neither invalid nor malformed", err)
+			}
+			return
+		}
+		if len(ins) != len(errs) || len(ins) > MaxBulkRows {
+			t.Fatalf("%d inputs, %d errors", len(ins), len(errs))
 		}
 	})
 }

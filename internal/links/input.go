@@ -32,6 +32,9 @@ type Input struct {
 // *FieldError (422: well-formed but invalid); broken JSON is a
 // *MalformedError (400).
 func DecodeInput(data []byte) (Input, error) {
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return Input{}, &MalformedError{Message: "a link must be a JSON object"}
+	}
 	var in Input
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -44,22 +47,33 @@ func DecodeInput(data []byte) (Input, error) {
 	return in, nil
 }
 
-// DecodeInputs reads a JSON array of links for a bulk import. A row that
-// cannot be decoded fails alone; only a body that is not a JSON array of
-// objects fails as a whole.
+// DecodeInputs reads a JSON array of links for a bulk import, one row at a
+// time: past MaxBulkRows it stops before decoding another, so a body's
+// size, not its row count, bounds the work. A row that cannot be decoded
+// fails alone; only a body that is not a JSON array fails as a whole.
 func DecodeInputs(data []byte) ([]Input, []error, error) {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(data, &raws); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, nil, &MalformedError{Message: "body must be a JSON array of links"}
-		}
-		return nil, nil, jsonError(err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, nil, &MalformedError{Message: "body must be a JSON array of links"}
 	}
-	ins := make([]Input, len(raws))
-	errs := make([]error, len(raws))
-	for i, raw := range raws {
-		ins[i], errs[i] = DecodeInput(raw)
+	var ins []Input
+	var errs []error
+	for dec.More() {
+		if len(ins) == MaxBulkRows {
+			return nil, nil, ErrTooManyRows
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, &MalformedError{Message: "body is not valid JSON"}
+		}
+		in, err := DecodeInput(raw)
+		ins, errs = append(ins, in), append(errs, err)
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim(']') {
+		return nil, nil, &MalformedError{Message: "body is not valid JSON"}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, &MalformedError{Message: "unexpected data after the JSON array"}
 	}
 	return ins, errs, nil
 }
