@@ -1,11 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -14,6 +10,7 @@ import (
 	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/routing"
+	"github.com/scangate/scangate/internal/strictjson"
 )
 
 // The platform apps of a tenant (internal/apps): admin keys only, for
@@ -110,18 +107,9 @@ func viewApp(a apps.App, now time.Time) appView {
 // decodeAppInput reads a PUT body strictly: unknown fields are errors.
 func decodeAppInput(data []byte) (appInput, error) {
 	var in appInput
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("%w: %w", errMalformedApp, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return in, fmt.Errorf("%w: one JSON object expected", errMalformedApp)
-	}
-	return in, nil
+	err := strictjson.Decode(data, &in)
+	return in, err
 }
-
-var errMalformedApp = errors.New("malformed app body")
 
 // putApp registers an app (or replaces its secrets) and checks them at
 // once by fetching a token: 201 for a new app, 200 for a replaced one,

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/strictjson"
 )
 
 // bulkEditRow is one row of a JSON bulk edit.
@@ -117,11 +118,9 @@ func decodeBulkEdits(data []byte) ([]links.Edit, error) {
 			return nil, &links.MalformedError{Message: "body is not valid JSON"}
 		}
 		var row bulkEditRow
-		rd := json.NewDecoder(bytes.NewReader(raw))
-		rd.DisallowUnknownFields()
 		e := links.Edit{}
-		if err := rd.Decode(&row); err != nil {
-			e.Err = &links.MalformedError{Message: `a row must be {"code": "...", "change": {...}}`}
+		if err := strictjson.Decode(raw, &row); err != nil {
+			e.Err = err
 		} else if len(row.Change) == 0 {
 			e.Code, e.Err = row.Code, &links.FieldError{Name: "change", Message: "a merge patch of the link is required"}
 		} else {

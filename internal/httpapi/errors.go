@@ -17,6 +17,7 @@ import (
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/stats"
+	"github.com/scangate/scangate/internal/strictjson"
 	"github.com/scangate/scangate/internal/wechat"
 )
 
@@ -66,14 +67,20 @@ func classify(err error) (int, apiErrorBody) {
 	var he *echo.HTTPError
 	var we *wechat.APIError
 	var de *douyin.APIError
+	var se *strictjson.Error
 	switch {
+	case errors.As(err, &se):
+		if se.Syntax || se.Field == "" {
+			return http.StatusBadRequest, apiErrorBody{"malformed", se.Message, ""}
+		}
+		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", se.Field + ": " + se.Message, se.Field}
 	case errors.As(err, &fe):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", fe.Field() + ": " + fe.Reason(), fe.Field()}
 	case errors.Is(err, links.ErrInvalid), errors.Is(err, auth.ErrInvalid), errors.Is(err, qr.ErrInvalid):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), ""}
 	case errors.Is(err, apps.ErrInvalid):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), ""}
-	case errors.Is(err, links.ErrMalformed), errors.Is(err, errMalformedApp):
+	case errors.Is(err, links.ErrMalformed):
 		return http.StatusBadRequest, apiErrorBody{"malformed", safeMessage(err), ""}
 	case errors.Is(err, links.ErrNotFound), errors.Is(err, auth.ErrNotFound), errors.Is(err, apps.ErrNotFound),
 		errors.Is(err, errNotFound):

@@ -1,16 +1,13 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/platform"
+	"github.com/scangate/scangate/internal/strictjson"
 )
 
 // maxEventBody is far more than an event needs; mini programs on slow
@@ -42,10 +39,8 @@ func (s *Server) postEvent(c echo.Context) error {
 		return err
 	}
 	var req eventRequest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return eventDecodeError(err)
+	if err := strictjson.Decode(data, &req); err != nil {
+		return err
 	}
 	if req.Type != "open" && req.Type != "conversion" {
 		return &fieldError{"type", `must be "open" or "conversion"`}
@@ -84,15 +79,4 @@ func (s *Server) postEvent(c echo.Context) error {
 		return errBusy
 	}
 	return c.JSON(http.StatusAccepted, map[string]bool{"accepted": true})
-}
-
-func eventDecodeError(err error) error {
-	var ute *json.UnmarshalTypeError
-	if errors.As(err, &ute) && ute.Field != "" {
-		return &fieldError{ute.Field, "has the wrong type"}
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return &fieldError{strings.Trim(name, `"`), "unknown field"}
-	}
-	return &links.MalformedError{Message: "body is not a JSON event"}
 }

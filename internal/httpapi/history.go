@@ -1,14 +1,13 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/strictjson"
 )
 
 // A link's history: every create, change, delete and revert is a version
@@ -67,10 +66,8 @@ func (s *Server) revertLink(c echo.Context) error {
 	var req struct {
 		Version *int64 `json:"version"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return &links.MalformedError{Message: `body must be {"version": N}`}
+	if err := strictjson.Decode(data, &req); err != nil {
+		return err
 	}
 	if req.Version == nil || *req.Version < 1 {
 		return &links.FieldError{Name: "version", Message: "a version number from the link's history is required"}

@@ -72,7 +72,8 @@ func TestHistoryAndRevert(t *testing.T) {
 		{"GET", "/api/v1/links/REV1/history", e.otherTenant, "", http.StatusNotFound},
 		{"POST", "/api/v1/links/REV1/revert", e.otherTenant, `{"version":1}`, http.StatusNotFound},
 		{"POST", "/api/v1/links/REV1/revert", e.admin, `{"version":42}`, http.StatusUnprocessableEntity},
-		{"POST", "/api/v1/links/REV1/revert", e.admin, `{"v":1}`, http.StatusBadRequest},
+		{"POST", "/api/v1/links/REV1/revert", e.admin, `{"v":1}`, http.StatusUnprocessableEntity},
+		{"POST", "/api/v1/links/REV1/revert", e.admin, `{"version":1`, http.StatusBadRequest},
 		{"GET", "/api/v1/links/REV1/history?limit=1000", e.admin, "", http.StatusUnprocessableEntity},
 	} {
 		var rec = e.json(tc.method, tc.path, tc.key, tc.body)

@@ -63,6 +63,11 @@ func TestAPIErrors(t *testing.T) {
 		{"malformed", "POST", "/api/v1/links", "admin", "application/json", `{"targets":`, 400, "malformed", ""},
 		{"invalid", "POST", "/api/v1/links", "admin", "application/json", `{"targets":{"wechat":{"appid":"wx1"}}}`, 422, "invalid", "targets.wechat.appid"},
 		{"unknown field", "POST", "/api/v1/links", "admin", "application/json", `{"nope":1}`, 422, "invalid", "nope"},
+		{"field name in the wrong case", "POST", "/api/v1/links", "admin", "application/json", `{"Code":"abc","targets":{"web":{"url":"https://example.com/"}}}`, 422, "invalid", "Code"},
+		{"patch field in the wrong case", "PATCH", "/api/v1/links/taken1", "admin", "application/merge-patch+json", `{"Title":"x"}`, 422, "invalid", "Title"},
+		{"invalid UTF-8", "POST", "/api/v1/links", "admin", "application/json", "{\"title\":\"\xc4\xe3\xba\xc3\",\"targets\":{\"web\":{\"url\":\"https://example.com/\"}}}", 422, "invalid", "title"},
+		{"patch invalid UTF-8", "PATCH", "/api/v1/links/taken1", "admin", "application/merge-patch+json", "{\"title\":\"\xff\"}", 422, "invalid", "title"},
+		{"bulk row invalid UTF-8", "POST", "/api/v1/links/bulk", "admin", "application/json", "[{\"title\":\"\xff\"}]", 200, "", ""},
 		{"code taken", "POST", "/api/v1/links", "admin", "application/json", fmt.Sprintf(webLink, "TAKEN1"), 409, "code_taken", "code"},
 		{"too large", "POST", "/api/v1/links", "admin", "application/json", big, 413, "body_too_large", ""},
 		{"wrong media type", "POST", "/api/v1/links", "admin", "text/plain", `{}`, 415, "unsupported_media_type", ""},
@@ -82,6 +87,12 @@ func TestAPIErrors(t *testing.T) {
 			rec := e.do(tc.method, tc.path, key, tc.ctype, tc.body)
 			if rec.Code != tc.status {
 				t.Fatalf("%s %s = %d, want %d: %.200s", tc.method, tc.path, rec.Code, tc.status, rec.Body)
+			}
+			if tc.status == 200 {
+				if !strings.Contains(rec.Body.String(), `"field":"title"`) {
+					t.Fatalf("bulk answer %s does not name the row's field", rec.Body)
+				}
+				return
 			}
 			got := errorOf(t, rec)
 			if got.Code != tc.code || got.Field != tc.field || got.Message == "" {

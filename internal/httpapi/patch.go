@@ -49,7 +49,7 @@ var readOnly = map[string]bool{
 // before anything is read.
 func mergePatch(patch []byte) (func(*links.Input) error, error) {
 	var p any
-	if err := json.Unmarshal(patch, &p); err != nil {
+	if err := json.Unmarshal(patch, &p); err != nil || !utf8.Valid(patch) {
 		// DecodeInput words JSON errors as the API does.
 		_, err := links.DecodeInput(patch)
 		if err == nil {

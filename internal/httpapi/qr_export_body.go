@@ -1,17 +1,14 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
+	"github.com/scangate/scangate/internal/strictjson"
 )
 
 // exportRequest is the body of POST /api/v1/qr/export.
@@ -29,39 +26,18 @@ type exportRequest struct {
 // naming it, as a misspelt query option is.
 func decodeExportRequest(data []byte) (exportRequest, error) {
 	var req exportRequest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
-			// An embedded struct's fields are reported under its name.
-			name := strings.TrimPrefix(te.Field, "Fields.")
-			return req, &qr.OptionError{Option: name, Message: "must be " + jsonKind(te.Type.String())}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return req, &qr.OptionError{Option: name, Message: "is not an export option"}
+	if err := strictjson.Decode(data, &req); err != nil {
+		var se *strictjson.Error
+		if errors.As(err, &se) && se.Field != "" && !se.Syntax {
+			msg := se.Message
+			if msg == "unknown field" {
+				msg = "is not an export option"
+			}
+			return req, &qr.OptionError{Option: se.Field, Message: msg}
 		}
-		return req, &links.MalformedError{Message: "body is not a valid JSON object"}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return req, &links.MalformedError{Message: "unexpected data after the JSON value"}
+		return req, err
 	}
 	return req, nil
-}
-
-func jsonKind(goType string) string {
-	switch strings.TrimPrefix(goType, "*") {
-	case "string":
-		return "a string"
-	case "int":
-		return "a whole number"
-	case "bool":
-		return "true or false"
-	case "[]string":
-		return "an array of strings"
-	}
-	return "of another type"
 }
 
 // exportFileName names the download after the campaign or the codes and

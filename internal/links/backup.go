@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/scangate/scangate/internal/strictjson"
 )
 
 // Backup and restore: a link per line of JSON (JSONL), every record of the
@@ -145,9 +146,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, a Actor) (ImportResult,
 // importOne puts one exported record in the store.
 func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error) {
 	var rec record
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rec); err != nil {
+	if err := strictjson.Decode(raw, &rec); err != nil {
 		return false, &MalformedError{Message: "not a link record: " + err.Error()}
 	}
 	l := rec.Link

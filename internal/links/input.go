@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"strings"
 	"time"
+
+	"github.com/scangate/scangate/internal/strictjson"
 )
 
 // Input is what a client writes: the editable fields of a link.
@@ -36,13 +37,8 @@ func DecodeInput(data []byte) (Input, error) {
 		return Input{}, &MalformedError{Message: "a link must be a JSON object"}
 	}
 	var in Input
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := strictjson.Decode(data, &in); err != nil {
 		return Input{}, jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Input{}, &MalformedError{Message: "unexpected data after the JSON value"}
 	}
 	return in, nil
 }
@@ -78,43 +74,17 @@ func DecodeInputs(data []byte) ([]Input, []error, error) {
 	return ins, errs, nil
 }
 
+// jsonError words a strictjson error as this package's: a field's is a
+// *FieldError, the body's a *MalformedError.
 func jsonError(err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			return &MalformedError{Message: "body must be a JSON object"}
-		}
-		return invalid(field, "must be of type %s", jsonTypeName(te.Type.Kind().String()))
-	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+	var se *strictjson.Error
+	if !errors.As(err, &se) {
 		return &MalformedError{Message: "body is not valid JSON"}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return invalid(name, "unknown field")
 	}
-	var pe *time.ParseError
-	if errors.As(err, &pe) {
-		return &MalformedError{Message: "times must be RFC 3339, e.g. 2027-01-01T00:00:00Z"}
+	if se.Field != "" && !se.Syntax {
+		return &FieldError{Name: se.Field, Message: se.Message}
 	}
-	return &MalformedError{Message: "body is not valid JSON"}
-}
-
-func jsonTypeName(kind string) string {
-	switch kind {
-	case "string":
-		return "string"
-	case "map", "struct":
-		return "object"
-	case "slice", "array":
-		return "array"
-	case "bool":
-		return "boolean"
-	case "ptr":
-		return "RFC 3339 time or null"
-	}
-	return "number"
+	return &MalformedError{Message: se.Message}
 }
 
 // editable is a copy of the link's editable fields, sharing nothing with

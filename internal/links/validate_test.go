@@ -60,9 +60,12 @@ func TestCreateRejections(t *testing.T) {
 		{"expired already", `{"expires_at":"2001-01-01T00:00:00Z",` + webOnly[1:], "expires_at"},
 		{"negative max_scans", `{"max_scans":-1,` + webOnly[1:], "max_scans"},
 		{"unknown field", `{"colour":"red",` + webOnly[1:], "colour"},
-		{"unknown target", `{"targets":{"line":{"appid":"x"}}}`, "line"},
+		{"unknown target", `{"targets":{"line":{"appid":"x"}}}`, "targets.line"},
+		{"field name in the wrong case", `{"Title":"x",` + webOnly[1:], "Title"},
+		{"invalid UTF-8", "{\"title\":\"\xc4\xe3\xba\xc3\"," + webOnly[1:], "title"},
+		{"time not RFC 3339", `{"expires_at":"tomorrow",` + webOnly[1:], "expires_at"},
 		{"wrong type", `{"title":12,` + webOnly[1:], "title"},
-		{"wrong nested type", `{"params":{"n":1},` + webOnly[1:], "params"},
+		{"wrong nested type", `{"params":{"n":1},` + webOnly[1:], "params.n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in, err := DecodeInput([]byte(tc.body))
@@ -92,7 +95,7 @@ func manyParams(n, size int) string {
 }
 
 func TestDecodeInputMalformed(t *testing.T) {
-	for _, body := range []string{``, `{`, `{"title":"x"} {}`, `[]`, `"str"`, `{"expires_at":"tomorrow"}`} {
+	for _, body := range []string{``, `{`, `{"title":"x"} {}`, `[]`, `"str"`, `null`, `{"title":"x",}`} {
 		if _, err := DecodeInput([]byte(body)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("DecodeInput(%q) err = %v, want ErrMalformed", body, err)
 		}
