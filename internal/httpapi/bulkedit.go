@@ -50,6 +50,9 @@ func (s *Server) bulkEdit(c echo.Context) error {
 	case "application/json", "":
 		edits, err = decodeBulkEdits(data)
 	case "text/csv":
+		if data, err = csvBody(data, c.Request().Header.Get("Content-Type")); err != nil {
+			return err
+		}
 		edits, err = links.DecodeCSVEdits(bytes.NewReader(data))
 	default:
 		return fmt.Errorf("%w: send application/json ([{\"code\",\"change\"}]) or text/csv", errUnsupportedMT)

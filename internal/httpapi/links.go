@@ -253,6 +253,9 @@ func (s *Server) bulkLinks(c echo.Context) error {
 	case "application/json", "":
 		ins, rowErrs, err = links.DecodeInputs(data)
 	case "text/csv":
+		if data, err = csvBody(data, c.Request().Header.Get("Content-Type")); err != nil {
+			return err
+		}
 		ins, rowErrs, err = links.DecodeCSV(bytes.NewReader(data))
 	default:
 		return fmt.Errorf("%w: send application/json (an array of links) or text/csv", errUnsupportedMT)

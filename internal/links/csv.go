@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // CSV import: a header row, then one link per row. Columns:
@@ -113,7 +114,11 @@ func csvCells(header, rec []string) (func(*Input) error, error) {
 	}
 	var cells []cell
 	for i, col := range header {
-		if v := fromSpreadsheet(rec[i]); v != "" {
+		v := fromSpreadsheet(rec[i])
+		if !utf8.ValidString(v) {
+			return nil, invalid(col, "is not valid UTF-8 text: save the file as \"CSV UTF-8\", or send it as GB18030 (GBK)")
+		}
+		if v != "" {
 			cells = append(cells, cell{col, v})
 		}
 	}

@@ -21,7 +21,7 @@ type Actor struct {
 // MaxReason bounds a write's reason.
 const MaxReason = 200
 
-func (a Actor) check() error { return checkText("reason", a.Reason, MaxReason) }
+func (a Actor) check() error { return checkShown("reason", a.Reason, MaxReason) }
 
 // What a version records.
 const (

@@ -40,7 +40,7 @@ func (in *Input) normalize() error {
 			return err
 		}
 	}
-	if err := checkText("title", in.Title, MaxTitleRunes); err != nil {
+	if err := checkShown("title", in.Title, MaxTitleRunes); err != nil {
 		return err
 	}
 	if in.Campaign != "" {
@@ -123,6 +123,22 @@ func checkText(field, s string, max int) error {
 	for _, r := range s {
 		if unicode.IsControl(r) {
 			return invalid(field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// checkShown is checkText for text shown to people as it is (titles,
+// reasons): no invisible format characters either, such as the bidi
+// controls (U+202E) that would make it read as something else, or line
+// separators. The zero-width joiner of emoji sequences stays.
+func checkShown(field, s string, max int) error {
+	if err := checkText(field, s, max); err != nil {
+		return err
+	}
+	for _, r := range s {
+		if r != '\u200d' && (unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp)) {
+			return invalid(field, "must not contain invisible formatting characters (%U)", r)
 		}
 	}
 	return nil

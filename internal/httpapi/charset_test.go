@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// TestGBKCSV: a CSV saved by Excel in China (GBK, no charset declared, or
+// declared) creates the links with their Chinese titles; a cell that is
+// neither UTF-8 nor GB18030 fails its row naming the column; UTF-16 and
+// other charsets are refused with what to send instead.
+func TestGBKCSV(t *testing.T) {
+	e := newEnv(t)
+	csv := "code,title,campaign,targets.web.url\r\nGBK1,二楼 靠窗 7号桌,春季,https://example.com/1\r\nGBK2,外卖优惠券,春季,https://example.com/2\r\n"
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := e.do("POST", "/api/v1/links/bulk", e.admin, "text/csv", gbk)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"created":2`) {
+		t.Fatalf("GBK bulk = %d %s", rec.Code, rec.Body)
+	}
+	got := decode[linkView](t, e.do("GET", "/api/v1/links/GBK1", e.admin, "", ""))
+	if got.Title != "二楼 靠窗 7号桌" || got.Campaign != "春季" {
+		t.Errorf("GBK1 = title %q campaign %q", got.Title, got.Campaign)
+	}
+
+	// Declared, with a character only GB18030 has beyond GBK (U+20BB7 𠮷).
+	gb, _ := simplifiedchinese.GB18030.NewEncoder().String("code,title,targets.web.url\nGBK3,𠮷野家,https://example.com/3\n")
+	rec = e.do("POST", "/api/v1/links/bulk", e.admin, "text/csv; charset=GB18030", gb)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"created":1`) {
+		t.Fatalf("GB18030 bulk = %d %s", rec.Code, rec.Body)
+	}
+	if got := decode[linkView](t, e.do("GET", "/api/v1/links/GBK3", e.admin, "", "")); got.Title != "𠮷野家" {
+		t.Errorf("GBK3 title = %q", got.Title)
+	}
+
+	// Declared UTF-8 but not: the row fails, naming the column.
+	rec = e.do("POST", "/api/v1/links/bulk", e.admin, "text/csv; charset=utf-8", "code,title,targets.web.url\nBAD1,\xc4\xe3,https://example.com/\n")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"row":1`) || !strings.Contains(rec.Body.String(), `"field":"title"`) {
+		t.Errorf("invalid UTF-8 cell = %d %s", rec.Code, rec.Body)
+	}
+	// A bulk edit in GBK.
+	edit, _ := simplifiedchinese.GBK.NewEncoder().String("code,title\nGBK2,外卖 满30减5\n")
+	rec = e.do("PATCH", "/api/v1/links/bulk", e.admin, "text/csv", edit)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"changed":1`) {
+		t.Fatalf("GBK bulk edit = %d %s", rec.Code, rec.Body)
+	}
+	if got := decode[linkView](t, e.do("GET", "/api/v1/links/GBK2", e.admin, "", "")); got.Title != "外卖 满30减5" {
+		t.Errorf("GBK2 title after the edit = %q", got.Title)
+	}
+	for _, tc := range []struct{ ctype, body string }{
+		{"text/csv", "\xff\xfec\x00o\x00d\x00e\x00"},
+		{"text/csv; charset=big5", "code,targets.web.url\n"},
+	} {
+		if rec := e.do("POST", "/api/v1/links/bulk", e.admin, tc.ctype, tc.body); rec.Code != http.StatusUnsupportedMediaType {
+			t.Errorf("%s = %d %s, want 415", tc.ctype, rec.Code, rec.Body)
+		}
+	}
+}
+
+func FuzzCSVBody(f *testing.F) {
+	f.Add([]byte("code,title\nA1,桌\n"), "text/csv")
+	f.Add([]byte("code,title\nA1,\xd7\xc0\n"), "text/csv")
+	f.Add([]byte("\xff\xfea\x00"), "text/csv; charset=gbk")
+	f.Add([]byte("a"), "text/csv; charset=\"")
+	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
+		out, err := csvBody(body, ctype)
+		if err != nil {
+			return
+		}
+		if utf8.Valid(body) && !strings.Contains(strings.ToLower(ctype), "charset=g") && !strings.Contains(strings.ToLower(ctype), "charset=") && string(out) != string(body) {
+			t.Fatalf("a UTF-8 body without a charset was changed: %q → %q", body, out)
+		}
+	})
+}
