@@ -183,7 +183,7 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 	if err != nil {
 		return false, err
 	}
-	_, wrote, err := s.apply(ctx, Canonical(l.Code), write{action: "import", actor: a, missing: true,
+	cur, wrote, err := s.apply(ctx, Canonical(l.Code), write{action: "import", actor: a, missing: true,
 		step: func(cur *Link, _ time.Time) (*Link, error) {
 			next := l
 			if cur == nil {
@@ -212,6 +212,13 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 				p.Del(ctx, scanCountKey(key))
 			}
 		}})
+	if err == nil && !wrote && cur != nil {
+		// Unchanged, but its index entries go back all the same: a restore
+		// repairs indexes that lost entries.
+		if err := s.addIndexes(ctx, cur); err != nil {
+			return false, fmt.Errorf("index %s: %w: %w", l.Code, ErrUnavailable, err)
+		}
+	}
 	return wrote, err
 }
 
@@ -219,11 +226,7 @@ func (s *Store) importOne(ctx context.Context, raw []byte, a Actor) (bool, error
 // with a cursor, so that links added or removed meanwhile shift nothing)
 // then in the trash, reading them in batches.
 func (s *Store) EachOfTenant(ctx context.Context, tenant string, fn func(*Link) error) error {
-	each := func(codes []string, trash bool) error {
-		ls, err := s.readKeys(ctx, codes)
-		if err != nil {
-			return err
-		}
+	each := func(ls []*Link, trash bool) error {
 		for _, l := range ls {
 			if l == nil || l.Tenant != tenant || l.gone() || trash != (l.DeletedAt != nil) {
 				continue
@@ -243,11 +246,11 @@ func (s *Store) EachOfTenant(ctx context.Context, tenant string, fn func(*Link) 
 		if len(members) == 0 {
 			break
 		}
-		codes := make([]string, len(members))
-		for i, m := range members {
-			_, codes[i], _ = strings.Cut(m, ":")
+		ls, err := s.readMany(ctx, members)
+		if err != nil {
+			return err
 		}
-		if err := each(codes, false); err != nil {
+		if err := each(ls, false); err != nil {
 			return err
 		}
 		from = "(" + members[len(members)-1]
@@ -257,7 +260,11 @@ func (s *Store) EachOfTenant(ctx context.Context, tenant string, fn func(*Link) 
 		return fmt.Errorf("export: %w: %w", ErrUnavailable, err)
 	}
 	for start := 0; start < len(trashed); start += readBatch {
-		if err := each(trashed[start:min(start+readBatch, len(trashed))], true); err != nil {
+		ls, err := s.readKeys(ctx, trashed[start:min(start+readBatch, len(trashed))])
+		if err != nil {
+			return err
+		}
+		if err := each(ls, true); err != nil {
 			return err
 		}
 	}

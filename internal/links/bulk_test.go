@@ -57,6 +57,9 @@ func TestBulkJSONBadRowsInTheMiddle(t *testing.T) {
 	if page, _ := s.List(ctx, "acme", ListQuery{Campaign: "bulkc"}); len(page.Items) != 1 {
 		t.Errorf("campaign index after bulk = %d, want 1", len(page.Items))
 	}
+	if n, _ := s.rdb.ZCard(ctx, tenantLinksKey("acme")).Result(); n != 3 {
+		t.Errorf("the tenant's index holds %d entries, want 3: failed rows leave none", n)
+	}
 	if page, _ := s.List(ctx, "acme", ListQuery{}); len(page.Items) != 3 {
 		t.Errorf("tenant index after bulk = %d, want 3", len(page.Items))
 	}

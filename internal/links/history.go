@@ -110,52 +110,52 @@ func claimCode(ctx context.Context, p redis.Scripter, l *Link, data []byte, a Ac
 	return claimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1, l.Tenant), entry, nil
 }
 
-// unclaimLua undoes a claim whose indexing failed, if the record is still
-// the one it wrote (ARGV[1]): the record before it comes back (ARGV[2],
-// the tenant's purged code; "" for none), and its version goes if it is
-// still the newest (ARGV[3]). A code whose reservation was restored can
-// never pass to another tenant.
+// unclaimLua undoes a claim that a failed pipeline may have landed, if the
+// record is still the one it wrote (ARGV[1]); its version goes if it is
+// still the newest (ARGV[2]).
 var unclaimLua = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
-if redis.call('LINDEX', KEYS[2], 0) == ARGV[3] then redis.call('LPOP', KEYS[2]) end
+redis.call('DEL', KEYS[1])
+if redis.call('LINDEX', KEYS[2], 0) == ARGV[2] then redis.call('LPOP', KEYS[2]) end
 return 1
 `)
 
 // unclaim queues unclaimLua on p.
-func unclaim(ctx context.Context, p redis.Scripter, code string, data, before, entry []byte) {
+func unclaim(ctx context.Context, p redis.Scripter, code string, data, entry []byte) {
 	key := Canonical(code)
-	unclaimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, before, entry)
+	unclaimLua.Eval(ctx, p, []string{linkKey(key), historyKey(key)}, data, entry)
 }
 
 // reclaim stores l over its tenant's purged code: a new life of the code,
 // whose versions go on from the purged one's (and its stats from its
-// earlier life's). It returns what it wrote and the record it replaced.
-func (s *Store) reclaim(ctx context.Context, l *Link, a Actor) (data, before, entry []byte, err error) {
+// earlier life's).
+func (s *Store) reclaim(ctx context.Context, l *Link, a Actor) error {
 	key := Canonical(l.Code)
 	raw, err := s.rdb.Get(ctx, linkKey(key)).Result()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
+		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
 	}
 	var old Link
 	if err := json.Unmarshal([]byte(raw), &old); err != nil || !old.gone() || old.Tenant != l.Tenant {
-		return nil, nil, nil, ErrExists
+		return ErrExists
 	}
 	l.Version = old.Version + 1
-	if data, err = json.Marshal(l); err != nil {
-		return nil, nil, nil, fmt.Errorf("encode link: %w", err)
+	data, err := json.Marshal(l)
+	if err != nil {
+		return fmt.Errorf("encode link: %w", err)
 	}
-	if entry, err = entryOf(l, data, ActionCreate, a, l.CreatedAt); err != nil {
-		return nil, nil, nil, fmt.Errorf("encode version: %w", err)
+	entry, err := entryOf(l, data, ActionCreate, a, l.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("encode version: %w", err)
 	}
 	n, err := reclaimLua.Eval(ctx, s.rdb, []string{linkKey(key), historyKey(key)}, data, entry, HistoryKept-1, raw).Int()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
+		return fmt.Errorf("store link %s: %w: %w", key, ErrUnavailable, err)
 	}
 	if n == 0 {
-		return nil, nil, nil, ErrConflict
+		return ErrConflict
 	}
-	return data, []byte(raw), entry, nil
+	return nil
 }
 
 // History returns versions of tenant's link (a deleted one's too), newest

@@ -137,33 +137,66 @@ func TestLegacyTombstone(t *testing.T) {
 	}
 }
 
-// TestUnclaimRestoresTheReservation: undoing the creation of a purged code
-// again (its indexing failed) puts the purged record back, so the code
-// never becomes free for another tenant, and takes only its own version.
-func TestUnclaimRestoresTheReservation(t *testing.T) {
+// TestIndexLeftoversAreSkipped: an index entry left by an earlier life of
+// a code (another creation time) is not the link's: lists, campaign
+// exports and backups show the link once.
+func TestIndexLeftoversAreSkipped(t *testing.T) {
 	s := newTestStore(t, Options{})
 	ctx := context.Background()
-	mustCreate(t, s, "acme", `{"code":"RC01","params":{"secret":"acme-only"},"targets":{"web":{"url":"https://example.com/"}}}`)
-	if err := s.Purge(ctx, "acme", "rc01", Actor{}); err != nil {
+	l := mustCreate(t, s, "acme", `{"code":"LEFT1","campaign":"spring","targets":{"web":{"url":"https://example.com/"}}}`)
+	old := *l
+	old.CreatedAt = l.CreatedAt.Add(-time.Hour)
+	if err := s.addIndexes(ctx, &old); err != nil {
 		t.Fatal(err)
 	}
-	l := &Link{Tenant: "acme", Input: Input{Code: "RC01", Targets: Targets{Web: &WebTarget{URL: "https://example.com/2"}}, Status: StatusActive}}
-	data, before, entry, err := s.reclaim(ctx, l, Actor{By: "key:test"})
-	if err != nil {
+	if p, err := s.List(ctx, "acme", ListQuery{}); err != nil || len(p.Items) != 1 {
+		t.Errorf("List = %d items, %v; want the link once", len(p.Items), err)
+	}
+	if ls, err := s.CampaignCodes(ctx, "acme", "spring", 10); err != nil || len(ls) != 1 {
+		t.Errorf("CampaignCodes = %d, %v; want the link once", len(ls), err)
+	}
+	n := 0
+	if err := s.EachOfTenant(ctx, "acme", func(*Link) error { n++; return nil }); err != nil || n != 1 {
+		t.Errorf("EachOfTenant saw %d, %v; want the link once", n, err)
+	}
+}
+
+// TestImportRepairsIndexes: importing an export puts a link whose index
+// entries were lost back in its lists, even when its record is unchanged.
+func TestImportRepairsIndexes(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"LOST1","campaign":"spring","targets":{"web":{"url":"https://example.com/"}}}`)
+	var buf strings.Builder
+	if _, err := s.Export(ctx, "acme", &buf); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		unclaim(ctx, p, "RC01", data, before, entry)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	s.rdb.Del(ctx, tenantLinksKey("acme"), campaignLinksKey("acme", "spring"))
+	res, err := s.Import(ctx, strings.NewReader(buf.String()), Actor{By: "system:test"})
+	if err != nil || res.Unchanged != 1 {
+		t.Fatalf("Import = %+v, %v", res, err)
 	}
-	in, _ := DecodeInput([]byte(`{"code":"RC01","targets":{"web":{"url":"https://evil.example/"}}}`))
-	if _, err := s.Create(ctx, "evil", in, Actor{}); !errors.Is(err, ErrExists) {
-		t.Fatalf("another tenant took the code after an undone re-create: %v", err)
+	if p, _ := s.List(ctx, "acme", ListQuery{Campaign: "spring"}); len(p.Items) != 1 {
+		t.Errorf("after the import the campaign lists %d links, want 1", len(p.Items))
 	}
-	if h, _, _ := s.History(ctx, "acme", "rc01", 0, 10); len(h) != 2 || h[0].Action != ActionPurge {
-		t.Errorf("history after the undo = %+v, want create and purge", h)
+}
+
+// TestSweepKeepsALinkDeletedAgain: the sweep drops a due entry it read
+// only while the entry is still due: a link restored and deleted again
+// meanwhile keeps its later purge time.
+func TestSweepKeepsALinkDeletedAgain(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	m := trashMember("acme", "AGAIN1")
+	s.rdb.ZAdd(ctx, trashDueKey, redis.Z{Score: float64(now.Add(30 * 24 * time.Hour).UnixMilli()), Member: m})
+	zremDueLua.Run(ctx, s.rdb, []string{trashDueKey}, m, now.UnixMilli())
+	if n, _ := s.rdb.ZCard(ctx, trashDueKey).Result(); n != 1 {
+		t.Errorf("the later due entry was removed")
+	}
+	zremDueLua.Run(ctx, s.rdb, []string{trashDueKey}, m, now.Add(31*24*time.Hour).UnixMilli())
+	if n, _ := s.rdb.ZCard(ctx, trashDueKey).Result(); n != 0 {
+		t.Errorf("a due entry past its time stayed")
 	}
 }
 

@@ -31,11 +31,13 @@ const generateTries = 5
 
 // insertAll stores new links (from prepare), each wholly or not at all,
 // and returns why each was not (nil: stored). It is the one path of every
-// new code, one link or a bulk chunk: a claim script per code (claimLua:
-// the record and its first version, if the code is free), then the
-// tenant's indexes in one MULTI. The two live in different Cluster slots,
-// so they cannot share a transaction: when indexing fails the claims are
-// undone, leaving nothing half-written.
+// new code, one link or a bulk chunk: the tenant's index entries in one
+// MULTI, then a claim script per code (claimLua: the record and its first
+// version, if the code is free). The two live in different Cluster slots,
+// so they cannot share a transaction; indexing first means a failure
+// between them leaves extra index entries, which readers skip (readMany),
+// never a live link missing from its lists. Entries of links that were
+// not stored are removed.
 //
 // A link without a code gets a random one, drawn again when it lands on
 // any record (a generated code never reclaims one). A given code that is
@@ -72,13 +74,6 @@ func (s *Store) insertAll(ctx context.Context, ls []*Link, a Actor) []error {
 	return errs
 }
 
-// claimed is a link whose code insertAll claimed: what it wrote, and the
-// record it replaced (the tenant's purged code), to undo it.
-type claimed struct {
-	i                   int
-	data, before, entry []byte
-}
-
 // claimAll is one round of insertAll over ls[todo] (those without an
 // error yet). It returns the generated codes that landed on taken ones.
 func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool, a Actor, errs []error) (again []int) {
@@ -102,6 +97,44 @@ func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool
 	if len(cs) == 0 {
 		return nil
 	}
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range cs {
+			queueIndexes(ctx, p, ls[c.i])
+		}
+		return nil
+	}); err != nil {
+		for _, c := range cs {
+			errs[c.i] = fmt.Errorf("index link %s: %w: %w", Canonical(ls[c.i].Code), ErrUnavailable, err)
+		}
+		return nil
+	}
+	// The entries of links that were not stored go at the end, but for
+	// those a stored one shares (a code twice in one bulk request).
+	var lost []*Link
+	var won []int
+	defer func() {
+		if len(lost) == 0 {
+			return
+		}
+		keep := map[string]bool{}
+		for _, i := range won {
+			keep[indexMember(ls[i])] = true
+		}
+		bg := context.WithoutCancel(ctx)
+		s.rdb.TxPipelined(bg, func(p redis.Pipeliner) error {
+			for _, l := range lost {
+				if keep[indexMember(l)] {
+					continue
+				}
+				entries, _ := indexesOf(l)
+				for _, e := range entries {
+					p.ZRem(bg, e.key, e.member)
+				}
+			}
+			return nil
+		})
+	}()
+
 	var encErr error
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for k := range cs {
@@ -120,12 +153,13 @@ func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool
 					continue
 				}
 				if n, err := c.cmd.Int(); err == nil && n == claimStored {
-					unclaim(ctx, p, ls[c.i].Code, c.data, nil, c.entry)
+					unclaim(ctx, p, ls[c.i].Code, c.data, c.entry)
 				}
 			}
 			return nil
 		})
 		for _, c := range cs {
+			lost = append(lost, ls[c.i])
 			if encErr != nil {
 				errs[c.i] = fmt.Errorf("encode version: %w", encErr)
 			} else {
@@ -134,51 +168,33 @@ func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool
 		}
 		return nil
 	}
-	var won []claimed
+	var stored []string
 	for _, c := range cs {
+		retry := false
 		switch n, _ := c.cmd.Int(); {
 		case n == claimStored:
-			won = append(won, claimed{i: c.i, data: c.data, entry: c.entry})
 		case gen[c.i]:
-			again = append(again, c.i) // a generated code landed on a taken one
+			retry = true // a generated code landed on a taken one
+			again = append(again, c.i)
+		case n == claimPurged:
+			errs[c.i] = s.reclaim(ctx, ls[c.i], a)
 		case n == claimInTrash:
 			errs[c.i] = ErrInTrash
-		case n == claimPurged:
-			data, before, entry, err := s.reclaim(ctx, ls[c.i], a)
-			if err != nil {
-				errs[c.i] = err
-				continue
-			}
-			won = append(won, claimed{i: c.i, data: data, before: before, entry: entry})
 		default:
 			errs[c.i] = ErrExists
 		}
-	}
-	if len(won) == 0 {
-		return again
-	}
-	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, w := range won {
-			queueIndexes(ctx, p, ls[w.i])
+		if errs[c.i] == nil && !retry {
+			won = append(won, c.i)
+			stored = append(stored, Canonical(ls[c.i].Code))
+			continue
 		}
-		return nil
-	}); err != nil {
-		s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-			for _, w := range won {
-				unclaim(ctx, p, ls[w.i].Code, w.data, w.before, w.entry)
-			}
-			return nil
-		})
-		for _, w := range won {
-			errs[w.i] = fmt.Errorf("index link %s: %w: %w", Canonical(ls[w.i].Code), ErrUnavailable, err)
-		}
-		return again
+		// Its entries go: a copy, since a generated code draws again.
+		cp := *ls[c.i]
+		lost = append(lost, &cp)
 	}
-	keys := make([]string, len(won))
-	for k, w := range won {
-		keys[k] = Canonical(ls[w.i].Code)
+	if len(stored) > 0 {
+		s.invalidate(ctx, stored...)
 	}
-	s.invalidate(ctx, keys...)
 	return again
 }
 

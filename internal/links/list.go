@@ -184,13 +184,24 @@ func (q ListQuery) matches(l *Link, now time.Time) bool {
 }
 
 // readMany reads the links behind index members in one pipelined round
-// trip; a member whose link is gone yields nil.
+// trip. A member whose link is gone, or that is not the link's own (a
+// leftover of an earlier life of its code, with another creation time),
+// yields nil: an index may hold extra entries, never missing ones.
 func (s *Store) readMany(ctx context.Context, members []string) ([]*Link, error) {
 	keys := make([]string, len(members))
 	for i, m := range members {
 		_, keys[i], _ = strings.Cut(m, ":")
 	}
-	return s.readKeys(ctx, keys)
+	ls, err := s.readKeys(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range ls {
+		if l != nil && indexMember(l) != members[i] {
+			ls[i] = nil
+		}
+	}
+	return ls, nil
 }
 
 // readKeys reads the links of canonical codes in one pipelined round trip;

@@ -30,6 +30,14 @@ const trashDueKey = "sg:trash:due"
 
 func trashMember(tenant, code string) string { return tenant + "\x00" + code }
 
+// zremDueLua removes a member of the due set (ARGV[1]) while its score is
+// still at most ARGV[2].
+var zremDueLua = redis.NewScript(`
+local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if due and tonumber(due) <= tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+`)
+
 // Delete moves tenant's link to the trash for Options.TrashFor: its scans
 // get the fallback or a 410 page, Restore brings it back as it was.
 func (s *Store) Delete(ctx context.Context, tenant, code string, a Actor) error {
@@ -167,7 +175,9 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, batch int) (int
 		case err == nil:
 			n++
 		case errors.Is(err, ErrNotFound):
-			s.rdb.ZRem(ctx, trashDueKey, m)
+			// Restored or purged meanwhile; a link deleted again since has
+			// a later score, and its entry stays.
+			zremDueLua.Run(ctx, s.rdb, []string{trashDueKey}, m, now.UnixMilli())
 		case errors.Is(err, ErrUnavailable), ctx.Err() != nil:
 			return n, err
 		default:
