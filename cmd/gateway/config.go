@@ -112,6 +112,15 @@ type QRConfig struct {
 	Uppercase bool `yaml:"uppercase"`
 	// MaxConcurrentExports bounds the batch exports running at once.
 	MaxConcurrentExports int `yaml:"max_concurrent_exports"`
+	// ExportsPerTenant bounds one tenant's exports running at once, so
+	// that one tenant cannot hold every slot.
+	ExportsPerTenant int `yaml:"exports_per_tenant"`
+	// ExportMinRate (bytes per second) is the slowest a client may take an
+	// export, on average after its first 30 seconds; slower ones are cut.
+	ExportMinRate int `yaml:"export_min_rate"`
+	// MaxConcurrentRenders bounds the images over 1024 px drawn at once,
+	// single images and exports together (0: one per core).
+	MaxConcurrentRenders int `yaml:"max_concurrent_renders"`
 }
 
 // StatsConfig tunes scan analytics.
@@ -162,7 +171,7 @@ func DefaultConfig() Config {
 		RateLimit: RateLimitConfig{Scan: 50, API: 120},
 		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
 		Links:     LinksConfig{TrashDays: 30},
-		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2},
+		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2, ExportsPerTenant: 1, ExportMinRate: 64 << 10},
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Platforms: PlatformsConfig{
 			WeChat:  PlatformConfig{APIBase: wechat.DefaultBase},

@@ -13,7 +13,7 @@ func TestQRConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (QRConfig{CacheBytes: 1024, Uppercase: true, MaxConcurrentExports: 4}); cfg.QR != want {
+	if want := (QRConfig{CacheBytes: 1024, Uppercase: true, MaxConcurrentExports: 4, ExportsPerTenant: 1, ExportMinRate: 64 << 10}); cfg.QR != want {
 		t.Errorf("QR = %+v, want %+v", cfg.QR, want)
 	}
 	for _, tt := range []struct {
@@ -23,6 +23,8 @@ func TestQRConfig(t *testing.T) {
 	}{
 		{"negative cache", []string{"SCANGATE_QR_CACHE_BYTES=-1"}, "qr.cache_bytes:"},
 		{"no exports", []string{"SCANGATE_QR_MAX_CONCURRENT_EXPORTS=0"}, "qr.max_concurrent_exports:"},
+		{"no exports per tenant", []string{"SCANGATE_QR_EXPORTS_PER_TENANT=0"}, "qr.exports_per_tenant:"},
+		{"negative renders", []string{"SCANGATE_QR_MAX_CONCURRENT_RENDERS=-1"}, "qr.max_concurrent_renders:"},
 		{"upper case of a base with a path", []string{"SCANGATE_QR_UPPERCASE=true", "SCANGATE_PUBLIC_BASE_URL=https://example.com/go"}, "qr.uppercase:"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -99,6 +99,15 @@ func (c *Config) validate() error {
 	if c.QR.MaxConcurrentExports < 1 {
 		add("qr.max_concurrent_exports", "want at least 1, got %d", c.QR.MaxConcurrentExports)
 	}
+	if c.QR.ExportsPerTenant < 1 {
+		add("qr.exports_per_tenant", "want at least 1, got %d", c.QR.ExportsPerTenant)
+	}
+	if c.QR.ExportMinRate < 0 {
+		add("qr.export_min_rate", "want bytes per second, 0 or more, got %d", c.QR.ExportMinRate)
+	}
+	if c.QR.MaxConcurrentRenders < 0 {
+		add("qr.max_concurrent_renders", "want 0 (one per core) or more, got %d", c.QR.MaxConcurrentRenders)
+	}
 	if u, err := url.Parse(c.PublicBaseURL); c.QR.Uppercase && err == nil && strings.Trim(u.Path, "/") != "" {
 		add("qr.uppercase", "public_base_url has a path (%q), which upper case would change: scanned codes would miss it", u.Path)
 	}

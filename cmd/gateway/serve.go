@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strings"
 	"time"
 
@@ -213,6 +214,11 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 	// made in the background (4 at a time), swept hourly for renewal; both
 	// end with ctx.
 	urlLinks := urllinks.New(linkStore, appStore, tokens, launch, 4, log)
+	renderSlots := cfg.QR.MaxConcurrentRenders
+	if renderSlots == 0 {
+		renderSlots = runtime.GOMAXPROCS(0)
+	}
+	renders := qr.NewGate(renderSlots)
 	openTags := apps.NewOpenTags(appStore, tokens)
 	a.api, err = httpapi.New(httpapi.Config{
 		PublicBaseURL:     cfg.PublicBaseURL,
@@ -221,9 +227,10 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		ScanRate:          cfg.RateLimit.Scan,
 		APIRatePerMinute:  cfg.RateLimit.API,
 		QRUppercase:       cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
+		ExportsPerTenant: cfg.QR.ExportsPerTenant, ExportMinRate: cfg.QR.ExportMinRate,
 		ReadOnly: cfg.ReadOnlyFrom != "",
 	}, httpapi.Deps{
-		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes)),
+		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes), renders), Renders: renders,
 		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 		Apps:  appStore, Tokens: tokens, SunCodes: sunCodes, URLLinks: urlLinks, OpenTags: openTags,

@@ -25,14 +25,14 @@ import (
 var (
 	errUnauthorized     = errors.New("missing or unknown API key")
 	errForbidden        = errors.New("this API key may only read")
-	errAdminOnly        = errors.New("platform apps need an admin API key")
+	errAdminOnly        = errors.New("this needs an admin API key")
 	errBodyTooLarge     = errors.New("request body too large")
 	errUnsupportedMT    = errors.New("unsupported media type")
 	errRateLimited      = errors.New("rate limited")
 	errNotFound         = errors.New("not found")
 	errStoreUnavailable = errors.New("store unavailable")
 	errBusy             = errors.New("the gateway is busy")
-	errExportBusy       = errors.New("too many QR exports are running; retry later")
+	errExportBusy       = errors.New("too many exports are running; retry later")
 )
 
 // storeRetryAfter is the Retry-After of answers the store's absence made a
@@ -124,6 +124,10 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusGone, apiErrorBody{"inactive", errInactive.Error(), ""}
 	case errors.Is(err, errBusy):
 		return http.StatusServiceUnavailable, apiErrorBody{"busy", "the gateway is busy; retry in a moment", ""}
+	case errors.Is(err, qr.ErrBusy):
+		return http.StatusServiceUnavailable, apiErrorBody{"busy", "every QR render slot is taken by large images; retry in a moment", ""}
+	case errors.Is(err, errTenantExportBusy):
+		return http.StatusTooManyRequests, apiErrorBody{"export_busy", errTenantExportBusy.Error(), ""}
 	case errors.Is(err, errExportBusy):
 		return http.StatusServiceUnavailable, apiErrorBody{"busy", errExportBusy.Error(), ""}
 	case errors.Is(err, errRateLimited):

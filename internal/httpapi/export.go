@@ -29,12 +29,11 @@ func (s *Server) linksExport(c echo.Context) error {
 	if format != "jsonl" && format != "csv" {
 		return &links.FieldError{Name: "format", Message: "must be jsonl or csv"}
 	}
-	select {
-	case s.exports <- struct{}{}:
-	default:
-		return errExportBusy
+	release, err := s.exports.take(tenant(c))
+	if err != nil {
+		return err
 	}
-	defer func() { <-s.exports }()
+	defer release()
 	ctx, t := c.Request().Context(), tenant(c)
 	var params []string
 	if format == "csv" {
@@ -68,8 +67,8 @@ func (s *Server) linksExport(c echo.Context) error {
 		h.Set("Content-Type", "application/jsonl; charset=utf-8")
 	}
 	c.Response().WriteHeader(http.StatusOK)
-	w := bufio.NewWriter(c.Response())
-	var err error
+	w := bufio.NewWriter(s.newExportWriter(c.Response()))
+	err = nil
 	if format == "csv" {
 		cw, werr := links.NewCSVWriter(w, params)
 		if werr != nil {

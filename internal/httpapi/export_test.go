@@ -25,7 +25,7 @@ func TestLinksExport(t *testing.T) {
 	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"OTHER1","targets":{"web":{"url":"https://example.com/o"}}}`)
 	e.do("DELETE", "/api/v1/links/EX3", e.admin, "", "")
 
-	rec := e.do("GET", "/api/v1/links/export", e.viewer, "", "")
+	rec := e.do("GET", "/api/v1/links/export", e.admin, "", "")
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/jsonl") {
 		t.Fatalf("jsonl export = %d %s", rec.Code, rec.Header())
 	}

@@ -62,7 +62,7 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 		f(&cfg)
 	}
 	srv, err := New(cfg, Deps{
-		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QRCache: qr.NewCache(64 << 20),
+		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QRCache: qr.NewCache(64<<20, nil),
 		Recorder: rec, Stats: stats.NewQuerier(rdb, sc),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,6 +22,10 @@ import (
 // expires, given to another tenant) or after public_base_url changed, and
 // such a code may be printed by the thousand.
 const qrCacheControl = "private, no-cache"
+
+// renderWait is how long a large image waits for a render slot, shared
+// with exports, before the request is answered 503 busy.
+const renderWait = 10 * time.Second
 
 // Values of the caption_from option.
 const (
@@ -69,7 +75,9 @@ func (s *Server) qrImage(c echo.Context) error {
 		h.Set("Cache-Control", qrCacheControl)
 		return c.NoContent(http.StatusNotModified)
 	}
-	img, etag, err := s.deps.QRCache.Get(content, o)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), renderWait)
+	defer cancel()
+	img, etag, err := s.deps.QRCache.Get(ctx, content, o)
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,9 @@ func (s *Server) qrExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := qr.CheckExportCost(len(ls), o); err != nil {
+		return err
+	}
 	items, err := s.exportItems(ls, req.CaptionFrom, o)
 	if err != nil {
 		return err
@@ -76,12 +79,11 @@ func (s *Server) qrExport(c echo.Context) error {
 			return err
 		}
 	}
-	select {
-	case s.exports <- struct{}{}:
-	default:
-		return errExportBusy
+	release, err := s.exports.take(tenant(c))
+	if err != nil {
+		return err
 	}
-	defer func() { <-s.exports }()
+	defer release()
 	return s.streamExport(c, items, o, exportFileName(req.Campaign, items, s.now(), o.Format))
 }
 
@@ -189,7 +191,7 @@ func (s *Server) streamExport(c echo.Context, items []qr.Item, o qr.Options, fil
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	ctx := c.Request().Context()
-	w := &exportWriter{w: res, rc: http.NewResponseController(res)}
+	w := s.newExportWriter(res)
 	err := s.export(w, itemSeq(ctx, items), o)
 	if err == nil {
 		return nil
@@ -229,17 +231,36 @@ func itemSeq(ctx context.Context, items []qr.Item) iter.Seq2[qr.Item, error] {
 // exportWriter is the response as an export writes it. While the client
 // takes bytes it moves the connection's write deadline on, so a long export
 // is not cut by the server's write timeout, but one the client stopped
-// reading is cut exportStall later. It counts bytes and keeps the first
-// write error.
+// reading is cut exportStall later, and one taking it slower than minRate
+// on average, after exportGrace, is cut too: a slot is not held for hours
+// by a client at 20 KB/s. It counts bytes and keeps the first write error.
 type exportWriter struct {
-	w      io.Writer
-	rc     *http.ResponseController
-	extend time.Time // when to move the deadline on again
-	n      int64
-	err    error
+	w       io.Writer
+	rc      *http.ResponseController
+	extend  time.Time // when to move the deadline on again
+	now     func() time.Time
+	start   time.Time
+	minRate int64 // bytes per second; 0: any
+	n       int64
+	err     error
+}
+
+// errSlowClient cuts an export whose client takes it too slowly.
+var errSlowClient = errors.New("the client took the export slower than the minimum rate")
+
+func (s *Server) newExportWriter(w http.ResponseWriter) *exportWriter {
+	return &exportWriter{w: w, rc: http.NewResponseController(w), now: s.now, start: s.now(), minRate: int64(s.cfg.ExportMinRate)}
 }
 
 func (w *exportWriter) Write(p []byte) (int, error) {
+	if w.minRate > 0 && w.err == nil {
+		if elapsed := w.now().Sub(w.start); elapsed > exportGrace && float64(w.n) < float64(w.minRate)*elapsed.Seconds() {
+			w.err = errSlowClient
+		}
+	}
+	if w.err == errSlowClient {
+		return 0, w.err
+	}
 	if now := time.Now(); now.After(w.extend) {
 		// ErrNotSupported (a test recorder, an exotic wrapper) leaves the
 		// server's write timeout in force: an export then ends no later

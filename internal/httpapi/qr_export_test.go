@@ -75,7 +75,7 @@ func TestExportCampaignZip(t *testing.T) {
 	if rec := e.json("POST", "/api/v1/links", e.otherTenant, fmt.Sprintf(webLink, "theirs")); rec.Code != http.StatusCreated {
 		t.Fatalf("other tenant's link = %d %s", rec.Code, rec.Body)
 	}
-	rec := e.export(e.viewer, `{"campaign":"spring"}`)
+	rec := e.export(e.admin, `{"campaign":"spring"}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("export = %d %s", rec.Code, rec.Body)
 	}
@@ -155,7 +155,7 @@ func TestExportPDF(t *testing.T) {
 		{`{"codes":["print-01"],"format":"PDF","caption":"Table"}`, 1},
 	} {
 		t.Run(tt.body, func(t *testing.T) {
-			rec := e.export(e.viewer, tt.body)
+			rec := e.export(e.admin, tt.body)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("export = %d %s", rec.Code, rec.Body)
 			}
@@ -239,11 +239,20 @@ func TestExportRefused(t *testing.T) {
 	}
 }
 
+// TestExportBusy: exports are bounded in all (503, another tenant's hold
+// every slot) and per tenant (429, the tenant's own export runs), with
+// Retry-After; refusals that need no slot come first; a finished export
+// frees its slot.
 func TestExportBusy(t *testing.T) {
 	e := newEnv(t)
 	e.mustLink("busy-1", "", "")
-	for range cap(e.srv.exports) {
-		e.srv.exports <- struct{}{}
+	var held []func()
+	for i := range e.srv.exports.total {
+		release, err := e.srv.exports.take(fmt.Sprintf("other-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, release)
 	}
 	rec := e.export(e.admin, `{"codes":["busy-1"]}`)
 	if rec.Code != http.StatusServiceUnavailable || errorOf(t, rec).Code != "busy" || rec.Header().Get("Retry-After") != "10" {
@@ -253,12 +262,26 @@ func TestExportBusy(t *testing.T) {
 	if rec := e.export(e.admin, `{"codes":["nothere"]}`); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("bad export with every slot taken = %d, want 422", rec.Code)
 	}
-	<-e.srv.exports
+	held[0]()
+	// The tenant's own export holds its one slot: 429, though slots are free.
+	mine, err := e.srv.exports.take("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held[0] = nil
+	if rec := e.export(e.admin, `{"codes":["busy-1"]}`); rec.Code != http.StatusTooManyRequests || errorOf(t, rec).Code != "export_busy" || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("a second export of one tenant = %d %s, want 429 export_busy", rec.Code, rec.Body)
+	}
+	mine()
 	if rec := e.export(e.admin, `{"codes":["busy-1"]}`); rec.Code != http.StatusOK {
 		t.Errorf("export with a slot free = %d %s", rec.Code, rec.Body)
 	}
-	if n := len(e.srv.exports); n != cap(e.srv.exports)-1 {
-		t.Errorf("%d slots taken after the export, want %d", n, cap(e.srv.exports)-1)
+	if n := e.srv.exports.running; n != e.srv.exports.total-1 {
+		t.Errorf("%d slots taken after the export, want %d", n, e.srv.exports.total-1)
+	}
+	// A viewer may not export.
+	if rec := e.export(e.viewer, `{"codes":["busy-1"]}`); rec.Code != http.StatusForbidden {
+		t.Errorf("a viewer's export = %d, want 403", rec.Code)
 	}
 }
 
@@ -334,7 +357,7 @@ func TestExportFailsMidStream(t *testing.T) {
 				}
 			}
 		}
-		return qr.Export(w, failing, o)
+		return qr.Export(w, failing, o, nil)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
@@ -354,7 +377,9 @@ func TestExportFailsMidStream(t *testing.T) {
 		t.Errorf("the failure was not logged as an error:\n%s", l)
 	}
 	// The cut-off export gave its slot back.
-	srv.export = qr.Export
+	srv.export = func(w io.Writer, items iter.Seq2[qr.Item, error], o qr.Options) error {
+		return qr.Export(w, items, o, nil)
+	}
 	resp = exportOver(t, ts, e.admin, `{"campaign":"mid"}`)
 	defer resp.Body.Close()
 	if body, err := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || err != nil || len(body) == 0 {
@@ -412,5 +437,47 @@ func BenchmarkQRExportZip1000(b *testing.B) {
 		if rec := e.export(e.admin, string(body)); rec.Code != http.StatusOK {
 			b.Fatalf("export = %d", rec.Code)
 		}
+	}
+}
+
+// TestExportCutsASlowClient: a client taking an export slower than
+// export_min_rate, after the first 30 seconds, is cut and its slot freed.
+// The clock is the server's: each reading moves it 10 s on, so the
+// export seems to crawl whatever the machine's speed.
+func TestExportCutsASlowClient(t *testing.T) {
+	e := newEnv(t)
+	for i := range 40 {
+		e.mustLink(fmt.Sprintf("slow-%02d", i), "", "slow")
+	}
+	srv, logs := e.loggedServer()
+	srv.cfg.ExportMinRate = 64 << 10
+	var mu sync.Mutex
+	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	srv.now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(10 * time.Second)
+		return clock
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	resp := exportOver(t, ts, e.admin, `{"campaign":"slow","size":1024}`)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || err == nil {
+		t.Fatalf("slow export = %d, read %d bytes, err %v: want a cut transfer", resp.StatusCode, len(body), err)
+	}
+	if l := logs.String(); !strings.Contains(l, "slower than the minimum rate") {
+		t.Errorf("the cut was not logged with its reason:\n%s", l)
+	}
+	if srv.exports.running != 0 {
+		t.Errorf("%d export slots held after the cut", srv.exports.running)
+	}
+	// At any pace with the minimum off, the same export completes.
+	srv.cfg.ExportMinRate = 0
+	resp = exportOver(t, ts, e.admin, `{"campaign":"slow","size":1024}`)
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || err != nil {
+		t.Errorf("export without a minimum rate = %d, %v", resp.StatusCode, err)
 	}
 }

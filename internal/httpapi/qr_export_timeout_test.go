@@ -38,7 +38,7 @@ func TestExportOutlivesWriteTimeout(t *testing.T) {
 		default:
 			t.Error("the server set no write deadline before the export began")
 		}
-		return qr.Export(w, holdAt(10, items, func() { <-time.After(time.Until(timeout)) }), o)
+		return qr.Export(w, holdAt(10, items, func() { <-time.After(time.Until(timeout)) }), o, nil)
 	}
 	resp := exportOver(t, ts, e.admin, `{"campaign":"long"}`)
 	defer resp.Body.Close()

@@ -38,7 +38,7 @@ func (s *Server) routes() {
 	api.POST("/links/bulk", s.bulkLinks, s.requireWrite)
 	api.PATCH("/links/bulk", s.bulkEdit, s.requireWrite)
 	api.GET("/links", s.listLinks)
-	api.GET("/links/export", s.linksExport)
+	api.GET("/links/export", s.linksExport, s.requireAdmin)
 	api.GET("/links/:code", s.getLink)
 	api.PATCH("/links/:code", s.patchLink, s.requireWrite)
 	api.DELETE("/links/:code", s.deleteLink, s.requireWrite)
@@ -51,12 +51,12 @@ func (s *Server) routes() {
 	api.GET("/campaigns/:campaign/stats", s.campaignStats)
 	api.POST("/campaigns/:campaign/:action", s.campaignAction, s.requireWrite)
 	api.GET("/events.csv", s.eventsCSV)
-	api.POST("/qr/export", s.qrExport)
+	api.POST("/qr/export", s.qrExport, s.requireAdmin)
 	// Platform apps hold credentials: admin keys only, reads included.
 	api.GET("/apps", s.listApps, s.requireAdmin)
 	api.GET("/apps/:platform/:appid", s.getApp, s.requireAdmin)
-	api.PUT("/apps/:platform/:appid", s.putApp, s.requireAdmin)
-	api.DELETE("/apps/:platform/:appid", s.deleteApp, s.requireAdmin)
+	api.PUT("/apps/:platform/:appid", s.putApp, s.requireAdmin, s.refuseWhenReadOnly)
+	api.DELETE("/apps/:platform/:appid", s.deleteApp, s.requireAdmin, s.refuseWhenReadOnly)
 
 	e.RouteNotFound("/api/*", func(c echo.Context) error { return errNotFound })
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/base64"
 	"html/template"
 	"net/url"
@@ -123,6 +124,7 @@ func title(t *texts, l *links.Link) string {
 func (s *Server) pageQR(l *links.Link, f qr.Format) ([]byte, error) {
 	o := qr.DefaultOptions()
 	o.Format, o.Size, o.Margin = f, 480, 2
-	img, _, err := s.deps.QRCache.Get(s.shortURL(l.Code), o)
+	// 480 px: under the size that waits for a render slot.
+	img, _, err := s.deps.QRCache.Get(context.Background(), s.shortURL(l.Code), o)
 	return img, err
 }

@@ -142,7 +142,7 @@ func TestUppercaseRefusedUnderABasePath(t *testing.T) {
 	if rec.Code != 422 || errorOf(t, rec).Field != "uppercase" {
 		t.Fatalf("uppercase under a base path = %d %s, want 422 on uppercase", rec.Code, rec.Body)
 	}
-	rec = e.json("POST", "/api/v1/qr/export", e.viewer, `{"codes":["up1"],"uppercase":true}`)
+	rec = e.json("POST", "/api/v1/qr/export", e.admin, `{"codes":["up1"],"uppercase":true}`)
 	if rec.Code != 422 || errorOf(t, rec).Field != "uppercase" {
 		t.Fatalf("export with uppercase under a base path = %d %s, want 422 on uppercase", rec.Code, rec.Body)
 	}

@@ -47,9 +47,15 @@ type Config struct {
 	APIRatePerMinute float64
 	// QRUppercase is the default of the QR endpoints' uppercase option.
 	QRUppercase bool
-	// MaxConcurrentExports bounds the QR exports running at once (at least
-	// 1); more are refused with 503.
+	// MaxConcurrentExports bounds the exports (QR batches, links) running
+	// at once (at least 1); more are refused with 503.
 	MaxConcurrentExports int
+	// ExportsPerTenant bounds one tenant's exports running at once (at
+	// least 1); more are refused with 429.
+	ExportsPerTenant int
+	// ExportMinRate (bytes per second) is the slowest average rate a client
+	// may take an export at after its first 30 seconds (0: any).
+	ExportMinRate int
 	// ReadOnly refuses every write (503): the gateway serves links from a
 	// backup while the store is gone.
 	ReadOnly bool
@@ -62,6 +68,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// QRCache holds rendered QR images, shared by every request.
 	QRCache *qr.Cache
+	// Renders is the gate QRCache renders through, which exports share.
+	Renders *qr.Gate
 	// Geo places clients (country, region, city) for rules and stats; nil
 	// knows nothing.
 	Geo *geo.DB
@@ -98,8 +106,8 @@ type Server struct {
 	// publicPath is the path of PublicBaseURL ("" at the root).
 	publicPath string
 	now        func() time.Time
-	// exports holds a token per QR export running.
-	exports chan struct{}
+	// exports bounds the exports running, in all and per tenant.
+	exports *exportSlots
 	// export writes a QR export: qr.Export, or a failing one in tests.
 	export func(io.Writer, iter.Seq2[qr.Item, error], qr.Options) error
 
@@ -120,7 +128,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now, admitLog: ratelog.Every{Interval: 10 * time.Second},
-		exports: make(chan struct{}, cfg.MaxConcurrentExports), export: qr.Export}
+		exports: newExportSlots(cfg.MaxConcurrentExports, cfg.ExportsPerTenant)}
+	s.export = func(w io.Writer, items iter.Seq2[qr.Item, error], o qr.Options) error {
+		return qr.Export(w, items, o, deps.Renders)
+	}
 	s.csp = contentSecurityPolicy(web.CSS, web.LaunchJS)
 	s.cspOpenTag, s.publicHost = openTagCSP(web.CSS, web.LaunchJS), hostOf(cfg.PublicBaseURL)
 	if u, err := url.Parse(cfg.PublicBaseURL); err == nil {
@@ -184,7 +195,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// again in a moment (the 503 page), and clients when to retry.
 		c.Response().Header().Set("Retry-After", storeRetryAfter)
 	}
-	if errors.Is(err, errExportBusy) {
+	if errors.Is(err, errExportBusy) || errors.Is(err, errTenantExportBusy) {
 		c.Response().Header().Set("Retry-After", exportRetryAfter)
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {

@@ -2,6 +2,7 @@ package qr
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -79,13 +80,13 @@ func BenchmarkPNGCompression(b *testing.B) {
 }
 
 func BenchmarkCacheHit(b *testing.B) {
-	c := NewCache(64 << 20)
+	c := NewCache(64<<20, nil)
 	o := DefaultOptions()
-	if _, _, err := c.Get(typicalURL, o); err != nil {
+	if _, _, err := c.Get(context.Background(), typicalURL, o); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, _, err := c.Get(typicalURL, o); err != nil {
+		if _, _, err := c.Get(context.Background(), typicalURL, o); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -95,7 +96,7 @@ func BenchmarkCacheHit(b *testing.B) {
 func BenchmarkExportZip1000(b *testing.B) {
 	o := DefaultOptions()
 	for b.Loop() {
-		if err := WriteZip(io.Discard, testItems(1000), o); err != nil {
+		if err := WriteZip(io.Discard, testItems(1000), o, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

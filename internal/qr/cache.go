@@ -2,6 +2,7 @@ package qr
 
 import (
 	"container/list"
+	"context"
 	"sync"
 
 	"golang.org/x/sync/singleflight"
@@ -14,6 +15,7 @@ import (
 type Cache struct {
 	maxBytes int64
 	render   func(string, Options) ([]byte, error) // Render; tests count calls
+	gate     *Gate
 	flight   singleflight.Group
 
 	mu      sync.Mutex
@@ -37,20 +39,29 @@ type CacheStats struct {
 	Bytes   int64 // their total size
 }
 
-// NewCache returns a cache holding at most maxBytes of images. An image
-// larger than maxBytes is rendered and returned but not kept.
-func NewCache(maxBytes int64) *Cache {
+// NewCache returns a cache holding at most maxBytes of images, whose
+// renders take a slot of gate. An image larger than maxBytes is rendered
+// and returned but not kept.
+func NewCache(maxBytes int64, gate *Gate) *Cache {
 	return &Cache{
 		maxBytes: maxBytes,
 		render:   Render,
+		gate:     gate,
 		order:    list.New(),
 		entries:  make(map[string]*list.Element),
 	}
 }
 
+// ungatedSize is the largest image rendered without a slot of the gate:
+// one drawn in a few milliseconds and a megabyte, such as the scan pages'
+// own (480 px), which must never queue behind large renders.
+const ungatedSize = 1024
+
 // Get returns the image Render(content, o) would, and its ETag. The slice is
-// shared with other callers and must not be modified.
-func (c *Cache) Get(content string, o Options) ([]byte, string, error) {
+// shared with other callers and must not be modified. A render of an image
+// over ungatedSize waits for a slot of the cache's gate until ctx ends
+// (ErrBusy).
+func (c *Cache) Get(ctx context.Context, content string, o Options) ([]byte, string, error) {
 	if err := o.Validate(false); err != nil {
 		return nil, "", err
 	}
@@ -63,6 +74,12 @@ func (c *Cache) Get(content string, o Options) ([]byte, string, error) {
 		// here after the flight ended: the image is in memory by now.
 		if img, ok := c.lookup(etag, false); ok {
 			return img, nil
+		}
+		if o.Size > ungatedSize {
+			if err := c.gate.enter(ctx); err != nil {
+				return nil, err
+			}
+			defer c.gate.leave()
 		}
 		img, err := c.render(content, o)
 		if err != nil {

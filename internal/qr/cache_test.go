@@ -2,6 +2,7 @@ package qr
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -11,13 +12,13 @@ import (
 )
 
 func TestCacheRendersOnce(t *testing.T) {
-	c := NewCache(1 << 20)
+	c := NewCache(1<<20, nil)
 	o := DefaultOptions()
-	a, tagA, err := c.Get(typicalURL, o)
+	a, tagA, err := c.Get(context.Background(), typicalURL, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, tagB, err := c.Get(typicalURL, o)
+	b, tagB, err := c.Get(context.Background(), typicalURL, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func TestCacheRendersOnce(t *testing.T) {
 }
 
 func TestCacheSingleFlight(t *testing.T) {
-	c := NewCache(1 << 20)
+	c := NewCache(1<<20, nil)
 	var renders atomic.Int64
 	started, release := make(chan struct{}), make(chan struct{})
 	c.render = func(content string, o Options) ([]byte, error) {
@@ -52,7 +53,7 @@ func TestCacheSingleFlight(t *testing.T) {
 	results := make([][]byte, callers)
 	for i := range callers {
 		wg.Go(func() {
-			img, _, err := c.Get(typicalURL, DefaultOptions())
+			img, _, err := c.Get(context.Background(), typicalURL, DefaultOptions())
 			if err != nil {
 				t.Error(err)
 			}
@@ -80,14 +81,14 @@ func TestCacheSingleFlight(t *testing.T) {
 
 func TestCacheByteBound(t *testing.T) {
 	const max = 1000
-	c := NewCache(max)
+	c := NewCache(max, nil)
 	c.render = func(content string, o Options) ([]byte, error) {
 		return make([]byte, 300), nil
 	}
 	o := DefaultOptions()
 	get := func(content string) {
 		t.Helper()
-		if _, _, err := c.Get(content, o); err != nil {
+		if _, _, err := c.Get(context.Background(), content, o); err != nil {
 			t.Fatal(err)
 		}
 		if s := c.Stats(); s.Bytes > max {
@@ -117,7 +118,7 @@ func TestCacheByteBound(t *testing.T) {
 }
 
 func TestCacheTooBigAndErrors(t *testing.T) {
-	c := NewCache(10)
+	c := NewCache(10, nil)
 	fail := true
 	c.render = func(content string, o Options) ([]byte, error) {
 		if fail {
@@ -125,11 +126,11 @@ func TestCacheTooBigAndErrors(t *testing.T) {
 		}
 		return make([]byte, 11), nil
 	}
-	if _, _, err := c.Get("a", DefaultOptions()); err == nil {
+	if _, _, err := c.Get(context.Background(), "a", DefaultOptions()); err == nil {
 		t.Fatal("Get returned no error from a failing render")
 	}
 	fail = false
-	img, _, err := c.Get("a", DefaultOptions())
+	img, _, err := c.Get(context.Background(), "a", DefaultOptions())
 	if err != nil || len(img) != 11 {
 		t.Fatalf("Get after a failure = %d bytes, %v; want the image (errors are not cached)", len(img), err)
 	}
@@ -138,6 +139,34 @@ func TestCacheTooBigAndErrors(t *testing.T) {
 	}
 	bad := DefaultOptions()
 	bad.Size = 1
-	_, _, err = c.Get("a", bad)
+	_, _, err = c.Get(context.Background(), "a", bad)
 	assertOptionError(t, err, "size")
+}
+
+// TestCacheGate: a large render waits for a slot of the gate, and gives
+// up with ErrBusy when its context ends first; a small one (a scan page's)
+// never waits.
+func TestCacheGate(t *testing.T) {
+	g := NewGate(1)
+	c := NewCache(1<<20, g)
+	g.enter(context.Background()) // another render holds the only slot
+	big := DefaultOptions()
+	big.Size = 2048
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := c.Get(ctx, typicalURL, big); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a large render with every slot taken = %v, want ErrBusy", err)
+	}
+	small := DefaultOptions()
+	small.Size = 480
+	if _, _, err := c.Get(ctx, typicalURL, small); err != nil {
+		t.Fatalf("a small render waited for the gate: %v", err)
+	}
+	g.leave()
+	if _, _, err := c.Get(ctx, typicalURL, big); err != nil {
+		t.Fatalf("a large render with a free slot = %v", err)
+	}
+	if g.Running() != 0 {
+		t.Errorf("%d slots still held after the render", g.Running())
+	}
 }

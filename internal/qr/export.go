@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"runtime"
 	"sync"
 )
@@ -13,6 +14,26 @@ import (
 // MaxExportItems is the most codes one export may hold. The HTTP layer
 // refuses larger requests up front; the writers enforce it too.
 const MaxExportItems = 10000
+
+// MaxExportPixels bounds the pixels one PNG export draws: about a
+// CPU-minute (a PNG costs some 5 ns a pixel), e.g. 10,000 codes of
+// 1,000 px or 700 of 4,096 px. SVG and PDF exports are vector, drawn at
+// any size for the same small cost.
+const MaxExportPixels = 12_000_000_000
+
+// CheckExportCost refuses a PNG export of n codes whose images would take
+// more than MaxExportPixels to draw, naming the largest size that fits.
+func CheckExportCost(n int, o Options) error {
+	if o.Format != PNG || n == 0 {
+		return nil
+	}
+	if px := int64(n) * int64(o.Size) * int64(o.Size); px > MaxExportPixels {
+		fits := int(math.Sqrt(float64(MaxExportPixels) / float64(n)))
+		return optionErr("size", "%d PNG codes of %d px are too much to draw in one export: at most %d px for %d codes, fewer codes, or format svg or pdf (vector, any size)",
+			n, o.Size, fits, n)
+	}
+	return nil
+}
 
 // Item is one code of an export.
 type Item struct {
@@ -39,12 +60,13 @@ func imageExt(b []byte) string {
 }
 
 // Export writes items as a zip of images (format png or svg) or a print
-// sheet (pdf). See WriteZip and WriteSheet.
-func Export(w io.Writer, items iter.Seq2[Item, error], o Options) error {
+// sheet (pdf), each image rendered in a slot of gate. See WriteZip and
+// WriteSheet.
+func Export(w io.Writer, items iter.Seq2[Item, error], o Options, gate *Gate) error {
 	if o.Format == PDF {
 		return WriteSheet(w, items, o)
 	}
-	return WriteZip(w, items, o)
+	return WriteZip(w, items, o, gate)
 }
 
 // ExportContentType is the media type of Export's output for format f.

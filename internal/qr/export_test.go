@@ -10,6 +10,7 @@ import (
 	"iter"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -46,7 +47,7 @@ func TestWriteZip(t *testing.T) {
 			o := DefaultOptions()
 			o.Format, o.Size = format, 300
 			var buf bytes.Buffer
-			if err := WriteZip(&buf, testItems(25), o); err != nil {
+			if err := WriteZip(&buf, testItems(25), o, nil); err != nil {
 				t.Fatalf("WriteZip error: %v", err)
 			}
 			zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -138,7 +139,7 @@ func TestExportRefuses(t *testing.T) {
 			t.Run(string(format)+"/"+tt.name, func(t *testing.T) {
 				o := DefaultOptions()
 				o.Format = format
-				err := Export(io.Discard, tt.items, o)
+				err := Export(io.Discard, tt.items, o, nil)
 				if tt.err != nil {
 					if !errors.Is(err, tt.err) {
 						t.Fatalf("Export error %v, want %v", err, tt.err)
@@ -194,7 +195,7 @@ func TestWriteZipStopsOnWriteError(t *testing.T) {
 	}
 	o := DefaultOptions()
 	o.Size = 100
-	if err := WriteZip(&failWriter{limit: 4096}, items, o); err == nil {
+	if err := WriteZip(&failWriter{limit: 4096}, items, o, nil); err == nil {
 		t.Fatal("WriteZip ignored the write error")
 	}
 	if yielded > 100 {
@@ -219,7 +220,7 @@ func TestWriteSheetPages(t *testing.T) {
 			o := DefaultOptions()
 			o.Format, o.Cols, o.Rows = PDF, tt.cols, tt.rows
 			var buf bytes.Buffer
-			if err := Export(&buf, testItems(tt.codes), o); err != nil {
+			if err := Export(&buf, testItems(tt.codes), o, nil); err != nil {
 				t.Fatalf("Export error: %v", err)
 			}
 			pdf := buf.Bytes()
@@ -275,5 +276,22 @@ func TestModuleRects(t *testing.T) {
 	}
 	if len(rects) >= runs {
 		t.Errorf("%d rectangles for %d runs: nothing merged", len(rects), runs)
+	}
+}
+
+func TestCheckExportCost(t *testing.T) {
+	o := DefaultOptions()
+	o.Size = 4096
+	if err := CheckExportCost(700, o); err != nil {
+		t.Errorf("700 codes of 4096 px: %v", err)
+	}
+	err := CheckExportCost(10000, o)
+	var oe *OptionError
+	if !errors.As(err, &oe) || oe.Option != "size" || !strings.Contains(oe.Message, "at most 1095 px") {
+		t.Errorf("10,000 codes of 4096 px: %v", err)
+	}
+	o.Format = SVG
+	if err := CheckExportCost(10000, o); err != nil {
+		t.Errorf("10,000 SVG codes: %v", err)
 	}
 }

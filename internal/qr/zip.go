@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"context"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -21,7 +22,10 @@ import (
 // error from the items or a render later stops the export, leaving w with a
 // truncated zip, so an HTTP handler must abort the response rather than
 // end it normally.
-func WriteZip(w io.Writer, items iter.Seq2[Item, error], o Options) error {
+//
+// Each image renders in a slot of gate, waiting for one as long as it
+// takes: an export shares the cores with single images, in turn.
+func WriteZip(w io.Writer, items iter.Seq2[Item, error], o Options, gate *Gate) error {
 	if err := o.Validate(false); err != nil {
 		return err
 	}
@@ -33,6 +37,8 @@ func WriteZip(w io.Writer, items iter.Seq2[Item, error], o Options) error {
 	zw := zip.NewWriter(w)
 	err := inOrder(items,
 		func(it Item) (zipFile, error) {
+			gate.enter(context.Background()) // never ErrBusy: it waits
+			defer gate.leave()
 			return renderZipFile(it, o, &deflaters)
 		},
 		func(it Item, f zipFile) error {
