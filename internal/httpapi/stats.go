@@ -77,6 +77,20 @@ func (s *Server) eventsCSV(c echo.Context) error {
 		return err
 	}
 	f.Query = q
+	switch c.QueryParam("bom") {
+	case "", "1":
+		f.BOM = true
+	case "0":
+	default:
+		return &fieldError{"bom", "must be 1 (a byte-order mark first, for Excel) or 0"}
+	}
+	// A stream of a month of events takes seconds: bounded like the other
+	// exports, in all and per tenant.
+	release, err := s.exports.take(f.Tenant)
+	if err != nil {
+		return err
+	}
+	defer release()
 	name := "scangate-events.csv"
 	if !q.From.IsZero() && !q.To.IsZero() {
 		name = "scangate-events-" + q.From.String() + "-" + q.To.String() + ".csv"

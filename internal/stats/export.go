@@ -16,6 +16,9 @@ type ExportFilter struct {
 	Code     string // optional: one link
 	Campaign string // optional: one campaign
 	Query    Query  // the days, as for a report; Granularity is ignored
+	// BOM starts the file with a UTF-8 byte-order mark, without which
+	// Excel in China reads UTF-8 as GBK.
+	BOM bool
 }
 
 const (
@@ -30,15 +33,18 @@ const (
 // to the smallest, then the rule and variant the scan took, the visitor
 // last.
 func exportColumns() []string {
-	return []string{"time", "code", "campaign", "type", "platform", "os", "channel", "country", "region", "city",
+	return []string{"time", "code", "campaign", "type", "value", "platform", "os", "channel", "country", "region", "city",
 		"rule", "variant", "visitor"}
 }
 
 // ExportCSV writes the tenant's raw events in the filter's range to w as
 // CSV, in the order they were stored, reading the stream in chunks so that
-// neither side holds the whole export. Events are kept for
-// Config.StreamMaxAge (at most StreamMaxLen per tenant). Every cell is
-// neutralised against spreadsheet formula injection.
+// neither side holds the whole export. Times are in the query's time zone
+// (else the counters'); value is a conversion's (in fen), empty for the
+// other types.
+// Events are kept for Config.StreamMaxAge (at most StreamMaxLen per
+// tenant): a range that ends before that is refused, naming from. Every
+// cell is neutralised against spreadsheet formula injection.
 func (q *Querier) ExportCSV(ctx context.Context, w io.Writer, f ExportFilter) error {
 	if f.Tenant == "" {
 		return errors.New("stats: export: no tenant") // the caller's mistake, not the client's
@@ -48,6 +54,15 @@ func (q *Querier) ExportCSV(ctx context.Context, w io.Writer, f ExportFilter) er
 	if err != nil {
 		return err
 	}
+	kept := DateOf(f.Query.now().Add(-q.cfg.StreamMaxAge).In(win.loc))
+	if win.to.Before(kept) {
+		return &FieldError{"from", fmt.Sprintf("raw events are kept %d days: the range must end on or after %s",
+			int(q.cfg.StreamMaxAge/(24*time.Hour)), kept)}
+	}
+	if win.from.Before(kept) {
+		win.from = kept
+		win.setBounds()
+	}
 	// An event is stored after it happened, but no later than the writer's
 	// limit for holding a failing batch (DedupTTL/2), so the stream ids
 	// between these bounds hold every event of the range.
@@ -56,6 +71,11 @@ func (q *Querier) ExportCSV(ctx context.Context, w io.Writer, f ExportFilter) er
 	start, end := strconv.FormatInt(first, 10), strconv.FormatInt(last, 10)
 	from, to := win.start.UnixMilli(), win.end.UnixMilli()
 
+	if f.BOM {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return fmt.Errorf("stats: export: %w", err)
+		}
+	}
 	cw := csv.NewWriter(w)
 	cw.Write(exportColumns())
 	key := streamKey(f.Tenant)
@@ -75,9 +95,12 @@ func (q *Querier) ExportCSV(ctx context.Context, w io.Writer, f ExportFilter) er
 				(f.Code != "" && r.code != f.Code) || (f.Campaign != "" && r.campaign != f.Campaign) {
 				continue
 			}
-			row := []string{time.UnixMilli(r.ms).UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-				r.code, r.campaign, r.typ.String(), r.platform, r.os, r.channel, r.country, r.region,
-				r.city, r.rule, r.variant, r.visitor}
+			row := []string{time.UnixMilli(r.ms).In(win.loc).Format("2006-01-02T15:04:05.000Z07:00"),
+				r.code, r.campaign, r.typ.String(), "", r.platform, r.os, r.channel,
+				r.country, r.region, r.city, r.rule, r.variant, r.visitor}
+			if r.typ == Conversion {
+				row[4] = strconv.FormatInt(r.value, 10)
+			}
 			for i := range row {
 				row[i] = SafeCell(row[i])
 			}

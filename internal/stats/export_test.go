@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -51,15 +53,34 @@ func TestExportCSV(t *testing.T) {
 		first    []string // the first row, visitor and time left out
 	}{
 		{"tenant", ExportFilter{Tenant: "t1", Query: days}, many + 2,
-			[]string{"A", "'" + evil, "scan", "'@SUM(1)", "ios", "gateway", "CN", "Shanghai", "Shanghai", "'-1+1", "A"}},
+			[]string{"A", "'" + evil, "scan", "", "'@SUM(1)", "ios", "gateway", "CN", "Shanghai", "Shanghai", "'-1+1", "A"}},
 		{"code", ExportFilter{Tenant: "t1", Code: "B", Query: days}, many + 1,
-			[]string{"B", "spring", "open", "wechat", "android", "app", "US", "", "", "", "B"}},
+			[]string{"B", "spring", "open", "", "wechat", "android", "app", "US", "", "", "", "B"}},
 		{"campaign of the other tenant", ExportFilter{Tenant: "t2", Campaign: "spring", Query: days}, 1,
-			[]string{"C", "spring", "scan", "alipay", "ios", "gateway", "CN", "广东", "广州", "breakfast", ""}},
+			[]string{"C", "spring", "scan", "", "alipay", "ios", "gateway", "CN", "广东", "广州", "breakfast", ""}},
 		{"no such campaign", ExportFilter{Tenant: "t1", Campaign: "summer", Query: days}, 0, nil},
 		{"days before", ExportFilter{Tenant: "t1", Query: Query{From: day.AddDays(-10), To: day.AddDays(-1)}}, 0, nil},
 		// Even when the events were stored after midnight.
 		{"day after", ExportFilter{Tenant: "t1", Query: Query{From: day.AddDays(1), To: day.AddDays(1)}}, 0, nil},
+	}
+	// In the time zone asked for, with a byte-order mark for Excel.
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	var buf bytes.Buffer
+	if err := NewQuerier(rdb, cfg).ExportCSV(ctx, &buf, ExportFilter{Tenant: "t2", BOM: true,
+		Query: Query{From: DateOf(at.In(shanghai)), To: DateOf(at.In(shanghai)), Location: shanghai}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\ufefftime,"; !strings.HasPrefix(buf.String(), want) {
+		t.Errorf("export with BOM starts %q", buf.String()[:10])
+	}
+	if want := at.In(shanghai).Format("2006-01-02T15:04:05.000+08:00"); !strings.Contains(buf.String(), want) {
+		t.Errorf("export in Asia/Shanghai lacks the time %s:\n%s", want, buf.String())
+	}
+	// A range that ended before the oldest kept event is refused.
+	old := Query{From: day.AddDays(-60), To: day.AddDays(-45), Now: at}
+	var fe *FieldError
+	if err := NewQuerier(rdb, cfg).ExportCSV(ctx, io.Discard, ExportFilter{Tenant: "t1", Query: old}); !errors.As(err, &fe) || fe.Name != "from" {
+		t.Errorf("export of a range past the stream's age = %v, want a from error", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +92,7 @@ func TestExportCSV(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reading the CSV back: %v", err)
 			}
-			header := []string{"time", "code", "campaign", "type", "platform", "os", "channel", "country", "region", "city",
+			header := []string{"time", "code", "campaign", "type", "value", "platform", "os", "channel", "country", "region", "city",
 				"rule", "variant", "visitor"}
 			if diff := cmp.Diff(header, rows[0]); diff != "" {
 				t.Errorf("header mismatch (-want +got):\n%s", diff)
@@ -86,10 +107,10 @@ func TestExportCSV(t *testing.T) {
 			if want := at.UTC().Format("2006-01-02T15:04:05.000Z07:00"); row[0] != want {
 				t.Errorf("time = %q, want %q", row[0], want)
 			}
-			if !validVisitorID(row[12]) {
-				t.Errorf("visitor %q, want %d hex digits", row[12], 2*visitorIDLen)
+			if !validVisitorID(row[13]) {
+				t.Errorf("visitor %q, want %d hex digits", row[13], 2*visitorIDLen)
 			}
-			if diff := cmp.Diff(tt.first, row[1:12]); diff != "" {
+			if diff := cmp.Diff(tt.first, row[1:13]); diff != "" {
 				t.Errorf("first row mismatch (-want +got):\n%s", diff)
 			}
 		})

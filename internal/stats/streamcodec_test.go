@@ -119,9 +119,9 @@ func TestExportReadsEarlierEntries(t *testing.T) {
 		t.Fatalf("rows %q, err %v; want a header and three events", rows, err)
 	}
 	want := [][]string{
-		{"OLD", "spring", "scan", "alipay", "android", "gateway", "CN", "", "Shanghai", "", "", "0123456789abcdef0123456789abcdef"},
-		{"ONE", "", "conversion", "douyin", "", "", "", "", "", "", "", ""},
-		{"NEW", "spring", "open", "wechat", "ios", "app", "CN", "广东", "广州", "", "B"},
+		{"OLD", "spring", "scan", "", "alipay", "android", "gateway", "CN", "", "Shanghai", "", "", "0123456789abcdef0123456789abcdef"},
+		{"ONE", "", "conversion", "42", "douyin", "", "", "", "", "", "", "", ""},
+		{"NEW", "spring", "open", "", "wechat", "ios", "app", "CN", "广东", "广州", "", "B"},
 	}
 	for i, w := range want {
 		got := rows[i+1][1:]
