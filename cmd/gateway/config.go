@@ -93,6 +93,9 @@ type RedisConfig struct {
 type RateLimitConfig struct {
 	Scan float64 `yaml:"scan"` // per second on /s/
 	API  float64 `yaml:"api"`  // per minute on the public API
+	// EventsPerCode limits the public opens reported for one link, per
+	// second on each instance.
+	EventsPerCode float64 `yaml:"events_per_code"`
 }
 
 // CacheConfig tunes the scan path's link cache.
@@ -168,7 +171,7 @@ type HTTPConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Listen:    ":8080",
-		RateLimit: RateLimitConfig{Scan: 50, API: 120},
+		RateLimit: RateLimitConfig{Scan: 50, API: 120, EventsPerCode: 50},
 		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
 		Links:     LinksConfig{TrashDays: 30},
 		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2, ExportsPerTenant: 1, ExportMinRate: 64 << 10},

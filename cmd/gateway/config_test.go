@@ -20,7 +20,7 @@ func TestLoadConfigFile(t *testing.T) {
 	want.Redis.Addrs = []string{"10.0.0.1:6379", "10.0.0.2:6379"}
 	want.Redis.Password = "secret"
 	want.TrustedProxies = []string{"10.0.0.0/8", "192.168.1.1"}
-	want.RateLimit = RateLimitConfig{Scan: 20, API: 60}
+	want.RateLimit = RateLimitConfig{Scan: 20, API: 60, EventsPerCode: 50}
 	want.Cache.TTL = 5 * time.Second
 	want.VerificationFiles = map[string]string{"MP_verify_abc.txt": "abc"}
 	want.Log = LogConfig{Level: "debug", Format: "json"}

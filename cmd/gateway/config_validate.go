@@ -73,6 +73,9 @@ func (c *Config) validate() error {
 	if c.RateLimit.API < 0 {
 		add("rate_limit.api", "want 0 (off) or more, got %v", c.RateLimit.API)
 	}
+	if c.RateLimit.EventsPerCode < 0 {
+		add("rate_limit.events_per_code", "want 0 (off) or more, got %v", c.RateLimit.EventsPerCode)
+	}
 	if c.Links.TrashDays < 1 || c.Links.TrashDays > 3650 {
 		add("links.trash_days", "want 1 to 3650 days, got %d", c.Links.TrashDays)
 	}

@@ -225,8 +225,8 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
 		VerificationFiles: verificationFiles(cfg.VerificationFiles),
 		ScanRate:          cfg.RateLimit.Scan,
-		APIRatePerMinute:  cfg.RateLimit.API,
-		QRUppercase:       cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
+		APIRatePerMinute:  cfg.RateLimit.API, EventRatePerCode: cfg.RateLimit.EventsPerCode,
+		QRUppercase: cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
 		ExportsPerTenant: cfg.QR.ExportsPerTenant, ExportMinRate: cfg.QR.ExportMinRate,
 		ReadOnly: cfg.ReadOnlyFrom != "",
 	}, httpapi.Deps{

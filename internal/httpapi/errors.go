@@ -110,6 +110,12 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusServiceUnavailable, apiErrorBody{"busy", "the platform token is being fetched; retry in a moment", ""}
 	case errors.Is(err, links.ErrConflict):
 		return http.StatusConflict, apiErrorBody{"conflict", "the link changed concurrently; retry", ""}
+	case errors.Is(err, errConversionAuth):
+		return http.StatusUnauthorized, apiErrorBody{"unauthorized", errConversionAuth.Error(), ""}
+	case errors.Is(err, errBadSignature), errors.Is(err, errStaleSignature), errors.Is(err, errBadSignatureHeader):
+		return http.StatusUnauthorized, apiErrorBody{"bad_signature", safeMessage(err), ""}
+	case errors.Is(err, errReplayed):
+		return http.StatusConflict, apiErrorBody{"replayed", errReplayed.Error(), ""}
 	case errors.Is(err, errUnauthorized), errors.Is(err, auth.ErrUnauthorized):
 		return http.StatusUnauthorized, apiErrorBody{"unauthorized", "missing or unknown API key: send Authorization: Bearer <key>", ""}
 	case errors.Is(err, errForbidden):

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
@@ -61,9 +62,13 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 	for _, f := range configure {
 		f(&cfg)
 	}
+	sealer, err := apps.NewSealer(bytes.Repeat([]byte{7}, apps.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := New(cfg, Deps{
 		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QRCache: qr.NewCache(64<<20, nil),
-		Recorder: rec, Stats: stats.NewQuerier(rdb, sc),
+		Recorder: rec, Stats: stats.NewQuerier(rdb, sc), Apps: apps.NewStore(rdb, sealer),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
 	if err != nil {

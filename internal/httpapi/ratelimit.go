@@ -10,20 +10,24 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// limiter is a token bucket per client address. Buckets are spread over
-// shards so that concurrent scans rarely share a lock, and a client already
-// seen costs no allocation.
-type limiter struct {
+// limiter is a token bucket per key: a client address (addrLimiter), or a
+// link code. Buckets are spread over shards so that concurrent scans
+// rarely share a lock, and a key already seen costs no allocation.
+type limiter[K comparable] struct {
 	rate   float64 // tokens per second
 	burst  float64
-	shards [64]limiterShard
+	hash   func(K) uint32
+	shards [64]limiterShard[K]
 }
 
-type limiterShard struct {
+type limiterShard[K comparable] struct {
 	mu        sync.Mutex
-	buckets   map[netip.Addr]*bucket
+	buckets   map[K]*bucket
 	lastSweep int64 // unix nanoseconds
 }
+
+// addrLimiter limits per client address (clientKey).
+type addrLimiter = limiter[netip.Addr]
 
 type bucket struct {
 	tokens float64
@@ -34,23 +38,26 @@ type bucket struct {
 // (64 shards × 16,384 ≈ 1M clients); beyond it, idle buckets are dropped.
 const maxBucketsPerShard = 16384
 
-// newLimiter allows rate requests per second with bursts of burst; a rate
-// of 0 or less means no limit (nil).
-func newLimiter(rate, burst float64) *limiter {
+// newLimiter allows rate requests per second per key with bursts of
+// burst, spreading keys over shards by hash; a rate of 0 or less means no
+// limit (nil, which allows everything).
+func newLimiter[K comparable](rate, burst float64, hash func(K) uint32) *limiter[K] {
 	if rate <= 0 {
 		return nil
 	}
-	l := &limiter{rate: rate, burst: math.Max(burst, 1)}
+	l := &limiter[K]{rate: rate, burst: math.Max(burst, 1), hash: hash}
 	for i := range l.shards {
-		l.shards[i].buckets = make(map[netip.Addr]*bucket)
+		l.shards[i].buckets = make(map[K]*bucket)
 	}
 	return l
 }
 
-// allow takes a token for key (a clientKey), or says how long until one is
-// available.
-func (l *limiter) allow(key netip.Addr, now time.Time) (bool, time.Duration) {
-	sh := &l.shards[shardOf(key)%uint32(len(l.shards))]
+// allow takes a token for key, or says how long until one is available.
+func (l *limiter[K]) allow(key K, now time.Time) (bool, time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	sh := &l.shards[l.hash(key)%uint32(len(l.shards))]
 	n := now.UnixNano()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -82,7 +89,7 @@ func (l *limiter) allow(key netip.Addr, now time.Time) (bool, time.Duration) {
 
 // sweep drops buckets that have refilled completely: forgetting them
 // changes nothing.
-func (l *limiter) sweep(sh *limiterShard, now int64) {
+func (l *limiter[K]) sweep(sh *limiterShard[K], now int64) {
 	full := int64(l.burst / l.rate * 1e9)
 	for k, b := range sh.buckets {
 		if now-b.last >= full {
@@ -111,8 +118,18 @@ func shardOf(a netip.Addr) uint32 {
 	return h
 }
 
+// shardOfString spreads strings over the shards (FNV-1a).
+func shardOfString(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
 // rateLimit refuses a client over its limit with 429 and Retry-After.
-func (s *Server) rateLimit(l *limiter) echo.MiddlewareFunc {
+func (s *Server) rateLimit(l *addrLimiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		if l == nil {
 			return next

@@ -8,7 +8,7 @@ import (
 )
 
 func TestLimiterRefillsAndSeparatesClients(t *testing.T) {
-	l := newLimiter(2, 4) // 2/s, bursts of 4
+	l := newLimiter(2, 4, shardOf) // 2/s, bursts of 4
 	t0 := time.Unix(1000, 0)
 	for i := 0; i < 4; i++ {
 		if ok, _ := l.allow(addr("192.0.2.1"), t0); !ok {
@@ -28,13 +28,13 @@ func TestLimiterRefillsAndSeparatesClients(t *testing.T) {
 	if ok, _ := l.allow(addr("192.0.2.1"), t0.Add(500*time.Millisecond)); ok {
 		t.Fatal("two tokens after 500ms at 2/s")
 	}
-	if newLimiter(0, 10) != nil {
+	if newLimiter(0, 10, shardOf) != nil {
 		t.Fatal("rate 0 must mean no limiter")
 	}
 }
 
 func TestLimiterKeepsThrottledClientsUnderAFlood(t *testing.T) {
-	l := newLimiter(1, 1)
+	l := newLimiter(1, 1, shardOf)
 	now := time.Unix(0, 0)
 	l.allow(addr("192.0.2.99"), now)
 	if ok, _ := l.allow(addr("192.0.2.99"), now); ok {
@@ -72,7 +72,7 @@ func TestClientKey(t *testing.T) {
 }
 
 func TestLimiterMemoryIsBounded(t *testing.T) {
-	l := newLimiter(1, 1)
+	l := newLimiter(1, 1, shardOf)
 	now := time.Unix(0, 0)
 	for i := 0; i < 64*maxBucketsPerShard*2; i++ {
 		l.allow(nth(i), now)

@@ -51,6 +51,7 @@ func (s *Server) routes() {
 	api.GET("/campaigns/:campaign/stats", s.campaignStats)
 	api.POST("/campaigns/:campaign/:action", s.campaignAction, s.requireWrite)
 	api.GET("/events.csv", s.eventsCSV)
+	api.POST("/events/secret", s.rotateEventSecret, s.requireAdmin, s.refuseWhenReadOnly)
 	api.POST("/qr/export", s.qrExport, s.requireAdmin)
 	// Platform apps hold credentials: admin keys only, reads included.
 	api.GET("/apps", s.listApps, s.requireAdmin)

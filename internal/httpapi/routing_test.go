@@ -132,7 +132,7 @@ func TestScanSplitAttributesVariants(t *testing.T) {
 		`{"code":"menu1","type":"open","variant":"B"}`,
 		`{"code":"menu1","type":"conversion","variant":"B","value":1999}`,
 	} {
-		if rec := e.json("POST", "/api/v1/events", "", body); rec.Code != http.StatusAccepted {
+		if rec := e.json("POST", "/api/v1/events", e.admin, body); rec.Code != http.StatusAccepted {
 			t.Fatalf("event %s: %d %s", body, rec.Code, rec.Body)
 		}
 	}

@@ -110,7 +110,7 @@ func TestEventsAPI(t *testing.T) {
 		`{"code":"ev1","type":"open","platform":"wechat"}`,
 		`{"code":"EV1","type":"conversion","value":3800}`,
 	} {
-		if rec := e.json("POST", "/api/v1/events", "", body); rec.Code != http.StatusAccepted {
+		if rec := e.json("POST", "/api/v1/events", e.admin, body); rec.Code != http.StatusAccepted {
 			t.Errorf("POST events %s = %d %s", body, rec.Code, rec.Body)
 		}
 	}

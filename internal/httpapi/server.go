@@ -45,6 +45,9 @@ type Config struct {
 	ScanRate float64
 	// APIRatePerMinute limits the public API per client address (0: off).
 	APIRatePerMinute float64
+	// EventRatePerCode limits the public opens reported per second for one
+	// link (0: off), on each instance.
+	EventRatePerCode float64
 	// QRUppercase is the default of the QR endpoints' uppercase option.
 	QRUppercase bool
 	// MaxConcurrentExports bounds the exports (QR batches, links) running
@@ -112,13 +115,15 @@ type Server struct {
 	export func(io.Writer, iter.Seq2[qr.Item, error], qr.Options) error
 
 	addrs               clientAddrs
-	scanLimit, apiLimit *limiter
-	metrics             *metrics
-	uas                 *uaCache
-	pageCache           *answerCache[[]byte]
-	launchCache         *answerCache[string]
-	draining            atomic.Bool
-	admitLog            ratelog.Every // "scan limit not checked", at most once per 10 s
+	scanLimit, apiLimit *addrLimiter
+	// eventCodeLimit limits the public opens of one link's code.
+	eventCodeLimit *limiter[string]
+	metrics        *metrics
+	uas            *uaCache
+	pageCache      *answerCache[[]byte]
+	launchCache    *answerCache[string]
+	draining       atomic.Bool
+	admitLog       ratelog.Every // "scan limit not checked", at most once per 10 s
 }
 
 // New builds the server and its routes.
@@ -140,8 +145,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	// Scans get bursts of two seconds' allowance: a table of friends behind
 	// one carrier-grade NAT address must never be turned away. The public
 	// API may spend a whole minute's allowance at once.
-	s.scanLimit = newLimiter(cfg.ScanRate, 2*cfg.ScanRate)
-	s.apiLimit = newLimiter(cfg.APIRatePerMinute/60, cfg.APIRatePerMinute)
+	s.scanLimit = newLimiter(cfg.ScanRate, 2*cfg.ScanRate, shardOf)
+	s.apiLimit = newLimiter(cfg.APIRatePerMinute/60, cfg.APIRatePerMinute, shardOf)
+	// A code's opens come from many phones at once (a campaign's poster):
+	// ten seconds' allowance in a burst.
+	s.eventCodeLimit = newLimiter(cfg.EventRatePerCode, 10*cfg.EventRatePerCode, shardOfString)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -34,7 +34,7 @@ func TestScansReachTheStatsAPI(t *testing.T) {
 		t.Fatalf("scene ?q= = %d %s", rec.Code, rec.Body)
 	}
 	e.json("POST", "/api/v1/events", "", `{"code":"st1","type":"open","platform":"wechat"}`)
-	e.json("POST", "/api/v1/events", "", `{"code":"st1","type":"conversion","value":3800}`)
+	e.json("POST", "/api/v1/events", e.admin, `{"code":"st1","type":"conversion","value":3800}`)
 	e.drainStats()
 
 	today := at.Format("2006-01-02")
