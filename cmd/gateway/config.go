@@ -43,6 +43,9 @@ type Config struct {
 	// Platforms are the WeChat and Douyin APIs the gateway calls for the
 	// tenants' registered apps.
 	Platforms PlatformsConfig `yaml:"platforms"`
+	// Metrics says where Prometheus reads /metrics, which tells routes,
+	// latencies and scan counts: never to anyone.
+	Metrics MetricsConfig `yaml:"metrics"`
 	// DebugListen serves Go's profiler (/debug/pprof/) on a separate
 	// address, for finding what a scan costs under load. Empty: off. Keep
 	// it on loopback or a private network: profiles show internals.
@@ -103,6 +106,14 @@ type CacheConfig struct {
 	TTL         time.Duration `yaml:"ttl"`
 	NegativeTTL time.Duration `yaml:"negative_ttl"`
 	MaxEntries  int           `yaml:"max_entries"`
+}
+
+// MetricsConfig protects /metrics: a listen address of its own (keep it
+// private), or a bearer token on the main one. With neither, /metrics is
+// not served.
+type MetricsConfig struct {
+	Listen string `yaml:"listen"`
+	Token  string `yaml:"token"`
 }
 
 // QRConfig tunes QR code images and batch export.

@@ -99,6 +99,9 @@ func (c *Config) validate() error {
 	if c.QR.CacheBytes < 0 {
 		add("qr.cache_bytes", "want 0 (no cache) or more, got %d", c.QR.CacheBytes)
 	}
+	if c.Metrics.Token != "" && len(c.Metrics.Token) < 16 {
+		add("metrics.token", "want at least 16 characters (it guards the metrics), got %d", len(c.Metrics.Token))
+	}
 	if c.QR.MaxConcurrentExports < 1 {
 		add("qr.max_concurrent_exports", "want at least 1, got %d", c.QR.MaxConcurrentExports)
 	}

@@ -224,7 +224,7 @@ func TestLaunchLinksAcrossInstances(t *testing.T) {
 	}
 	metrics := ""
 	for _, base := range bases {
-		_, m := callBody(t, base, "", "GET", "/metrics", "")
+		_, m := callBody(t, base, testMetricsToken, "GET", "/metrics", "")
 		metrics += m
 	}
 	if !strings.Contains(metrics, `scangate_platform_calls_total{api="url_link",app="`+testWxApp+`",outcome="ok",platform="wechat"}`) {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
 	// Rules' time windows name IANA zones (Asia/Shanghai by default); a
 	// slim container image has no zoneinfo, so the binary carries it.
 	_ "time/tzdata"

@@ -129,7 +129,9 @@ func waitReady(t *testing.T, base, want string, timeout time.Duration) time.Time
 // metric reads one sample of the gateway's /metrics.
 func metric(t *testing.T, base, name string) int64 {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

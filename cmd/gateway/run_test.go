@@ -38,6 +38,9 @@ func startGateway(t *testing.T, env []string) (string, string) {
 // startInstance starts a gateway and returns its address and, with
 // wantKey, the admin key it printed (one sharing a store with another
 // prints none).
+// testMetricsToken guards /metrics of the gateways the tests start.
+const testMetricsToken = "test-metrics-token-0123"
+
 func startInstance(t *testing.T, env []string, wantKey bool, extraArgs ...string) (string, string) {
 	t.Helper()
 	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "SCANGATE_STATS_SPOOL_DIR=") }) {
@@ -47,7 +50,7 @@ func startInstance(t *testing.T, env []string, wantKey bool, extraArgs ...string
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--config", "../../config.yaml"}, extraArgs...), append(env, "SCANGATE_LISTEN=127.0.0.1:0", "SCANGATE_LOG_LEVEL=error"), pw, io.Discard)
+		done <- run(ctx, append([]string{"serve", "--config", "../../config.yaml"}, extraArgs...), append(env, "SCANGATE_LISTEN=127.0.0.1:0", "SCANGATE_LOG_LEVEL=error", "SCANGATE_METRICS_TOKEN="+testMetricsToken), pw, io.Discard)
 		pw.Close()
 	}()
 	t.Cleanup(func() {

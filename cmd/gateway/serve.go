@@ -102,6 +102,14 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		return err
 	}
 	defer app.close(ctx, cfg, log)
+	if cfg.Metrics.Listen != "" {
+		stop, err := serveMetrics(cfg.Metrics.Listen, app.api.MetricsHandler(), log)
+		if err != nil {
+			shutdown()
+			return err
+		}
+		defer stop()
+	}
 	gate.set(app.api)
 	printWelcome(stdout, local, app.bootstrapKey)
 
@@ -228,7 +236,8 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		APIRatePerMinute:  cfg.RateLimit.API, EventRatePerCode: cfg.RateLimit.EventsPerCode,
 		QRUppercase: cfg.QR.Uppercase, MaxConcurrentExports: cfg.QR.MaxConcurrentExports,
 		ExportsPerTenant: cfg.QR.ExportsPerTenant, ExportMinRate: cfg.QR.ExportMinRate,
-		ReadOnly: cfg.ReadOnlyFrom != "",
+		ReadOnly:     cfg.ReadOnlyFrom != "",
+		MetricsToken: cfg.Metrics.Token,
 	}, httpapi.Deps{
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes), renders), Renders: renders,
 		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),

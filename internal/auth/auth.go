@@ -87,8 +87,9 @@ func keysKey() string { return "sg:auth:keys" }
 
 // Store keeps API keys in Redis.
 type Store struct {
-	rdb redis.UniversalClient
-	now func() time.Time
+	rdb     redis.UniversalClient
+	now     func() time.Time
+	unknown unknownKeys
 }
 
 // NewStore returns a Store on rdb.
@@ -147,8 +148,12 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Key, error) {
 		return Key{}, ErrUnauthorized
 	}
 	h := hashSecret(secret)
+	if s.unknown.has(h, s.now()) {
+		return Key{}, ErrUnauthorized
+	}
 	data, err := s.rdb.HGet(ctx, keysKey(), h).Bytes()
 	if errors.Is(err, redis.Nil) {
+		s.unknown.add(h, s.now())
 		return Key{}, ErrUnauthorized
 	}
 	if err != nil {

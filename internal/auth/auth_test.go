@@ -5,8 +5,11 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/scangate/scangate/internal/redistest"
 )
 
@@ -132,5 +135,45 @@ func TestRestore(t *testing.T) {
 	bad.ID = "000000000000"
 	if _, err := s.Restore(ctx, bad); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a record whose id is not its hash's: %v, want ErrInvalid", err)
+	}
+}
+
+// countingHook counts the commands a client sends.
+type countingHook struct{ n atomic.Int64 }
+
+func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestUnknownKeysCostNoRead: a made-up key is looked up once; repeating it
+// costs no Redis read until the memory of it lapses.
+func TestUnknownKeysCostNoRead(t *testing.T) {
+	ctx := context.Background()
+	rdb := redisSrv.Client(t)
+	hook := &countingHook{}
+	rdb.AddHook(hook)
+	s := NewStore(rdb)
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	bogus := "sgk_" + strings.Repeat("A", secretLen)
+	for range 100 {
+		if _, err := s.Authenticate(ctx, bogus); !errors.Is(err, ErrUnauthorized) {
+			t.Fatalf("Authenticate(bogus) = %v", err)
+		}
+	}
+	if n := hook.n.Load(); n != 1 {
+		t.Errorf("100 tries of one unknown key sent %d commands, want 1", n)
+	}
+	now = now.Add(unknownFor)
+	s.Authenticate(ctx, bogus)
+	if n := hook.n.Load(); n != 2 {
+		t.Errorf("after %v the key was not looked up again (%d commands)", unknownFor, n)
 	}
 }

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -13,18 +15,35 @@ const keyContextKey = "scangate.key"
 // authenticate requires a valid Bearer key and remembers it for handlers.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Request().Header.Get("Authorization")
-		scheme, secret, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
-			return errUnauthorized
-		}
-		k, err := s.deps.Keys.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
+		k, err := s.authenticateKey(c)
 		if err != nil {
 			return err
 		}
 		c.Set(keyContextKey, k)
 		return next(c)
 	}
+}
+
+// authenticateKey finds the API key of the request's Authorization
+// header. An address that failed too often lately is refused before any
+// work (429): guessing keys costs a guesser, not the gateway.
+func (s *Server) authenticateKey(c echo.Context) (auth.Key, error) {
+	addr, now := clientKey(s.clientIP(c)), s.now()
+	if blocked, wait := s.authFailures.blocked(addr, now); blocked {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
+		return auth.Key{}, errAuthFailures
+	}
+	h := c.Request().Header.Get("Authorization")
+	scheme, secret, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		s.authFailures.allow(addr, now)
+		return auth.Key{}, errUnauthorized
+	}
+	k, err := s.deps.Keys.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
+	if errors.Is(err, auth.ErrUnauthorized) {
+		s.authFailures.allow(addr, now)
+	}
+	return k, err
 }
 
 // requireWrite refuses viewer keys.

@@ -29,6 +29,7 @@ var (
 	errBodyTooLarge     = errors.New("request body too large")
 	errUnsupportedMT    = errors.New("unsupported media type")
 	errRateLimited      = errors.New("rate limited")
+	errAuthFailures     = errors.New("too many failed authentications from your address; retry later")
 	errNotFound         = errors.New("not found")
 	errStoreUnavailable = errors.New("store unavailable")
 	errBusy             = errors.New("the gateway is busy")
@@ -136,6 +137,8 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusTooManyRequests, apiErrorBody{"export_busy", errTenantExportBusy.Error(), ""}
 	case errors.Is(err, errExportBusy):
 		return http.StatusServiceUnavailable, apiErrorBody{"busy", errExportBusy.Error(), ""}
+	case errors.Is(err, errAuthFailures):
+		return http.StatusTooManyRequests, apiErrorBody{"rate_limited", errAuthFailures.Error(), ""}
 	case errors.Is(err, errRateLimited):
 		return http.StatusTooManyRequests, apiErrorBody{"rate_limited", "too many requests; retry later", ""}
 	case errors.As(err, &he):

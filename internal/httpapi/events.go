@@ -151,12 +151,8 @@ func checkIdempotencyKey(k string) error {
 // never seen before.
 func (s *Server) authenticateConversion(c echo.Context, tenant string, body []byte) error {
 	ctx := c.Request().Context()
-	if h := c.Request().Header.Get("Authorization"); h != "" {
-		scheme, secret, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return errUnauthorized
-		}
-		k, err := s.deps.Keys.Authenticate(ctx, strings.TrimSpace(secret))
+	if c.Request().Header.Get("Authorization") != "" {
+		k, err := s.authenticateKey(c)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +154,35 @@ func TestSignatureExampleOfTheGuide(t *testing.T) {
 	got := hex.EncodeToString(signEvent("sgs_3q2-7wE1Xc0aHkz9bV4mN8pQrT6uYsJdLfGiA5oC2eK", 1764763200, []byte(body)))
 	if want := "c273b917022c147143f92a001bb8ea1af78cd90bf74eee19871efe144226be3b"; got != want {
 		t.Errorf("signature of the guide's example = %s, want %s", got, want)
+	}
+}
+
+// TestFailedAuthenticationsLimitedPerAddress: an address that keeps
+// sending unknown keys is refused before any lookup (429 with
+// Retry-After), even with a good key, until its allowance refills;
+// other addresses are not affected.
+func TestFailedAuthenticationsLimitedPerAddress(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")} })
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	e.srv.now = func() time.Time { return now }
+	from := func(addr, key string) *httptest.ResponseRecorder {
+		return e.do("GET", "/api/v1/links", key, "", "", "X-Forwarded-For", addr)
+	}
+	bogus := "sgk_" + strings.Repeat("B", 43)
+	for i := range 20 {
+		if rec := from("198.51.100.7", bogus); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d = %d, want 401", i+1, rec.Code)
+		}
+	}
+	rec := from("198.51.100.7", e.admin)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("after 20 failures, a good key from that address = %d %s, want 429 with Retry-After", rec.Code, rec.Body)
+	}
+	if rec := from("198.51.100.8", e.admin); rec.Code != http.StatusOK {
+		t.Errorf("another address = %d, want 200", rec.Code)
+	}
+	now = now.Add(6 * time.Second)
+	if rec := from("198.51.100.7", e.admin); rec.Code != http.StatusOK {
+		t.Errorf("6 s later, a good key = %d, want 200", rec.Code)
 	}
 }

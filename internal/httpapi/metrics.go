@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"crypto/subtle"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -160,7 +163,30 @@ func boolFloat(b bool) float64 {
 }
 
 func (s *Server) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	return echo.WrapHandler(s.MetricsHandler())
+}
+
+// MetricsHandler serves the metrics with no check, for a listener of
+// their own (metrics.listen), which must stay private.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// requireMetricsToken guards /metrics on the main handler: not served
+// without a configured token (404, as for any unknown path), 401 without
+// the right one.
+func (s *Server) requireMetricsToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.cfg.MetricsToken == "" {
+			return echo.ErrNotFound
+		}
+		scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.MetricsToken)) != 1 {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			return echo.ErrUnauthorized
+		}
+		return next(c)
+	}
 }
 
 // CountPlatformCall counts a call to a platform's API for /metrics

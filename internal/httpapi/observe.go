@@ -40,6 +40,10 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		switch {
 		case status >= 500:
 			level = slog.LevelError
+		case (status == http.StatusNotFound || status == http.StatusGone) && isScanRoute(route):
+			// A printed code that is unknown or ended: people scan old
+			// posters, and floods of random codes would fill the log.
+			s.missedScans.note(s.log, s.now())
 		case status >= 400, err != nil:
 			// An error after the response began (an export cut off) keeps
 			// the status already sent, but is a failure all the same.
@@ -49,10 +53,23 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if !s.log.Enabled(r.Context(), level) {
 			return nil
 		}
-		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("uri", r.RequestURI),
+		var held int
+		if level == slog.LevelWarn {
+			// A flood of refused requests (bad keys, rate limits) writes
+			// a few lines a second per status, each saying how many it
+			// stands for.
+			var ok bool
+			if held, ok = s.warnLogs.allow(status, s.now()); !ok {
+				return nil
+			}
+		}
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("uri", redactURI(r.RequestURI)),
 			slog.Int("status", status), slog.Duration("latency", d)}
 		if err != nil {
 			attrs = append(attrs, slog.String("err", err.Error()))
+		}
+		if held > 0 {
+			attrs = append(attrs, slog.Int("like_it_not_logged", held))
 		}
 		s.log.LogAttrs(r.Context(), level, "request", attrs...)
 		return nil

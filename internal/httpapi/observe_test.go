@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -46,7 +48,7 @@ func TestObserve(t *testing.T) {
 		t.Errorf("the 401 was not logged as a warning:\n%s", l)
 	}
 	m := httptest.NewRecorder()
-	srv.Handler().ServeHTTP(m, httptest.NewRequest("GET", "/metrics", nil))
+	srv.MetricsHandler().ServeHTTP(m, httptest.NewRequest("GET", "/metrics", nil))
 	for _, want := range []string{
 		`scangate_http_requests_total{route="/s/boom/panic",status="500"} 1`,
 		`scangate_http_requests_total{route="/s/:code",status="302"} 1`,
@@ -103,4 +105,44 @@ func TestObservePanics(t *testing.T) {
 	}()
 	e.do("GET", "/s/boom/abort", "", "", "")
 	t.Error("ErrAbortHandler was swallowed")
+}
+
+// TestLogsUnderFloods: secrets in a URL never reach the log; scans of
+// unknown codes are debug lines summed up at info level; a flood of
+// refused requests writes a few lines saying how many they stand for.
+func TestLogsUnderFloods(t *testing.T) {
+	e := newEnv(t)
+	srv, logs := e.loggedServer()
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	srv.now = func() time.Time { return now }
+	get := func(path string) {
+		srv.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	get("/api/v1/links?api_key=sgk_LEAKED123&Token=tok_LEAKED&sig=abc&limit=5")
+	l := logs.String()
+	if strings.Contains(l, "LEAKED") || strings.Contains(l, "sig=abc") || !strings.Contains(l, "api_key=REDACTED") || !strings.Contains(l, "limit=5") {
+		t.Errorf("the access log shows secrets, or lost the rest of the query:\n%s", l)
+	}
+	for i := range 1000 {
+		get(fmt.Sprintf("/s/nothere%04d", i))
+	}
+	for range 1000 {
+		get("/api/v1/links")
+	}
+	l = logs.String()
+	if n := strings.Count(l, "uri=/s/nothere"); n != 0 {
+		t.Errorf("%d scans of unknown codes logged above debug level", n)
+	}
+	if !strings.Contains(l, `msg="scans of unknown or ended codes (each is logged at debug level)" count=1`) {
+		t.Errorf("no info summary of the missed scans:\n%.2000s", l)
+	}
+	// 20 failures (401), then the address is refused at once (429).
+	if n401, n429 := strings.Count(l, "status=401"), strings.Count(l, "status=429"); n401 != 1 || n429 != 1 {
+		t.Errorf("1000 refused requests in one instant wrote %d lines of 401 and %d of 429, want 1 each", n401, n429)
+	}
+	now = now.Add(time.Second)
+	get("/api/v1/links")
+	if l := logs.String(); !strings.Contains(l, "status=429") || !strings.Contains(l, "like_it_not_logged=980") {
+		t.Errorf("the next line does not say how many it stands for:\n%s", l[len(l)-600:])
+	}
 }

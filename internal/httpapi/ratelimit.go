@@ -87,6 +87,26 @@ func (l *limiter[K]) allow(key K, now time.Time) (bool, time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.rate * 1e9)
 }
 
+// blocked reports, without taking a token, whether key has none left, and
+// how long until it has one.
+func (l *limiter[K]) blocked(key K, now time.Time) (bool, time.Duration) {
+	if l == nil {
+		return false, 0
+	}
+	sh := &l.shards[l.hash(key)%uint32(len(l.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	b, ok := sh.buckets[key]
+	if !ok {
+		return false, 0
+	}
+	tokens := math.Min(l.burst, b.tokens+float64(now.UnixNano()-b.last)/1e9*l.rate)
+	if tokens >= 1 {
+		return false, 0
+	}
+	return true, time.Duration((1 - tokens) / l.rate * 1e9)
+}
+
 // sweep drops buckets that have refilled completely: forgetting them
 // changes nothing.
 func (l *limiter[K]) sweep(sh *limiterShard[K], now int64) {

@@ -24,7 +24,7 @@ func (s *Server) routes() {
 	// Operations (public).
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metricsHandler())
+	e.GET("/metrics", s.metricsHandler(), s.requireMetricsToken)
 
 	// Public API for mini programs.
 	public := e.Group("/api/v1", s.rateLimit(s.apiLimit))

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -93,11 +94,23 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestMetricsEndpoint(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *Config) { c.MetricsToken = "metrics-token-0123456" })
+	if rec := e.do("GET", "/metrics", "", "", ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token = %d, want 401", rec.Code)
+	}
+	if rec := e.do("GET", "/metrics", "wrong-token-0123456789", "", ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("/metrics with a wrong token = %d, want 401", rec.Code)
+	}
+	noToken, _ := e.loggedServer()
+	rec := httptest.NewRecorder()
+	noToken.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("/metrics with no token configured = %d, want 404 (served only on metrics.listen)", rec.Code)
+	}
 	e.json("POST", "/api/v1/links", e.admin, `{"code":"met1","targets":{"web":{"url":"https://e.com/"}}}`)
 	e.do("GET", "/s/met1", "", "", "", "User-Agent", uaAlipayAndroid)
 	e.do("GET", "/s/met1", "", "", "", "User-Agent", uaFacebookBot)
-	rec := e.do("GET", "/metrics", "", "", "")
+	rec = e.do("GET", "/metrics", "metrics-token-0123456", "", "")
 	body := rec.Body.String()
 	for _, want := range []string{
 		`scangate_http_requests_total{route="/s/:code",status="302"} 2`,

@@ -59,6 +59,10 @@ type Config struct {
 	// ExportMinRate (bytes per second) is the slowest average rate a client
 	// may take an export at after its first 30 seconds (0: any).
 	ExportMinRate int
+	// MetricsToken, when set, is the bearer token /metrics asks for on the
+	// main handler; without it /metrics is not served there (see
+	// MetricsHandler).
+	MetricsToken string
 	// ReadOnly refuses every write (503): the gateway serves links from a
 	// backup while the store is gone.
 	ReadOnly bool
@@ -118,12 +122,17 @@ type Server struct {
 	scanLimit, apiLimit *addrLimiter
 	// eventCodeLimit limits the public opens of one link's code.
 	eventCodeLimit *limiter[string]
-	metrics        *metrics
-	uas            *uaCache
-	pageCache      *answerCache[[]byte]
-	launchCache    *answerCache[string]
-	draining       atomic.Bool
-	admitLog       ratelog.Every // "scan limit not checked", at most once per 10 s
+	// authFailures limits failed authentications per client address.
+	authFailures *addrLimiter
+	// warnLogs and missedScans bound the access log under floods.
+	warnLogs    warnLogs
+	missedScans *missedScans
+	metrics     *metrics
+	uas         *uaCache
+	pageCache   *answerCache[[]byte]
+	launchCache *answerCache[string]
+	draining    atomic.Bool
+	admitLog    ratelog.Every // "scan limit not checked", at most once per 10 s
 }
 
 // New builds the server and its routes.
@@ -150,6 +159,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	// A code's opens come from many phones at once (a campaign's poster):
 	// ten seconds' allowance in a burst.
 	s.eventCodeLimit = newLimiter(cfg.EventRatePerCode, 10*cfg.EventRatePerCode, shardOfString)
+	// 20 failed authentications in a burst, then one every 6 seconds: a
+	// script with a revoked key notices, a guesser gets nowhere.
+	s.authFailures = newLimiter(10.0/60, 20, shardOf)
+	s.missedScans = &missedScans{log: ratelog.Every{Interval: missedScansEvery}}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
