@@ -133,7 +133,8 @@ type QRConfig struct {
 	// export, on average after its first 30 seconds; slower ones are cut.
 	ExportMinRate int `yaml:"export_min_rate"`
 	// MaxConcurrentRenders bounds the images over 1024 px drawn at once,
-	// single images and exports together (0: one per core).
+	// single images and exports together (0: one per core but one, and at
+	// least one).
 	MaxConcurrentRenders int `yaml:"max_concurrent_renders"`
 }
 

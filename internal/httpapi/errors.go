@@ -69,6 +69,7 @@ func classify(err error) (int, apiErrorBody) {
 	var we *wechat.APIError
 	var de *douyin.APIError
 	var se *strictjson.Error
+	var lim *links.LimitError
 	switch {
 	case errors.As(err, &se):
 		if se.Syntax || se.Field == "" {
@@ -77,6 +78,8 @@ func classify(err error) (int, apiErrorBody) {
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", se.Field + ": " + se.Message, se.Field}
 	case errors.As(err, &fe):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", fe.Field() + ": " + fe.Reason(), fe.Field()}
+	case errors.As(err, &lim):
+		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", lim.Reason(), ""}
 	case errors.Is(err, links.ErrInvalid), errors.Is(err, auth.ErrInvalid), errors.Is(err, qr.ErrInvalid):
 		return http.StatusUnprocessableEntity, apiErrorBody{"invalid", safeMessage(err), ""}
 	case errors.Is(err, apps.ErrInvalid):

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/scangate/scangate/internal/links"
 )
 
 const webLink = `{"code":"%s","campaign":"spring","tags":["pudong"],"targets":{"web":{"url":"https://m.example.com/menu"}}}`
@@ -181,5 +183,9 @@ func TestErrorMessagesCarryNoInternalPrefixes(t *testing.T) {
 		if strings.HasPrefix(got.Message, "qr:") || strings.HasPrefix(got.Message, "stats:") || !strings.HasPrefix(got.Message, got.Field+": ") {
 			t.Errorf("GET %s message = %q: want \"<field>: <reason>\" and no package prefix", path, got.Message)
 		}
+	}
+	rows := "[" + strings.Repeat("1,", links.MaxBulkRows) + "1]"
+	if got := errorOf(t, e.json("POST", "/api/v1/links/bulk", e.admin, rows)); got.Message != "a bulk request may hold at most 10000 rows" {
+		t.Errorf("too many rows: message %q, want it without a package's prefix", got.Message)
 	}
 }

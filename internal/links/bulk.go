@@ -32,7 +32,7 @@ type BulkResult struct {
 }
 
 // ErrTooManyRows is returned for a bulk request over MaxBulkRows.
-var ErrTooManyRows = fmt.Errorf("%w: a bulk request may hold at most %d rows", ErrInvalid, MaxBulkRows)
+var ErrTooManyRows error = &LimitError{Message: fmt.Sprintf("a bulk request may hold at most %d rows", MaxBulkRows)}
 
 // Bulk creates many links for tenant. decodeErrs[i], when non-nil, is why
 // row i could not be decoded; such rows fail without touching the store.

@@ -41,6 +41,14 @@ func invalid(field, format string, args ...any) error {
 	return &FieldError{Name: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// LimitError is a request over a limit that is no one field's (a bulk
+// request's rows). It unwraps to ErrInvalid; Reason is its message.
+type LimitError struct{ Message string }
+
+func (e *LimitError) Error() string  { return e.Message }
+func (e *LimitError) Unwrap() error  { return ErrInvalid }
+func (e *LimitError) Reason() string { return e.Message }
+
 // MalformedError describes input that could not be decoded. It unwraps to
 // ErrMalformed.
 type MalformedError struct{ Message string }

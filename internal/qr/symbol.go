@@ -33,7 +33,7 @@ func encode(content string, ecc ECC) (symbol, error) {
 	}
 	q, err := qrcode.New(content, ecc.level())
 	if err != nil {
-		return symbol{}, fmt.Errorf("%w: %d bytes do not fit a QR symbol at ecc %s", ErrInvalid, len(content), ecc)
+		return symbol{}, optionErr("ecc", "the %d bytes of the URL do not fit a QR symbol at ecc %s: choose a lower level", len(content), ecc)
 	}
 	// Bitmap adds go-qrcode's own four-module border unless told not to;
 	// the quiet zone is ours to size (the margin option).
