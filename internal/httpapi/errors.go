@@ -70,7 +70,12 @@ func classify(err error) (int, apiErrorBody) {
 	var de *douyin.APIError
 	var se *strictjson.Error
 	var lim *links.LimitError
+	var up *unknownParam
 	switch {
+	case errors.Is(err, errMethodNotAllowed):
+		return http.StatusMethodNotAllowed, apiErrorBody{"method_not_allowed", errMethodNotAllowed.Error(), ""}
+	case errors.As(err, &up):
+		return http.StatusBadRequest, apiErrorBody{"unknown_parameter", up.Error(), up.name}
 	case errors.As(err, &se):
 		if se.Syntax || se.Field == "" {
 			return http.StatusBadRequest, apiErrorBody{"malformed", se.Message, ""}

@@ -1,7 +1,5 @@
 package httpapi
 
-import "github.com/labstack/echo/v4"
-
 // routes is the one list of everything the gateway serves.
 func (s *Server) routes() {
 	e := s.echo
@@ -26,38 +24,45 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler(), s.requireMetricsToken)
 
-	// Public API for mini programs.
+	// Public API for mini programs. Every API route names the query
+	// parameters it takes; any other is a 400 naming it.
+	stats := params("from", "to", "granularity", "tz")
 	public := e.Group("/api/v1", s.rateLimit(s.apiLimit))
-	public.GET("/scene/:code", s.sceneByCode)
-	public.GET("/scene", s.sceneByURL)
-	public.POST("/events", s.postEvent)
+	public.GET("/scene/:code", s.sceneByCode, params("platform"))
+	public.GET("/scene", s.sceneByURL, params("q", "platform"))
+	public.POST("/events", s.postEvent, params())
 
 	// Admin API: every route needs a key; writes need an admin key.
 	api := e.Group("/api/v1", s.authenticate)
-	api.POST("/links", s.createLink, s.requireWrite)
-	api.POST("/links/bulk", s.bulkLinks, s.requireWrite)
-	api.PATCH("/links/bulk", s.bulkEdit, s.requireWrite)
-	api.GET("/links", s.listLinks)
-	api.GET("/links/export", s.linksExport, s.requireAdmin)
-	api.GET("/links/:code", s.getLink)
-	api.PATCH("/links/:code", s.patchLink, s.requireWrite)
-	api.DELETE("/links/:code", s.deleteLink, s.requireWrite)
-	api.GET("/links/:code/history", s.linkHistory)
-	api.POST("/links/:code/revert", s.revertLink, s.requireWrite)
-	api.POST("/links/:code/restore", s.restoreLink, s.requireWrite)
-	api.GET("/trash", s.listTrash)
+	api.POST("/links", s.createLink, s.requireWrite, params())
+	api.POST("/links/bulk", s.bulkLinks, s.requireWrite, params("mode"))
+	api.PATCH("/links/bulk", s.bulkEdit, s.requireWrite, params())
+	api.GET("/links", s.listLinks, params("campaign", "tag", "status", "limit", "cursor"))
+	api.GET("/links/export", s.linksExport, s.requireAdmin, params("format"))
+	api.GET("/links/:code", s.getLink, params())
+	api.PATCH("/links/:code", s.patchLink, s.requireWrite, params())
+	api.DELETE("/links/:code", s.deleteLink, s.requireWrite, params("purge"))
+	api.GET("/links/:code/history", s.linkHistory, params("limit", "cursor"))
+	api.POST("/links/:code/revert", s.revertLink, s.requireWrite, params())
+	api.POST("/links/:code/restore", s.restoreLink, s.requireWrite, params())
+	api.GET("/trash", s.listTrash, params("limit", "cursor"))
+	// QR options are checked by name in qr.ParseOptions, with their own
+	// errors (a misspelt option is named as an option).
 	api.GET("/links/:code/qr", s.qrImage)
-	api.GET("/links/:code/stats", s.linkStats)
-	api.GET("/campaigns/:campaign/stats", s.campaignStats)
-	api.POST("/campaigns/:campaign/:action", s.campaignAction, s.requireWrite)
-	api.GET("/events.csv", s.eventsCSV)
-	api.POST("/events/secret", s.rotateEventSecret, s.requireAdmin, s.refuseWhenReadOnly)
-	api.POST("/qr/export", s.qrExport, s.requireAdmin)
+	api.GET("/links/:code/stats", s.linkStats, stats)
+	api.GET("/campaigns/:campaign/stats", s.campaignStats, stats)
+	api.POST("/campaigns/:campaign/:action", s.campaignAction, s.requireWrite, params())
+	api.GET("/events.csv", s.eventsCSV, params("campaign", "code", "from", "to", "tz", "bom"))
+	api.POST("/events/secret", s.rotateEventSecret, s.requireAdmin, s.refuseWhenReadOnly, params())
+	api.POST("/qr/export", s.qrExport, s.requireAdmin, params())
 	// Platform apps hold credentials: admin keys only, reads included.
-	api.GET("/apps", s.listApps, s.requireAdmin)
-	api.GET("/apps/:platform/:appid", s.getApp, s.requireAdmin)
-	api.PUT("/apps/:platform/:appid", s.putApp, s.requireAdmin, s.refuseWhenReadOnly)
-	api.DELETE("/apps/:platform/:appid", s.deleteApp, s.requireAdmin, s.refuseWhenReadOnly)
+	api.GET("/apps", s.listApps, s.requireAdmin, params())
+	api.GET("/apps/:platform/:appid", s.getApp, s.requireAdmin, params())
+	api.PUT("/apps/:platform/:appid", s.putApp, s.requireAdmin, s.refuseWhenReadOnly, params())
+	api.DELETE("/apps/:platform/:appid", s.deleteApp, s.requireAdmin, s.refuseWhenReadOnly, params())
 
-	e.RouteNotFound("/api/*", func(c echo.Context) error { return errNotFound })
+	// The groups' own catch-alls (echo adds them for their middleware)
+	// would answer 404 for a route's path under another method.
+	e.RouteNotFound("/api/*", s.apiNotFound)
+	api.RouteNotFound("/*", s.apiNotFound)
 }

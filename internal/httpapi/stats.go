@@ -47,6 +47,9 @@ func (s *Server) campaignStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.campaignKnown(c, campaign); err != nil {
+		return err
+	}
 	r, err := s.deps.Stats.CampaignStats(c.Request().Context(), tenant(c), campaign, q)
 	if err != nil {
 		return err
@@ -62,6 +65,9 @@ func (s *Server) eventsCSV(c echo.Context) error {
 	f := stats.ExportFilter{Tenant: tenant(c), Campaign: c.QueryParam("campaign")}
 	if f.Campaign != "" {
 		if _, err := links.ParseListQuery(f.Campaign, "", "", "", ""); err != nil {
+			return err
+		}
+		if err := s.campaignKnown(c, f.Campaign); err != nil {
 			return err
 		}
 	}
@@ -131,4 +137,19 @@ func (s *Server) scanCounts(c echo.Context, ls ...*links.Link) map[string]int64 
 		return nil
 	}
 	return counts
+}
+
+// campaignKnown is nil for a campaign of the tenant's that has live links
+// or has had events; else a 404 (names are case-sensitive): a misspelt
+// campaign must not answer a report of zeros.
+func (s *Server) campaignKnown(c echo.Context, campaign string) error {
+	ctx, t := c.Request().Context(), tenant(c)
+	ok, err := s.deps.Links.CampaignKnown(ctx, t, campaign)
+	if err != nil || ok {
+		return err
+	}
+	if ok, err = s.deps.Stats.CampaignSeen(ctx, t, campaign); err != nil || ok {
+		return err
+	}
+	return errNotFound
 }

@@ -260,3 +260,14 @@ func (s *Store) CampaignCodes(ctx context.Context, tenant, campaign string, max 
 	}
 	return out, nil
 }
+
+// CampaignKnown reports whether tenant has a live link in campaign (names
+// are case-sensitive), for refusing a misspelt one rather than answering
+// zeros.
+func (s *Store) CampaignKnown(ctx context.Context, tenant, campaign string) (bool, error) {
+	n, err := s.rdb.ZCard(ctx, campaignLinksKey(tenant, campaign)).Result()
+	if err != nil {
+		return false, fmt.Errorf("campaign: %w: %w", ErrUnavailable, err)
+	}
+	return n > 0, nil
+}

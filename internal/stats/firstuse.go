@@ -25,3 +25,13 @@ func (q *Querier) FirstUse(ctx context.Context, tenant, kind, id string, ttl tim
 	}
 	return first, nil
 }
+
+// CampaignSeen reports whether tenant's campaign has ever had an event
+// counted (its links may all be gone since).
+func (q *Querier) CampaignSeen(ctx context.Context, tenant, campaign string) (bool, error) {
+	n, err := q.rdb.Exists(ctx, totalKey(campaignTag(tenant, campaign))).Result()
+	if err != nil {
+		return false, fmt.Errorf("stats: %w: %w", ErrUnavailable, err)
+	}
+	return n > 0, nil
+}
