@@ -54,7 +54,7 @@ var (
 	ErrTaken   = errors.New("app id taken")
 	ErrInvalid = errors.New("invalid")
 	// ErrNoKey: secrets cannot be stored without a secrets key.
-	ErrNoKey = errors.New("no secrets key configured: set secrets.key (SCANGATE_SECRETS_KEY) to 32 bytes of base64 to store platform secrets")
+	ErrNoKey = errors.New("no secrets key configured: set secrets.key (SCANGATE_SECRETS_KEY) to 32 bytes of base64 to store platform and events secrets")
 	// ErrUnavailable wraps every failure to reach the store.
 	ErrUnavailable = errors.New("app store unavailable")
 )
