@@ -89,6 +89,10 @@ func TestSpoolHoldsAnOutageLongerThanTheQueue(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
+	// The writer drains the spool by itself once Redis answers again (the
+	// client's pool may refuse to dial for a moment after the outage, and
+	// a Close in that moment would rightly keep the spool on disk).
+	waitWritten(t, rec, attempts, 100+during)
 	closeRecorder(t, rec)
 	if st := rec.Status(); st.Spool.Batches != 0 || st.LastWrite.IsZero() {
 		t.Fatalf("Status after = %+v, want the spool drained", st)
@@ -298,6 +302,7 @@ func TestSpoolAfterACrash(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
+	waitWritten(t, b, attempts, b.Metrics().Recorded) // as in TestSpoolHoldsAnOutageLongerThanTheQueue
 	closeRecorder(t, b)
 	t.Logf("B: %+v; spool %+v, own on disk %d, depth %d", b.Metrics(), b.Status().Spool, b.spool.ownOnDisk(), b.spool.dq.Depth())
 	ctx := context.Background()
