@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 
@@ -122,7 +123,9 @@ func decodeBulkEdits(data []byte) ([]links.Edit, error) {
 		}
 		var row bulkEditRow
 		e := links.Edit{}
-		if err := strictjson.Decode(raw, &row); err != nil {
+		if err := links.CheckRowSize(raw); err != nil {
+			e.Err = err
+		} else if err := strictjson.Decode(raw, &row); err != nil {
 			e.Err = err
 		} else if len(row.Change) == 0 {
 			e.Code, e.Err = row.Code, &links.FieldError{Name: "change", Message: "a merge patch of the link is required"}
@@ -134,6 +137,9 @@ func decodeBulkEdits(data []byte) ([]links.Edit, error) {
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, &links.MalformedError{Message: "body is not valid JSON"}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &links.MalformedError{Message: "unexpected data after the JSON array"}
 	}
 	return edits, nil
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -81,6 +82,10 @@ func (s *Server) postEvent(c echo.Context) error {
 	if err := checkIdempotencyKey(req.IdempotencyKey); err != nil {
 		return err
 	}
+	if req.IdempotencyKey != "" && req.Type != "conversion" {
+		// Opens are anonymous: one must not use up a conversion's key.
+		return &fieldError{"idempotency_key", "is for conversions only"}
+	}
 	client := s.uas.detect(c.Request().UserAgent())
 	if req.Platform != "" {
 		app, ok := platform.ParseApp(req.Platform)
@@ -116,8 +121,9 @@ func (s *Server) postEvent(c echo.Context) error {
 			return err
 		}
 	}
+	idem := req.Type + "\x00" + links.Canonical(req.Code) + "\x00" + req.IdempotencyKey
 	if req.IdempotencyKey != "" {
-		first, err := s.deps.Stats.FirstUse(ctx, l.Tenant, "idem", req.Code+"\x00"+req.IdempotencyKey, idempotencyWindow)
+		first, err := s.deps.Stats.FirstUse(ctx, l.Tenant, "idem", idem, idempotencyWindow)
 		if err != nil {
 			return err
 		}
@@ -126,6 +132,12 @@ func (s *Server) postEvent(c echo.Context) error {
 		}
 	}
 	if !s.recordEvent(c, l, client, req.Type, req.Variant, value) {
+		if req.IdempotencyKey != "" {
+			// Not recorded: its retry, with the same key, must count.
+			if err := s.deps.Stats.ForgetUse(context.WithoutCancel(ctx), l.Tenant, "idem", idem); err != nil {
+				s.log.Warn("events: an unrecorded conversion's idempotency key stays marked; its retry counts as a duplicate", "err", err)
+			}
+		}
 		return errBusy
 	}
 	return c.JSON(http.StatusAccepted, map[string]bool{"accepted": true})

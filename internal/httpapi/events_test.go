@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/internal/links"
 )
 
 // sign is what the merchant's server does (docs/integration.md): the
@@ -94,6 +97,14 @@ func TestConversionsAreAuthenticated(t *testing.T) {
 	}
 	if code, b := post(e.admin, idem); code != http.StatusOK || !strings.Contains(b, `"duplicate":true`) {
 		t.Errorf("retry = %d %s, want 200 duplicate", code, b)
+	}
+	// The same key in another letter case of the code is the same event;
+	// an anonymous open cannot use up a conversion's key.
+	if code, _ := post(e.admin, strings.Replace(idem, "cv1", "CV1", 1)); code != http.StatusOK {
+		t.Errorf("retry with the code in upper case = %d, want 200 duplicate", code)
+	}
+	if code, b := post("", `{"code":"cv1","type":"open","idempotency_key":"order-20261203-0002"}`); code != http.StatusUnprocessableEntity || !strings.Contains(b, "idempotency_key") {
+		t.Errorf("an open with an idempotency_key = %d %s, want 422", code, b)
 	}
 	for _, bad := range []string{
 		`{"code":"cv1","type":"conversion","value":1000000001}`,
@@ -184,5 +195,22 @@ func TestFailedAuthenticationsLimitedPerAddress(t *testing.T) {
 	now = now.Add(6 * time.Second)
 	if rec := from("198.51.100.7", e.admin); rec.Code != http.StatusOK {
 		t.Errorf("6 s later, a good key = %d, want 200", rec.Code)
+	}
+}
+
+// TestUnrecordedConversionKeepsItsKey: a conversion answered 503 (its
+// event could not be queued) leaves its idempotency_key unused, so the
+// retry the guide asks for counts.
+func TestUnrecordedConversionKeepsItsKey(t *testing.T) {
+	e := newEnv(t)
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"cv2","targets":{"web":{"url":"https://e.com/"}}}`)
+	e.drainStats() // the recorder is closed: nothing can be queued now
+	rec := e.json("POST", "/api/v1/events", e.admin, `{"code":"cv2","type":"conversion","value":5,"idempotency_key":"order-9"}`)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("conversion with the recorder closed = %d %s, want 503", rec.Code, rec.Body)
+	}
+	first, err := e.srv.deps.Stats.FirstUse(context.Background(), "acme", "idem", "conversion\x00"+links.Canonical("cv2")+"\x00order-9", time.Minute)
+	if err != nil || !first {
+		t.Errorf("the key of the unrecorded conversion is still marked (%v): its retry would be a duplicate", err)
 	}
 }

@@ -240,3 +240,31 @@ func FuzzDecodeInputs(f *testing.F) {
 		}
 	})
 }
+
+// TestBulkJSONOneHugeRow: one row of 16 MiB is refused as a row, by its
+// size, before it is decoded.
+func TestBulkJSONOneHugeRow(t *testing.T) {
+	body := make([]byte, 0, 16<<20)
+	body = append(body, `[{"code":"A1","tags":[`...)
+	for len(body) < 16<<20-10 {
+		body = append(body, "1,"...)
+	}
+	body = append(body, "1]}]"...)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ins, errs, err := DecodeInputs(body)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("DecodeInputs = %d rows, %v", len(ins), err)
+	}
+	var le *LimitError
+	if !errors.As(errs[0], &le) {
+		t.Errorf("the huge row's error = %v, want a size limit", errs[0])
+	}
+	// json.Decoder buffers the row whole (it doubles its buffer to fit
+	// it: about 5 times the row in all); strictjson never sees it.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
+		t.Errorf("decoding allocated %d MB before refusing the row, want < 100 MB", alloc>>20)
+	}
+}

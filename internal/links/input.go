@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -43,6 +44,19 @@ func DecodeInput(data []byte) (Input, error) {
 	return in, nil
 }
 
+// MaxRowBytes bounds one row of a bulk request: a link with every target,
+// 50 rules of 50 places each and 10 variants is under a quarter of it.
+// A row is decoded (and checked against its type) only within it.
+const MaxRowBytes = 256 << 10
+
+// CheckRowSize refuses a bulk row over MaxRowBytes, before any decoding.
+func CheckRowSize(raw []byte) error {
+	if len(raw) > MaxRowBytes {
+		return &LimitError{Message: fmt.Sprintf("a row may be at most %d KiB of JSON (this one is %d KiB)", MaxRowBytes>>10, len(raw)>>10)}
+	}
+	return nil
+}
+
 // DecodeInputs reads a JSON array of links for a bulk import, one row at a
 // time: past MaxBulkRows it stops before decoding another, so a body's
 // size, not its row count, bounds the work. A row that cannot be decoded
@@ -61,6 +75,10 @@ func DecodeInputs(data []byte) ([]Input, []error, error) {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, nil, &MalformedError{Message: "body is not valid JSON"}
+		}
+		if err := CheckRowSize(raw); err != nil {
+			ins, errs = append(ins, Input{}), append(errs, err)
+			continue
 		}
 		in, err := DecodeInput(raw)
 		ins, errs = append(ins, in), append(errs, err)

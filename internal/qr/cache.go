@@ -76,7 +76,15 @@ func (c *Cache) Get(ctx context.Context, content string, o Options) ([]byte, str
 			return img, nil
 		}
 		if o.Size > ungatedSize {
-			if err := c.gate.enter(ctx); err != nil {
+			// The render is shared by every caller of the flight: the first
+			// one leaving must not end the others' wait, only its deadline.
+			wait := context.WithoutCancel(ctx)
+			if dl, ok := ctx.Deadline(); ok {
+				var cancel context.CancelFunc
+				wait, cancel = context.WithDeadline(wait, dl)
+				defer cancel()
+			}
+			if err := c.gate.enter(wait); err != nil {
 				return nil, err
 			}
 			defer c.gate.leave()

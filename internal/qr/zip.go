@@ -37,9 +37,7 @@ func WriteZip(w io.Writer, items iter.Seq2[Item, error], o Options, gate *Gate) 
 	zw := zip.NewWriter(w)
 	err := inOrder(items,
 		func(it Item) (zipFile, error) {
-			gate.enter(context.Background()) // never ErrBusy: it waits
-			defer gate.leave()
-			return renderZipFile(it, o, &deflaters)
+			return renderZipFile(it, o, &deflaters, gate)
 		},
 		func(it Item, f zipFile) error {
 			f.header.Modified = modified
@@ -63,7 +61,9 @@ type zipFile struct {
 	data   []byte
 }
 
-func renderZipFile(it Item, o Options, deflaters *sync.Pool) (zipFile, error) {
+// renderZipFile makes one file of the zip: a drawn image in a slot of
+// gate (waiting as long as it takes), a fetched one (a sun code) without.
+func renderZipFile(it Item, o Options, deflaters *sync.Pool, gate *Gate) (zipFile, error) {
 	if it.Caption != "" {
 		o.Caption = it.Caption
 	}
@@ -77,8 +77,13 @@ func renderZipFile(it Item, o Options, deflaters *sync.Pool) (zipFile, error) {
 		if ext = imageExt(img); ext == "" {
 			return zipFile{}, fmt.Errorf("the image of %s is neither PNG nor JPEG", it.Code)
 		}
-	} else if img, err = Render(it.Content, o); err != nil {
-		return zipFile{}, err
+	} else {
+		gate.enter(context.Background()) // never ErrBusy: it waits
+		img, err = Render(it.Content, o)
+		gate.leave()
+		if err != nil {
+			return zipFile{}, err
+		}
 	}
 	f := zipFile{
 		header: zip.FileHeader{

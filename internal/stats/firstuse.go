@@ -35,3 +35,12 @@ func (q *Querier) CampaignSeen(ctx context.Context, tenant, campaign string) (bo
 	}
 	return n > 0, nil
 }
+
+// ForgetUse undoes FirstUse, for an event that was marked but could not
+// be recorded: its retry must count.
+func (q *Querier) ForgetUse(ctx context.Context, tenant, kind, id string) error {
+	if err := q.rdb.Del(ctx, firstUseKey(tenant, kind, id)).Err(); err != nil {
+		return fmt.Errorf("stats: %w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
