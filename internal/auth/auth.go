@@ -90,6 +90,7 @@ type Store struct {
 	rdb     redis.UniversalClient
 	now     func() time.Time
 	unknown unknownKeys
+	good    goodKeys
 }
 
 // NewStore returns a Store on rdb.
@@ -168,7 +169,15 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Key, error) {
 	if subtle.ConstantTimeCompare([]byte(k.Hash), []byte(h)) != 1 {
 		return Key{}, ErrUnauthorized
 	}
+	s.good.add(h, s.now())
 	return k, nil
+}
+
+// KnownGood reports whether secret authenticated on this instance lately
+// (10 minutes): no proof it still does, only that its holder is no
+// guesser.
+func (s *Store) KnownGood(secret string) bool {
+	return s.good.has(hashSecret(secret), s.now())
 }
 
 // List returns every key, oldest first, without secrets.

@@ -36,3 +36,30 @@ func (u *unknownKeys) add(hash string, now time.Time) {
 	}
 	u.entries[hash] = now.Add(unknownFor)
 }
+
+// goodKeys remembers, for a while, the hashes of secrets that
+// authenticated, so that an address blocked for failed attempts still lets
+// a working key through (KnownGood). It only skips that block: the key is
+// looked up as always, so a revoked one fails at once.
+type goodKeys struct {
+	mu      sync.Mutex
+	entries map[string]time.Time // hash → until
+}
+
+const goodFor = 10 * time.Minute
+
+func (g *goodKeys) has(hash string, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	until, ok := g.entries[hash]
+	return ok && now.Before(until)
+}
+
+func (g *goodKeys) add(hash string, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.entries == nil || len(g.entries) >= maxUnknownKeys {
+		g.entries = make(map[string]time.Time)
+	}
+	g.entries[hash] = now.Add(goodFor)
+}

@@ -28,18 +28,20 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // header. An address that failed too often lately is refused before any
 // work (429): guessing keys costs a guesser, not the gateway.
 func (s *Server) authenticateKey(c echo.Context) (auth.Key, error) {
+	h := c.Request().Header.Get("Authorization")
+	scheme, secret, ok := strings.Cut(h, " ")
+	secret = strings.TrimSpace(secret)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return auth.Key{}, errUnauthorized // no key tried: not a failure to count
+	}
+	// A key that worked lately passes a blocked address: merchants behind
+	// one NAT with someone's stale script keep working.
 	addr, now := clientKey(s.clientIP(c)), s.now()
-	if blocked, wait := s.authFailures.blocked(addr, now); blocked {
+	if blocked, wait := s.authFailures.blocked(addr, now); blocked && !s.deps.Keys.KnownGood(secret) {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
 		return auth.Key{}, errAuthFailures
 	}
-	h := c.Request().Header.Get("Authorization")
-	scheme, secret, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
-		s.authFailures.allow(addr, now)
-		return auth.Key{}, errUnauthorized
-	}
-	k, err := s.deps.Keys.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
+	k, err := s.deps.Keys.Authenticate(c.Request().Context(), secret)
 	if errors.Is(err, auth.ErrUnauthorized) {
 		s.authFailures.allow(addr, now)
 	}

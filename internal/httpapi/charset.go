@@ -14,8 +14,11 @@ import (
 // the system code page, GBK, of which GB18030 is the superset: a body
 // whose Content-Type says so (charset=gb18030, gbk, gb2312) is decoded,
 // and so is one without a charset that is not UTF-8 but reads as GB18030
-// throughout. Anything else is returned as sent: a cell that is not UTF-8
-// then fails its row, naming the column (links.DecodeCSV).
+// throughout and whose non-ASCII bytes are mostly not UTF-8 (a UTF-8 file
+// with one stray Latin-1 cell stays UTF-8: that row fails, the others keep
+// their Chinese). Anything else is returned as sent: a cell that is not
+// UTF-8 then fails its row, naming the column (links.DecodeCSV). With a
+// declared charset, bytes that are not GB18030 fail their row the same way.
 func csvBody(data []byte, contentType string) ([]byte, error) {
 	_, params, _ := mime.ParseMediaType(contentType)
 	charset := strings.ToLower(strings.TrimSpace(params["charset"]))
@@ -24,7 +27,7 @@ func csvBody(data []byte, contentType string) ([]byte, error) {
 	}
 	switch charset {
 	case "", "utf-8", "utf8":
-		if charset != "" || utf8.Valid(data) {
+		if charset != "" || utf8.Valid(data) || !mostlyNotUTF8(data) {
 			return data, nil
 		}
 		if text, ok := fromGB18030(data); ok {
@@ -32,7 +35,12 @@ func csvBody(data []byte, contentType string) ([]byte, error) {
 		}
 		return data, nil
 	case "gb18030", "gbk", "gb2312", "cp936", "x-gbk", "euc-cn":
-		text, _ := fromGB18030(data)
+		text, ok := fromGB18030(data)
+		if !ok {
+			// U+FFFD where bytes were not GB18030: an invalid byte in its
+			// place makes that row fail, naming its column.
+			text = bytes.ReplaceAll(text, []byte("\uFFFD"), []byte{0xFF})
+		}
 		return text, nil
 	}
 	return nil, fmt.Errorf("%w: charset %q: send CSV as UTF-8 or GB18030 (GBK)", errUnsupportedMT, charset)
@@ -46,4 +54,22 @@ func fromGB18030(data []byte) (text []byte, ok bool) {
 		return data, false
 	}
 	return text, !bytes.ContainsRune(text, utf8.RuneError)
+}
+
+// mostlyNotUTF8 reports whether most of data's non-ASCII bytes are not in
+// valid UTF-8 sequences: GBK text, which may hold a few byte pairs that
+// happen to be UTF-8, rather than UTF-8 with a stray byte or two.
+func mostlyNotUTF8(data []byte) bool {
+	valid, invalid := 0, 0
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			invalid++
+		case n > 1:
+			valid += n
+		}
+		data = data[n:]
+	}
+	return invalid > valid
 }

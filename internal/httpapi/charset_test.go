@@ -53,6 +53,22 @@ func TestGBKCSV(t *testing.T) {
 	if got := decode[linkView](t, e.do("GET", "/api/v1/links/GBK2", e.admin, "", "")); got.Title != "外卖 满30减5" {
 		t.Errorf("GBK2 title after the edit = %q", got.Title)
 	}
+	// UTF-8 with one stray Windows-1252 cell stays UTF-8: that row fails,
+	// the Chinese of the others is kept.
+	rec = e.do("POST", "/api/v1/links/bulk", e.admin, "text/csv", "code,title,targets.web.url\nMIX1,菜单,https://example.com/\nMIX2,Cr\xeapes,https://example.com/\nMIX3,早餐菜单,https://example.com/\n")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"created":2`) || !strings.Contains(rec.Body.String(), `"row":2`) {
+		t.Errorf("UTF-8 with a stray byte = %d %s", rec.Code, rec.Body)
+	}
+	if got := decode[linkView](t, e.do("GET", "/api/v1/links/MIX1", e.admin, "", "")); got.Title != "菜单" {
+		t.Errorf("MIX1 title = %q, want 菜单", got.Title)
+	}
+	// Declared GBK with a byte that is not: that row fails.
+	bad, _ := simplifiedchinese.GBK.NewEncoder().String("code,title,targets.web.url\nDG1,菜单,https://example.com/\n")
+	bad += "DG2,\xff\xff,https://example.com/\n"
+	rec = e.do("POST", "/api/v1/links/bulk", e.admin, "text/csv; charset=gbk", bad)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"created":1`) || !strings.Contains(rec.Body.String(), `"field":"title"`) {
+		t.Errorf("declared GBK with a bad byte = %d %s", rec.Code, rec.Body)
+	}
 	for _, tc := range []struct{ ctype, body string }{
 		{"text/csv", "\xff\xfec\x00o\x00d\x00e\x00"},
 		{"text/csv; charset=big5", "code,targets.web.url\n"},

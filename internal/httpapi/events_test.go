@@ -196,6 +196,29 @@ func TestFailedAuthenticationsLimitedPerAddress(t *testing.T) {
 	if rec := from("198.51.100.7", e.admin); rec.Code != http.StatusOK {
 		t.Errorf("6 s later, a good key = %d, want 200", rec.Code)
 	}
+	// Blocked again: a key that worked lately still passes (a merchant
+	// behind the same NAT as a stale script); one never seen does not.
+	for range 5 {
+		from("198.51.100.7", bogus)
+	}
+	if rec := from("198.51.100.7", e.viewer); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("a key not seen lately, from a blocked address = %d, want 429", rec.Code)
+	}
+	if rec := from("198.51.100.7", e.admin); rec.Code != http.StatusOK {
+		t.Errorf("a key that worked lately, from a blocked address = %d, want 200", rec.Code)
+	}
+	// Requests that try no key, or the wrong method on a public route,
+	// are not failed authentications.
+	for range 30 {
+		e.do("HEAD", "/api/v1/scene/ABC", "", "", "", "X-Forwarded-For", "198.51.100.9")
+		e.do("GET", "/api/v1/links", "", "", "", "X-Forwarded-For", "198.51.100.9")
+	}
+	if rec := from("198.51.100.9", e.viewer); rec.Code != http.StatusOK {
+		t.Errorf("after requests without a key, a key = %d, want 200", rec.Code)
+	}
+	if rec := e.do("PUT", "/api/v1/events", "", "application/json", "{}"); rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("PUT on the public events route = %d, want 405", rec.Code)
+	}
 }
 
 // TestUnrecordedConversionKeepsItsKey: a conversion answered 503 (its

@@ -68,6 +68,8 @@ func TestAPIErrors(t *testing.T) {
 		{"field name in the wrong case", "POST", "/api/v1/links", "admin", "application/json", `{"Code":"abc","targets":{"web":{"url":"https://example.com/"}}}`, 422, "invalid", "Code"},
 		{"patch field in the wrong case", "PATCH", "/api/v1/links/taken1", "admin", "application/merge-patch+json", `{"Title":"x"}`, 422, "invalid", "Title"},
 		{"invalid UTF-8", "POST", "/api/v1/links", "admin", "application/json", "{\"title\":\"\xc4\xe3\xba\xc3\",\"targets\":{\"web\":{\"url\":\"https://example.com/\"}}}", 422, "invalid", "title"},
+		{"patch float for a whole number", "PATCH", "/api/v1/links/taken1", "admin", "application/merge-patch+json", `{"max_scans":1e2}`, 422, "invalid", "max_scans"},
+		{"patch lone surrogate", "PATCH", "/api/v1/links/taken1", "admin", "application/merge-patch+json", `{"title":"Table \ud83d"}`, 422, "invalid", "title"},
 		{"patch invalid UTF-8", "PATCH", "/api/v1/links/taken1", "admin", "application/merge-patch+json", "{\"title\":\"\xff\"}", 422, "invalid", "title"},
 		{"bulk row invalid UTF-8", "POST", "/api/v1/links/bulk", "admin", "application/json", "[{\"title\":\"\xff\"}]", 200, "", ""},
 		{"code taken", "POST", "/api/v1/links", "admin", "application/json", fmt.Sprintf(webLink, "TAKEN1"), 409, "code_taken", "code"},

@@ -24,15 +24,15 @@ func redactURI(uri string) string {
 	if !ok {
 		return uri
 	}
-	parts := strings.Split(query, "&")
+	// Split as a lenient parser might: on ';' too. A name that does not
+	// decode could be anything: its value goes too.
+	parts := strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' })
 	changed := false
 	for i, p := range parts {
-		name, _, _ := strings.Cut(p, "=")
-		if n, err := url.QueryUnescape(name); err == nil {
-			name = n
-		}
-		if secretParams[strings.ToLower(name)] {
-			parts[i] = url.QueryEscape(name) + "=REDACTED"
+		raw, _, _ := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(raw)
+		if err != nil || secretParams[strings.ToLower(name)] {
+			parts[i] = raw + "=REDACTED"
 			changed = true
 		}
 	}

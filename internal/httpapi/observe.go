@@ -54,10 +54,11 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			return nil
 		}
 		var held int
-		if level == slog.LevelWarn {
-			// A flood of refused requests (bad keys, rate limits) writes
-			// a few lines a second per status, each saying how many it
-			// stands for.
+		if level == slog.LevelWarn || status == http.StatusServiceUnavailable {
+			// A flood of refused requests (bad keys, rate limits, busy
+			// export slots, a store outage) writes a few lines a second per
+			// status, each saying how many it stands for. Other 5xx are
+			// bugs: every one is logged.
 			var ok bool
 			if held, ok = s.warnLogs.allow(status, s.now()); !ok {
 				return nil

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/strictjson"
 )
 
 // reasonHeader carries why a write is made, for the link's history.
@@ -48,8 +50,13 @@ var readOnly = map[string]bool{
 // not a JSON object, sets a read-only field or changes the code is refused
 // before anything is read.
 func mergePatch(patch []byte) (func(*links.Input) error, error) {
+	if err := strictjson.CheckText(patch); err != nil {
+		return nil, err
+	}
 	var p any
-	if err := json.Unmarshal(patch, &p); err != nil || !utf8.Valid(patch) {
+	dec := json.NewDecoder(bytes.NewReader(patch))
+	dec.UseNumber() // 1e2 stays 1e2, which a whole-number field refuses
+	if err := dec.Decode(&p); err != nil || !utf8.Valid(patch) || dec.More() {
 		// DecodeInput words JSON errors as the API does.
 		_, err := links.DecodeInput(patch)
 		if err == nil {

@@ -232,15 +232,17 @@ func itemSeq(ctx context.Context, items []qr.Item) iter.Seq2[qr.Item, error] {
 // takes bytes it moves the connection's write deadline on, so a long export
 // is not cut by the server's write timeout, but one the client stopped
 // reading is cut exportStall later, and one taking it slower than minRate
-// on average, after exportGrace, is cut too: a slot is not held for hours
-// by a client at 20 KB/s. It counts bytes and keeps the first write error.
+// is cut too, once it has kept the export waiting exportGrace: a slot is
+// not held for hours by a client at 20 KB/s. Only the time spent in
+// writes counts, so a gateway slow to draw (its render slots busy) never
+// blames its client. It counts bytes and keeps the first write error.
 type exportWriter struct {
 	w       io.Writer
 	rc      *http.ResponseController
 	extend  time.Time // when to move the deadline on again
 	now     func() time.Time
-	start   time.Time
-	minRate int64 // bytes per second; 0: any
+	waited  time.Duration // in writes: the client's share of the time
+	minRate int64         // bytes per second; 0: any
 	n       int64
 	err     error
 }
@@ -249,18 +251,18 @@ type exportWriter struct {
 var errSlowClient = errors.New("the client took the export slower than the minimum rate")
 
 func (s *Server) newExportWriter(w http.ResponseWriter) *exportWriter {
-	return &exportWriter{w: w, rc: http.NewResponseController(w), now: s.now, start: s.now(), minRate: int64(s.cfg.ExportMinRate)}
+	return &exportWriter{w: w, rc: http.NewResponseController(w), now: s.now, minRate: int64(s.cfg.ExportMinRate)}
 }
 
 func (w *exportWriter) Write(p []byte) (int, error) {
-	if w.minRate > 0 && w.err == nil {
-		if elapsed := w.now().Sub(w.start); elapsed > exportGrace && float64(w.n) < float64(w.minRate)*elapsed.Seconds() {
-			w.err = errSlowClient
-		}
+	if w.minRate > 0 && w.err == nil && w.waited > exportGrace && float64(w.n) < float64(w.minRate)*w.waited.Seconds() {
+		w.err = errSlowClient
 	}
 	if w.err == errSlowClient {
 		return 0, w.err
 	}
+	before := w.now()
+	defer func() { w.waited += w.now().Sub(before) }()
 	if now := time.Now(); now.After(w.extend) {
 		// ErrNotSupported (a test recorder, an exotic wrapper) leaves the
 		// server's write timeout in force: an export then ends no later

@@ -481,3 +481,27 @@ func TestExportCutsASlowClient(t *testing.T) {
 		t.Errorf("export without a minimum rate = %d, %v", resp.StatusCode, err)
 	}
 }
+
+// TestExportWriterCountsOnlyTheClientsTime: a gateway slow to draw (a
+// minute between writes) does not make its fast client too slow; a client
+// slow to take the bytes does.
+func TestExportWriterCountsOnlyTheClientsTime(t *testing.T) {
+	clock := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	inWrite := time.Duration(0) // how long each write takes the client
+	w := &exportWriter{w: io.Discard, rc: http.NewResponseController(httptest.NewRecorder()), minRate: 64 << 10,
+		now: func() time.Time { t := clock; clock = clock.Add(inWrite / 2); return t }}
+	for range 10 {
+		clock = clock.Add(time.Minute) // the gateway draws
+		if _, err := w.Write(make([]byte, 1024)); err != nil {
+			t.Fatalf("a fast client of a slow gateway was cut: %v", err)
+		}
+	}
+	inWrite = 20 * time.Second // 1 KiB in 20 s: far under 64 KiB/s
+	var err error
+	for i := 0; i < 5 && err == nil; i++ {
+		_, err = w.Write(make([]byte, 1024))
+	}
+	if !errors.Is(err, errSlowClient) {
+		t.Errorf("a slow client was not cut: %v", err)
+	}
+}

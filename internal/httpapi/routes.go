@@ -63,6 +63,8 @@ func (s *Server) routes() {
 
 	// The groups' own catch-alls (echo adds them for their middleware)
 	// would answer 404 for a route's path under another method.
+	// Registered last, outside the groups' middleware: a wrong method on a
+	// public route is a 405, not a failed authentication.
 	e.RouteNotFound("/api/*", s.apiNotFound)
-	api.RouteNotFound("/*", s.apiNotFound)
+	e.RouteNotFound("/api/v1/*", s.apiNotFound)
 }

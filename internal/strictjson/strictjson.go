@@ -54,8 +54,8 @@ func Decode(data []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	if !utf8.Valid(data) {
-		return &Error{Field: badText(tree, ""), Message: "is not valid UTF-8 text: send UTF-8 (was it saved in another encoding, such as GBK?)"}
+	if err := checkText(data, tree); err != nil {
+		return err
 	}
 	if err := check(tree, rv.Type().Elem(), ""); err != nil {
 		return err
@@ -64,6 +64,31 @@ func Decode(data []byte, v any) error {
 		// check let through only what encoding/json decodes; this is a
 		// value check knows nothing of.
 		return &Error{Message: "the body could not be decoded"}
+	}
+	return nil
+}
+
+// CheckText checks that data is one JSON value whose text is whole: valid
+// UTF-8, and no lone surrogate escapes. For bodies decoded some other way
+// (a merge patch).
+func CheckText(data []byte) error {
+	tree, err := parse(data)
+	if err != nil {
+		return err
+	}
+	return checkText(data, tree)
+}
+
+func checkText(data []byte, tree any) error {
+	if !utf8.Valid(data) {
+		return &Error{Field: badText(tree, ""), Message: "is not valid UTF-8 text: send UTF-8 (was it saved in another encoding, such as GBK?)"}
+	}
+	if !bytes.Contains(data, []byte("\uFFFD")) && !bytes.Contains(bytes.ToLower(data), []byte(`\ufffd`)) {
+		// Valid UTF-8 whose decoding holds U+FFFD the bytes do not: a
+		// \ud83d escape without its pair (a string cut in an emoji).
+		if field := badText(tree, ""); field != "" || hasBadText(tree) {
+			return &Error{Field: field, Message: "holds half of a character (a lone \\uD800–\\uDFFF escape): send whole characters"}
+		}
 	}
 	return nil
 }
@@ -80,6 +105,13 @@ func parse(data []byte) (any, error) {
 		return nil, &Error{Message: "unexpected data after the JSON value", Syntax: true}
 	}
 	return tree, nil
+}
+
+// hasBadText reports whether a key or string of tree holds U+FFFD (badText
+// names "" for the body's root string).
+func hasBadText(node any) bool {
+	s, ok := node.(string)
+	return ok && strings.ContainsRune(s, utf8.RuneError)
 }
 
 // badText is the path of the first key or string in tree that holds U+FFFD,

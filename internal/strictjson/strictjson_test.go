@@ -98,3 +98,15 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestLoneSurrogate(t *testing.T) {
+	var d doc
+	err := Decode([]byte(`{"title":"Table 12 \ud83d"}`), &d)
+	var se *Error
+	if !errors.As(err, &se) || se.Field != "title" {
+		t.Errorf("a lone surrogate escape = %v, want an error on title", err)
+	}
+	if err := Decode([]byte(`{"title":"Table 12 \ud83d\ude00 \ufffd"}`), &d); err != nil || d.Title != "Table 12 😀 \ufffd" {
+		t.Errorf("a whole pair and an escaped U+FFFD = %q, %v", d.Title, err)
+	}
+}
