@@ -43,6 +43,8 @@ type Config struct {
 	// Platforms are the WeChat and Douyin APIs the gateway calls for the
 	// tenants' registered apps.
 	Platforms PlatformsConfig `yaml:"platforms"`
+	// Quotas bound what each tenant spends of what tenants share.
+	Quotas QuotasConfig `yaml:"quotas"`
 	// Metrics says where Prometheus reads /metrics, which tells routes,
 	// latencies and scan counts: never to anyone.
 	Metrics MetricsConfig `yaml:"metrics"`
@@ -106,6 +108,23 @@ type CacheConfig struct {
 	TTL         time.Duration `yaml:"ttl"`
 	NegativeTTL time.Duration `yaml:"negative_ttl"`
 	MaxEntries  int           `yaml:"max_entries"`
+}
+
+// QuotasConfig are every tenant's quotas (0: no limit), and some
+// tenants' own, which replace those they name.
+type QuotasConfig struct {
+	APIPerMinute    int64                     `yaml:"api_per_minute"`
+	BulkRowsPerHour int64                     `yaml:"bulk_rows_per_hour"`
+	ExportsPerHour  int64                     `yaml:"exports_per_hour"`
+	Tenants         map[string]QuotaOverrides `yaml:"tenants"`
+}
+
+// QuotaOverrides are one tenant's own quotas; an omitted one is the
+// default.
+type QuotaOverrides struct {
+	APIPerMinute    *int64 `yaml:"api_per_minute"`
+	BulkRowsPerHour *int64 `yaml:"bulk_rows_per_hour"`
+	ExportsPerHour  *int64 `yaml:"exports_per_hour"`
 }
 
 // MetricsConfig protects /metrics: a listen address of its own (keep it
@@ -187,6 +206,7 @@ func DefaultConfig() Config {
 		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
 		Links:     LinksConfig{TrashDays: 30},
 		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2, ExportsPerTenant: 1, ExportMinRate: 64 << 10},
+		Quotas:    QuotasConfig{APIPerMinute: 1200, BulkRowsPerHour: 100_000, ExportsPerHour: 60},
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Platforms: PlatformsConfig{
 			WeChat:  PlatformConfig{APIBase: wechat.DefaultBase},

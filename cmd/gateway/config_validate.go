@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/internal/apps"
+	"github.com/scangate/scangate/internal/auth"
 )
 
 // validate reports every problem at once, each naming its key.
@@ -98,6 +99,24 @@ func (c *Config) validate() error {
 	}
 	if c.QR.CacheBytes < 0 {
 		add("qr.cache_bytes", "want 0 (no cache) or more, got %d", c.QR.CacheBytes)
+	}
+	checkQuota := func(key string, v int64) {
+		if v < 0 {
+			add(key, "want 0 (no limit) or more, got %d", v)
+		}
+	}
+	checkQuota("quotas.api_per_minute", c.Quotas.APIPerMinute)
+	checkQuota("quotas.bulk_rows_per_hour", c.Quotas.BulkRowsPerHour)
+	checkQuota("quotas.exports_per_hour", c.Quotas.ExportsPerHour)
+	for name, o := range c.Quotas.Tenants {
+		if !auth.ValidTenant(name) {
+			add("quotas.tenants."+name, "not a tenant name")
+		}
+		for key, v := range map[string]*int64{"api_per_minute": o.APIPerMinute, "bulk_rows_per_hour": o.BulkRowsPerHour, "exports_per_hour": o.ExportsPerHour} {
+			if v != nil {
+				checkQuota("quotas.tenants."+name+"."+key, *v)
+			}
+		}
 	}
 	if c.Metrics.Token != "" && len(c.Metrics.Token) < 16 {
 		add("metrics.token", "want at least 16 characters (it guards the metrics), got %d", len(c.Metrics.Token))

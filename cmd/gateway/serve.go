@@ -241,6 +241,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		ExportsPerTenant: cfg.QR.ExportsPerTenant, ExportMinRate: cfg.QR.ExportMinRate,
 		ReadOnly:     cfg.ReadOnlyFrom != "",
 		MetricsToken: cfg.Metrics.Token,
+		Quotas:       quotas(cfg.Quotas),
 	}, httpapi.Deps{
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes), renders), Renders: renders,
 		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
@@ -330,4 +331,25 @@ Create a link and scan it:
     -d '{"code":"hello","targets":{"web":{"url":"https://example.com/"}}}'
   curl -si %[1]s/s/hello
 `, base, key)
+}
+
+// quotas turns the configuration's quotas into the API's: each tenant's
+// overrides over the defaults.
+func quotas(c QuotasConfig) httpapi.Quotas {
+	def := httpapi.Limits{APIPerMinute: c.APIPerMinute, BulkRowsPerHour: c.BulkRowsPerHour, ExportsPerHour: c.ExportsPerHour}
+	q := httpapi.Quotas{Default: def, Tenants: map[string]httpapi.Limits{}}
+	for name, o := range c.Tenants {
+		l := def
+		if o.APIPerMinute != nil {
+			l.APIPerMinute = *o.APIPerMinute
+		}
+		if o.BulkRowsPerHour != nil {
+			l.BulkRowsPerHour = *o.BulkRowsPerHour
+		}
+		if o.ExportsPerHour != nil {
+			l.ExportsPerHour = *o.ExportsPerHour
+		}
+		q.Tenants[name] = l
+	}
+	return q
 }

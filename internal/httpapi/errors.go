@@ -71,7 +71,10 @@ func classify(err error) (int, apiErrorBody) {
 	var se *strictjson.Error
 	var lim *links.LimitError
 	var up *unknownParam
+	var qe *quotaError
 	switch {
+	case errors.As(err, &qe):
+		return http.StatusTooManyRequests, apiErrorBody{"quota_exceeded", qe.Error(), qe.q.Name}
 	case errors.Is(err, errMethodNotAllowed):
 		return http.StatusMethodNotAllowed, apiErrorBody{"method_not_allowed", errMethodNotAllowed.Error(), ""}
 	case errors.As(err, &up):

@@ -29,6 +29,9 @@ func (s *Server) linksExport(c echo.Context) error {
 	if format != "jsonl" && format != "csv" {
 		return &links.FieldError{Name: "format", Message: "must be jsonl or csv"}
 	}
+	if err := s.spend(c, s.cfg.Quotas.of(tenant(c)).exports(), 1); err != nil {
+		return err
+	}
 	release, err := s.exports.take(tenant(c))
 	if err != nil {
 		return err

@@ -263,6 +263,9 @@ func (s *Server) bulkLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.spend(c, s.cfg.Quotas.of(tenant(c)).bulkRows(), int64(len(ins))); err != nil {
+		return err
+	}
 	a, err := actor(c)
 	if err != nil {
 		return err

@@ -79,6 +79,9 @@ func (s *Server) qrExport(c echo.Context) error {
 			return err
 		}
 	}
+	if err := s.spend(c, s.cfg.Quotas.of(tenant(c)).exports(), 1); err != nil {
+		return err
+	}
 	release, err := s.exports.take(tenant(c))
 	if err != nil {
 		return err

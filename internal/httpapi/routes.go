@@ -33,7 +33,8 @@ func (s *Server) routes() {
 	public.POST("/events", s.postEvent, params())
 
 	// Admin API: every route needs a key; writes need an admin key.
-	api := e.Group("/api/v1", s.authenticate)
+	api := e.Group("/api/v1", s.authenticate, s.spendAPI)
+	api.GET("/usage", s.usage, params())
 	api.POST("/links", s.createLink, s.requireWrite, params())
 	api.POST("/links/bulk", s.bulkLinks, s.requireWrite, params("mode"))
 	api.PATCH("/links/bulk", s.bulkEdit, s.requireWrite, params())

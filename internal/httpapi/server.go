@@ -59,6 +59,9 @@ type Config struct {
 	// ExportMinRate (bytes per second) is the slowest average rate a client
 	// may take an export at after its first 30 seconds (0: any).
 	ExportMinRate int
+	// Quotas limit what each tenant spends of the shared admin API, bulk
+	// imports and exports (zero: no limits).
+	Quotas Quotas
 	// MetricsToken, when set, is the bearer token /metrics asks for on the
 	// main handler; without it /metrics is not served there (see
 	// MetricsHandler).
