@@ -329,12 +329,12 @@ func setFromString(f reflect.Value, s string) error {
 	switch f.Kind() {
 	case reflect.String:
 		f.SetString(s)
-	case reflect.Int:
-		n, err := strconv.Atoi(s)
-		if err != nil {
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || f.OverflowInt(n) {
 			return fmt.Errorf("not a whole number: %q", s)
 		}
-		f.SetInt(int64(n))
+		f.SetInt(n)
 	case reflect.Float64:
 		n, err := strconv.ParseFloat(s, 64)
 		if err != nil {

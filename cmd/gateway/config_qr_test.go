@@ -25,6 +25,7 @@ func TestQRConfig(t *testing.T) {
 		{"no exports", []string{"SCANGATE_QR_MAX_CONCURRENT_EXPORTS=0"}, "qr.max_concurrent_exports:"},
 		{"no exports per tenant", []string{"SCANGATE_QR_EXPORTS_PER_TENANT=0"}, "qr.exports_per_tenant:"},
 		{"negative renders", []string{"SCANGATE_QR_MAX_CONCURRENT_RENDERS=-1"}, "qr.max_concurrent_renders:"},
+		{"negative quota", []string{"SCANGATE_QUOTAS_API_PER_MINUTE=-1"}, "quotas.api_per_minute:"},
 		{"upper case of a base with a path", []string{"SCANGATE_QR_UPPERCASE=true", "SCANGATE_PUBLIC_BASE_URL=https://example.com/go"}, "qr.uppercase:"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,5 +34,21 @@ func TestQRConfig(t *testing.T) {
 				t.Errorf("LoadConfig error = %v, want one mentioning %q", err, tt.mention)
 			}
 		})
+	}
+}
+
+func TestQuotaConfig(t *testing.T) {
+	cfg, err := LoadConfig("", []string{"SCANGATE_QUOTAS_API_PER_MINUTE=5", "SCANGATE_QUOTAS_EXPORTS_PER_HOUR=0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := quotas(cfg.Quotas)
+	if q.Default.APIPerMinute != 5 || q.Default.ExportsPerHour != 0 || q.Default.BulkRowsPerHour != 100_000 {
+		t.Errorf("quotas from the environment = %+v", q.Default)
+	}
+	six := int64(6000)
+	cfg.Quotas.Tenants = map[string]QuotaOverrides{"acme": {APIPerMinute: &six}}
+	if l := quotas(cfg.Quotas).Tenants["acme"]; l.APIPerMinute != 6000 || l.BulkRowsPerHour != 100_000 {
+		t.Errorf("acme's quotas = %+v, want its api_per_minute over the defaults", l)
 	}
 }
