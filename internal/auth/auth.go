@@ -89,12 +89,14 @@ func keysKey() string { return "sg:auth:keys" }
 type Store struct {
 	rdb     redis.UniversalClient
 	now     func() time.Time
-	unknown unknownKeys
-	good    goodKeys
+	unknown recentHashes // secrets that are no key (unknownFor)
+	good    recentHashes // secrets that authenticated (goodFor)
 }
 
 // NewStore returns a Store on rdb.
-func NewStore(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb, now: time.Now} }
+func NewStore(rdb redis.UniversalClient) *Store {
+	return &Store{rdb: rdb, now: time.Now, unknown: recentHashes{ttl: unknownFor}, good: recentHashes{ttl: goodFor}}
+}
 
 func hashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))

@@ -5,61 +5,40 @@ import (
 	"time"
 )
 
-// unknownKeys remembers, for a while, the hashes of secrets that are no
-// key, so that a flood of requests with a made-up key costs no Redis read
-// each. A secret is 256 random bits: one tried and unknown becomes a key
-// only if that very key is made (or imported) later, and then this
-// instance refuses it for at most unknownFor.
-type unknownKeys struct {
+// recentHashes remembers key hashes for ttl each, within a bound: beyond
+// maxRecentHashes it starts again rather than grow.
+//
+// The Store keeps two. Unknown ones, so that a flood of requests with a
+// made-up key costs no Redis read each: a secret is 256 random bits, so one
+// tried and unknown becomes a key only if that very key is made (or
+// imported) later, and then this instance refuses it for at most
+// unknownFor. And good ones, so that an address blocked for failed
+// attempts still lets a working key through (KnownGood): that only skips
+// the block; the key is looked up as always, so a revoked one fails at once.
+type recentHashes struct {
+	ttl     time.Duration
 	mu      sync.Mutex
 	entries map[string]time.Time // hash → until
 }
 
 const (
-	unknownFor     = 30 * time.Second
-	maxUnknownKeys = 100_000
+	unknownFor      = 30 * time.Second
+	goodFor         = 10 * time.Minute
+	maxRecentHashes = 100_000
 )
 
-func (u *unknownKeys) has(hash string, now time.Time) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	until, ok := u.entries[hash]
+func (r *recentHashes) has(hash string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	until, ok := r.entries[hash]
 	return ok && now.Before(until)
 }
 
-func (u *unknownKeys) add(hash string, now time.Time) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.entries == nil || len(u.entries) >= maxUnknownKeys {
-		// A flood of distinct made-up keys: start again rather than grow.
-		u.entries = make(map[string]time.Time)
+func (r *recentHashes) add(hash string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.entries == nil || len(r.entries) >= maxRecentHashes {
+		r.entries = make(map[string]time.Time)
 	}
-	u.entries[hash] = now.Add(unknownFor)
-}
-
-// goodKeys remembers, for a while, the hashes of secrets that
-// authenticated, so that an address blocked for failed attempts still lets
-// a working key through (KnownGood). It only skips that block: the key is
-// looked up as always, so a revoked one fails at once.
-type goodKeys struct {
-	mu      sync.Mutex
-	entries map[string]time.Time // hash → until
-}
-
-const goodFor = 10 * time.Minute
-
-func (g *goodKeys) has(hash string, now time.Time) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	until, ok := g.entries[hash]
-	return ok && now.Before(until)
-}
-
-func (g *goodKeys) add(hash string, now time.Time) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.entries == nil || len(g.entries) >= maxUnknownKeys {
-		g.entries = make(map[string]time.Time)
-	}
-	g.entries[hash] = now.Add(goodFor)
+	r.entries[hash] = now.Add(r.ttl)
 }

@@ -133,22 +133,13 @@ func (s *Store) Upsert(ctx context.Context, tenant string, rows []Input, decodeE
 			}
 			continue
 		}
-		if same, err := sameFields(l, upsertRow(in, l)); err == nil && same {
+		if same, err := sameFields(l, upsertRow(in, l.Input)); err == nil && same {
 			res.Unchanged++
 			continue
 		}
 		updated, err := s.Update(ctx, tenant, in.Code, Change{Actor: a, Edit: func(e *Input) error {
-			next := in
+			next := upsertRow(in, *e)
 			next.Code = e.Code
-			if next.Rules == nil {
-				next.Rules = e.Rules
-			}
-			if next.Split == nil {
-				next.Split = e.Split
-			}
-			if next.MaxScansPerVisitor == nil {
-				next.MaxScansPerVisitor = e.MaxScansPerVisitor
-			}
 			*e = next
 			return nil
 		}})
@@ -174,17 +165,17 @@ func (s *Store) Upsert(ctx context.Context, tenant string, rows []Input, decodeE
 	return res, nil
 }
 
-// upsertRow is an upsert row as it would leave link l: l's rules, split
-// and visitor limit where the row has none.
-func upsertRow(in Input, l *Link) Input {
+// upsertRow is an upsert row as it would leave a link whose fields are
+// cur: cur's rules, split and visitor limit where the row has none.
+func upsertRow(in, cur Input) Input {
 	if in.Rules == nil {
-		in.Rules = l.Rules
+		in.Rules = cur.Rules
 	}
 	if in.Split == nil {
-		in.Split = l.Split
+		in.Split = cur.Split
 	}
 	if in.MaxScansPerVisitor == nil {
-		in.MaxScansPerVisitor = l.MaxScansPerVisitor
+		in.MaxScansPerVisitor = cur.MaxScansPerVisitor
 	}
 	return in
 }
