@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -38,7 +37,7 @@ func (s *Server) authenticateKey(c echo.Context) (auth.Key, error) {
 	// one NAT with someone's stale script keep working.
 	addr, now := clientKey(s.clientIP(c)), s.now()
 	if blocked, wait := s.authFailures.blocked(addr, now); blocked && !s.deps.Keys.KnownGood(secret) {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
+		setRetryAfter(c, wait)
 		return auth.Key{}, errAuthFailures
 	}
 	k, err := s.deps.Keys.Authenticate(c.Request().Context(), secret)

@@ -104,7 +104,7 @@ func (s *Server) postEvent(c echo.Context) error {
 	}
 	if req.Type == "open" {
 		if ok, wait := s.eventCodeLimit.allow(links.Canonical(req.Code), s.now()); !ok {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
+			setRetryAfter(c, wait)
 			return errRateLimited
 		}
 	}

@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -62,7 +60,7 @@ func (s *Server) spend(c echo.Context, q auth.Quota, n int64) error {
 		return err
 	}
 	if !ok {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(resetAt.Sub(now).Seconds())), 1)))
+		setRetryAfter(c, resetAt.Sub(now))
 		return &quotaError{q: q, resetAt: resetAt}
 	}
 	return nil

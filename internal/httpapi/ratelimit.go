@@ -148,6 +148,12 @@ func shardOfString(s string) uint32 {
 	return h
 }
 
+// setRetryAfter tells the client to retry in d, in whole seconds rounded
+// up (at least 1).
+func setRetryAfter(c echo.Context, d time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(d.Seconds())), 1)))
+}
+
 // rateLimit refuses a client over its limit with 429 and Retry-After.
 func (s *Server) rateLimit(l *addrLimiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -157,8 +163,7 @@ func (s *Server) rateLimit(l *addrLimiter) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			ok, wait := l.allow(clientKey(s.clientIP(c)), s.now())
 			if !ok {
-				secs := int(math.Ceil(wait.Seconds()))
-				c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+				setRetryAfter(c, wait)
 				return errRateLimited
 			}
 			return next(c)
