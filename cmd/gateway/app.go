@@ -130,6 +130,8 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 	}
 	renders := qr.NewGate(renderSlots)
 	openTags := apps.NewOpenTags(appStore, tokens)
+	querier := stats.NewQuerier(rdb, sc)
+	linkStore.SetRanker(querier) // for sort=scans
 	a.api, err = httpapi.New(httpapi.Config{
 		PublicBaseURL:     cfg.PublicBaseURL,
 		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
@@ -143,7 +145,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		Quotas:       quotas(cfg.Quotas),
 	}, httpapi.Deps{
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes), renders), Renders: renders,
-		Geo: a.geo, Recorder: a.recorder, Stats: stats.NewQuerier(rdb, sc),
+		Geo: a.geo, Recorder: a.recorder, Stats: querier,
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 		Apps:  appStore, Tokens: tokens, SunCodes: sunCodes, URLLinks: urlLinks, OpenTags: openTags,
 	})

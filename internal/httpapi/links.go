@@ -217,8 +217,9 @@ type listResponse struct {
 }
 
 func (s *Server) listLinks(c echo.Context) error {
-	q, err := links.ParseListQuery(c.QueryParam("campaign"), c.QueryParam("tag"), c.QueryParam("status"),
-		c.QueryParam("limit"), c.QueryParam("cursor"))
+	q, err := links.ParseListQuery(links.ListParams{Campaign: c.QueryParam("campaign"), Tag: c.QueryParam("tag"),
+		Status: c.QueryParam("status"), Q: c.QueryParam("q"), Sort: c.QueryParam("sort"),
+		Limit: c.QueryParam("limit"), Cursor: c.QueryParam("cursor")})
 	if err != nil {
 		return err
 	}

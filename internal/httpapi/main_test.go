@@ -66,9 +66,11 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	querier := stats.NewQuerier(rdb, sc)
+	ls.SetRanker(querier)
 	srv, err := New(cfg, Deps{
 		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QRCache: qr.NewCache(64<<20, nil),
-		Recorder: rec, Stats: stats.NewQuerier(rdb, sc), Apps: apps.NewStore(rdb, sealer),
+		Recorder: rec, Stats: querier, Apps: apps.NewStore(rdb, sealer),
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
 	if err != nil {

@@ -19,7 +19,7 @@ func TestStrictQueries(t *testing.T) {
 		status       int
 		code, field  string
 	}{
-		{"GET", "/api/v1/links?q=nothing", 400, "unknown_parameter", "q"},
+		{"GET", "/api/v1/links?search=nothing", 400, "unknown_parameter", "search"},
 		{"GET", "/api/v1/links?campaign=Spring&campaign=Summer", 400, "unknown_parameter", "campaign"},
 		{"GET", "/api/v1/links?limit=5;status=paused", 400, "malformed", ""},
 		{"GET", "/api/v1/links/sq-1/stats?from=2026-12-01&granulrity=hour", 400, "unknown_parameter", "granulrity"},

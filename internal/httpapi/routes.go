@@ -38,7 +38,7 @@ func (s *Server) routes() {
 	api.POST("/links", s.createLink, s.requireWrite, params())
 	api.POST("/links/bulk", s.bulkLinks, s.requireWrite, params("mode"))
 	api.PATCH("/links/bulk", s.bulkEdit, s.requireWrite, params())
-	api.GET("/links", s.listLinks, params("campaign", "tag", "status", "limit", "cursor"))
+	api.GET("/links", s.listLinks, params("campaign", "tag", "status", "q", "sort", "limit", "cursor"))
 	api.GET("/links/export", s.linksExport, s.requireAdmin, params("format"))
 	api.GET("/links/:code", s.getLink, params())
 	api.PATCH("/links/:code", s.patchLink, s.requireWrite, params())

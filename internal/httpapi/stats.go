@@ -40,7 +40,7 @@ func (s *Server) linkStats(c echo.Context) error {
 // only this tenant's scans.
 func (s *Server) campaignStats(c echo.Context) error {
 	campaign := c.Param("campaign")
-	if _, err := links.ParseListQuery(campaign, "", "", "", ""); err != nil {
+	if err := links.CheckCampaign(campaign); err != nil {
 		return err
 	}
 	q, err := s.parseStatsQuery(c)
@@ -64,7 +64,7 @@ func (s *Server) eventsCSV(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := stats.ExportFilter{Tenant: tenant(c), Campaign: c.QueryParam("campaign")}
 	if f.Campaign != "" {
-		if _, err := links.ParseListQuery(f.Campaign, "", "", "", ""); err != nil {
+		if err := links.CheckCampaign(f.Campaign); err != nil {
 			return err
 		}
 		if err := s.campaignKnown(c, f.Campaign); err != nil {

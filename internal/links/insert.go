@@ -204,6 +204,11 @@ func indexMember(l *Link) string {
 	return fmt.Sprintf("%016x:%s", uint64(math.MaxInt64-l.CreatedAt.UnixNano()), Canonical(l.Code))
 }
 
+// updatedMember is l's member in its tenant's list by last change.
+func updatedMember(l *Link) string {
+	return fmt.Sprintf("%016x:%s", uint64(math.MaxInt64-l.UpdatedAt.UnixNano()), Canonical(l.Code))
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {

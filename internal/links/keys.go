@@ -32,3 +32,17 @@ func campaignLinksKey(tenant, campaign string) string {
 }
 
 func tagLinksKey(tenant, tag string) string { return "sg:{t:" + tenant + "}:tag:" + tag }
+
+// tenantUpdatedKey lists a tenant's live links by last change, newest
+// first (updatedMember); tenantCodesKey by canonical code, for prefix
+// search; searchKey those whose title has a token (search.go), newest
+// first (indexMember).
+func tenantUpdatedKey(tenant string) string { return "sg:{t:" + tenant + "}:upd" }
+
+func tenantCodesKey(tenant string) string { return "sg:{t:" + tenant + "}:codes" }
+
+func searchKey(tenant, token string) string { return "sg:{t:" + tenant + "}:q:" + token }
+
+// searchReadyKey marks a tenant whose links written before search existed
+// have been indexed for it (backfill.go).
+func searchReadyKey(tenant string) string { return "sg:{t:" + tenant + "}:searchv" }

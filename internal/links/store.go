@@ -52,6 +52,10 @@ type Store struct {
 	now   func() time.Time
 	log   *slog.Logger
 	feed  *feed
+	// ranker orders links by scans (SetRanker); search the tenants whose
+	// older links are known to be in the search indexes (backfill.go).
+	ranker Ranker
+	search searchReady
 	// admitOpenUntil (Unix nanoseconds): until then Admit does not try
 	// Redis, after a count failed.
 	admitOpenUntil atomic.Int64

@@ -150,7 +150,8 @@ type indexEntry struct {
 }
 
 // indexesOf lists the index entries l needs: a live link is in its
-// tenant's list, its campaign's and its tags' (in the tenant's slot); a
+// tenant's lists (by creation, by last change, by code), its campaign's,
+// its tags' and its title tokens' (search.go), all in the tenant's slot; a
 // link in the trash is in its tenant's trash and in the sweep's due set
 // (due, a slot of its own); a purged one in none.
 func indexesOf(l *Link) (tenant []indexEntry, due *indexEntry) {
@@ -163,6 +164,11 @@ func indexesOf(l *Link) (tenant []indexEntry, due *indexEntry) {
 		}
 		for _, t := range l.Tags {
 			tenant = append(tenant, indexEntry{key: tagLinksKey(l.Tenant, t), member: m})
+		}
+		tenant = append(tenant, indexEntry{key: tenantUpdatedKey(l.Tenant), member: updatedMember(l)},
+			indexEntry{key: tenantCodesKey(l.Tenant), member: Canonical(l.Code)})
+		for _, t := range titleTokens(l.Title) {
+			tenant = append(tenant, indexEntry{key: searchKey(l.Tenant, t), member: m})
 		}
 	case !l.gone():
 		key := Canonical(l.Code)

@@ -123,6 +123,14 @@ type streamOps struct {
 	full   [][]byte
 	cur    []byte
 	open   int // events in cur
+	// ranks are the batch's scans by code, for the tenant's rank (keys.go).
+	ranks  []rankInc
+	rankAt map[string]int
+}
+
+type rankInc struct {
+	code  string
+	scans int64
 }
 
 // entryBytes is what a buffer starts with: a full entry of typical events.
@@ -154,6 +162,9 @@ func (b *encoder) encode(bt *batch) []call {
 	}
 	for i := range b.tallies {
 		t := &b.tallies[i]
+		if t.key.typ == Scan {
+			b.streams[t.key.tenant].rank(t.key.code, t.n)
+		}
 		b.count(tagID{code: t.key.code}, t)
 		if t.key.campaign != "" {
 			b.count(tagID{tenant: t.key.tenant, campaign: t.key.campaign}, t)
@@ -212,6 +223,19 @@ func (b *encoder) add(r *record) {
 		s.full = append(s.full, s.cur)
 		s.open = 0
 	}
+}
+
+// rank adds n scans of code to the batch's rank increments.
+func (s *streamOps) rank(code string, n int64) {
+	if i, ok := s.rankAt[code]; ok {
+		s.ranks[i].scans += n
+		return
+	}
+	if s.rankAt == nil {
+		s.rankAt = map[string]int{}
+	}
+	s.rankAt[code] = len(s.ranks)
+	s.ranks = append(s.ranks, rankInc{code: code, scans: n})
 }
 
 // streamFields lists the fields of a stream entry as written before

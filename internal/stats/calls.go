@@ -119,10 +119,13 @@ func (b *encoder) calls(bt *batch) []call {
 	minID := strconv.FormatInt(max(0, b.now().Add(-b.cfg.StreamMaxAge).UnixMilli()), 10)
 	for _, st := range b.tenants {
 		keys := []string{writerMarkKey(eventsTag(st.tenant), bt.writer), streamKey(st.tenant),
-			streamIndexKey(st.tenant), streamCountKey(st.tenant)}
+			streamIndexKey(st.tenant), streamCountKey(st.tenant), rankKey(st.tenant)}
 		entries, counts := st.entries()
-		args := make([]any, 0, 5+2*len(entries))
-		args = append(args, s, ttl, b.cfg.StreamMaxLen, minID, streamBatchField)
+		args := make([]any, 0, 6+2*len(st.ranks)+2*len(entries))
+		args = append(args, s, ttl, b.cfg.StreamMaxLen, minID, streamBatchField, len(st.ranks))
+		for _, r := range st.ranks {
+			args = append(args, r.code, r.scans)
+		}
 		for i, e := range entries {
 			args = append(args, counts[i], e)
 		}

@@ -24,6 +24,7 @@ import (
 //	events    {e:TENANT}         sg:{e:TENANT}:events       STREAM raw events of one tenant
 //	                             sg:{e:TENANT}:eventsidx    LIST   its entries' ids and event counts
 //	                             sg:{e:TENANT}:eventsn      STRING the events those entries hold
+//	                             sg:{e:TENANT}:rank         ZSET   all-time scans by link code, for sort=scans
 //	                             sg:{e:TENANT}:w:WRITER     STRING last batch applied by one writer
 //	single node                  sg:w:WRITER:GROUP          STRING last batch applied by one writer to a group of tags
 //
@@ -199,6 +200,12 @@ func streamKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":
 func streamIndexKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":eventsidx" }
 
 func streamCountKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":eventsn" }
+
+// rankKey orders a tenant's link codes by all-time scans. The stream script
+// adds each batch's scans, under the batch's mark, so it counts exactly as
+// the counters do; links scanned before it existed get their totals from
+// BackfillRank.
+func rankKey(tenant string) string { return keyPrefix + eventsTag(tenant) + ":rank" }
 
 // saltKey holds a day's random visitor salt (see daySalt).
 func saltKey(d Date) string { return keyPrefix + "stats:salt:" + d.compact() }

@@ -286,6 +286,23 @@ func testCountsExactly(t *testing.T, rdb redis.UniversalClient, pack bool) {
 	if diff := cmp.Diff(scans, got); diff != "" {
 		t.Errorf("Scans(%v) mismatch (-want +got):\n%s", codes, diff)
 	}
+	// The rank (sort=scans) counts exactly what the counters count.
+	ranked := map[string]int64{"unknown": 0}
+	for _, tenant := range []string{"t1", "t2"} {
+		page, err := st.RankPage(ctx, tenant, nil, 100)
+		if err != nil {
+			t.Fatalf("RankPage(%s): %v", tenant, err)
+		}
+		for i, r := range page {
+			ranked[r.Code] = r.Scans
+			if i > 0 && r.Scans > page[i-1].Scans {
+				t.Errorf("rank of %s out of order: %v", tenant, page)
+			}
+		}
+	}
+	if diff := cmp.Diff(scans, ranked); diff != "" {
+		t.Errorf("rank mismatch (-counters +rank):\n%s", diff)
+	}
 	for tenant, want := range map[string]int64{"t1": 3200, "t2": 800} {
 		if n := int64(len(streamRecords(t, rdb, tenant))); n != want {
 			t.Errorf("streamed events of %s = %d, want %d", tenant, n, want)

@@ -5,12 +5,13 @@ package stats
 // trims it to at most a number of events and to an age.
 //
 // KEYS[1] is the writer's mark, KEYS[2] the stream, KEYS[3] its index
-// (a list of "ID COUNT", oldest first) and KEYS[4] the events the index
-// counts. ARGV[1] batch sequence, ARGV[2] mark TTL in seconds, ARGV[3] the
-// most events to keep, ARGV[4] MINID (Unix ms: entries older than the
-// stream's age limit), ARGV[5] the field's name, then for each entry its
-// number of events and its encoding. It returns {1 applied or 0 already,
-// entries refused}.
+// (a list of "ID COUNT", oldest first), KEYS[4] the events the index
+// counts and KEYS[5] the tenant's rank of codes by scans. ARGV[1] batch
+// sequence, ARGV[2] mark TTL in seconds, ARGV[3] the most events to keep,
+// ARGV[4] MINID (Unix ms: entries older than the stream's age limit),
+// ARGV[5] the field's name, ARGV[6] the number of ranked codes, then for
+// each a code and its scans, then for each entry its number of events and
+// its encoding. It returns {1 applied or 0 already, entries refused}.
 //
 // Trimming drops the oldest entries while the index counts more events
 // than the limit, and those older than MINID: exact, and it reads no entry
@@ -43,7 +44,9 @@ if listed == 0 or not total then
   end
   total = math.max(total, 0)
 end
-for e = 6, #ARGV, 2 do
+local nrank = tonumber(ARGV[6])
+for i = 7, 6 + 2 * nrank, 2 do redis.pcall('ZINCRBY', KEYS[5], ARGV[i+1], ARGV[i]) end
+for e = 7 + 2 * nrank, #ARGV, 2 do
   local id = redis.pcall('XADD', stream, '*', field, ARGV[e+1])
   if type(id) == 'table' and id.err then
     refused = refused + 1

@@ -1,0 +1,169 @@
+package links
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
+)
+
+// Search matches a link when its code starts with the query (case folded)
+// or when its title holds every term of the query: each Latin word as a
+// whole word, each run of Chinese (or Japanese, Korean) characters as a
+// substring. Text is compared with case and width folded, so "ＣＯＦＦＥＥ"
+// finds "Coffee".
+//
+// The index (indexesOf) has an entry per title word and per distinct CJK
+// character, ordered like the tenant's list (newest first). A query walks
+// the entry set of its rarest term and checks each link's title, so an
+// entry left behind by a failed write never shows a wrong link.
+
+// MaxQueryRunes bounds a search query.
+const MaxQueryRunes = 100
+
+// maxTermBytes bounds a word's index token; longer words are indexed by
+// their first bytes and compared whole when checked.
+const maxTermBytes = 64
+
+// search is a parsed query.
+type search struct {
+	code  string   // canonical code prefix, or "" when the query cannot start a code
+	words []string // folded Latin (non-CJK) words
+	runs  []string // folded runs of CJK characters
+}
+
+// parseSearch parses q; ok is false when q has nothing to search for.
+func parseSearch(q string) (search, bool) {
+	var s search
+	if t := strings.TrimSpace(q); t != "" && len(t) <= maxCodeLen && codeChars(t) {
+		s.code = Canonical(t)
+	}
+	s.words, s.runs = terms(fold(q))
+	return s, s.code != "" || len(s.words)+len(s.runs) > 0
+}
+
+func codeChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// fold is the form text is compared in: full-width letters and digits as
+// ASCII, lower case.
+func fold(s string) string { return strings.ToLower(width.Fold.String(s)) }
+
+// cjk reports whether r is written without spaces between words, so that
+// it is searched by character.
+func cjk(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// terms splits folded text into its words and its CJK runs, each once.
+func terms(s string) (words, runs []string) {
+	seen := map[string]bool{}
+	add := func(list *[]string, t string) {
+		if t != "" && !seen[t] {
+			seen[t] = true
+			*list = append(*list, t)
+		}
+	}
+	wordAt, runAt := -1, -1
+	for i, r := range s {
+		isCJK := cjk(r)
+		inWord := !isCJK && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r))
+		if !inWord && wordAt >= 0 {
+			add(&words, s[wordAt:i])
+			wordAt = -1
+		}
+		if !isCJK && runAt >= 0 {
+			add(&runs, s[runAt:i])
+			runAt = -1
+		}
+		switch {
+		case inWord && wordAt < 0:
+			wordAt = i
+		case isCJK && runAt < 0:
+			runAt = i
+		}
+	}
+	if wordAt >= 0 {
+		add(&words, s[wordAt:])
+	}
+	if runAt >= 0 {
+		add(&runs, s[runAt:])
+	}
+	return words, runs
+}
+
+// tokens are the index tokens of the terms: one per word, one per distinct
+// CJK character.
+func tokens(words, runs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range words {
+		t := "w:" + truncateBytes(w, maxTermBytes)
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, run := range runs {
+		for _, r := range run {
+			t := "h:" + string(r)
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// truncateBytes cuts s to at most n bytes on a rune boundary.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// titleTokens are the index tokens of a title.
+func titleTokens(title string) []string {
+	return tokens(terms(fold(title)))
+}
+
+// queryTokens are the tokens every title match has entries under.
+func (s search) queryTokens() []string { return tokens(s.words, s.runs) }
+
+func (s search) codeMatch(l *Link) bool {
+	return s.code != "" && strings.HasPrefix(Canonical(l.Code), s.code)
+}
+
+func (s search) titleMatch(l *Link) bool {
+	if len(s.words)+len(s.runs) == 0 || l.Title == "" {
+		return false
+	}
+	title := fold(l.Title)
+	words, _ := terms(title)
+	for _, w := range s.words {
+		if !contains(words, w) {
+			return false
+		}
+	}
+	for _, r := range s.runs {
+		if !strings.Contains(title, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s search) match(l *Link) bool { return s.codeMatch(l) || s.titleMatch(l) }
