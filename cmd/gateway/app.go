@@ -132,6 +132,8 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 	openTags := apps.NewOpenTags(appStore, tokens)
 	querier := stats.NewQuerier(rdb, sc)
 	linkStore.SetRanker(querier) // for sort=scans
+	tenantQuotas := quotas(cfg.Quotas)
+	linkStore.SetLimits(func(tenant string) links.Limits { return tenantQuotas.Of(tenant).Stored })
 	a.api, err = httpapi.New(httpapi.Config{
 		PublicBaseURL:     cfg.PublicBaseURL,
 		TrustedProxies:    parsePrefixes(cfg.TrustedProxies),
@@ -142,7 +144,7 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		ExportsPerTenant: cfg.QR.ExportsPerTenant, ExportMinRate: cfg.QR.ExportMinRate,
 		ReadOnly:     cfg.ReadOnlyFrom != "",
 		MetricsToken: cfg.Metrics.Token,
-		Quotas:       quotas(cfg.Quotas),
+		Quotas:       tenantQuotas,
 	}, httpapi.Deps{
 		Links: linkStore, Keys: keys, Logger: log, QRCache: qr.NewCache(int64(cfg.QR.CacheBytes), renders), Renders: renders,
 		Geo: a.geo, Recorder: a.recorder, Stats: querier,
@@ -201,18 +203,21 @@ func verificationFiles(in map[string]string) map[string]string {
 // quotas turns the configuration's quotas into the API's: each tenant's
 // overrides over the defaults.
 func quotas(c QuotasConfig) httpapi.Quotas {
-	def := httpapi.Limits{APIPerMinute: c.APIPerMinute, BulkRowsPerHour: c.BulkRowsPerHour, ExportsPerHour: c.ExportsPerHour}
+	def := httpapi.Limits{APIPerMinute: c.APIPerMinute, BulkRowsPerHour: c.BulkRowsPerHour, ExportsPerHour: c.ExportsPerHour,
+		Stored: links.Limits{Links: c.Links, Campaigns: c.Campaigns, Tags: c.Tags}}
 	q := httpapi.Quotas{Default: def, Tenants: map[string]httpapi.Limits{}}
 	for name, o := range c.Tenants {
 		l := def
-		if o.APIPerMinute != nil {
-			l.APIPerMinute = *o.APIPerMinute
-		}
-		if o.BulkRowsPerHour != nil {
-			l.BulkRowsPerHour = *o.BulkRowsPerHour
-		}
-		if o.ExportsPerHour != nil {
-			l.ExportsPerHour = *o.ExportsPerHour
+		for _, f := range []struct {
+			to   *int64
+			from *int64
+		}{
+			{&l.APIPerMinute, o.APIPerMinute}, {&l.BulkRowsPerHour, o.BulkRowsPerHour}, {&l.ExportsPerHour, o.ExportsPerHour},
+			{&l.Stored.Links, o.Links}, {&l.Stored.Campaigns, o.Campaigns}, {&l.Stored.Tags, o.Tags},
+		} {
+			if f.from != nil {
+				*f.to = *f.from
+			}
 		}
 		q.Tenants[name] = l
 	}

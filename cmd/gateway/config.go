@@ -105,6 +105,9 @@ type QuotasConfig struct {
 	APIPerMinute    int64                     `yaml:"api_per_minute"`
 	BulkRowsPerHour int64                     `yaml:"bulk_rows_per_hour"`
 	ExportsPerHour  int64                     `yaml:"exports_per_hour"`
+	Links           int64                     `yaml:"links"`
+	Campaigns       int64                     `yaml:"campaigns"`
+	Tags            int64                     `yaml:"tags"`
 	Tenants         map[string]QuotaOverrides `yaml:"tenants"`
 }
 
@@ -114,6 +117,9 @@ type QuotaOverrides struct {
 	APIPerMinute    *int64 `yaml:"api_per_minute"`
 	BulkRowsPerHour *int64 `yaml:"bulk_rows_per_hour"`
 	ExportsPerHour  *int64 `yaml:"exports_per_hour"`
+	Links           *int64 `yaml:"links"`
+	Campaigns       *int64 `yaml:"campaigns"`
+	Tags            *int64 `yaml:"tags"`
 }
 
 // MetricsConfig protects /metrics: a listen address of its own (keep it
@@ -195,8 +201,9 @@ func DefaultConfig() Config {
 		Cache:     CacheConfig{TTL: 10 * time.Second, NegativeTTL: 2 * time.Second, MaxEntries: 100_000},
 		Links:     LinksConfig{TrashDays: 30},
 		QR:        QRConfig{CacheBytes: 64 << 20, MaxConcurrentExports: 2, ExportsPerTenant: 1, ExportMinRate: 64 << 10},
-		Quotas:    QuotasConfig{APIPerMinute: 1200, BulkRowsPerHour: 100_000, ExportsPerHour: 60},
-		Log:       LogConfig{Level: "info", Format: "text"},
+		Quotas: QuotasConfig{APIPerMinute: 1200, BulkRowsPerHour: 100_000, ExportsPerHour: 60,
+			Links: 250_000, Campaigns: 2_000, Tags: 2_000},
+		Log: LogConfig{Level: "info", Format: "text"},
 		Platforms: PlatformsConfig{
 			WeChat:  PlatformConfig{APIBase: wechat.DefaultBase},
 			Douyin:  PlatformConfig{APIBase: douyin.DefaultBase},

@@ -108,11 +108,15 @@ func (c *Config) validate() error {
 	checkQuota("quotas.api_per_minute", c.Quotas.APIPerMinute)
 	checkQuota("quotas.bulk_rows_per_hour", c.Quotas.BulkRowsPerHour)
 	checkQuota("quotas.exports_per_hour", c.Quotas.ExportsPerHour)
+	checkQuota("quotas.links", c.Quotas.Links)
+	checkQuota("quotas.campaigns", c.Quotas.Campaigns)
+	checkQuota("quotas.tags", c.Quotas.Tags)
 	for name, o := range c.Quotas.Tenants {
 		if !auth.ValidTenant(name) {
 			add("quotas.tenants."+name, "not a tenant name")
 		}
-		for key, v := range map[string]*int64{"api_per_minute": o.APIPerMinute, "bulk_rows_per_hour": o.BulkRowsPerHour, "exports_per_hour": o.ExportsPerHour} {
+		for key, v := range map[string]*int64{"api_per_minute": o.APIPerMinute, "bulk_rows_per_hour": o.BulkRowsPerHour,
+			"exports_per_hour": o.ExportsPerHour, "links": o.Links, "campaigns": o.Campaigns, "tags": o.Tags} {
 			if v != nil {
 				checkQuota("quotas.tenants."+name+"."+key, *v)
 			}

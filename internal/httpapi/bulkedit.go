@@ -61,7 +61,7 @@ func (s *Server) bulkEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.spend(c, s.cfg.Quotas.of(tenant(c)).bulkRows(), int64(len(edits))); err != nil {
+	if err := s.spend(c, s.cfg.Quotas.Of(tenant(c)).bulkRows(), int64(len(edits))); err != nil {
 		return err
 	}
 	a, err := actor(c)

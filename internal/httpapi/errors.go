@@ -72,9 +72,12 @@ func classify(err error) (int, apiErrorBody) {
 	var lim *links.LimitError
 	var up *unknownParam
 	var qe *quotaError
+	var sq *links.QuotaError
 	switch {
 	case errors.As(err, &qe):
 		return http.StatusTooManyRequests, apiErrorBody{"quota_exceeded", qe.Error(), qe.q.Name}
+	case errors.As(err, &sq):
+		return http.StatusUnprocessableEntity, apiErrorBody{"quota_exceeded", sq.Error(), sq.Name}
 	case errors.Is(err, errMethodNotAllowed):
 		return http.StatusMethodNotAllowed, apiErrorBody{"method_not_allowed", errMethodNotAllowed.Error(), ""}
 	case errors.As(err, &up):

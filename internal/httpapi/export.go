@@ -29,7 +29,7 @@ func (s *Server) linksExport(c echo.Context) error {
 	if format != "jsonl" && format != "csv" {
 		return &links.FieldError{Name: "format", Message: "must be jsonl or csv"}
 	}
-	if err := s.spend(c, s.cfg.Quotas.of(tenant(c)).exports(), 1); err != nil {
+	if err := s.spend(c, s.cfg.Quotas.Of(tenant(c)).exports(), 1); err != nil {
 		return err
 	}
 	release, err := s.exports.take(tenant(c))

@@ -264,7 +264,7 @@ func (s *Server) bulkLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.spend(c, s.cfg.Quotas.of(tenant(c)).bulkRows(), int64(len(ins))); err != nil {
+	if err := s.spend(c, s.cfg.Quotas.Of(tenant(c)).bulkRows(), int64(len(ins))); err != nil {
 		return err
 	}
 	a, err := actor(c)

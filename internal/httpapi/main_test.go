@@ -68,6 +68,7 @@ func newEnv(t testing.TB, configure ...func(*Config)) *testEnv {
 	}
 	querier := stats.NewQuerier(rdb, sc)
 	ls.SetRanker(querier)
+	ls.SetLimits(func(tenant string) links.Limits { return cfg.Quotas.Of(tenant).Stored })
 	srv, err := New(cfg, Deps{
 		Links: ls, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QRCache: qr.NewCache(64<<20, nil),
 		Recorder: rec, Stats: querier, Apps: apps.NewStore(rdb, sealer),

@@ -79,7 +79,7 @@ func (s *Server) qrExport(c echo.Context) error {
 			return err
 		}
 	}
-	if err := s.spend(c, s.cfg.Quotas.of(tenant(c)).exports(), 1); err != nil {
+	if err := s.spend(c, s.cfg.Quotas.Of(tenant(c)).exports(), 1); err != nil {
 		return err
 	}
 	release, err := s.exports.take(tenant(c))

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/links"
 )
 
 // Limits are one tenant's quotas; 0 is no limit.
@@ -15,6 +16,9 @@ type Limits struct {
 	APIPerMinute    int64
 	BulkRowsPerHour int64
 	ExportsPerHour  int64
+	// Stored bounds what the tenant keeps; the link store enforces it
+	// (links.Store.SetLimits) and /usage shows it.
+	Stored links.Limits
 }
 
 // Quotas are the limits of every tenant, with overrides for some.
@@ -23,7 +27,8 @@ type Quotas struct {
 	Tenants map[string]Limits
 }
 
-func (q Quotas) of(tenant string) Limits {
+// Of returns tenant's limits.
+func (q Quotas) Of(tenant string) Limits {
 	if l, ok := q.Tenants[tenant]; ok {
 		return l
 	}
@@ -70,7 +75,7 @@ func (s *Server) spend(c echo.Context, q auth.Quota, n int64) error {
 // api_per_minute.
 func (s *Server) spendAPI(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := s.spend(c, s.cfg.Quotas.of(tenant(c)).api(), 1); err != nil {
+		if err := s.spend(c, s.cfg.Quotas.Of(tenant(c)).api(), 1); err != nil {
 			return err
 		}
 		return next(c)
@@ -78,22 +83,32 @@ func (s *Server) spendAPI(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // usage answers GET /api/v1/usage: each quota of the tenant, its limit (0:
-// none), what its window has used and when the window ends.
+// none) and what it uses: for a rate, what its window has used and when
+// the window ends; for what is stored, how much is.
 func (s *Server) usage(c echo.Context) error {
-	l := s.cfg.Quotas.of(tenant(c))
-	uses, err := s.deps.Keys.Usage(c.Request().Context(), tenant(c), []auth.Quota{l.api(), l.bulkRows(), l.exports()}, s.now())
+	ctx := c.Request().Context()
+	l := s.cfg.Quotas.Of(tenant(c))
+	uses, err := s.deps.Keys.Usage(ctx, tenant(c), []auth.Quota{l.api(), l.bulkRows(), l.exports()}, s.now())
+	if err != nil {
+		return err
+	}
+	stored, err := s.deps.Links.Usage(ctx, tenant(c))
 	if err != nil {
 		return err
 	}
 	type quotaView struct {
-		Name    string    `json:"name"`
-		Limit   int64     `json:"limit"`
-		Used    int64     `json:"used"`
-		ResetAt time.Time `json:"reset_at"`
+		Name    string     `json:"name"`
+		Limit   int64      `json:"limit"`
+		Used    int64      `json:"used"`
+		ResetAt *time.Time `json:"reset_at,omitempty"`
 	}
-	out := make([]quotaView, len(uses))
-	for i, u := range uses {
-		out[i] = quotaView{Name: u.Name, Limit: u.Limit, Used: u.Used, ResetAt: u.ResetAt.UTC()}
+	out := make([]quotaView, 0, len(uses)+3)
+	for _, u := range uses {
+		reset := u.ResetAt.UTC()
+		out = append(out, quotaView{Name: u.Name, Limit: u.Limit, Used: u.Used, ResetAt: &reset})
 	}
+	out = append(out, quotaView{Name: "links", Limit: l.Stored.Links, Used: stored.Links},
+		quotaView{Name: "campaigns", Limit: l.Stored.Campaigns, Used: stored.Campaigns},
+		quotaView{Name: "tags", Limit: l.Stored.Tags, Used: stored.Tags})
 	return c.JSON(http.StatusOK, map[string]any{"tenant": tenant(c), "quotas": out})
 }

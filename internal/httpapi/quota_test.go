@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/internal/links"
 )
 
 // TestQuotas: each tenant's quotas are counted in windows across
@@ -62,5 +64,39 @@ func TestQuotas(t *testing.T) {
 	now = now.Add(30 * time.Second)
 	if rec := e.do("GET", "/api/v1/links", e.viewer, "", ""); rec.Code != http.StatusOK {
 		t.Errorf("in the next minute = %d", rec.Code)
+	}
+}
+
+// TestStoredQuotaAnswers: past a stored quota a create is 422
+// quota_exceeded naming it (no Retry-After: it frees when links go), a
+// bulk's rows past it fail alone, and /usage shows what is stored.
+func TestStoredQuotaAnswers(t *testing.T) {
+	e := newEnv(t, func(c *Config) {
+		c.Quotas = Quotas{Default: Limits{Stored: links.Limits{Links: 3, Campaigns: 1, Tags: 10}}}
+	})
+	web := `"targets":{"web":{"url":"https://e.com/"}}`
+	if rec := e.json("POST", "/api/v1/links", e.admin, `{"code":"sq-1","campaign":"spring",`+web+`}`); rec.Code != http.StatusCreated {
+		t.Fatalf("create = %d %s", rec.Code, rec.Body)
+	}
+	rec := e.json("POST", "/api/v1/links", e.admin, `{"code":"sq-2","campaign":"summer",`+web+`}`)
+	if got := errorOf(t, rec); rec.Code != http.StatusUnprocessableEntity || got.Code != "quota_exceeded" || got.Field != "campaigns" ||
+		!strings.Contains(got.Message, "quota of 1 campaigns") || rec.Header().Get("Retry-After") != "" {
+		t.Fatalf("a second campaign of 1 = %d %s", rec.Code, rec.Body)
+	}
+	rec = e.json("POST", "/api/v1/links/bulk", e.admin, `[{"code":"sq-3",`+web+`},{"code":"sq-4",`+web+`},{"code":"sq-5",`+web+`}]`)
+	body := decode[bulkResponse](t, rec)
+	if rec.Code != http.StatusOK || body.Created != 2 || len(body.Failed) != 1 || body.Failed[0].Row != 3 ||
+		body.Failed[0].Error.Code != "quota_exceeded" || body.Failed[0].Error.Field != "links" {
+		t.Fatalf("bulk of 3 with 2 free = %d %s", rec.Code, rec.Body)
+	}
+	rec = e.do("GET", "/api/v1/usage", e.viewer, "", "")
+	for _, want := range []string{`{"name":"links","limit":3,"used":3}`, `{"name":"campaigns","limit":1,"used":1}`, `{"name":"tags","limit":10,"used":0}`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("usage lacks %s: %s", want, rec.Body)
+		}
+	}
+	// Another tenant has its own count.
+	if rec := e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"sq-9",`+web+`}`); rec.Code != http.StatusCreated {
+		t.Errorf("another tenant's create = %d %s", rec.Code, rec.Body)
 	}
 }

@@ -92,7 +92,7 @@ func (s *Server) eventsCSV(c echo.Context) error {
 	}
 	// A stream of a month of events takes seconds: bounded like the other
 	// exports, in all and per tenant.
-	if err := s.spend(c, s.cfg.Quotas.of(f.Tenant).exports(), 1); err != nil {
+	if err := s.spend(c, s.cfg.Quotas.Of(f.Tenant).exports(), 1); err != nil {
 		return err
 	}
 	release, err := s.exports.take(f.Tenant)

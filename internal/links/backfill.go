@@ -9,11 +9,13 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// Links written before search existed have none of its index entries
-// (by last change, by code, by title token), and their scans are not in the
-// tenant's rank. The first search or sort of a tenant adds them, once per
-// tenant (searchReadyKey marks it done on every instance); every write since
-// adds its own (indexesOf), and the stats writer ranks every scan.
+// Links written before search and quotas existed have none of their index
+// entries (by last change, by code, by title token), their campaigns and
+// tags are not in the registries that count them, and their scans are not
+// in the tenant's rank. The first search, sort, count or checked write of
+// a tenant adds them, once per tenant (searchReadyKey marks it done on
+// every instance); every write since adds its own (indexesOf), and the
+// stats writer ranks every scan.
 
 // searchReady remembers the tenants known to be indexed.
 type searchReady struct {
@@ -37,8 +39,8 @@ func (r *searchReady) set(tenant string) {
 	r.ready[tenant] = true
 }
 
-// ensureSearchIndex indexes tenant's older links for search, unless done.
-func (s *Store) ensureSearchIndex(ctx context.Context, tenant string) error {
+// ensureIndexes indexes tenant's older links for search, unless done.
+func (s *Store) ensureIndexes(ctx context.Context, tenant string) error {
 	if s.search.is(tenant) {
 		return nil
 	}

@@ -97,15 +97,26 @@ func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool
 	if len(cs) == 0 {
 		return nil
 	}
-	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, c := range cs {
-			queueIndexes(ctx, p, ls[c.i])
-		}
-		return nil
-	}); err != nil {
+	batch := make([]*Link, len(cs))
+	for k, c := range cs {
+		batch[k] = ls[c.i]
+	}
+	refused, err := s.indexChecked(ctx, batch[0].Tenant, batch)
+	if err != nil {
 		for _, c := range cs {
 			errs[c.i] = fmt.Errorf("index link %s: %w: %w", Canonical(ls[c.i].Code), ErrUnavailable, err)
 		}
+		return nil
+	}
+	kept := cs[:0]
+	for k, c := range cs {
+		if refused[k] != nil {
+			errs[c.i] = refused[k]
+			continue
+		}
+		kept = append(kept, c)
+	}
+	if cs = kept; len(cs) == 0 {
 		return nil
 	}
 	// The entries of links that were not stored go at the end, but for
@@ -120,23 +131,18 @@ func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool
 		for _, i := range won {
 			keep[indexMember(ls[i])] = true
 		}
-		bg := context.WithoutCancel(ctx)
-		s.rdb.TxPipelined(bg, func(p redis.Pipeliner) error {
-			for _, l := range lost {
-				if keep[indexMember(l)] {
-					continue
-				}
+		var drop []indexEntry
+		for _, l := range lost {
+			if !keep[indexMember(l)] {
 				entries, _ := indexesOf(l)
-				for _, e := range entries {
-					p.ZRem(bg, e.key, e.member)
-				}
+				drop = append(drop, entries...)
 			}
-			return nil
-		})
+		}
+		s.dropEntries(context.WithoutCancel(ctx), lost[0].Tenant, drop)
 	}()
 
 	var encErr error
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for k := range cs {
 			l := ls[cs[k].i]
 			if cs[k].cmd, cs[k].entry, encErr = claimCode(ctx, p, l, cs[k].data, a, l.CreatedAt); encErr != nil {

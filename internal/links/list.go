@@ -245,7 +245,7 @@ func (s *Store) List(ctx context.Context, tenant string, q ListQuery) (Page, err
 		cur = c
 	}
 	if q.Q != "" || q.Sort != SortCreated {
-		if err := s.ensureSearchIndex(ctx, tenant); err != nil {
+		if err := s.ensureIndexes(ctx, tenant); err != nil {
 			return Page{}, err
 		}
 	}

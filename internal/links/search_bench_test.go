@@ -112,7 +112,7 @@ func load100k(b *testing.B) (*Store, []string) {
 	// search existed get their entries at its first search.
 	rdb.Del(ctx, searchReadyKey("big"))
 	start = time.Now()
-	if err := s.ensureSearchIndex(ctx, "big"); err != nil {
+	if err := s.ensureIndexes(ctx, "big"); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("first-search backfill of 100,000 links: %s", time.Since(start).Round(time.Millisecond))

@@ -56,6 +56,7 @@ type Store struct {
 	// older links are known to be in the search indexes (backfill.go).
 	ranker Ranker
 	search searchReady
+	limits func(tenant string) Limits
 	// admitOpenUntil (Unix nanoseconds): until then Admit does not try
 	// Redis, after a count failed.
 	admitOpenUntil atomic.Int64

@@ -83,8 +83,8 @@ func (s *Store) apply(ctx context.Context, key string, w write) (next *Link, wro
 			}
 		}
 		if w.action != "" {
-			if err := s.addIndexes(ctx, n); err != nil {
-				return fmt.Errorf("index link %s: %w: %w", key, ErrUnavailable, err)
+			if err := s.addCheckedIndexes(ctx, n); err != nil {
+				return err
 			}
 		}
 		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -147,6 +147,9 @@ type indexEntry struct {
 	key    string
 	member string
 	score  float64
+	// reg is the registry the entry's list counts in ("c" campaigns, "t"
+	// tags: quota.go), name its name there.
+	reg, name string
 }
 
 // indexesOf lists the index entries l needs: a live link is in its
@@ -160,10 +163,10 @@ func indexesOf(l *Link) (tenant []indexEntry, due *indexEntry) {
 		m := indexMember(l)
 		tenant = append(tenant, indexEntry{key: tenantLinksKey(l.Tenant), member: m})
 		if l.Campaign != "" {
-			tenant = append(tenant, indexEntry{key: campaignLinksKey(l.Tenant, l.Campaign), member: m})
+			tenant = append(tenant, indexEntry{key: campaignLinksKey(l.Tenant, l.Campaign), member: m, reg: "c", name: l.Campaign})
 		}
 		for _, t := range l.Tags {
-			tenant = append(tenant, indexEntry{key: tagLinksKey(l.Tenant, t), member: m})
+			tenant = append(tenant, indexEntry{key: tagLinksKey(l.Tenant, t), member: m, reg: "t", name: t})
 		}
 		tenant = append(tenant, indexEntry{key: tenantUpdatedKey(l.Tenant), member: updatedMember(l)},
 			indexEntry{key: tenantCodesKey(l.Tenant), member: Canonical(l.Code)})
@@ -184,6 +187,12 @@ func queueIndexes(ctx context.Context, p redis.Pipeliner, l *Link) {
 	entries, _ := indexesOf(l)
 	for _, e := range entries {
 		p.ZAdd(ctx, e.key, redis.Z{Score: e.score, Member: e.member})
+		switch e.reg {
+		case "c":
+			p.SAdd(ctx, campaignsKey(l.Tenant), e.name)
+		case "t":
+			p.SAdd(ctx, tagsKey(l.Tenant), e.name)
+		}
 	}
 }
 
@@ -204,6 +213,24 @@ func (s *Store) addIndexes(ctx context.Context, l *Link) error {
 	return nil
 }
 
+// addCheckedIndexes adds every index entry l needs, within its tenant's
+// limits.
+func (s *Store) addCheckedIndexes(ctx context.Context, l *Link) error {
+	errs, err := s.indexChecked(ctx, l.Tenant, []*Link{l})
+	if err != nil {
+		return fmt.Errorf("index link %s: %w: %w", Canonical(l.Code), ErrUnavailable, err)
+	}
+	if errs[0] != nil {
+		return errs[0]
+	}
+	if _, due := indexesOf(l); due != nil {
+		if err := s.rdb.ZAdd(ctx, due.key, redis.Z{Score: due.score, Member: due.member}).Err(); err != nil {
+			return fmt.Errorf("index link %s: %w: %w", Canonical(l.Code), ErrUnavailable, err)
+		}
+	}
+	return nil
+}
+
 // removeIndexes removes the entries old needed that next does not.
 // Failures leave extra entries, which readers filter out.
 func (s *Store) removeIndexes(ctx context.Context, old, next *Link) {
@@ -213,14 +240,13 @@ func (s *Store) removeIndexes(ctx context.Context, old, next *Link) {
 	for _, e := range nextEntries {
 		keep[indexEntry{key: e.key, member: e.member}] = true
 	}
-	s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, e := range oldEntries {
-			if !keep[indexEntry{key: e.key, member: e.member}] {
-				p.ZRem(ctx, e.key, e.member)
-			}
+	var drop []indexEntry
+	for _, e := range oldEntries {
+		if !keep[indexEntry{key: e.key, member: e.member}] {
+			drop = append(drop, e)
 		}
-		return nil
-	})
+	}
+	s.dropEntries(ctx, old.Tenant, drop)
 	if oldDue != nil && (nextDue == nil || nextDue.member != oldDue.member) {
 		s.rdb.ZRem(ctx, oldDue.key, oldDue.member)
 	}
