@@ -14,9 +14,9 @@ import (
 // the system code page, GBK, of which GB18030 is the superset: a body
 // whose Content-Type says so (charset=gb18030, gbk, gb2312) is decoded,
 // and so is one without a charset that is not UTF-8 but reads as GB18030
-// throughout and whose non-ASCII bytes are mostly not UTF-8 (a UTF-8 file
-// with one stray Latin-1 cell stays UTF-8: that row fails, the others keep
-// their Chinese). Anything else is returned as sent: a cell that is not
+// throughout and reads more like GBK than UTF-8 (mostlyNotUTF8: a UTF-8
+// file with one stray Latin-1 cell stays UTF-8: that row fails, the others
+// keep their Chinese). Anything else is returned as sent: a cell that is not
 // UTF-8 then fails its row, naming the column (links.DecodeCSV). With a
 // declared charset, bytes that are not GB18030 fail their row the same way.
 func csvBody(data []byte, contentType string) ([]byte, error) {
@@ -56,20 +56,23 @@ func fromGB18030(data []byte) (text []byte, ok bool) {
 	return text, !bytes.ContainsRune(text, utf8.RuneError)
 }
 
-// mostlyNotUTF8 reports whether most of data's non-ASCII bytes are not in
-// valid UTF-8 sequences: GBK text, which may hold a few byte pairs that
-// happen to be UTF-8, rather than UTF-8 with a stray byte or two.
+// mostlyNotUTF8 reports whether data reads more like GBK than like UTF-8
+// with a stray byte or two. Read as UTF-8, GBK text gives invalid bytes
+// and two-byte sequences (Chinese pairs such as D2 BB, 一, happen to be
+// valid UTF-8 for U+0080–U+07FF: Latin, Greek, Cyrillic), rarely the
+// three-byte sequences of Chinese in UTF-8; a UTF-8 file has those, and
+// a stray byte is one invalid byte among them.
 func mostlyNotUTF8(data []byte) bool {
-	valid, invalid := 0, 0
+	gbk, utf := 0, 0
 	for len(data) > 0 {
 		r, n := utf8.DecodeRune(data)
 		switch {
-		case r == utf8.RuneError && n == 1:
-			invalid++
-		case n > 1:
-			valid += n
+		case r == utf8.RuneError && n == 1, n == 2:
+			gbk += n
+		case n > 2:
+			utf += n
 		}
 		data = data[n:]
 	}
-	return invalid > valid
+	return gbk > utf
 }

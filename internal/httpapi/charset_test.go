@@ -79,6 +79,27 @@ func TestGBKCSV(t *testing.T) {
 	}
 }
 
+// TestCSVCharsetGuess: short GBK titles whose byte pairs happen to be
+// valid UTF-8 (一 is D2 BB, U+04BB read as UTF-8) are still read as GBK;
+// UTF-8 with a stray byte stays UTF-8. A GBK body that is valid UTF-8
+// throughout (一楼 alone is D2 BB C2 A5) cannot be told from UTF-8 ("Café"
+// in UTF-8 reads as GBK "Caf茅"): it is read as UTF-8, and a declared
+// charset=gbk decodes it.
+func TestCSVCharsetGuess(t *testing.T) {
+	for _, title := range []string{"一楼门口海报", "二楼靠窗七号桌", "外卖优惠券", "海报", "靠窗 Menu 一楼"} {
+		gbk, _ := simplifiedchinese.GBK.NewEncoder().String("code,title\nG1," + title + "\n")
+		got, err := csvBody([]byte(gbk), "text/csv")
+		if err != nil || string(got) != "code,title\nG1,"+title+"\n" {
+			t.Errorf("GBK %q read as %q, %v", title, got, err)
+		}
+	}
+	for _, body := range []string{"code,title\nM1,菜单\nM2,Cr\xeapes\n", "code,title\nM1,早餐菜单 \xa0\n"} {
+		if got, err := csvBody([]byte(body), "text/csv"); err != nil || string(got) != body {
+			t.Errorf("UTF-8 with a stray byte %q read as %q, %v", body, got, err)
+		}
+	}
+}
+
 func FuzzCSVBody(f *testing.F) {
 	f.Add([]byte("code,title\nA1,桌\n"), "text/csv")
 	f.Add([]byte("code,title\nA1,\xd7\xc0\n"), "text/csv")
