@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
@@ -39,12 +40,19 @@ func (r *searchReady) set(tenant string) {
 	r.ready[tenant] = true
 }
 
-// ensureIndexes indexes tenant's older links for search, unless done.
+// backfillTimeout bounds one backfill; it runs apart from the request that
+// started it, so that a client going away does not throw the work away.
+const backfillTimeout = 5 * time.Minute
+
+// ensureIndexes indexes tenant's older links for search and quotas, unless
+// done.
 func (s *Store) ensureIndexes(ctx context.Context, tenant string) error {
 	if s.search.is(tenant) {
 		return nil
 	}
-	_, err, _ := s.search.group.Do(tenant, func() (any, error) {
+	ch := s.search.group.DoChan(tenant, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backfillTimeout)
+		defer cancel()
 		n, err := s.rdb.Exists(ctx, searchReadyKey(tenant)).Result()
 		if err != nil {
 			return nil, fmt.Errorf("search index: %w: %w", ErrUnavailable, err)
@@ -60,13 +68,21 @@ func (s *Store) ensureIndexes(ctx context.Context, tenant string) error {
 		s.search.set(tenant)
 		return nil, nil
 	})
-	return err
+	select {
+	case r := <-ch:
+		return r.Err
+	case <-ctx.Done():
+		return fmt.Errorf("search index: %w: %w", ErrUnavailable, ctx.Err())
+	}
 }
 
 // backfillSearch adds every index entry of tenant's live links (ZADD: the
-// ones there already stay as they are) and their scans to the rank. A link
-// a concurrent write changes may get an entry of its old state, which
-// readers skip, as they skip any stale entry.
+// ones there already stay as they are) and the scans of its live and
+// trashed links to the rank. It follows the write protocol (apply): after
+// adding a batch's entries it reads the batch again, and a link a write
+// changed meanwhile loses the entries of the state read first and gets
+// those of its state now, so that no count is left with an entry the link
+// no longer needs.
 func (s *Store) backfillSearch(ctx context.Context, tenant string) error {
 	from := "-"
 	for {
@@ -75,23 +91,45 @@ func (s *Store) backfillSearch(ctx context.Context, tenant string) error {
 			return fmt.Errorf("search index: %w: %w", ErrUnavailable, err)
 		}
 		if len(members) == 0 {
-			return nil
+			break
 		}
 		ls, err := s.readMany(ctx, members)
 		if err != nil {
 			return err
 		}
+		if s.backfillRead != nil {
+			s.backfillRead()
+		}
+		var live []*Link
 		var codes []string
+		for _, l := range ls {
+			if l != nil && l.Tenant == tenant && l.DeletedAt == nil {
+				live = append(live, l)
+				codes = append(codes, Canonical(l.Code))
+			}
+		}
 		if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			for _, l := range ls {
-				if l != nil && l.Tenant == tenant && l.DeletedAt == nil {
-					queueIndexes(ctx, p, l)
-					codes = append(codes, Canonical(l.Code))
-				}
+			for _, l := range live {
+				queueIndexes(ctx, p, l)
 			}
 			return nil
 		}); err != nil {
 			return fmt.Errorf("search index: %w: %w", ErrUnavailable, err)
+		}
+		now, err := s.readKeys(ctx, codes)
+		if err != nil {
+			return err
+		}
+		for i, cur := range now {
+			was := live[i]
+			switch {
+			case cur == nil:
+				entries, _ := indexesOf(was)
+				s.dropEntries(ctx, tenant, entries)
+			case cur.Version != was.Version || (cur.DeletedAt == nil) != (was.DeletedAt == nil) || cur.Tenant != was.Tenant:
+				s.removeIndexes(ctx, was, cur)
+				s.addIndexes(ctx, cur)
+			}
 		}
 		if s.ranker != nil {
 			if err := s.ranker.BackfillRank(ctx, tenant, codes); err != nil {
@@ -100,6 +138,19 @@ func (s *Store) backfillSearch(ctx context.Context, tenant string) error {
 		}
 		from = "(" + members[len(members)-1]
 	}
+	if s.ranker == nil {
+		return nil
+	}
+	trashed, err := s.rdb.ZRange(ctx, tenantTrashKey(tenant), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("search index: %w: %w", ErrUnavailable, err)
+	}
+	for start := 0; start < len(trashed); start += readBatch {
+		if err := s.ranker.BackfillRank(ctx, tenant, trashed[start:min(start+readBatch, len(trashed))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ForgetSearchIndex forgets that tenant's links are indexed, so that the

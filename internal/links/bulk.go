@@ -84,7 +84,8 @@ func (s *Store) bulkChunk(ctx context.Context, tenant string, rows []Input, deco
 // IsRowInternal reports whether a row failed for a reason other than its
 // content (the store was unavailable).
 func IsRowInternal(err error) bool {
-	return !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrExists)
+	var qe *QuotaError
+	return !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrExists) && !errors.As(err, &qe)
 }
 
 // Upsert is Bulk that updates the tenant's existing links instead of

@@ -120,25 +120,44 @@ func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool
 		return nil
 	}
 	// The entries of links that were not stored go at the end, but for
-	// those a stored one shares (a code twice in one bulk request).
+	// those a stored one shares (a code twice in one bulk request); then
+	// the records that hold the lost codes (a 409: the code's own link)
+	// get theirs again, since some are shared by code (tenantCodesKey).
 	var lost []*Link
 	var won []int
 	defer func() {
 		if len(lost) == 0 {
 			return
 		}
-		keep := map[string]bool{}
+		keep := map[indexEntry]bool{}
 		for _, i := range won {
-			keep[indexMember(ls[i])] = true
+			entries, _ := indexesOf(ls[i])
+			for _, e := range entries {
+				keep[indexEntry{key: e.key, member: e.member}] = true
+			}
 		}
 		var drop []indexEntry
 		for _, l := range lost {
-			if !keep[indexMember(l)] {
-				entries, _ := indexesOf(l)
-				drop = append(drop, entries...)
+			entries, _ := indexesOf(l)
+			for _, e := range entries {
+				if !keep[indexEntry{key: e.key, member: e.member}] {
+					drop = append(drop, e)
+				}
 			}
 		}
-		s.dropEntries(context.WithoutCancel(ctx), lost[0].Tenant, drop)
+		bg := context.WithoutCancel(ctx)
+		s.dropEntries(bg, lost[0].Tenant, drop)
+		codes := make([]string, len(lost))
+		for i, l := range lost {
+			codes[i] = Canonical(l.Code)
+		}
+		if holders, err := s.readKeys(bg, codes); err == nil {
+			for _, h := range holders {
+				if h != nil {
+					s.addIndexes(bg, h)
+				}
+			}
+		}
 	}()
 
 	var encErr error

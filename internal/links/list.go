@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -125,11 +126,14 @@ func parseInt(s string) (int, error) {
 	return n, nil
 }
 
-// A cursor is opaque to clients: the phase of the listing it stopped in
-// and the position to go on after. Cursors of releases before search were
-// a list member alone, and are read as phaseList.
+// A cursor is opaque to clients: the listing it belongs to (a digest of
+// its filters, search and sort, so that it cannot continue another), the
+// phase of the listing it stopped in and the position to go on after:
+// "<phase>|<digest>|<position>". Cursors of releases before search were a
+// list member alone, and are read as phaseList of any listing.
 type cursor struct {
 	phase  byte
+	query  string // the listing's digest (listDigest); "" in an old cursor
 	member string // phaseList, phaseUnranked: an index member; phaseCodes: a canonical code
 	scans  int64  // phaseRanked: the last code's scans (member its code)
 }
@@ -142,12 +146,23 @@ const (
 	phaseUnranked = 'u' // sort=scans: links never scanned, newest first
 )
 
-func (c cursor) encode() string {
-	s := string(c.phase) + "|" + c.member
-	if c.phase == phaseRanked && c.member != "" {
-		s = string(c.phase) + "|" + strconv.FormatInt(c.scans, 10) + "|" + c.member
+// listDigest names a listing: 8 hex digits of FNV-1a over its parameters
+// other than limit and cursor.
+func listDigest(q ListQuery) string {
+	h := fnv.New32a()
+	for _, p := range []string{q.Campaign, q.Tag, q.Status, q.Q, q.Sort} {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(s))
+	return fmt.Sprintf("%08x", h.Sum32())
+}
+
+func (c cursor) encode() string {
+	pos := c.member
+	if c.phase == phaseRanked && c.member != "" {
+		pos = strconv.FormatInt(c.scans, 10) + "|" + c.member
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(string(c.phase) + "|" + c.query + "|" + pos))
 }
 
 func decodeCursor(s string) (cursor, error) {
@@ -161,8 +176,10 @@ func decodeCursor(s string) (cursor, error) {
 			return cursor{}, bad
 		}
 		return cursor{phase: phaseList, member: string(b)}, nil
+	case len(b) < 11 || b[10] != '|':
+		return cursor{}, bad
 	}
-	c := cursor{phase: b[0], member: string(b[2:])}
+	c := cursor{phase: b[0], query: string(b[2:10]), member: string(b[11:])}
 	if c.member == "" { // the start of a phase
 		switch c.phase {
 		case phaseList, phaseCodes, phaseTitles, phaseRanked, phaseUnranked:
@@ -213,6 +230,7 @@ type lister struct {
 	now     time.Time
 	page    Page
 	scanned int
+	digest  string // listDigest of q
 }
 
 // full reports whether the page is done: filled (with a cursor after its
@@ -236,11 +254,15 @@ func (s *Store) List(ctx context.Context, tenant string, q ListQuery) (Page, err
 	if ls.search, ok = parseSearch(q.Q); q.Q != "" && !ok {
 		return Page{}, invalid("q", "has no letters or digits to search for")
 	}
+	ls.digest = listDigest(q)
 	cur := cursor{phase: phaseList}
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return Page{}, invalid("cursor", "is not a cursor this API returned")
+		}
+		if c.query != "" && c.query != ls.digest {
+			return Page{}, errWrongCursor
 		}
 		cur = c
 	}
@@ -369,8 +391,8 @@ func (ls *lister) byScans(ctx context.Context, cur cursor) error {
 		if cur.phase == phaseRanked {
 			after = &stats.Ranked{Code: cur.member, Scans: cur.scans}
 		}
+		n := ls.q.Limit + 1
 		for ls.scanned < maxListScan {
-			n := min(ls.q.Limit+1, 500)
 			ranked, err := r.RankPage(ctx, ls.tenant, after, n)
 			if err != nil {
 				return err
@@ -395,9 +417,10 @@ func (ls *lister) byScans(ctx context.Context, cur cursor) error {
 			if len(ranked) < n {
 				break
 			}
+			n = min(2*n, 1000) // a rare filter: read on in bigger steps
 		}
 		if ls.scanned >= maxListScan {
-			ls.page.NextCursor = rankCursor(after).encode()
+			ls.page.NextCursor = ls.encode(rankCursor(after))
 			return nil
 		}
 		cur = cursor{phase: phaseUnranked}
@@ -424,13 +447,19 @@ func rankCursor(after *stats.Ranked) cursor {
 	return cursor{phase: phaseRanked, member: after.Code, scans: after.Scans}
 }
 
+// encode is c's text, as a cursor of this listing.
+func (ls *lister) encode(c cursor) string {
+	c.query = ls.digest
+	return c.encode()
+}
+
 func (ls *lister) own(l *Link) bool { return l.Tenant == ls.tenant && l.DeletedAt == nil }
 
 // add puts l on the page, or, when the page is full, sets the cursor to
 // before it (at): it reports whether the page is full.
 func (ls *lister) add(l *Link, at cursor) bool {
 	if len(ls.page.Items) == ls.q.Limit {
-		ls.page.NextCursor = at.encode()
+		ls.page.NextCursor = ls.encode(at)
 		return true
 	}
 	ls.page.Items = append(ls.page.Items, l)
@@ -512,7 +541,7 @@ func (ls *lister) walkWith(ctx context.Context, key string, member func(*Link) s
 		}
 		batch = min64(batch*2, 1000)
 	}
-	ls.page.NextCursor = cursor{phase: phase, member: last}.encode()
+	ls.page.NextCursor = ls.encode(cursor{phase: phase, member: last})
 	return nil
 }
 

@@ -125,3 +125,61 @@ func TestLinkQuotaAcrossInstances(t *testing.T) {
 		t.Errorf("Usage.Links = %d, want 25", u.Links)
 	}
 }
+
+// TestIndexesAfterRefusals: a create refused with 409 and a code twice in
+// one bulk leave the tenant's lists and counts as they were.
+func TestIndexesAfterRefusals(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	a := Actor{By: "key:test"}
+	web := Targets{Web: &WebTarget{URL: "https://m.example.com/"}}
+	mustCreate(t, s, "acme", `{"code":"PROMO1","title":"spring poster","campaign":"c1",`+webOnly[1:])
+	if _, err := s.Create(ctx, "acme", Input{Code: "promo1", Campaign: "c2", Title: "retry", Targets: web}, a); !errors.Is(err, ErrExists) {
+		t.Fatalf("a second create of the code = %v, want ErrExists", err)
+	}
+	res, err := s.Bulk(ctx, "acme", []Input{
+		{Code: "DUP01", Campaign: "c1", Title: "alpha", Targets: web},
+		{Code: "DUP01", Campaign: "c3", Tags: []string{"x"}, Title: "beta", Targets: web},
+	}, nil, a)
+	if err != nil || res.Created != 1 {
+		t.Fatalf("bulk with a code twice = %+v, %v", res, err)
+	}
+	for q, want := range map[string]string{"promo": "PROMO1", "poster": "PROMO1", "dup": "DUP01", "alpha": "DUP01"} {
+		if got := listAll(t, s, "acme", ListQuery{Q: q}); len(got) != 1 || got[0] != want {
+			t.Errorf("q=%s after the refusals: %q, want %s", q, got, want)
+		}
+	}
+	for _, q := range []string{"retry", "beta"} {
+		if got := listAll(t, s, "acme", ListQuery{Q: q}); len(got) != 0 {
+			t.Errorf("q=%s finds a refused row: %q", q, got)
+		}
+	}
+	if u, _ := s.Usage(ctx, "acme"); u != (Usage{Links: 2, Campaigns: 1}) {
+		t.Errorf("usage after the refusals = %+v, want 2 links in 1 campaign, no tags", u)
+	}
+}
+
+// TestBackfillRacingAWrite: a link deleted between the backfill's read and
+// its writes does not stay counted.
+func TestBackfillRacingAWrite(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	mustCreate(t, s, "acme", `{"code":"BF001","campaign":"gone","title":"old poster",`+webOnly[1:])
+	mustCreate(t, s, "acme", `{"code":"BF002","campaign":"kept",`+webOnly[1:])
+	// As links stored before this release: no registries, no mark.
+	s.rdb.Del(ctx, campaignsKey("acme"), tagsKey("acme"), searchReadyKey("acme"))
+	fresh := NewStore(s.rdb, Options{})
+	fresh.backfillRead = func() {
+		fresh.backfillRead = nil
+		if err := s.Delete(ctx, "acme", "BF001", Actor{By: "key:test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := fresh.Usage(ctx, "acme")
+	if want := (Usage{Links: 1, Campaigns: 1}); err != nil || u != want {
+		t.Errorf("usage after a backfill that raced a delete = %+v, %v; want %+v", u, err, want)
+	}
+	if got := listAll(t, fresh, "acme", ListQuery{Q: "poster"}); len(got) != 0 {
+		t.Errorf("the deleted link is found: %q", got)
+	}
+}

@@ -2,17 +2,20 @@ package links
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/width"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Search matches a link when its code starts with the query (case folded)
 // or when its title holds every term of the query: each Latin word as a
 // whole word, each run of Chinese (or Japanese, Korean) characters as a
-// substring. Text is compared with case and width folded, so "ＣＯＦＦＥＥ"
-// finds "Coffee".
+// substring. Text is compared folded (fold), so "ＣＯＦＦＥＥ" finds
+// "Coffee". Scripts written without spaces other than Chinese, Japanese and
+// Korean (Thai, Lao) are searched by whole run, as one word.
 //
 // The index (indexesOf) has an entry per title word and per distinct CJK
 // character, ordered like the tenant's list (newest first). A query walks
@@ -53,9 +56,18 @@ func codeChars(s string) bool {
 	return true
 }
 
-// fold is the form text is compared in: full-width letters and digits as
-// ASCII, lower case.
-func fold(s string) string { return strings.ToLower(width.Fold.String(s)) }
+// fold is the form text is compared in: NFKC (full-width letters and
+// digits as ASCII, half-width katakana as full-width, an accent typed apart
+// joined to its letter), then case folded (final sigma included).
+func fold(s string) string {
+	c := folders.Get().(*cases.Caser)
+	defer folders.Put(c)
+	return c.String(norm.NFKC.String(s))
+}
+
+// folders hold Casers, which keep state between calls and so are not
+// shared by goroutines.
+var folders = sync.Pool{New: func() any { c := cases.Fold(); return &c }}
 
 // cjk reports whether r is written without spaces between words, so that
 // it is searched by character.

@@ -2,6 +2,7 @@ package links
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -20,7 +21,10 @@ func TestTerms(t *testing.T) {
 		{"二楼靠窗七号桌", nil, []string{"二楼靠窗七号桌"}},
 		{"Coffee-Bar 二楼 coffee", []string{"coffee", "bar"}, []string{"二楼"}},
 		{"ＣＯＦＦＥＥ１号", []string{"coffee1"}, []string{"号"}},
-		{"Café №7", []string{"café", "7"}, nil},
+		{"Café №7", []string{"café", "no7"}, nil},
+		{"Cafe\u0301", []string{"café"}, nil},        // the accent typed apart
+		{"ΟΔΟΣ οδός", []string{"οδοσ", "οδόσ"}, nil}, // final sigma folded
+		{"ｶﾞｲﾄﾞ", nil, []string{"ガイド"}},              // half-width katakana
 		{"  --  ", nil, nil},
 	} {
 		words, runs := terms(fold(tc.in))
@@ -158,7 +162,7 @@ func TestSearchIndexBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
-		if strings.Contains(k, ":q:") || strings.HasSuffix(k, ":upd") || strings.HasSuffix(k, ":codes") || strings.HasSuffix(k, ":searchv") {
+		if strings.Contains(k, ":q:") || strings.HasSuffix(k, ":upd") || strings.HasSuffix(k, ":codes") || strings.HasSuffix(k, ":indexed:2") || strings.HasSuffix(k, ":campaigns") || strings.HasSuffix(k, ":tags") {
 			rdb.Del(ctx, k)
 		}
 	}
@@ -194,3 +198,30 @@ func TestParseListQuery(t *testing.T) {
 		t.Errorf("ParseListQuery(q=二楼, sort=scans) = %+v, %v", q, err)
 	}
 }
+
+// TestCursorBelongsToItsListing: a cursor continues only the listing it
+// came from; one from before search (a bare member) still continues.
+func TestCursorBelongsToItsListing(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	for range 3 {
+		mustCreate(t, s, "acme", `{"campaign":"c1",`+webOnly[1:])
+	}
+	page, err := s.List(ctx, "acme", ListQuery{Limit: 1})
+	if err != nil || page.NextCursor == "" {
+		t.Fatalf("first page: %+v, %v", page, err)
+	}
+	for _, q := range []ListQuery{{Sort: SortUpdated}, {Campaign: "c1"}, {Status: "paused"}, {Q: "x"}} {
+		q.Cursor = page.NextCursor
+		var fe *FieldError
+		if _, err := s.List(ctx, "acme", q); !errors.As(err, &fe) || fe.Name != "cursor" {
+			t.Errorf("List(%+v) with another listing's cursor = %v", q, err)
+		}
+	}
+	old := encodeLegacyCursor(indexMember(page.Items[0]))
+	if next, err := s.List(ctx, "acme", ListQuery{Limit: 5, Cursor: old}); err != nil || len(next.Items) != 2 {
+		t.Errorf("an old cursor = %d items, %v; want the 2 after", len(next.Items), err)
+	}
+}
+
+func encodeLegacyCursor(member string) string { return base64.RawURLEncoding.EncodeToString([]byte(member)) }

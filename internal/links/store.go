@@ -57,6 +57,9 @@ type Store struct {
 	ranker Ranker
 	search searchReady
 	limits func(tenant string) Limits
+	// backfillRead, when set (tests), runs after each batch the backfill
+	// reads and before it writes the batch's entries.
+	backfillRead func()
 	// admitOpenUntil (Unix nanoseconds): until then Admit does not try
 	// Redis, after a count failed.
 	admitOpenUntil atomic.Int64

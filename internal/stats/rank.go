@@ -58,6 +58,9 @@ func (q *Querier) RankPage(ctx context.Context, tenant string, after *Ranked, n 
 		if err != nil {
 			return nil, fmt.Errorf("read rank: %w: score %q", ErrUnavailable, res[i+1])
 		}
+		if v < 1 {
+			break // the rest score no more: not ranked (InRank)
+		}
 		out = append(out, Ranked{Code: res[i], Scans: int64(v)})
 	}
 	return out, nil
@@ -73,6 +76,9 @@ func (q *Querier) InRank(ctx context.Context, tenant string, codes []string) ([]
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read rank: %w: %w", ErrUnavailable, err)
 	}
+	// ZMSCORE answers nil for a member not there, which go-redis reads
+	// as 0: a member is ranked with a score of 1 or more (RankPage leaves
+	// out any other, so that each code is in one of the two lists).
 	for i := range scores {
 		out[i] = i < len(codes) && scores[i] > 0
 	}
