@@ -224,4 +224,6 @@ func TestCursorBelongsToItsListing(t *testing.T) {
 	}
 }
 
-func encodeLegacyCursor(member string) string { return base64.RawURLEncoding.EncodeToString([]byte(member)) }
+func encodeLegacyCursor(member string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(member))
+}
