@@ -388,6 +388,19 @@ func TestSunCodeExport(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(data, []byte("%PDF")) || !bytes.Contains(data, []byte("/Subtype /Image")) {
 		t.Errorf("pdf export = %d %.200q; want a PDF with images", resp.StatusCode, data)
 	}
+	// A sun code WeChat refuses before the first byte is sent: the error
+	// is JSON, not labelled as the file.
+	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"E03","targets":{"wechat":{"appid":"`+testWxApp+`","path":"pages/nope/index"}}}`); status != http.StatusCreated {
+		t.Fatalf("create = %d %s", status, body)
+	}
+	for _, format := range []string{`"format":"wxacode"`, `"format":"pdf","sun_codes":true`} {
+		resp, data = send(t, base, key, "POST", "/api/v1/qr/export", `{"codes":["E03"],`+format+`}`)
+		if resp.StatusCode < 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") ||
+			resp.Header.Get("Content-Disposition") != "" || !bytes.Contains(data, []byte(`"error"`)) {
+			t.Errorf("export {%s} of a refused page = %d %q %q %s; want a JSON error", format, resp.StatusCode,
+				resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"), data)
+		}
+	}
 	for _, tc := range []struct{ body, field string }{
 		{`{"codes":["E01"],"format":"wxacode","size":300}`, "size"},
 		{`{"codes":["E01"],"format":"png","sun_codes":true}`, "sun_codes"},

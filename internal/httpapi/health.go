@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scangate/scangate/docs"
 	"github.com/scangate/scangate/internal/links"
 )
 
@@ -182,4 +183,10 @@ func (s *Server) serveVerification(c echo.Context, name string) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", []byte(fmt.Sprint(content)))
+}
+
+// openAPI serves the API reference, docs/openapi.yaml.
+func (s *Server) openAPI(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", docs.OpenAPI)
 }

@@ -112,6 +112,7 @@ func (e *testEnv) do(method, path, key, contentType, body string, headers ...str
 	}
 	rec := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(rec, req)
+	checkResponse(e.t, req, []byte(body), rec)
 	return rec
 }
 

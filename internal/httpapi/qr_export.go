@@ -200,7 +200,10 @@ func (s *Server) streamExport(c echo.Context, items []qr.Item, o qr.Options, fil
 		return nil
 	}
 	if !res.Committed {
+		// The error goes out as JSON: it must not be labelled, or saved,
+		// as the file.
 		h.Del("Content-Disposition")
+		h.Del("Content-Type")
 		return err
 	}
 	level := slog.LevelError

@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	public.GET("/scene/:code", s.sceneByCode, params("platform"))
 	public.GET("/scene", s.sceneByURL, params("q", "platform"))
 	public.POST("/events", s.postEvent, params())
+	public.GET("/openapi.yaml", s.openAPI, params())
 
 	// Admin API: every route needs a key; writes need an admin key.
 	api := e.Group("/api/v1", s.authenticate, s.spendAPI)
