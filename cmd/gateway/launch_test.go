@@ -362,7 +362,7 @@ func TestSunCodeExport(t *testing.T) {
 		t.Errorf("export before the app is registered = %d %s; want 422 saying to register it", status, body)
 	}
 	registerWeChatApp(t, base, key)
-	resp, data := send(t, base, key, "POST", "/api/v1/qr/export", `{"campaign":"sun","format":"wxacode"}`)
+	resp, data := send(t, base, key, "POST", "/api/v1/qr/export", `{"campaign":"sun","format":"WXACODE"}`) // formats are case-insensitive
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("zip export = %d %s", resp.StatusCode, data)
 	}
@@ -384,7 +384,7 @@ func TestSunCodeExport(t *testing.T) {
 	if strings.Join(names, ",") != "E01.jpg,E02.jpg" {
 		t.Errorf("zip holds %v, want E01.jpg and E02.jpg", names)
 	}
-	resp, data = send(t, base, key, "POST", "/api/v1/qr/export", `{"codes":["E01","E02"],"format":"pdf","sun_codes":true,"cols":2,"rows":2}`)
+	resp, data = send(t, base, key, "POST", "/api/v1/qr/export", `{"codes":["E01","E02"],"format":"PDF","sun_codes":true,"cols":2,"rows":2}`)
 	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(data, []byte("%PDF")) || !bytes.Contains(data, []byte("/Subtype /Image")) {
 		t.Errorf("pdf export = %d %.200q; want a PDF with images", resp.StatusCode, data)
 	}

@@ -349,7 +349,7 @@ func TestSunCode(t *testing.T) {
 	registerWeChatApp(t, base, key)
 	before := calls.Load()
 	for range 2 {
-		status, body := callBody(t, base, key, "GET", "/api/v1/links/T01/qr?format=wxacode&width=430&line_color=00aa00", "")
+		status, body := callBody(t, base, key, "GET", "/api/v1/links/T01/qr?format=WxaCode&width=430&line_color=00aa00", "")
 		if status != http.StatusOK || !strings.HasSuffix(body, "scene=T01 page=pages/menu/index") {
 			t.Fatalf("sun code = %d %q", status, body)
 		}

@@ -36,7 +36,7 @@ const (
 // qrImage answers GET /api/v1/links/{code}/qr: the image of the link's
 // short URL, from the shared cache, or 304 when the client has it.
 func (s *Server) qrImage(c echo.Context) error {
-	if c.QueryParam("format") == "wxacode" {
+	if strings.EqualFold(c.QueryParam("format"), "wxacode") {
 		return s.sunCode(c)
 	}
 	query := c.Request().URL.Query() // a copy: caption_from is taken out

@@ -175,6 +175,7 @@ const maxSunCodeExport = 1000
 // them and are refused by name. It leaves req as an export of the same
 // shape with QR's defaults, so the rest of the checks run as usual.
 func sunCodeExport(req *exportRequest) (bool, error) {
+	req.Format = strings.ToLower(req.Format) // as QR formats are read
 	switch {
 	case req.Format == "wxacode":
 		if req.SunCodes {
