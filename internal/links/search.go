@@ -4,7 +4,6 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -17,17 +16,21 @@ import (
 // "Coffee". Scripts written without spaces other than Chinese, Japanese and
 // Korean (Thai, Lao) are searched by whole run, as one word.
 //
-// The index (indexesOf) has an entry per title word and per distinct CJK
-// character, ordered like the tenant's list (newest first). A query walks
+// The index (indexesOf) has an entry per title word (in the list of its
+// first three characters) and per distinct CJK character, ordered like the
+// tenant's list (newest first). A query walks
 // the entry set of its rarest term and checks each link's title, so an
 // entry left behind by a failed write never shows a wrong link.
 
 // MaxQueryRunes bounds a search query.
 const MaxQueryRunes = 100
 
-// maxTermBytes bounds a word's index token; longer words are indexed by
-// their first bytes and compared whole when checked.
-const maxTermBytes = 64
+// wordKeyRunes is how much of a word names its index list: words are
+// listed by their first three characters (all of a shorter word), and
+// compared whole when checked. A tenant then has a few thousand word
+// lists, however many distinct words (order numbers, names) its titles
+// hold, rather than a key per word.
+const wordKeyRunes = 3
 
 // search is a parsed query.
 type search struct {
@@ -118,7 +121,7 @@ func tokens(words, runs []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, w := range words {
-		t := "w:" + truncateBytes(w, maxTermBytes)
+		t := "w:" + firstRunes(w, wordKeyRunes)
 		if !seen[t] {
 			seen[t] = true
 			out = append(out, t)
@@ -136,15 +139,15 @@ func tokens(words, runs []string) []string {
 	return out
 }
 
-// truncateBytes cuts s to at most n bytes on a rune boundary.
-func truncateBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
+// firstRunes is s up to its n-th rune.
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
 		n--
 	}
-	return s[:n]
+	return s
 }
 
 // titleTokens are the index tokens of a title.

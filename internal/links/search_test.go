@@ -227,3 +227,24 @@ func TestCursorBelongsToItsListing(t *testing.T) {
 func encodeLegacyCursor(member string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(member))
 }
+
+// TestWordListsAreShared: distinct words (order numbers) share the lists
+// of their first characters, so a tenant's keys do not grow with them;
+// a search still matches whole words only.
+func TestWordListsAreShared(t *testing.T) {
+	s := newTestStore(t, Options{})
+	ctx := context.Background()
+	for i := range 50 {
+		mustCreate(t, s, "acme", fmt.Sprintf(`{"code":"ORD%02d","title":"Order 1234%02d",%s`, i, i, webOnly[1:]))
+	}
+	keys, err := s.rdb.Keys(ctx, "sg:{t:acme}:q:*").Result()
+	if err != nil || len(keys) != 2 { // "w:ord", "w:123"
+		t.Errorf("search lists = %q, %v; want 2", keys, err)
+	}
+	if got := listAll(t, s, "acme", ListQuery{Q: "123407"}); !slices.Equal(got, []string{"ORD07"}) {
+		t.Errorf("q=123407: %q", got)
+	}
+	if got := listAll(t, s, "acme", ListQuery{Q: "1234"}); len(got) != 0 {
+		t.Errorf("q=1234 (part of a word) found %q", got)
+	}
+}
