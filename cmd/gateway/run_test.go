@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/scangate/scangate/internal/apitest"
 	"github.com/scangate/scangate/internal/redistest"
 )
 
@@ -121,6 +122,7 @@ func send(t *testing.T, base, key, method, path, body string) (*http.Response, [
 	if err != nil {
 		t.Fatal(err)
 	}
+	apitest.Check(t, req, []byte(body), resp.StatusCode, resp.Header, data)
 	return resp, data
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/scangate/scangate/internal/apitest"
 	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
@@ -112,7 +113,7 @@ func (e *testEnv) do(method, path, key, contentType, body string, headers ...str
 	}
 	rec := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(rec, req)
-	checkResponse(e.t, req, []byte(body), rec)
+	apitest.Check(e.t, req, []byte(body), rec.Code, rec.Header(), rec.Body.Bytes())
 	return rec
 }
 

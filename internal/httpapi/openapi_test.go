@@ -2,22 +2,16 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/scangate/scangate/docs"
+	"github.com/scangate/scangate/internal/apitest"
 )
 
 // The API reference (docs/openapi.yaml) is checked three ways: it is a
@@ -26,83 +20,6 @@ import (
 // testEnv.do is checked against it (status, content type and, for JSON,
 // YAML and CSV, body), so a change of what the API answers that the
 // reference does not follow fails the test that made the request.
-
-var spec struct {
-	once   sync.Once
-	doc    *openapi3.T
-	router routers.Router
-	err    error
-
-	mu      sync.Mutex
-	checked map[string]int // operations answered and checked, "GET /path"
-}
-
-func init() {
-	// Bodies checked as opaque bytes: their schema is a binary string.
-	for _, ct := range []string{"image/png", "image/svg+xml", "image/jpeg", "application/pdf", "application/zip",
-		"text/html", "application/x-ndjson", "application/jsonl"} {
-		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
-	}
-}
-
-func loadSpec(tb testing.TB) (*openapi3.T, routers.Router) {
-	tb.Helper()
-	spec.once.Do(func() {
-		loader := openapi3.NewLoader()
-		spec.doc, spec.err = loader.LoadFromData(docs.OpenAPI)
-		if spec.err == nil {
-			spec.err = spec.doc.Validate(loader.Context)
-		}
-		if spec.err == nil {
-			spec.router, spec.err = legacy.NewRouter(spec.doc)
-		}
-		spec.checked = map[string]int{}
-	})
-	if spec.err != nil {
-		tb.Fatalf("docs/openapi.yaml: %v", spec.err)
-	}
-	return spec.doc, spec.router
-}
-
-// checkResponse checks one answer against the reference. Requests to no
-// documented operation (a wrong method, an unknown path: the tests of
-// those) are not checked here: TestOpenAPIRoutes checks that every route
-// is documented.
-func checkResponse(tb testing.TB, req *http.Request, body []byte, rec *httptest.ResponseRecorder) {
-	tb.Helper()
-	_, router := loadSpec(tb)
-	probe := req.Clone(context.Background())
-	probe.Body = io.NopCloser(bytes.NewReader(body))
-	if probe.URL.Host == "" {
-		probe.URL.Scheme, probe.URL.Host = "https", "gw.example.com"
-	}
-	route, pathParams, err := router.FindRoute(probe)
-	if err != nil {
-		return
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request: probe, PathParams: pathParams, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-		},
-		Status: rec.Code,
-		Header: rec.Header(),
-		Body:   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-	}
-	if rec.Code == http.StatusNoContent || rec.Code == http.StatusNotModified || req.Method == http.MethodHead {
-		in.Options.ExcludeResponseBody = true
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		tb.Errorf("docs/openapi.yaml does not describe %s %s → %d %s:\n%v\nbody: %.400s",
-			req.Method, req.URL.RequestURI(), rec.Code, rec.Header().Get("Content-Type"), err, rec.Body.String())
-		return
-	}
-	spec.mu.Lock()
-	spec.checked[req.Method+" "+route.Path]++
-	spec.mu.Unlock()
-}
 
 // documented lists the reference's operations as "METHOD /path".
 func documented(doc *openapi3.T) []string {
@@ -119,7 +36,7 @@ func documented(doc *openapi3.T) []string {
 // TestOpenAPIRoutes: the reference documents every route the server has,
 // and only those; it is served as it is.
 func TestOpenAPIRoutes(t *testing.T) {
-	doc, _ := loadSpec(t)
+	doc, _ := apitest.Spec(t)
 	e := newEnv(t)
 	var routes []string
 	for _, r := range e.srv.echo.Routes() {
@@ -170,7 +87,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 
 	// The checks of checkResponse run: a request through testEnv.do is
 	// found in the reference and its answer counted as checked.
-	before := func(op string) int { spec.mu.Lock(); defer spec.mu.Unlock(); return spec.checked[op] }
+	before := apitest.Checked
 	n1, n2 := before("POST /api/v1/links"), before("GET /api/v1/links/{code}")
 	if rec := e.json("POST", "/api/v1/links", e.admin, `{"code":"oa-1","title":"二楼靠窗七号桌","targets":{"web":{"url":"https://e.com/"}}}`); rec.Code != http.StatusCreated {
 		t.Fatalf("create = %d %s", rec.Code, rec.Body)

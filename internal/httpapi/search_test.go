@@ -90,7 +90,7 @@ func TestSearchAndSortByScans(t *testing.T) {
 	// Links scanned before the rank existed are ranked by their totals
 	// on the first sort by scans.
 	ctx := context.Background()
-	e.rdb.Del(ctx, "sg:{e:acme}:rank", "sg:{t:acme}:indexed:2")
+	e.rdb.Del(ctx, "sg:{e:acme}:rank", "sg:{t:acme}:indexed:3")
 	e.links.ForgetSearchIndex("acme")
 	if got := e.listCodes("sort=scans"); !slices.Equal(got, want) {
 		t.Errorf("sort=scans after the upgrade: %q, want %q", got, want)

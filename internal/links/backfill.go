@@ -50,7 +50,14 @@ func (s *Store) ensureIndexes(ctx context.Context, tenant string) error {
 	if s.search.is(tenant) {
 		return nil
 	}
-	ch := s.search.group.DoChan(tenant, func() (any, error) {
+	ch := s.search.group.DoChan(tenant, func() (_ any, err error) {
+		// It runs on a goroutine of its own, out of reach of the server's
+		// recovery: a panic is an error of this call, not a crash.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("search index of %s: panic: %v", tenant, r)
+			}
+		}()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backfillTimeout)
 		defer cancel()
 		n, err := s.rdb.Exists(ctx, searchReadyKey(tenant)).Result()

@@ -120,20 +120,40 @@ func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool
 		return nil
 	}
 	// The entries of links that were not stored go at the end, but for
-	// those a stored one shares (a code twice in one bulk request); then
-	// the records that hold the lost codes (a 409: the code's own link)
-	// get theirs again, since some are shared by code (tenantCodesKey).
+	// those a record of the tenant needs: a stored row's (a code twice in
+	// one bulk request), or the one holding the code (a 409: the code list
+	// is by code, so the two share an entry). Holders are read first and
+	// nothing is added back, so a holder's own write in between is never
+	// undone; if they cannot be read, nothing is dropped (readers skip
+	// extra entries; a missing one would hide a link).
 	var lost []*Link
 	var won []int
 	defer func() {
 		if len(lost) == 0 {
 			return
 		}
+		bg := context.WithoutCancel(ctx)
+		codes := make([]string, len(lost))
+		for i, l := range lost {
+			codes[i] = Canonical(l.Code)
+		}
+		holders, err := s.readKeys(bg, codes)
+		if err != nil {
+			return
+		}
 		keep := map[indexEntry]bool{}
-		for _, i := range won {
-			entries, _ := indexesOf(ls[i])
+		needs := func(l *Link) {
+			entries, _ := indexesOf(l)
 			for _, e := range entries {
 				keep[indexEntry{key: e.key, member: e.member}] = true
+			}
+		}
+		for _, i := range won {
+			needs(ls[i])
+		}
+		for _, h := range holders {
+			if h != nil && h.Tenant == lost[0].Tenant {
+				needs(h)
 			}
 		}
 		var drop []indexEntry
@@ -145,15 +165,14 @@ func (s *Store) claimAll(ctx context.Context, ls []*Link, todo []int, gen []bool
 				}
 			}
 		}
-		bg := context.WithoutCancel(ctx)
 		s.dropEntries(bg, lost[0].Tenant, drop)
-		codes := make([]string, len(lost))
-		for i, l := range lost {
-			codes[i] = Canonical(l.Code)
-		}
-		if holders, err := s.readKeys(bg, codes); err == nil {
-			for _, h := range holders {
-				if h != nil {
+		// A holder written meanwhile (restored from the trash, say) may
+		// have needed what was just dropped: it gets its entries again,
+		// as a write's last step does (apply).
+		if now, err := s.readKeys(bg, codes); err == nil {
+			for i, h := range now {
+				if was := holders[i]; h != nil && h.Tenant == lost[0].Tenant && (was == nil || was.Version != h.Version ||
+					(was.DeletedAt == nil) != (h.DeletedAt == nil)) {
 					s.addIndexes(bg, h)
 				}
 			}

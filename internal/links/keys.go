@@ -45,4 +45,4 @@ func searchKey(tenant, token string) string { return "sg:{t:" + tenant + "}:q:" 
 
 // searchReadyKey marks a tenant whose links written before search existed
 // have been indexed for it (backfill.go).
-func searchReadyKey(tenant string) string { return "sg:{t:" + tenant + "}:indexed:2" }
+func searchReadyKey(tenant string) string { return "sg:{t:" + tenant + "}:indexed:3" }

@@ -147,10 +147,11 @@ const (
 )
 
 // listDigest names a listing: 8 hex digits of FNV-1a over its parameters
-// other than limit and cursor.
+// other than limit and cursor (q as it is compared: folded, its spaces
+// collapsed).
 func listDigest(q ListQuery) string {
 	h := fnv.New32a()
-	for _, p := range []string{q.Campaign, q.Tag, q.Status, q.Q, q.Sort} {
+	for _, p := range []string{q.Campaign, q.Tag, q.Status, strings.Join(strings.Fields(fold(q.Q)), " "), q.Sort} {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}
@@ -261,7 +262,11 @@ func (s *Store) List(ctx context.Context, tenant string, q ListQuery) (Page, err
 		if err != nil {
 			return Page{}, invalid("cursor", "is not a cursor this API returned")
 		}
-		if c.query != "" && c.query != ls.digest {
+		switch {
+		case c.query == "" && (q.Q != "" || q.Sort != SortCreated):
+			// A cursor from before search: of a listing by creation.
+			return Page{}, errWrongCursor
+		case c.query != "" && c.query != ls.digest:
 			return Page{}, errWrongCursor
 		}
 		cur = c

@@ -1,6 +1,8 @@
 package links
 
 import (
+	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 	"unicode"
@@ -16,21 +18,29 @@ import (
 // "Coffee". Scripts written without spaces other than Chinese, Japanese and
 // Korean (Thai, Lao) are searched by whole run, as one word.
 //
-// The index (indexesOf) has an entry per title word (in the list of its
-// first three characters) and per distinct CJK character, ordered like the
-// tenant's list (newest first). A query walks
+// The index (indexesOf) has an entry per title word (in one of wordLists
+// lists, by a hash of the word) and per distinct CJK character, ordered
+// like the tenant's list (newest first). A query walks
 // the entry set of its rarest term and checks each link's title, so an
 // entry left behind by a failed write never shows a wrong link.
 
 // MaxQueryRunes bounds a search query.
 const MaxQueryRunes = 100
 
-// wordKeyRunes is how much of a word names its index list: words are
-// listed by their first three characters (all of a shorter word), and
-// compared whole when checked. A tenant then has a few thousand word
-// lists, however many distinct words (order numbers, names) its titles
-// hold, rather than a key per word.
-const wordKeyRunes = 3
+// wordLists is how many lists a tenant's title words are spread over, by
+// a hash of the word: a tenant has at most that many word keys, however
+// many distinct words (order numbers, SKUs) its titles hold, and a rare
+// word shares its list with about 1/wordLists of the others (a list by
+// first characters would put every SKU of a series in one). Words are
+// compared whole when checked.
+const wordLists = 1 << 14
+
+// wordToken is the index token of a folded word: its list's number.
+func wordToken(w string) string {
+	h := fnv.New32a()
+	h.Write([]byte(w))
+	return fmt.Sprintf("w:%04x", h.Sum32()%wordLists)
+}
 
 // search is a parsed query.
 type search struct {
@@ -121,7 +131,7 @@ func tokens(words, runs []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, w := range words {
-		t := "w:" + firstRunes(w, wordKeyRunes)
+		t := wordToken(w)
 		if !seen[t] {
 			seen[t] = true
 			out = append(out, t)
@@ -137,17 +147,6 @@ func tokens(words, runs []string) []string {
 		}
 	}
 	return out
-}
-
-// firstRunes is s up to its n-th rune.
-func firstRunes(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
 }
 
 // titleTokens are the index tokens of a title.

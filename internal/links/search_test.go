@@ -162,7 +162,7 @@ func TestSearchIndexBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
-		if strings.Contains(k, ":q:") || strings.HasSuffix(k, ":upd") || strings.HasSuffix(k, ":codes") || strings.HasSuffix(k, ":indexed:2") || strings.HasSuffix(k, ":campaigns") || strings.HasSuffix(k, ":tags") {
+		if strings.Contains(k, ":q:") || strings.HasSuffix(k, ":upd") || strings.HasSuffix(k, ":codes") || strings.HasSuffix(k, ":indexed:3") || strings.HasSuffix(k, ":campaigns") || strings.HasSuffix(k, ":tags") {
 			rdb.Del(ctx, k)
 		}
 	}
@@ -222,29 +222,50 @@ func TestCursorBelongsToItsListing(t *testing.T) {
 	if next, err := s.List(ctx, "acme", ListQuery{Limit: 5, Cursor: old}); err != nil || len(next.Items) != 2 {
 		t.Errorf("an old cursor = %d items, %v; want the 2 after", len(next.Items), err)
 	}
+	if _, err := s.List(ctx, "acme", ListQuery{Sort: SortUpdated, Cursor: old}); err == nil {
+		t.Error("an old cursor (of a listing by creation) was taken by sort=updated")
+	}
+	// The same search typed otherwise is the same listing.
+	mustCreate(t, s, "acme", `{"title":"Coffee Bar",`+webOnly[1:])
+	mustCreate(t, s, "acme", `{"title":"coffee shop",`+webOnly[1:])
+	page, _ = s.List(ctx, "acme", ListQuery{Q: "Coffee", Limit: 1})
+	if next, err := s.List(ctx, "acme", ListQuery{Q: " COFFEE ", Limit: 1, Cursor: page.NextCursor}); err != nil || len(next.Items) != 1 {
+		t.Errorf("q=COFFEE after q=Coffee's cursor = %+v, %v", next, err)
+	}
 }
 
 func encodeLegacyCursor(member string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(member))
 }
 
-// TestWordListsAreShared: distinct words (order numbers) share the lists
-// of their first characters, so a tenant's keys do not grow with them;
-// a search still matches whole words only.
-func TestWordListsAreShared(t *testing.T) {
+// TestRareWordAmongMany: one SKU among 8,000 of a series is found on the
+// first page (words are listed by a hash, not by their first characters),
+// and a tenant's word lists are bounded however many distinct words its
+// titles hold.
+func TestRareWordAmongMany(t *testing.T) {
 	s := newTestStore(t, Options{})
 	ctx := context.Background()
-	for i := range 50 {
-		mustCreate(t, s, "acme", fmt.Sprintf(`{"code":"ORD%02d","title":"Order 1234%02d",%s`, i, i, webOnly[1:]))
+	rows := make([]Input, 8000)
+	for i := range rows {
+		rows[i] = Input{Title: fmt.Sprintf("Order SKU2026%05d", i), Targets: Targets{Web: &WebTarget{URL: "https://m.example.com/"}}}
 	}
-	keys, err := s.rdb.Keys(ctx, "sg:{t:acme}:q:*").Result()
-	if err != nil || len(keys) != 2 { // "w:ord", "w:123"
-		t.Errorf("search lists = %q, %v; want 2", keys, err)
+	if res, err := s.Bulk(ctx, "acme", rows, nil, Actor{By: "key:test"}); err != nil || res.Created != len(rows) {
+		t.Fatalf("bulk: %d created, %v", res.Created, err)
 	}
-	if got := listAll(t, s, "acme", ListQuery{Q: "123407"}); !slices.Equal(got, []string{"ORD07"}) {
-		t.Errorf("q=123407: %q", got)
+	page, err := s.List(ctx, "acme", ListQuery{Q: "sku202600007"})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Title != "Order SKU202600007" || page.NextCursor != "" {
+		t.Errorf("q=sku202600007 = %d items, cursor %q, %v; want the one link and no cursor", len(page.Items), page.NextCursor, err)
 	}
-	if got := listAll(t, s, "acme", ListQuery{Q: "1234"}); len(got) != 0 {
-		t.Errorf("q=1234 (part of a word) found %q", got)
+	if got := listAll(t, s, "acme", ListQuery{Q: "sku2026"}); len(got) != 0 {
+		t.Errorf("q=sku2026 (part of a word) found %d", len(got))
+	}
+	keys, _ := s.rdb.Keys(ctx, "sg:{t:acme}:q:w:*").Result()
+	if len(keys) > wordLists || len(keys) < 1000 {
+		t.Errorf("%d word lists for 8,001 distinct words; want them spread, and at most %d", len(keys), wordLists)
+	}
+	for _, w := range []string{"order", "sku202600007", "café", "二"} {
+		if tok := wordToken(w); tok != wordToken(w) || len(tok) != 6 || tok[:2] != "w:" {
+			t.Errorf("wordToken(%q) = %q", w, tok)
+		}
 	}
 }
