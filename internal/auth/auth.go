@@ -1,6 +1,8 @@
-// Package auth owns tenants and their API keys: creating keys, storing only
-// their hashes, checking a presented key, roles, and the bootstrap key of an
-// empty store. It knows nothing of HTTP and never logs.
+// Package auth owns tenants and who may act for them: API keys (creating
+// them, storing only their hashes, checking a presented key, the bootstrap
+// key of an empty store), console users (argon2id passwords, one-time
+// password links, sign-in throttling) and their sessions, and roles. It
+// knows nothing of HTTP and never logs.
 package auth
 
 import (

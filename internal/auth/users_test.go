@@ -1,0 +1,171 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUsersAndPasswords(t *testing.T) {
+	ctx := context.Background()
+	rdb := redisSrv.Client(t)
+	s := NewStore(rdb)
+	if _, err := s.CreateUser(ctx, "acme", "Ann@Example.com ", RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ tenant, email string }{{"acme", "ann@example.com"}, {"acme", "not an email"}, {"Bad Tenant", "b@example.com"}} {
+		if _, err := s.CreateUser(ctx, tc.tenant, tc.email, RoleViewer); err == nil {
+			t.Errorf("CreateUser(%q, %q) succeeded", tc.tenant, tc.email)
+		}
+	}
+	// No password yet: no sign-in, whatever is typed.
+	if _, err := s.CheckCredentials(ctx, "ann@example.com", ""); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("sign-in before a password = %v", err)
+	}
+	tok, err := s.SetupToken(ctx, "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.SetupUser(ctx, tok); err != nil || u.Email != "ann@example.com" {
+		t.Errorf("SetupUser = %+v, %v", u, err)
+	}
+	if _, err := s.SetPassword(ctx, tok, "short"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a short password = %v, want ErrInvalid", err)
+	}
+	const pw = "correct horse battery 电池"
+	if _, err := s.SetPassword(ctx, tok, pw); err != nil {
+		t.Fatalf("SetPassword (the token survives a refused password): %v", err)
+	}
+	if _, err := s.SetPassword(ctx, tok, pw+"2"); !errors.Is(err, ErrTokenInvalid) {
+		t.Errorf("a used token = %v, want ErrTokenInvalid", err)
+	}
+	u, err := s.User(ctx, "ann@example.com")
+	if err != nil || !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(u.PasswordHash, "horse") {
+		t.Errorf("stored hash %q, %v", u.PasswordHash, err)
+	}
+	for _, raw := range rdb.Keys(ctx, "*").Val() {
+		if strings.Contains(raw, tok) {
+			t.Errorf("the setup token is stored as it is: %s", raw)
+		}
+	}
+	if got, err := s.CheckCredentials(ctx, "ANN@example.com", pw); err != nil || got.Tenant != "acme" || got.Role != RoleAdmin {
+		t.Errorf("sign-in = %+v, %v", got, err)
+	}
+	for _, tc := range []struct{ email, pw string }{{"ann@example.com", pw + "x"}, {"bob@example.com", pw}, {"ann@example.com", strings.Repeat("x", MaxPasswordLen+1)}} {
+		if _, err := s.CheckCredentials(ctx, tc.email, tc.pw); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("CheckCredentials(%s, …) = %v, want ErrBadCredentials", tc.email, err)
+		}
+	}
+	// The hash checked for unknown users is well-formed, so it costs the
+	// same as a real one.
+	parts := strings.Split(dummyHash, "$")
+	salt, _ := base64.RawStdEncoding.DecodeString(parts[4])
+	key, _ := base64.RawStdEncoding.DecodeString(parts[5])
+	if parts[3] != "m=19456,t=2,p=1" || len(salt) != argonSaltLen || len(key) != argonKeyLen {
+		t.Errorf("dummyHash %q: salt %d bytes, key %d", dummyHash, len(salt), len(key))
+	}
+	if err := s.DisableUser(ctx, "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CheckCredentials(ctx, "ann@example.com", pw); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("a disabled user signs in: %v", err)
+	}
+}
+
+func TestSessions(t *testing.T) {
+	ctx := context.Background()
+	rdb := redisSrv.Client(t)
+	s := NewStore(rdb)
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	u, _ := s.CreateUser(ctx, "acme", "ann@example.com", RoleViewer)
+	id1, sess, err := s.StartSession(ctx, u)
+	if err != nil || len(id1) != 43 || sess.CSRF == "" || sess.Tenant != "acme" {
+		t.Fatalf("StartSession = %q %+v %v", id1, sess, err)
+	}
+	id2, _, _ := s.StartSession(ctx, u)
+	if n, _ := rdb.Exists(ctx, "sg:auth:session:"+id1).Result(); n != 0 {
+		t.Error("a session id is stored as it is")
+	}
+	if got, err := s.Session(ctx, id1); err != nil || got.Email != "ann@example.com" || got.CSRF != sess.CSRF {
+		t.Errorf("Session = %+v, %v", got, err)
+	}
+	if ttl := rdb.TTL(ctx, sessionKey(hashSecret(id1))).Val(); ttl <= SessionIdle-time.Minute {
+		t.Errorf("idle expiry %s, want %s", ttl, SessionIdle)
+	}
+	if err := s.EndSession(ctx, id1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, id1); !errors.Is(err, ErrNoSession) {
+		t.Errorf("a signed-out session = %v", err)
+	}
+	if _, err := s.Session(ctx, id2); err != nil {
+		t.Errorf("the other session ended too: %v", err)
+	}
+	// Past the absolute expiry, however recently used.
+	now = now.Add(SessionAbsolute + time.Second)
+	if _, err := s.Session(ctx, id2); !errors.Is(err, ErrNoSession) {
+		t.Errorf("a session past 7 days = %v", err)
+	}
+	id3, _, _ := s.StartSession(ctx, u)
+	id4, _, _ := s.StartSession(ctx, u)
+	if err := s.EndSessions(ctx, "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{id3, id4} {
+		if _, err := s.Session(ctx, id); !errors.Is(err, ErrNoSession) {
+			t.Errorf("sign out everywhere left a session: %v", err)
+		}
+	}
+	if _, err := s.Session(ctx, strings.Repeat("x", 100)); !errors.Is(err, ErrNoSession) {
+		t.Errorf("a long id = %v", err)
+	}
+}
+
+func TestSignInThrottle(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore(redisSrv.Client(t))
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	wait := func(addr, email string) time.Duration {
+		w, err := s.SignInWait(ctx, addr, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	for i := 0; i < freeAccountFailures; i++ {
+		if w := wait("a1", "ann@example.com"); w != 0 {
+			t.Fatalf("failure %d: wait %s, want none", i, w)
+		}
+		s.SignInFailed(ctx, "a1", "ann@example.com")
+	}
+	s.SignInFailed(ctx, "a1", "ann@example.com")
+	if w := wait("a2", "ann@example.com"); w != time.Second {
+		t.Errorf("after 6 failures, from another address: wait %s, want 1s", w)
+	}
+	s.SignInFailed(ctx, "a1", "ann@example.com")
+	if w := wait("a2", "ann@example.com"); w != 2*time.Second {
+		t.Errorf("after 7 failures, from another address: wait %s, want 2s (doubling per failure)", w)
+	}
+	if w := wait("a1", "bob@example.com"); w != 0 {
+		t.Errorf("another account from the same address: wait %s", w)
+	}
+	for range 20 {
+		s.SignInFailed(ctx, "a1", "ann@example.com")
+	}
+	if w := wait("a1", "ann@example.com"); w != maxSignInWait {
+		t.Errorf("after many failures: wait %s, want the most, %s", w, maxSignInWait)
+	}
+	if w := wait("a1", "bob@example.com"); w == 0 {
+		t.Error("an address that failed 27 times may try any account at once")
+	}
+	now = now.Add(maxSignInWait)
+	s.SignInSucceeded(ctx, "ann@example.com")
+	if w := wait("a2", "ann@example.com"); w != 0 {
+		t.Errorf("after a success: wait %s", w)
+	}
+}
