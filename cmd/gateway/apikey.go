@@ -26,21 +26,11 @@ func apikey(ctx context.Context, args, environ []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if len(cfg.Redis.Addrs) == 0 {
-		return errors.New("apikey needs a Redis: set redis.addrs or SCANGATE_REDIS_ADDRS (the embedded store lives inside a running gateway and cannot be reached)")
-	}
-	log := newLogger(cfg.Log, stderr)
-	rdb, _, closeRedis, err := openRedis(cfg.Redis, log)
+	keys, closeRedis, err := commandAuth(ctx, "apikey", cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		return fmt.Errorf("redis at %v does not answer: %w", cfg.Redis.Addrs, err)
-	}
-	keys := auth.NewStore(rdb)
 
 	switch sub {
 	case "create":
@@ -80,4 +70,24 @@ func apikey(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		return nil
 	}
 	return fmt.Errorf("unknown apikey command %q: use create, list or revoke", sub)
+}
+
+// commandAuth opens the auth store on the configured Redis for a command
+// (apikey, user): it needs a real one.
+func commandAuth(ctx context.Context, name string, cfg Config, stderr io.Writer) (*auth.Store, func(), error) {
+	if len(cfg.Redis.Addrs) == 0 {
+		return nil, nil, fmt.Errorf("%s needs a Redis: set redis.addrs or SCANGATE_REDIS_ADDRS (the embedded store lives inside a running gateway and cannot be reached)", name)
+	}
+	log := newLogger(cfg.Log, stderr)
+	rdb, _, closeRedis, err := openRedis(cfg.Redis, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		closeRedis()
+		return nil, nil, fmt.Errorf("redis at %v does not answer: %w", cfg.Redis.Addrs, err)
+	}
+	return auth.NewStore(rdb), closeRedis, nil
 }

@@ -4,6 +4,7 @@
 //	gateway apikey create --tenant NAME [--role admin|viewer]
 //	gateway apikey list
 //	gateway apikey revoke ID
+//	gateway user create|list|disable|reset
 //	gateway healthcheck                    exit 0 when the local gateway is healthy
 //	gateway export [--tenant T] > links.jsonl
 //	gateway import links.jsonl
@@ -40,6 +41,10 @@ const usage = `usage:
   gateway apikey create --tenant NAME [--role admin|viewer] [--config FILE]
   gateway apikey list [--config FILE]
   gateway apikey revoke ID [--config FILE]
+  gateway user create --tenant NAME --email ADDRESS [--role admin|viewer] [--config FILE]
+  gateway user list [--tenant NAME] [--config FILE]
+  gateway user disable --email ADDRESS [--config FILE]
+  gateway user reset --email ADDRESS [--config FILE]
   gateway healthcheck [--config FILE]
   gateway export [--tenant NAME] [--config FILE] > links.jsonl
   gateway import [--config FILE] links.jsonl
@@ -60,6 +65,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return serve(ctx, args, environ, stdout, stderr)
 	case "apikey":
 		return apikey(ctx, args, environ, stdout, stderr)
+	case "user":
+		return user(ctx, args, environ, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, environ, stdout, stderr)
 	case "export":

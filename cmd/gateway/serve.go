@@ -39,7 +39,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	// /readyz: 503, not started) while it waits for it.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return fmt.Errorf("listen on %s: %w (another address: SCANGATE_LISTEN=127.0.0.1:8081, or listen: in config.yaml)", cfg.Listen, err)
 	}
 	defer ln.Close()
 	local := localURL(ln.Addr())
