@@ -30,5 +30,12 @@ var LaunchJS string
 //go:embed opentag.js
 var OpenTagJS string
 
+// Console holds the merchant console's templates (console/*.html) and its
+// static files (console/static/), served from the binary under
+// /console/static/ so that its CSP allows 'self' and nothing inline.
+//
+//go:embed console/*.html console/static
+var Console embed.FS
+
 // JSSDK is WeChat's JS-SDK (1.6.0 or later has the open tags).
 const JSSDK = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js"

@@ -28,6 +28,9 @@ type app struct {
 	recorder     *stats.Recorder
 	geo          *geo.DB
 	bootstrapKey string
+	// bootstrapEmail and bootstrapToken: the console's first admin and
+	// the one-time token that sets its password, when it has none.
+	bootstrapEmail, bootstrapToken string
 }
 
 // startApp waits until Redis answers (logging, at most every ten seconds,
@@ -106,7 +109,10 @@ func startApp(ctx context.Context, cfg Config, rdb redis.UniversalClient, embedd
 		log.Warn("stats: visitor key not loaded yet; splits and per-visitor limits wait for it", "err", err)
 	}
 	if err := retry("bootstrap key", func(ctx context.Context) (err error) {
-		a.bootstrapKey, err = keys.Bootstrap(ctx)
+		if a.bootstrapKey, err = keys.Bootstrap(ctx); err != nil {
+			return err
+		}
+		a.bootstrapEmail, a.bootstrapToken, err = keys.BootstrapUser(ctx)
 		return err
 	}); err != nil {
 		a.close(ctx, cfg, log)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 )
 
 func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
@@ -96,7 +97,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		defer stop()
 	}
 	gate.set(app.api)
-	printWelcome(stdout, local, app.bootstrapKey)
+	printWelcome(stdout, local, app)
 
 	select {
 	case err := <-serveErr:
@@ -126,19 +127,29 @@ func localURL(addr net.Addr) string {
 }
 
 // printWelcome tells a first-time user where the gateway is and, when it
-// just created the admin key, how to use it.
-func printWelcome(w io.Writer, base, key string) {
+// just created them, how to sign in to the console and use the API key.
+func printWelcome(w io.Writer, base string, app *app) {
 	fmt.Fprintf(w, "ScanGate is listening on %s\n", base)
-	if key == "" {
+	if app.bootstrapToken != "" {
+		fmt.Fprintf(w, `
+Console: set the password of %s (tenant "default", admin) and sign in:
+  %s/console/setup?token=%s
+`, app.bootstrapEmail, base, url.QueryEscape(app.bootstrapToken))
+	} else {
+		fmt.Fprintf(w, "Console: %s/console/\n", base)
+	}
+	if app.bootstrapKey == "" {
 		return
 	}
 	fmt.Fprintf(w, `
 Admin API key for tenant "default" (shown only now; keep it):
   %[2]s
 
-Create a link and scan it:
+Create a link and scan it as a phone would (scans by bots and scripts,
+curl's own User-Agent included, are answered but not counted):
   curl -s -X POST %[1]s/api/v1/links -H 'Authorization: Bearer %[2]s' -H 'Content-Type: application/json' \
     -d '{"code":"hello","targets":{"web":{"url":"https://example.com/"}}}'
-  curl -si %[1]s/s/hello
-`, base, key)
+  curl -si -A 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148' %[1]s/s/hello
+  curl -s %[1]s/api/v1/links/hello/stats -H 'Authorization: Bearer %[2]s'
+`, base, app.bootstrapKey)
 }

@@ -169,3 +169,35 @@ func TestSignInThrottle(t *testing.T) {
 		t.Errorf("after a success: wait %s", w)
 	}
 }
+
+// TestBootstrapForTheDefaultTenant: a store whose default tenant has no
+// admin key gets one even when other keys exist (a first "apikey create
+// --role viewer" must not leave a newcomer without an admin), and a
+// console admin with a one-time password link until one has a password.
+func TestBootstrapForTheDefaultTenant(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore(redisSrv.Client(t))
+	if _, _, err := s.Create(ctx, DefaultTenant, RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	if sec, err := s.Bootstrap(ctx); err != nil || sec == "" {
+		t.Fatalf("Bootstrap with only a viewer key = %q, %v; want an admin key", sec, err)
+	}
+	if sec, _ := s.Bootstrap(ctx); sec != "" {
+		t.Error("a second Bootstrap made another admin key")
+	}
+	email, tok, err := s.BootstrapUser(ctx)
+	if err != nil || email != BootstrapAdmin || tok == "" {
+		t.Fatalf("BootstrapUser = %q %q %v", email, tok, err)
+	}
+	// Until the password is set, every start gives a new link.
+	if _, tok2, _ := s.BootstrapUser(ctx); tok2 == "" || tok2 == tok {
+		t.Errorf("a second start gave %q", tok2)
+	}
+	if _, err := s.SetPassword(ctx, tok, "the admin's password"); err != nil {
+		t.Fatal(err)
+	}
+	if email, tok, err := s.BootstrapUser(ctx); email != "" || tok != "" || err != nil {
+		t.Errorf("BootstrapUser with a signed-up admin = %q %q %v", email, tok, err)
+	}
+}

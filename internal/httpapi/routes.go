@@ -1,5 +1,11 @@
 package httpapi
 
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
 // routes is the one list of everything the gateway serves.
 func (s *Server) routes() {
 	e := s.echo
@@ -16,6 +22,20 @@ func (s *Server) routes() {
 		// tenant's app makes one, else the short URL's QR.
 		e.GET(prefix+":code/wxacode", s.pageSunCode, s.rateLimit(s.scanLimit))
 	}
+	// The merchant console (console.go), and the root leads to it.
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/console/") })
+	e.GET("/console", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/console/") })
+	con := e.Group("/console", s.consoleHeaders, s.withSession)
+	con.GET("/", s.consoleHome)
+	con.GET("/static/:file", s.consoleStatic)
+	con.GET("/lang/:lang", s.consoleSetLang)
+	con.GET("/login", s.consoleLoginPage)
+	con.POST("/login", s.consoleLogin)
+	con.GET("/setup", s.consoleSetupPage)
+	con.POST("/setup", s.consoleSetup)
+	con.POST("/logout", s.consoleLogout, s.requireSession)
+	con.GET("/links", s.consoleLinks, s.requireSession)
+
 	e.GET("/:file", s.verificationFile)
 	e.HEAD("/:file", s.verificationFile)
 

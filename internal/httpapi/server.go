@@ -135,6 +135,7 @@ type Server struct {
 	pageCache   *answerCache[[]byte]
 	launchCache *answerCache[string]
 	draining    atomic.Bool
+	console     *consolePages
 	admitLog    ratelog.Every // "scan limit not checked", at most once per 10 s
 }
 
@@ -144,7 +145,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, now: time.Now, admitLog: ratelog.Every{Interval: 10 * time.Second},
+	console, err := parseConsolePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, pages: pages, console: console, now: time.Now, admitLog: ratelog.Every{Interval: 10 * time.Second},
 		exports: newExportSlots(cfg.MaxConcurrentExports, cfg.ExportsPerTenant)}
 	s.export = func(w io.Writer, items iter.Seq2[qr.Item, error], o qr.Options) error {
 		return qr.Export(w, items, o, deps.Renders)

@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+)
+
+// The console speaks Chinese by default and English on request: the
+// sg_lang cookie (set by the switch in every page's header), else the
+// first language of Accept-Language that it speaks, else Chinese.
+
+const langCookie = "sg_lang"
+
+// consoleText is one language's strings, by key.
+type consoleText map[string]string
+
+var consoleTexts = map[string]consoleText{
+	"zh-CN": {
+		"other_lang": "English", "other_lang_code": "en",
+		"sign_in": "登录", "sign_out": "退出", "email": "邮箱", "password": "密码",
+		"login_hint":     "没有账号？请管理员在控制台邀请您，或在服务器上运行 gateway user create。",
+		"bad_login":      "邮箱或密码不正确。",
+		"too_many_tries": "尝试次数过多，请 %d 秒后再试。",
+		"set_password":   "设置密码", "set_password_for": "为以下账号设置密码：", "new_password": "新密码（至少 10 个字符）",
+		"save_and_sign_in": "保存并登录", "link_invalid": "此链接已失效或已使用，请联系管理员获取新链接。",
+		"links": "链接", "viewer": "只读", "search": "搜索", "search_placeholder": "搜索码或标题，如：靠窗",
+		"state": "状态", "all_states": "全部状态", "sort": "排序",
+		"sort_created": "最新创建", "sort_updated": "最近修改", "sort_scans": "扫码最多",
+		"st_active": "启用", "st_paused": "已暂停", "st_scheduled": "未开始", "st_expired": "已过期",
+		"live": "生效中", "paused": "已暂停", "scheduled": "未开始", "expired": "已过期", "used_up": "已用完",
+		"code": "码", "title": "标题", "campaign": "活动", "scans": "扫码次数",
+		"no_links": "没有符合条件的链接。", "next_page": "下一页 →",
+		"back_home": "返回控制台", "not_found": "未找到", "not_found_text": "没有这个页面，或它不属于您的租户。",
+		"forbidden": "无法完成", "csrf_failed": "表单已过期，请返回后重试。",
+		"unavailable": "暂时不可用", "unavailable_text": "存储暂时无法访问，请稍后再试。",
+	},
+	"en": {
+		"other_lang": "中文", "other_lang_code": "zh-CN",
+		"sign_in": "Sign in", "sign_out": "Sign out", "email": "Email", "password": "Password",
+		"login_hint":     "No account? Ask an admin to invite you from the console, or run gateway user create on the server.",
+		"bad_login":      "Wrong email or password.",
+		"too_many_tries": "Too many tries: wait %d seconds.",
+		"set_password":   "Set your password", "set_password_for": "Set the password of", "new_password": "New password (10 characters or more)",
+		"save_and_sign_in": "Save and sign in", "link_invalid": "This link is used or expired: ask an admin for a new one.",
+		"links": "Links", "viewer": "read only", "search": "Search", "search_placeholder": "Search codes or titles",
+		"state": "State", "all_states": "All states", "sort": "Sort",
+		"sort_created": "Newest", "sort_updated": "Recently changed", "sort_scans": "Most scanned",
+		"st_active": "Active", "st_paused": "Paused", "st_scheduled": "Scheduled", "st_expired": "Expired",
+		"live": "Live", "paused": "Paused", "scheduled": "Scheduled", "expired": "Expired", "used_up": "Used up",
+		"code": "Code", "title": "Title", "campaign": "Campaign", "scans": "Scans",
+		"no_links": "No links match.", "next_page": "Next page →",
+		"back_home": "Back to the console", "not_found": "Not found", "not_found_text": "There is no such page, or it is not your tenant's.",
+		"forbidden": "Not done", "csrf_failed": "The form expired: go back and try again.",
+		"unavailable": "Unavailable", "unavailable_text": "The store cannot be reached just now: try again shortly.",
+	},
+}
+
+// consoleLang picks the request's language.
+func consoleLang(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil {
+		if _, ok := consoleTexts[c.Value]; ok {
+			return c.Value
+		}
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "zh"):
+			return "zh-CN"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "zh-CN"
+}

@@ -1,0 +1,203 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/scangate/scangate/internal/auth"
+)
+
+// consoleUser creates a console user with a password.
+func (e *testEnv) consoleUser(tenant, email string, role auth.Role, password string) {
+	e.t.Helper()
+	ctx := context.Background()
+	keys := e.srv.deps.Keys
+	if _, err := keys.CreateUser(ctx, tenant, email, role); err != nil {
+		e.t.Fatal(err)
+	}
+	tok, err := keys.SetupToken(ctx, email)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := keys.SetPassword(ctx, tok, password); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestConsoleInBrowser: a merchant signs in in real Chromium, in Chinese
+// by default, and sees the tenant's links (not another tenant's), found
+// by a Chinese search, under the console's CSP with no violation.
+func TestConsoleInBrowser(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"T2F07","title":"二楼靠窗七号桌","campaign":"spring","targets":{"web":{"url":"https://e.com/7"}}}`)
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"T1F01","title":"一楼门口","targets":{"web":{"url":"https://e.com/1"}}}`)
+	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"GLX01","title":"二楼 globex","targets":{"web":{"url":"https://e.com/g"}}}`)
+
+	const ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+	b := newBrowser(t, ua)
+	b.run(t, emulation.SetUserAgentOverride(ua).WithAcceptLanguage("zh-CN,zh;q=0.9,en;q=0.8")) // a phone in China
+	var lang, heading, table, searched string
+	var violations []string
+	b.run(t,
+		cspProbe,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, "Ann@Example.com"),
+		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`table.links`),
+		chromedp.Evaluate(`document.documentElement.lang`, &lang),
+		chromedp.Text(`h1`, &heading),
+		chromedp.Text(`table.links tbody`, &table),
+		chromedp.Evaluate(`window.__csp || []`, &violations),
+	)
+	if lang != "zh-CN" || heading != "链接" {
+		t.Errorf("signed in: lang %q, heading %q; want Chinese", lang, heading)
+	}
+	if !strings.Contains(table, "T2F07") || !strings.Contains(table, "二楼靠窗七号桌") || !strings.Contains(table, "T1F01") || strings.Contains(table, "GLX01") {
+		t.Errorf("the links table: %q", table)
+	}
+	b.run(t,
+		chromedp.SendKeys(`input[name=q]`, "靠窗"),
+		chromedp.Submit(`input[name=q]`),
+		chromedp.WaitVisible(`table.links`),
+		chromedp.Text(`table.links tbody`, &searched),
+		chromedp.Evaluate(`window.__csp || []`, &violations),
+	)
+	if !strings.Contains(searched, "T2F07") || strings.Contains(searched, "T1F01") {
+		t.Errorf("search 靠窗: %q", searched)
+	}
+	if len(violations) != 0 {
+		t.Errorf("CSP violations: %v", violations)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.consoleErrs) != 0 {
+		t.Errorf("script errors: %v", b.consoleErrs)
+	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// consoleClient is a cookie-keeping client that does not follow redirects.
+func consoleClient(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func getBody(t *testing.T, c *http.Client, u string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return resp, b.String()
+}
+
+// signIn signs a client in through the form and returns the session's
+// CSRF token.
+func signIn(t *testing.T, c *http.Client, base, email, password string) (*http.Response, string) {
+	t.Helper()
+	_, page := getBody(t, c, base+"/console/login")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF field on the sign-in page:\n%s", page)
+	}
+	resp, err := c.PostForm(base+"/console/login", url.Values{"csrf": {m[1]}, "email": {email}, "password": {password}, "next": {"/console/links?q=x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_, links := getBody(t, c, base+"/console/links")
+	tok := ""
+	if m := csrfField.FindStringSubmatch(links); m != nil {
+		tok = m[1]
+	}
+	return resp, tok
+}
+
+func TestConsoleSessionsAndCSRF(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleViewer, "correct horse battery")
+
+	c := consoleClient(t)
+	// Signed out: pages lead to the sign-in, and back after it.
+	if resp, _ := getBody(t, c, srv.URL+"/console/links?q=x"); resp.StatusCode != http.StatusSeeOther ||
+		resp.Header.Get("Location") != "/console/login?next=%2Fconsole%2Flinks%3Fq%3Dx" {
+		t.Errorf("signed out /console/links = %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The sign-in form refuses a post without its token.
+	resp, err := c.PostForm(srv.URL+"/console/login", url.Values{"email": {"ann@example.com"}, "password": {"correct horse battery"}})
+	if err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in without the CSRF token = %v %v", resp.StatusCode, err)
+	}
+	resp, tok := signIn(t, c, srv.URL, "ann@example.com", "wrong password!")
+	if resp.StatusCode != http.StatusUnauthorized || tok != "" {
+		t.Errorf("a wrong password = %d", resp.StatusCode)
+	}
+	resp, tok = signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/links?q=x" || tok == "" {
+		t.Fatalf("sign-in = %d %q, token %q", resp.StatusCode, resp.Header.Get("Location"), tok)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie && (!ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || len(ck.Value) != 43) {
+			t.Errorf("session cookie %+v", ck)
+		}
+	}
+	// Pages carry the console's CSP and are not cached.
+	r, page := getBody(t, c, srv.URL+"/console/links", "Accept-Language", "en-US,en;q=0.9")
+	if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") ||
+		r.Header.Get("Cache-Control") != "no-store" || !strings.Contains(page, `<html lang="en">`) || !strings.Contains(page, "read only") {
+		t.Errorf("links page: CSP %q, Cache-Control %q, English viewer page? %v", csp, r.Header.Get("Cache-Control"), strings.Contains(page, `lang="en"`))
+	}
+	// Sign-out without the token is refused; with it, the session ends.
+	resp, _ = c.PostForm(srv.URL+"/console/logout", url.Values{})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-out without the CSRF token = %d", resp.StatusCode)
+	}
+	resp, _ = c.PostForm(srv.URL+"/console/logout", url.Values{"csrf": {tok}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("sign-out = %d", resp.StatusCode)
+	}
+	if resp, _ := getBody(t, c, srv.URL+"/console/links"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after sign-out /console/links = %d", resp.StatusCode)
+	}
+	// A destination outside the console is not followed.
+	for _, next := range []string{"https://evil.example/", "//evil.example/", "/api/v1/links"} {
+		if got := safeNext(next); got != "/console/links" {
+			t.Errorf("safeNext(%q) = %q", next, got)
+		}
+	}
+	// The root leads to the console.
+	if r, _ := getBody(t, c, srv.URL+"/"); r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/console/" {
+		t.Errorf("GET / = %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+}
