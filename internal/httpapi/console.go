@@ -377,6 +377,7 @@ type linkRow struct {
 
 type linksPage struct {
 	consolePage
+	CanWrite      bool
 	Q, Campaign   string
 	States, Sorts []selectOption
 	Items         []linkRow
@@ -392,7 +393,7 @@ func (s *Server) consoleLinks(c echo.Context) error {
 	t := consoleTexts[consoleLang(c.Request())]
 	p := links.ListParams{Campaign: c.QueryParam("campaign"), Status: c.QueryParam("status"), Q: strings.TrimSpace(c.QueryParam("q")),
 		Sort: c.QueryParam("sort"), Cursor: c.QueryParam("cursor")}
-	page := linksPage{Q: p.Q, Campaign: p.Campaign}
+	page := linksPage{Q: p.Q, Campaign: p.Campaign, CanWrite: canWrite(c)}
 	for _, v := range []string{"active", "paused", "scheduled", "expired"} {
 		page.States = append(page.States, selectOption{v, t["st_"+v], v == p.Status})
 	}

@@ -201,3 +201,99 @@ func TestConsoleSessionsAndCSRF(t *testing.T) {
 		t.Errorf("GET / = %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 }
+
+// TestConsoleLinkForm: in Chromium, a link with a bad WeChat app id shows
+// the error next to that input and keeps what was typed; fixed, it is
+// created and shown; an edit and a revert go through the history.
+func TestConsoleLinkForm(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	b := newBrowser(t, "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36")
+	var fieldErr, title, kept string
+	var violations []string
+	b.run(t,
+		cspProbe,
+		chromedp.Navigate(srv.URL+"/console/login?next=/console/links/new"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, "ann@example.com"),
+		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`input[name="targets.wechat.appid"]`),
+		chromedp.SendKeys(`input[name=code]`, "TBL-07"),
+		chromedp.SendKeys(`input[name=title]`, "二楼靠窗七号桌"),
+		chromedp.SendKeys(`input[name="targets.wechat.appid"]`, "not-an-appid"),
+		chromedp.SendKeys(`input[name="targets.wechat.path"]`, "pages/menu/index"),
+		chromedp.Submit(`input[name=title]`),
+		chromedp.WaitVisible(`#err-targets\.wechat\.appid`),
+		chromedp.Text(`#err-targets\.wechat\.appid`, &fieldErr),
+		chromedp.Value(`input[name=title]`, &kept),
+	)
+	if fieldErr == "" || kept != "二楼靠窗七号桌" {
+		t.Errorf("bad app id: error %q next to the input, title kept %q", fieldErr, kept)
+	}
+	b.run(t,
+		chromedp.SetValue(`input[name="targets.wechat.appid"]`, "wx0123456789abcdef"),
+		chromedp.Submit(`input[name=title]`),
+		chromedp.WaitVisible(`img.qr`),
+		chromedp.Text(`h1`, &title),
+		chromedp.Evaluate(`window.__csp || []`, &violations),
+	)
+	if !strings.Contains(title, "TBL-07") || !strings.Contains(title, "二楼靠窗七号桌") {
+		t.Errorf("after the fix, the link page's heading is %q", title)
+	}
+	// Retarget by editing the form, then revert to version 1.
+	var history, afterRevert string
+	b.run(t,
+		chromedp.SetValue(`input[name="targets.wechat.path"]`, "pages/dinner/index"),
+		chromedp.Submit(`input[name=title]`),
+		chromedp.WaitVisible(`ol.history li:nth-child(2)`),
+		chromedp.Text(`ol.history`, &history),
+		chromedp.Click(`ol.history li:nth-child(2) button`),
+		chromedp.WaitVisible(`ol.history li:nth-child(3)`),
+		chromedp.Value(`input[name="targets.wechat.path"]`, &afterRevert),
+	)
+	if !strings.Contains(history, "v2") || !strings.Contains(history, "user:ann@example.com") {
+		t.Errorf("history after the edit: %q", history)
+	}
+	if afterRevert != "pages/menu/index" {
+		t.Errorf("after reverting to v1 the path is %q", afterRevert)
+	}
+	if len(violations) != 0 {
+		t.Errorf("CSP violations: %v", violations)
+	}
+	l, err := e.links.Get(context.Background(), "acme", "TBL-07")
+	if err != nil || l.Targets.WeChat == nil || l.Targets.WeChat.Path != "pages/menu/index" || l.Version != 3 {
+		t.Errorf("stored after the revert: %+v, %v", l, err)
+	}
+}
+
+// TestConsoleTenantsAndRoles: another tenant's link is a 404; a viewer
+// sees no write controls and the server refuses its writes.
+func TestConsoleTenantsAndRoles(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "vic@example.com", auth.RoleViewer, "correct horse battery")
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"ACME1","title":"acme","targets":{"web":{"url":"https://e.com/a"}}}`)
+	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"GLX01","title":"globex","targets":{"web":{"url":"https://e.com/g"}}}`)
+	c := consoleClient(t)
+	_, tok := signIn(t, c, srv.URL, "vic@example.com", "correct horse battery")
+	if r, _ := getBody(t, c, srv.URL+"/console/links/GLX01"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("another tenant's link = %d, want 404", r.StatusCode)
+	}
+	r, page := getBody(t, c, srv.URL+"/console/links/ACME1")
+	if r.StatusCode != http.StatusOK || strings.Contains(page, `type="submit"`) || strings.Contains(page, "/console/links/new") {
+		t.Errorf("a viewer's link page = %d, with write controls? %v", r.StatusCode, strings.Contains(page, `type="submit"`))
+	}
+	for _, path := range []string{"/console/links/ACME1", "/console/links/ACME1/pause", "/console/links/new"} {
+		resp, err := c.PostForm(srv.URL+path, url.Values{"csrf": {tok}, "title": {"changed"}, "targets.web.url": {"https://e.com/x"}})
+		if err != nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a viewer's POST %s = %v %v, want 403", path, resp.StatusCode, err)
+		}
+	}
+	if l, _ := e.links.Get(context.Background(), "acme", "ACME1"); l.Title != "acme" || l.Status == "paused" {
+		t.Errorf("a viewer changed the link: %+v", l)
+	}
+}

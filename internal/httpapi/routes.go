@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/links"
 )
 
 // routes is the one list of everything the gateway serves.
@@ -35,6 +37,14 @@ func (s *Server) routes() {
 	con.POST("/setup", s.consoleSetup)
 	con.POST("/logout", s.consoleLogout, s.requireSession)
 	con.GET("/links", s.consoleLinks, s.requireSession)
+	con.GET("/links/new", s.consoleNewLink, s.requireSession, s.consoleWrite)
+	con.POST("/links/new", s.consoleCreateLink, s.requireSession, s.consoleWrite)
+	con.GET("/links/:code", s.consoleLink, s.requireSession)
+	con.POST("/links/:code", s.consoleEditLink, s.requireSession, s.consoleWrite)
+	con.POST("/links/:code/pause", s.consoleSetStatus(links.StatusPaused), s.requireSession, s.consoleWrite)
+	con.POST("/links/:code/resume", s.consoleSetStatus(links.StatusActive), s.requireSession, s.consoleWrite)
+	con.POST("/links/:code/revert", s.consoleRevert, s.requireSession, s.consoleWrite)
+	con.GET("/links/:code/qr", s.qrImage, s.requireSession)
 
 	e.GET("/:file", s.verificationFile)
 	e.HEAD("/:file", s.verificationFile)

@@ -1,0 +1,283 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/links"
+)
+
+// The console's link pages: create, view and edit, pause and resume,
+// history and revert. The form's inputs are named as the bulk CSV's
+// columns (links.FormFields); a field the store refuses is shown next to
+// its input.
+
+// consoleZone shows times as merchants in China read them (no DST).
+var consoleZone = time.FixedZone("UTC+8", 8*3600)
+
+// formField is one input of the link form.
+type formField struct {
+	Name, Label, Type, Value, Placeholder, Err string
+	ReadOnly                                   bool
+}
+
+type fieldGroup struct {
+	Legend string
+	Fields []formField
+}
+
+// linkForm is the form's part of a page.
+type linkForm struct {
+	consolePage
+	Action, Submit, FormError string
+	Basic                     []formField
+	Groups                    []fieldGroup
+	CanWrite                  bool
+}
+
+func (p linkForm) setPage(cp consolePage) any { p.consolePage = cp; return p }
+
+// basicFields are the form's inputs outside the targets.
+var basicFields = []string{"code", "title", "campaign", "tags", "fallback_url", "starts_at", "expires_at", "max_scans"}
+
+// placeholders show the expected shape of some inputs.
+var placeholders = map[string]string{
+	"targets.wechat.appid": "wx0123456789abcdef", "targets.web.url": "https://", "fallback_url": "https://",
+	"starts_at": "2026-12-24T18:00:00+08:00", "expires_at": "2026-12-31T23:59:59+08:00", "tags": "二楼|靠窗",
+	"targets.wechat.path": "pages/menu/index", "targets.alipay.appid": "2021000000000000",
+}
+
+// buildForm lays the form out with values and errors by input name.
+func buildForm(t consoleText, values, errs map[string]string, codeFixed bool) linkForm {
+	field := func(name string) formField {
+		typ := "text"
+		switch {
+		case strings.HasSuffix(name, "url") && !strings.HasSuffix(name, "url_link"):
+			typ = "url"
+		case name == "max_scans":
+			typ = "number"
+		}
+		label := t["f_"+name]
+		if label == "" {
+			label = name
+		}
+		return formField{Name: name, Label: label, Type: typ, Value: values[name], Placeholder: placeholders[name], Err: errs[name],
+			ReadOnly: name == "code" && codeFixed}
+	}
+	var f linkForm
+	for _, n := range basicFields {
+		f.Basic = append(f.Basic, field(n))
+	}
+	groups := map[string]*fieldGroup{}
+	var order []string
+	for _, n := range links.FormFields() {
+		rest, ok := strings.CutPrefix(n, "targets.")
+		if !ok {
+			continue
+		}
+		host, _, _ := strings.Cut(rest, ".")
+		if groups[host] == nil {
+			groups[host] = &fieldGroup{Legend: t["host_"+host]}
+			order = append(order, host)
+		}
+		groups[host].Fields = append(groups[host].Fields, field(n))
+	}
+	for _, h := range order {
+		f.Groups = append(f.Groups, *groups[h])
+	}
+	return f
+}
+
+// formErrors splits errors by input: a field error of an input goes next
+// to it; any other is the form's.
+func formErrors(errs []error, t consoleText) (map[string]string, string) {
+	byField := map[string]string{}
+	var general []string
+	inputs := map[string]bool{}
+	for _, n := range links.FormFields() {
+		inputs[n] = true
+	}
+	for _, err := range errs {
+		var fe *links.FieldError
+		switch {
+		case errors.As(err, &fe) && inputs[fe.Name]:
+			byField[fe.Name] = fe.Message
+		case errors.As(err, &fe) && strings.HasPrefix(fe.Name, "targets"):
+			byField["targets.web.url"] = fe.Name + ": " + fe.Message
+		case errors.Is(err, links.ErrExists):
+			byField["code"] = t["code_taken"]
+		case errors.Is(err, links.ErrInTrash):
+			byField["code"] = t["code_in_trash"]
+		default:
+			_, body := classify(err)
+			general = append(general, body.Message)
+		}
+	}
+	return byField, strings.Join(general, "; ")
+}
+
+func formValue(c echo.Context) func(string) string {
+	return func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
+}
+
+func canWrite(c echo.Context) bool {
+	sess, ok := c.Get("session").(auth.Session)
+	return ok && sess.Role.CanWrite()
+}
+
+// consoleWrite refuses a viewer's write.
+func (s *Server) consoleWrite(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !canWrite(c) {
+			return s.consoleError(c, http.StatusForbidden, "forbidden", "viewer_cannot")
+		}
+		return next(c)
+	}
+}
+
+func consoleActor(c echo.Context) links.Actor {
+	return links.Actor{By: apiKey(c).ID}
+}
+
+func (s *Server) consoleNewLink(c echo.Context) error {
+	t := consoleTexts[consoleLang(c.Request())]
+	f := buildForm(t, map[string]string{}, nil, false)
+	f.Action, f.Submit, f.CanWrite = "/console/links/new", t["create"], true
+	return s.consoleRender(c, http.StatusOK, "link_new.html", consolePage{Title: t["new_link"], Nav: "links"}, f)
+}
+
+func (s *Server) consoleCreateLink(c echo.Context) error {
+	t := consoleTexts[consoleLang(c.Request())]
+	var in links.Input
+	errs := links.ApplyForm(&in, formValue(c))
+	in.Code = strings.TrimSpace(c.FormValue("code"))
+	if len(errs) == 0 {
+		l, err := s.deps.Links.Create(c.Request().Context(), tenant(c), in, consoleActor(c))
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, "/console/links/"+l.Code)
+		}
+		if status, _ := classify(err); status >= 500 {
+			return s.consoleFail(c, err)
+		}
+		errs = append(errs, err)
+	}
+	byField, general := formErrors(errs, t)
+	values := map[string]string{}
+	for _, n := range links.FormFields() {
+		values[n] = c.FormValue(n)
+	}
+	f := buildForm(t, values, byField, false)
+	f.Action, f.Submit, f.CanWrite, f.FormError = "/console/links/new", t["create"], true, general
+	return s.consoleRender(c, http.StatusUnprocessableEntity, "link_new.html", consolePage{Title: t["new_link"], Nav: "links"}, f)
+}
+
+type historyRow struct {
+	Version        int64
+	Action, At, By string
+	Reason         string
+	CanRevert      bool
+}
+
+type linkPage struct {
+	linkForm
+	Code, LinkTitle, State, StateLabel, ShortURL, Campaign, Status string
+	Scans                                                          int64
+	History                                                        []historyRow
+}
+
+func (p linkPage) setPage(cp consolePage) any { p.consolePage = cp; return p }
+
+// consoleLink shows a link: its facts, the form to edit it, its QR code
+// and its history.
+func (s *Server) consoleLink(c echo.Context) error {
+	return s.renderLink(c, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderLink(c echo.Context, status int, values map[string]string, errs []error) error {
+	ctx := c.Request().Context()
+	t := consoleTexts[consoleLang(c.Request())]
+	l, err := s.deps.Links.Get(ctx, tenant(c), c.Param("code"))
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	if values == nil {
+		values = links.FormValues(&l.Input)
+	}
+	byField, general := formErrors(errs, t)
+	p := linkPage{linkForm: buildForm(t, values, byField, true)}
+	p.Action, p.Submit, p.CanWrite, p.FormError = "/console/links/"+l.Code, t["save"], canWrite(c), general
+	st := string(l.StateAt(s.now(), 0))
+	p.Code, p.LinkTitle, p.State, p.StateLabel, p.ShortURL = l.Code, l.Title, st, t[st], s.shortURL(l.Code)
+	p.Campaign, p.Status = l.Campaign, string(l.Status)
+	if scans, err := s.deps.Stats.Scans(ctx, []string{links.Canonical(l.Code)}); err == nil {
+		p.Scans = scans[links.Canonical(l.Code)]
+	}
+	entries, _, err := s.deps.Links.History(ctx, tenant(c), l.Code, 0, 20)
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	for _, e := range entries {
+		p.History = append(p.History, historyRow{Version: e.Version, Action: e.Action, At: e.At.In(consoleZone).Format("2006-01-02 15:04"),
+			By: e.By, Reason: e.Reason, CanRevert: e.Version != l.Version})
+	}
+	return s.consoleRender(c, status, "link.html", consolePage{Title: l.Code, Nav: "links"}, p)
+}
+
+func (s *Server) consoleEditLink(c echo.Context) error {
+	var errs []error
+	_, err := s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), links.Change{
+		Edit: func(in *links.Input) error {
+			if e := links.ApplyForm(in, formValue(c)); len(e) > 0 {
+				errs = e
+				return e[0]
+			}
+			return nil
+		},
+		Actor: consoleActor(c),
+	})
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, "/console/links/"+c.Param("code"))
+	}
+	if status, _ := classify(err); status == http.StatusNotFound || status >= 500 {
+		return s.consoleFail(c, err)
+	}
+	if len(errs) == 0 {
+		errs = []error{err}
+	}
+	values := map[string]string{}
+	for _, n := range links.FormFields() {
+		values[n] = c.FormValue(n)
+	}
+	return s.renderLink(c, http.StatusUnprocessableEntity, values, errs)
+}
+
+// consoleSetStatus pauses or resumes a link.
+func (s *Server) consoleSetStatus(status links.Status) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		_, err := s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), links.Change{
+			Edit:  func(in *links.Input) error { in.Status = status; return nil },
+			Actor: consoleActor(c),
+		})
+		if err != nil {
+			return s.consoleFail(c, err)
+		}
+		return c.Redirect(http.StatusSeeOther, "/console/links/"+c.Param("code"))
+	}
+}
+
+func (s *Server) consoleRevert(c echo.Context) error {
+	v, err := strconv.ParseInt(c.FormValue("version"), 10, 64)
+	if err != nil || v < 1 {
+		return s.consoleError(c, http.StatusUnprocessableEntity, "forbidden", "not_found_text")
+	}
+	if _, err := s.deps.Links.Revert(c.Request().Context(), tenant(c), c.Param("code"), v, consoleActor(c)); err != nil {
+		return s.consoleFail(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/console/links/"+c.Param("code"))
+}
