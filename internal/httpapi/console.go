@@ -44,7 +44,7 @@ type consolePages struct {
 }
 
 func parseConsolePages() (*consolePages, error) {
-	t, err := template.ParseFS(web.Console, "console/*.html")
+	t, err := template.New("console").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).ParseFS(web.Console, "console/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("console templates: %w", err)
 	}

@@ -297,3 +297,69 @@ func TestConsoleTenantsAndRoles(t *testing.T) {
 		t.Errorf("a viewer changed the link: %+v", l)
 	}
 }
+
+// TestConsoleCampaignPage: in Chromium, a campaign's page shows its
+// totals, a chart whose bars add up to them, breakdowns by host app, and
+// its leaderboard; its print sheet is a PDF.
+func TestConsoleCampaignPage(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	for i, code := range []string{"SP1", "SP2", "SP3"} {
+		body := `{"code":"` + code + `","title":"春季 ` + code + `","campaign":"spring","targets":{"web":{"url":"https://e.com/` + code + `"}}}`
+		if rec := e.json("POST", "/api/v1/links", e.admin, body); rec.Code != http.StatusCreated {
+			t.Fatalf("create: %d %s", rec.Code, rec.Body)
+		}
+		for range 3 - i { // SP1 ×3 from WeChat, SP2 ×2, SP3 ×1 from Safari
+			ua := uaWeChatIOS
+			if code == "SP3" {
+				ua = uaSafariIOS
+			}
+			rec := httptest.NewRecorder()
+			e.srv.Handler().ServeHTTP(rec, httptestRequest("GET", "/s/"+code, ua, "192.0.2.10:4000"))
+		}
+	}
+	e.drainStats()
+
+	b := newBrowser(t, "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36")
+	var total, leaders, platforms string
+	var barSum float64
+	var violations []string
+	b.run(t,
+		cspProbe,
+		chromedp.Navigate(srv.URL+"/console/login?next=/console/campaigns/spring"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, "ann@example.com"),
+		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`figure.chart svg`),
+		chromedp.Text(`[data-total=scans]`, &total),
+		chromedp.Evaluate(`[...document.querySelectorAll("figure.chart rect")].reduce((s, r) => s + Number(r.dataset.scans), 0)`, &barSum),
+		chromedp.Text(`table.links tbody`, &leaders),
+		chromedp.Text(`.cols2 .card:first-child table`, &platforms),
+		chromedp.Evaluate(`window.__csp || []`, &violations),
+	)
+	if total != "6" || barSum != 6 {
+		t.Errorf("campaign totals: scans %q, chart bars add up to %v; want 6", total, barSum)
+	}
+	if i1, i2 := strings.Index(leaders, "SP1"), strings.Index(leaders, "SP3"); i1 < 0 || i2 < i1 {
+		t.Errorf("leaderboard: %q", leaders)
+	}
+	if !strings.Contains(platforms, "WeChat") && !strings.Contains(platforms, "微信") {
+		t.Errorf("by host app: %q", platforms)
+	}
+	if len(violations) != 0 {
+		t.Errorf("CSP violations: %v", violations)
+	}
+	// The print sheet.
+	c := consoleClient(t)
+	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	resp, err := c.PostForm(srv.URL+"/console/campaigns/spring/print", url.Values{"csrf": {tok}})
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("print sheet = %v %q %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	if r, _ := getBody(t, c, srv.URL+"/console/campaigns/Spring"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("a misspelt campaign = %d, want 404", r.StatusCode)
+	}
+}

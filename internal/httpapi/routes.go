@@ -45,6 +45,8 @@ func (s *Server) routes() {
 	con.POST("/links/:code/resume", s.consoleSetStatus(links.StatusActive), s.requireSession, s.consoleWrite)
 	con.POST("/links/:code/revert", s.consoleRevert, s.requireSession, s.consoleWrite)
 	con.GET("/links/:code/qr", s.qrImage, s.requireSession)
+	con.GET("/campaigns/:campaign", s.consoleCampaign, s.requireSession)
+	con.POST("/campaigns/:campaign/print", s.consolePrint, s.requireSession, s.consoleWrite)
 
 	e.GET("/:file", s.verificationFile)
 	e.HEAD("/:file", s.verificationFile)
