@@ -106,6 +106,15 @@ func (s *Server) consoleHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.HasPrefix(c.Request().URL.Path, "/console/static/") {
 			h.Set("Cache-Control", "no-store")
 		}
+		// A form's body is bounded before anything reads it (the CSRF
+		// check parses it): 64 KiB, or a spreadsheet's 16 MiB.
+		if r := c.Request(); r.Method != http.MethodGet && r.Method != http.MethodHead {
+			limit := int64(64 << 10)
+			if r.URL.Path == "/console/links/upload" {
+				limit = maxBulkBody + 64<<10
+			}
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
+		}
 		return next(c)
 	}
 }

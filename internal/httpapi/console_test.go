@@ -2,16 +2,20 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/scangate/scangate/internal/auth"
 )
@@ -361,5 +365,53 @@ func TestConsoleCampaignPage(t *testing.T) {
 	}
 	if r, _ := getBody(t, c, srv.URL+"/console/campaigns/Spring"); r.StatusCode != http.StatusNotFound {
 		t.Errorf("a misspelt campaign = %d, want 404", r.StatusCode)
+	}
+}
+
+// TestConsoleUpload: in Chromium, a GBK spreadsheet of 200 table codes
+// with a bad row creates 199 and lists the bad row with its column.
+func TestConsoleUpload(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	var csv strings.Builder
+	csv.WriteString("code,title,campaign,targets.web.url\r\n")
+	for i := 1; i <= 200; i++ {
+		u := fmt.Sprintf("https://m.example.com/menu?t=%d", i)
+		if i == 57 {
+			u = "javascript:alert(1)"
+		}
+		fmt.Fprintf(&csv, "T%03d,二楼 %d 号桌,国庆,%s\r\n", i, i, u)
+	}
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(csv.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "tables.csv")
+	if err := os.WriteFile(file, []byte(gbk), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36")
+	var created, failed, rows string
+	b.run(t,
+		chromedp.Navigate(srv.URL+"/console/login?next=/console/links/upload"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, "ann@example.com"),
+		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`input[name=file]`),
+		chromedp.SetUploadFiles(`input[name=file]`, []string{file}),
+		chromedp.Submit(`input[name=file]`),
+		chromedp.WaitVisible(`p.summary`),
+		chromedp.AttributeValue(`p.summary`, "data-created", &created, nil),
+		chromedp.AttributeValue(`p.summary`, "data-failed", &failed, nil),
+		chromedp.Text(`table.failed tbody`, &rows),
+	)
+	if created != "199" || failed != "1" || !strings.Contains(rows, "57") || !strings.Contains(rows, "targets.web.url") {
+		t.Errorf("upload: created %s, failed %s, rows %q", created, failed, rows)
+	}
+	if l, err := e.links.Get(context.Background(), "acme", "T200"); err != nil || l.Title != "二楼 200 号桌" || l.Campaign != "国庆" {
+		t.Errorf("T200 = %+v, %v", l, err)
 	}
 }

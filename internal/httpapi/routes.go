@@ -38,6 +38,8 @@ func (s *Server) routes() {
 	con.POST("/logout", s.consoleLogout, s.requireSession)
 	con.GET("/links", s.consoleLinks, s.requireSession)
 	con.GET("/links/new", s.consoleNewLink, s.requireSession, s.consoleWrite)
+	con.GET("/links/upload", s.consoleUploadPage, s.requireSession, s.consoleWrite)
+	con.POST("/links/upload", s.consoleUpload, s.requireSession, s.consoleWrite)
 	con.POST("/links/new", s.consoleCreateLink, s.requireSession, s.consoleWrite)
 	con.GET("/links/:code", s.consoleLink, s.requireSession)
 	con.POST("/links/:code", s.consoleEditLink, s.requireSession, s.consoleWrite)
