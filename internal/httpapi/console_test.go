@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -413,5 +414,48 @@ func TestConsoleUpload(t *testing.T) {
 	}
 	if l, err := e.links.Get(context.Background(), "acme", "T200"); err != nil || l.Title != "二楼 200 号桌" || l.Campaign != "国庆" {
 		t.Errorf("T200 = %+v, %v", l, err)
+	}
+}
+
+// TestConsoleLive: in Chromium, the live page's counter goes up and the
+// scan is listed when a code is scanned; another tenant's scan is not.
+func TestConsoleLive(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleViewer, "correct horse battery")
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"LIVE1","targets":{"web":{"url":"https://e.com/l"}}}`)
+	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"GLX01","targets":{"web":{"url":"https://e.com/g"}}}`)
+	scan := func(code string) {
+		rec := httptest.NewRecorder()
+		e.srv.Handler().ServeHTTP(rec, httptestRequest("GET", "/s/"+code, uaWeChatIOS, "192.0.2.10:4000"))
+		if rec.Code >= 400 {
+			t.Fatalf("scan %s: %d", code, rec.Code)
+		}
+	}
+	b := newBrowser(t, "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36")
+	b.run(t,
+		cspProbe,
+		chromedp.Navigate(srv.URL+"/console/login?next=/console/live"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, "ann@example.com"),
+		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`#live-count`),
+	)
+	scan("GLX01")
+	scan("LIVE1")
+	var list string
+	var violations []string
+	b.run(t,
+		chromedp.Poll(`document.getElementById("live-count").textContent === "1"`, nil, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Text(`#live-list`, &list),
+		chromedp.Evaluate(`window.__csp || []`, &violations),
+	)
+	if !strings.Contains(list, "LIVE1") || strings.Contains(list, "GLX01") {
+		t.Errorf("live list: %q", list)
+	}
+	if len(violations) != 0 {
+		t.Errorf("CSP violations: %v", violations)
 	}
 }

@@ -48,6 +48,8 @@ func (s *Server) routes() {
 	con.POST("/links/:code/revert", s.consoleRevert, s.requireSession, s.consoleWrite)
 	con.GET("/links/:code/qr", s.qrImage, s.requireSession)
 	con.GET("/campaigns/:campaign", s.consoleCampaign, s.requireSession)
+	con.GET("/live", s.consoleLive, s.requireSession)
+	con.GET("/live/events", s.consoleLiveEvents, s.requireSession)
 	con.POST("/campaigns/:campaign/print", s.consolePrint, s.requireSession, s.consoleWrite)
 
 	e.GET("/:file", s.verificationFile)

@@ -136,6 +136,7 @@ type Server struct {
 	launchCache *answerCache[string]
 	draining    atomic.Bool
 	console     *consolePages
+	live        liveStreams
 	admitLog    ratelog.Every // "scan limit not checked", at most once per 10 s
 }
 

@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/stats"
+)
+
+// The console's live page: the latest scans, then each new one as it
+// arrives, as server-sent events. Events come from the tenant's raw event
+// stream in Redis, which every instance's stats writer appends to, so a
+// page on any instance sees every scan (about a second after it, when the
+// writer has flushed). Each stream polls Redis once a second, so they are
+// bounded: per tenant and in all.
+
+const (
+	liveEvery        = time.Second
+	liveHeartbeat    = 15 * time.Second
+	liveMaxDuration  = time.Hour // then the browser reconnects
+	livePerTenant    = 10
+	liveTotal        = 200
+	liveRetryMillis  = 3000
+	liveInitialCount = 20
+)
+
+// liveStreams counts the open live streams, by tenant.
+type liveStreams struct {
+	mu       sync.Mutex
+	byTenant map[string]int
+	total    int
+}
+
+func (l *liveStreams) acquire(tenant string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byTenant == nil {
+		l.byTenant = map[string]int{}
+	}
+	if l.total >= liveTotal || l.byTenant[tenant] >= livePerTenant {
+		return false
+	}
+	l.total++
+	l.byTenant[tenant]++
+	return true
+}
+
+func (l *liveStreams) release(tenant string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total--
+	if l.byTenant[tenant]--; l.byTenant[tenant] <= 0 {
+		delete(l.byTenant, tenant)
+	}
+}
+
+type liveRow struct {
+	At, Code, What string
+}
+
+type livePage struct {
+	consolePage
+	After  string
+	Events []liveRow
+}
+
+func (p livePage) setPage(cp consolePage) any { p.consolePage = cp; return p }
+
+func describe(t consoleText, e stats.LiveEvent) string {
+	parts := []string{e.Type}
+	if l, ok := t["p_"+e.Platform]; ok {
+		parts = append(parts, l)
+	} else if e.Platform != "" {
+		parts = append(parts, e.Platform)
+	}
+	for _, s := range []string{e.Region, e.City, e.Variant} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (s *Server) consoleLive(c echo.Context) error {
+	t := consoleTexts[consoleLang(c.Request())]
+	events, after, err := s.deps.Stats.Live(c.Request().Context(), tenant(c), "", liveInitialCount)
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	p := livePage{After: after}
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		p.Events = append(p.Events, liveRow{At: e.Time.In(consoleZone).Format("15:04:05"), Code: e.Code, What: describe(t, e)})
+	}
+	return s.consoleRender(c, http.StatusOK, "live.html", consolePage{Title: t["live_page"], Nav: "live"}, p)
+}
+
+// consoleLiveEvents streams the tenant's new events after the stream
+// entry named by ?after= or the browser's Last-Event-ID.
+func (s *Server) consoleLiveEvents(c echo.Context) error {
+	after := c.Request().Header.Get("Last-Event-ID")
+	if after == "" {
+		after = c.QueryParam("after")
+	}
+	if after == "" || len(after) > 40 || strings.Trim(after, "0123456789-") != "" {
+		after = "0-0"
+	}
+	tn := tenant(c)
+	if !s.live.acquire(tn) {
+		c.Response().Header().Set("Retry-After", "30")
+		return c.String(http.StatusTooManyRequests, "too many live pages open\n")
+	}
+	defer s.live.release(tn)
+	ctx := c.Request().Context()
+	w := c.Response()
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	write := func(s string) error {
+		rc.SetWriteDeadline(time.Now().Add(2 * liveHeartbeat))
+		if _, err := fmt.Fprint(w, s); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	if err := write(fmt.Sprintf("retry: %d\n\n", liveRetryMillis)); err != nil {
+		return nil
+	}
+	tick := time.NewTicker(liveEvery)
+	defer tick.Stop()
+	end := time.After(liveMaxDuration)
+	lastWrite := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-end:
+			return nil
+		case <-tick.C:
+		}
+		events, next, err := s.deps.Stats.Live(ctx, tn, after, 200)
+		if err != nil {
+			continue // Redis away: try again next tick
+		}
+		var b strings.Builder
+		for _, e := range events {
+			data, _ := json.Marshal(e)
+			fmt.Fprintf(&b, "data: %s\n\n", data)
+		}
+		if next != after {
+			fmt.Fprintf(&b, "id: %s\n\n", next)
+			after = next
+		}
+		if b.Len() == 0 && time.Since(lastWrite) >= liveHeartbeat {
+			b.WriteString(": heartbeat\n\n")
+		}
+		if b.Len() > 0 {
+			if err := write(b.String()); err != nil {
+				return nil
+			}
+			lastWrite = time.Now()
+		}
+	}
+}
