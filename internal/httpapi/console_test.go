@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -457,5 +458,75 @@ func TestConsoleLive(t *testing.T) {
 	}
 	if len(violations) != 0 {
 		t.Errorf("CSP violations: %v", violations)
+	}
+}
+
+var shownSecretRE = regexp.MustCompile(`id="shown-secret">([^<]+)<`)
+
+// TestConsoleSettings: an admin invites a user (a one-time link that
+// works) and creates an API key, shown once, that the API takes, then
+// revokes it; a viewer sees only the quotas and cannot write.
+func TestConsoleSettings(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	c := consoleClient(t)
+	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	post := func(path string, form url.Values) (int, string) {
+		form.Set("csrf", tok)
+		resp, err := c.PostForm(srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := resp.Body.Read(buf)
+			b.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		return resp.StatusCode, b.String()
+	}
+	status, page := post("/console/settings/users", url.Values{"email": {"vic@example.com"}, "role": {"viewer"}})
+	m := shownSecretRE.FindStringSubmatch(page)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("invite = %d, no link shown", status)
+	}
+	link, _ := url.Parse(html.UnescapeString(m[1]))
+	if u, err := e.srv.deps.Keys.SetupUser(context.Background(), link.Query().Get("token")); err != nil || u.Email != "vic@example.com" || u.Role != auth.RoleViewer {
+		t.Errorf("the invitation link: %+v, %v", u, err)
+	}
+	if status, _ := post("/console/settings/users", url.Values{"email": {"vic@example.com"}, "role": {"admin"}}); status != http.StatusUnprocessableEntity {
+		t.Errorf("inviting an address in use = %d", status)
+	}
+	status, page = post("/console/settings/keys", url.Values{"role": {"viewer"}})
+	m = shownSecretRE.FindStringSubmatch(page)
+	if status != http.StatusOK || m == nil || !strings.HasPrefix(m[1], "sgk_") {
+		t.Fatalf("create key = %d", status)
+	}
+	if rec := e.do("GET", "/api/v1/links", m[1], "", ""); rec.Code != http.StatusOK {
+		t.Errorf("the console's key on the API = %d", rec.Code)
+	}
+	if _, again := getBody(t, c, srv.URL+"/console/settings"); strings.Contains(again, m[1]) {
+		t.Error("the key is shown again")
+	}
+	k, err := e.srv.deps.Keys.Authenticate(context.Background(), m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := post("/console/settings/keys/revoke", url.Values{"id": {k.ID}}); status != http.StatusSeeOther {
+		t.Errorf("revoke = %d", status)
+	}
+	if _, err := e.srv.deps.Keys.Authenticate(context.Background(), m[1]); err == nil {
+		t.Error("a revoked key still authenticates")
+	}
+	// Another tenant's key cannot be revoked from here.
+	other, _ := e.srv.deps.Keys.Authenticate(context.Background(), e.otherTenant)
+	if status, _ := post("/console/settings/keys/revoke", url.Values{"id": {other.ID}}); status != http.StatusNotFound {
+		t.Errorf("revoking another tenant's key = %d, want 404", status)
 	}
 }

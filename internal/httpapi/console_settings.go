@@ -1,0 +1,183 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scangate/scangate/internal/auth"
+)
+
+// The console's settings: the tenant's quotas and use (everyone); its
+// users (invite with a one-time link, disable), API keys (create, shown
+// once; revoke) and platform apps' state (admins).
+
+type usageRow struct {
+	Name        string
+	Used, Limit int64
+}
+
+type userRow struct {
+	Email, Role, State string
+	CanDisable         bool
+}
+
+type keyRow struct {
+	ID, Role, Created string
+}
+
+type appRow struct {
+	Platform, AppID, State, Message string
+}
+
+type shownSecret struct {
+	Label, Value string
+}
+
+type settingsPage struct {
+	consolePage
+	Admin bool
+	Shown *shownSecret
+	Usage []usageRow
+	Users []userRow
+	Keys  []keyRow
+	Apps  []appRow
+}
+
+func (p settingsPage) setPage(cp consolePage) any { p.consolePage = cp; return p }
+
+func (s *Server) consoleSettings(c echo.Context) error {
+	return s.renderSettings(c, http.StatusOK, nil, "")
+}
+
+func (s *Server) renderSettings(c echo.Context, status int, shown *shownSecret, errText string) error {
+	ctx := c.Request().Context()
+	t := consoleTexts[consoleLang(c.Request())]
+	tn := tenant(c)
+	p := settingsPage{Admin: canWrite(c), Shown: shown}
+	l := s.cfg.Quotas.Of(tn)
+	uses, err := s.deps.Keys.Usage(ctx, tn, []auth.Quota{l.api(), l.bulkRows(), l.exports()}, s.now())
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	for _, u := range uses {
+		p.Usage = append(p.Usage, usageRow{Name: u.Name, Used: u.Used, Limit: u.Limit})
+	}
+	stored, err := s.deps.Links.Usage(ctx, tn)
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	p.Usage = append(p.Usage, usageRow{"links", stored.Links, l.Stored.Links}, usageRow{"campaigns", stored.Campaigns, l.Stored.Campaigns},
+		usageRow{"tags", stored.Tags, l.Stored.Tags})
+	if p.Admin {
+		sess, _ := c.Get("session").(auth.Session)
+		users, err := s.deps.Keys.Users(ctx, tn)
+		if err != nil {
+			return s.consoleFail(c, err)
+		}
+		for _, u := range users {
+			state := t["active"]
+			switch {
+			case u.Disabled:
+				state = t["disabled"]
+			case u.PasswordHash == "":
+				state = t["invited"]
+			}
+			p.Users = append(p.Users, userRow{Email: u.Email, Role: t[string(u.Role)], State: state, CanDisable: !u.Disabled && u.Email != sess.Email})
+		}
+		keys, err := s.deps.Keys.List(ctx)
+		if err != nil {
+			return s.consoleFail(c, err)
+		}
+		for _, k := range keys {
+			if k.Tenant == tn {
+				p.Keys = append(p.Keys, keyRow{ID: k.ID, Role: t[string(k.Role)], Created: k.CreatedAt.In(consoleZone).Format("2006-01-02 15:04")})
+			}
+		}
+		if s.deps.Apps != nil {
+			list, err := s.deps.Apps.List(ctx, tn)
+			if err != nil {
+				return s.consoleFail(c, err)
+			}
+			for _, a := range list {
+				v := viewApp(a, s.now())
+				p.Apps = append(p.Apps, appRow{Platform: v.Platform, AppID: v.AppID, State: string(v.State), Message: v.Message})
+			}
+		}
+	}
+	return s.consoleRender(c, status, "settings.html", consolePage{Title: t["settings"], Nav: "settings", Error: errText}, p)
+}
+
+func (s *Server) consoleInvite(c echo.Context) error {
+	ctx := c.Request().Context()
+	t := consoleTexts[consoleLang(c.Request())]
+	role, err := auth.ParseRole(c.FormValue("role"))
+	if err != nil {
+		return s.renderSettings(c, http.StatusUnprocessableEntity, nil, err.Error())
+	}
+	u, err := s.deps.Keys.CreateUser(ctx, tenant(c), c.FormValue("email"), role)
+	switch {
+	case errors.Is(err, auth.ErrExists):
+		// Says nothing of whose: another tenant's user is an address in use.
+		return s.renderSettings(c, http.StatusUnprocessableEntity, nil, t["email_taken"])
+	case errors.Is(err, auth.ErrInvalid):
+		return s.renderSettings(c, http.StatusUnprocessableEntity, nil, strings.TrimPrefix(err.Error(), "invalid: "))
+	case err != nil:
+		return s.consoleFail(c, err)
+	}
+	tok, err := s.deps.Keys.SetupToken(ctx, u.Email)
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	link := strings.TrimSuffix(s.cfg.PublicBaseURL, "/") + "/console/setup?token=" + tok
+	return s.renderSettings(c, http.StatusOK, &shownSecret{Label: t["invite_link_for"] + " " + u.Email, Value: link}, "")
+}
+
+func (s *Server) consoleDisableUser(c echo.Context) error {
+	ctx := c.Request().Context()
+	sess, _ := c.Get("session").(auth.Session)
+	u, err := s.deps.Keys.User(ctx, c.FormValue("email"))
+	if err != nil || u.Tenant != tenant(c) {
+		return s.consoleError(c, http.StatusNotFound, "not_found", "not_found_text")
+	}
+	if u.Email == sess.Email {
+		return s.renderSettings(c, http.StatusUnprocessableEntity, nil, consoleTexts[consoleLang(c.Request())]["not_yourself"])
+	}
+	if err := s.deps.Keys.DisableUser(ctx, u.Email); err != nil {
+		return s.consoleFail(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/console/settings")
+}
+
+func (s *Server) consoleCreateKey(c echo.Context) error {
+	t := consoleTexts[consoleLang(c.Request())]
+	role, err := auth.ParseRole(c.FormValue("role"))
+	if err != nil {
+		return s.renderSettings(c, http.StatusUnprocessableEntity, nil, err.Error())
+	}
+	secret, _, err := s.deps.Keys.Create(c.Request().Context(), tenant(c), role)
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	return s.renderSettings(c, http.StatusOK, &shownSecret{Label: t["new_key"], Value: secret}, "")
+}
+
+func (s *Server) consoleRevokeKey(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := c.FormValue("id")
+	keys, err := s.deps.Keys.List(ctx)
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	for _, k := range keys {
+		if k.ID == id && k.Tenant == tenant(c) {
+			if err := s.deps.Keys.Revoke(ctx, id); err != nil {
+				return s.consoleFail(c, err)
+			}
+			return c.Redirect(http.StatusSeeOther, "/console/settings")
+		}
+	}
+	return s.consoleError(c, http.StatusNotFound, "not_found", "not_found_text")
+}
