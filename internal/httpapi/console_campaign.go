@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +47,7 @@ type leader struct {
 
 type campaignPage struct {
 	consolePage
+	Code, Base, CSV                 string // Code: a link's page (else a campaign's)
 	Name, From, To, Granularity, TZ string
 	CanWrite                        bool
 	Cards                           []statCard
@@ -60,8 +62,6 @@ func (p campaignPage) setPage(cp consolePage) any { p.consolePage = cp; return p
 const leaderboardSize = 20
 
 func (s *Server) consoleCampaign(c echo.Context) error {
-	ctx := c.Request().Context()
-	t := consoleTexts[consoleLang(c.Request())]
 	name := c.Param("campaign")
 	if err := links.CheckCampaign(name); err != nil {
 		return s.consoleError(c, http.StatusNotFound, "not_found", "not_found_text")
@@ -69,22 +69,63 @@ func (s *Server) consoleCampaign(c echo.Context) error {
 	if err := s.campaignKnown(c, name); err != nil {
 		return s.consoleFail(c, err)
 	}
+	return s.consoleStats(c, statsSubject{campaign: name})
+}
+
+// consoleLinkStats is the same page for one link.
+func (s *Server) consoleLinkStats(c echo.Context) error {
+	l, err := s.deps.Links.Get(c.Request().Context(), tenant(c), c.Param("code"))
+	if err != nil {
+		return s.consoleFail(c, err)
+	}
+	return s.consoleStats(c, statsSubject{link: l})
+}
+
+// statsSubject is what a stats page reports on: a campaign or a link.
+type statsSubject struct {
+	campaign string
+	link     *links.Link
+}
+
+func (sub statsSubject) report(s *Server, c echo.Context, q stats.Query) (*stats.Report, error) {
+	if sub.link != nil {
+		return s.deps.Stats.LinkStats(c.Request().Context(), tenant(c), links.Canonical(sub.link.Code), q)
+	}
+	return s.deps.Stats.CampaignStats(c.Request().Context(), tenant(c), sub.campaign, q)
+}
+
+// statsReport reads the page's range (default: the 30 days to today in
+// Asia/Shanghai) and its report.
+func (s *Server) statsReport(c echo.Context, sub statsSubject) (*stats.Report, string, string, error) {
 	tz := c.QueryParam("tz")
 	if tz == "" {
 		tz = consoleDefaultTZ
 	}
-	p := campaignPage{Name: name, TZ: tz, Granularity: c.QueryParam("granularity"), CanWrite: canWrite(c)}
-	cp := consolePage{Title: name, Nav: "links"}
-	gran := p.Granularity
+	gran := c.QueryParam("granularity")
 	if gran == "" {
 		gran = "day"
 	}
 	q, err := stats.ParseQuery(c.QueryParam("from"), c.QueryParam("to"), gran, tz, s.now())
 	if err != nil {
-		cp.Error = err.Error()
-		return s.consoleRender(c, http.StatusUnprocessableEntity, "campaign.html", cp, p)
+		return nil, tz, gran, err
 	}
-	rep, err := s.deps.Stats.CampaignStats(ctx, tenant(c), name, q)
+	rep, err := sub.report(s, c, q)
+	return rep, tz, gran, err
+}
+
+func (s *Server) consoleStats(c echo.Context, sub statsSubject) error {
+	ctx := c.Request().Context()
+	t := consoleTexts[consoleLang(c.Request())]
+	p := campaignPage{Name: sub.campaign, Granularity: c.QueryParam("granularity"), CanWrite: canWrite(c)}
+	cp := consolePage{Title: sub.campaign, Nav: "links"}
+	p.Base = "/console/campaigns/" + sub.campaign
+	p.CSV = p.Base + "/stats.csv"
+	if sub.link != nil {
+		p.Code, p.Base, cp.Title = sub.link.Code, "/console/links/"+sub.link.Code+"/stats", sub.link.Code
+		p.CSV = p.Base + ".csv"
+	}
+	rep, tz, gran, err := s.statsReport(c, sub)
+	p.TZ = tz
 	if err != nil {
 		var fe *stats.FieldError
 		if errors.As(err, &fe) {
@@ -94,7 +135,7 @@ func (s *Server) consoleCampaign(c echo.Context) error {
 		return s.consoleFail(c, err)
 	}
 	p.From, p.To = rep.From, rep.To
-	prev := s.previousTotals(c, name, rep, gran, tz)
+	prev := s.previousTotals(c, sub, rep, gran, tz)
 	money := func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) }
 	for _, card := range []struct {
 		key        string
@@ -114,13 +155,24 @@ func (s *Server) consoleCampaign(c echo.Context) error {
 		p.Cards = append(p.Cards, statCard{Key: card.key, Label: t["t_"+card.key], Value: v, Delta: delta(t, card.now, card.prior)})
 	}
 	p.Chart = seriesSVG(rep.Series, t)
+	variants := map[string]int64{}
+	for name, v := range rep.ByVariant {
+		variants[name] = v.Scans
+	}
 	for _, b := range []struct {
 		key string
 		m   map[string]int64
-	}{{"by_platform", rep.ByPlatform}, {"by_region", rep.ByRegion}, {"by_city", rep.ByCity}, {"by_os", rep.ByOS}, {"by_channel", rep.ByChannel}} {
+	}{{"by_platform", rep.ByPlatform}, {"by_region", rep.ByRegion}, {"by_city", rep.ByCity}, {"by_os", rep.ByOS},
+		{"by_channel", rep.ByChannel}, {"by_rule", rep.ByRule}, {"by_variant", variants}} {
+		if len(b.m) == 0 && (b.key == "by_rule" || b.key == "by_variant") {
+			continue
+		}
 		p.Breakdowns = append(p.Breakdowns, breakdown{Title: t[b.key], Rows: breakdownRows(b.m, t)})
 	}
-	ls, err := s.deps.Links.CampaignCodes(ctx, tenant(c), name, 10_000)
+	if sub.link != nil {
+		return s.consoleRender(c, http.StatusOK, "campaign.html", cp, p)
+	}
+	ls, err := s.deps.Links.CampaignCodes(ctx, tenant(c), sub.campaign, 10_000)
 	if err != nil {
 		return s.consoleFail(c, err)
 	}
@@ -140,10 +192,60 @@ func (s *Server) consoleCampaign(c echo.Context) error {
 	return s.consoleRender(c, http.StatusOK, "campaign.html", cp, p)
 }
 
+// consoleStatsCSV downloads what a stats page shows: the series, then each
+// breakdown, for Excel (a BOM; cells made safe against formulas).
+func (s *Server) consoleStatsCSV(sub func(echo.Context) (statsSubject, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		subject, err := sub(c)
+		if err != nil {
+			return s.consoleFail(c, err)
+		}
+		rep, _, _, err := s.statsReport(c, subject)
+		if err != nil {
+			return s.consoleFail(c, err)
+		}
+		var b bytes.Buffer
+		b.WriteString("\ufeff")
+		w := csv.NewWriter(&b)
+		w.Write([]string{"section", "key", "scans", "unique_visitors"})
+		for _, p := range rep.Series {
+			w.Write([]string{"series", p.T, fmt.Sprint(p.Scans), fmt.Sprint(p.UniqueVisitors)})
+		}
+		for _, sec := range []struct {
+			name string
+			m    map[string]int64
+		}{{"platform", rep.ByPlatform}, {"os", rep.ByOS}, {"channel", rep.ByChannel}, {"country", rep.ByCountry},
+			{"region", rep.ByRegion}, {"city", rep.ByCity}, {"rule", rep.ByRule}} {
+			keys := make([]string, 0, len(sec.m))
+			for k := range sec.m {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				w.Write([]string{sec.name, stats.SafeCell(k), fmt.Sprint(sec.m[k]), ""})
+			}
+		}
+		for name, v := range rep.ByVariant {
+			w.Write([]string{"variant", stats.SafeCell(name), fmt.Sprint(v.Scans), fmt.Sprint(v.UniqueVisitors)})
+		}
+		w.Write([]string{"total", "scans", fmt.Sprint(rep.Totals.Scans), fmt.Sprint(rep.Totals.UniqueVisitors)})
+		w.Write([]string{"total", "opens", fmt.Sprint(rep.Totals.Opens), ""})
+		w.Write([]string{"total", "conversions", fmt.Sprint(rep.Totals.Conversions), ""})
+		w.Write([]string{"total", "conversion_value_fen", fmt.Sprint(rep.Totals.ConversionValue), ""})
+		w.Flush()
+		name := "stats.csv"
+		if subject.link != nil {
+			name = subject.link.Code + "-stats.csv"
+		}
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
+	}
+}
+
 // previousTotals are the totals of the period of the same length just
 // before the report's (zero when it cannot be read: the comparison is
 // left out, not the page).
-func (s *Server) previousTotals(c echo.Context, name string, rep *stats.Report, gran, tz string) stats.Totals {
+func (s *Server) previousTotals(c echo.Context, sub statsSubject, rep *stats.Report, gran, tz string) stats.Totals {
 	from, err1 := stats.ParseDate(rep.From)
 	to, err2 := stats.ParseDate(rep.To)
 	if err1 != nil || err2 != nil {
@@ -157,7 +259,7 @@ func (s *Server) previousTotals(c echo.Context, name string, rep *stats.Report, 
 	if err != nil {
 		return stats.Totals{}
 	}
-	prev, err := s.deps.Stats.CampaignStats(c.Request().Context(), tenant(c), name, q)
+	prev, err := sub.report(s, c, q)
 	if err != nil {
 		return stats.Totals{}
 	}
@@ -259,4 +361,20 @@ func (s *Server) consolePrint(c echo.Context) error {
 	r.Header.Set("Content-Type", "application/json")
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	return s.qrExport(c)
+}
+
+func (s *Server) campaignSubject(c echo.Context) (statsSubject, error) {
+	name := c.Param("campaign")
+	if err := links.CheckCampaign(name); err != nil {
+		return statsSubject{}, links.ErrNotFound
+	}
+	if err := s.campaignKnown(c, name); err != nil {
+		return statsSubject{}, err
+	}
+	return statsSubject{campaign: name}, nil
+}
+
+func (s *Server) linkSubject(c echo.Context) (statsSubject, error) {
+	l, err := s.deps.Links.Get(c.Request().Context(), tenant(c), c.Param("code"))
+	return statsSubject{link: l}, err
 }

@@ -365,6 +365,16 @@ func TestConsoleCampaignPage(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
 		t.Errorf("print sheet = %v %q %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
 	}
+	if r, body := getBody(t, c, srv.URL+"/console/campaigns/spring/stats.csv"); r.StatusCode != http.StatusOK ||
+		!strings.HasPrefix(body, "\ufeffsection,key,scans,unique_visitors") || !strings.Contains(body, "total,scans,6,") {
+		t.Errorf("campaign CSV = %d %.200q", r.StatusCode, body)
+	}
+	if r, body := getBody(t, c, srv.URL+"/console/links/SP1/stats"); r.StatusCode != http.StatusOK || !strings.Contains(body, `data-total="scans">3<`) {
+		t.Errorf("SP1's numbers = %d", r.StatusCode)
+	}
+	if r, _ := getBody(t, c, srv.URL+"/console/links/SP1/stats.csv"); r.StatusCode != http.StatusOK || r.Header.Get("Content-Disposition") != `attachment; filename="SP1-stats.csv"` {
+		t.Errorf("SP1's CSV = %d %q", r.StatusCode, r.Header.Get("Content-Disposition"))
+	}
 	if r, _ := getBody(t, c, srv.URL+"/console/campaigns/Spring"); r.StatusCode != http.StatusNotFound {
 		t.Errorf("a misspelt campaign = %d, want 404", r.StatusCode)
 	}
