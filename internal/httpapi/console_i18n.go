@@ -17,6 +17,7 @@ type consoleText map[string]string
 var consoleTexts = map[string]consoleText{
 	"zh-CN": {
 		"other_lang": "English", "other_lang_code": "en",
+		"stats": "数据", "download_csv": "下载 CSV", "by_rule": "按规则", "by_variant": "按 A/B 版本",
 		"sign_in": "登录", "sign_out": "退出", "email": "邮箱", "password": "密码",
 		"login_hint":     "没有账号？请管理员在控制台邀请您，或在服务器上运行 gateway user create。",
 		"bad_login":      "邮箱或密码不正确。",
@@ -71,6 +72,7 @@ var consoleTexts = map[string]consoleText{
 	},
 	"en": {
 		"other_lang": "中文", "other_lang_code": "zh-CN",
+		"stats": "Numbers", "download_csv": "Download CSV", "by_rule": "By rule", "by_variant": "By A/B variant",
 		"sign_in": "Sign in", "sign_out": "Sign out", "email": "Email", "password": "Password",
 		"login_hint":     "No account? Ask an admin to invite you from the console, or run gateway user create on the server.",
 		"bad_login":      "Wrong email or password.",

@@ -30,6 +30,7 @@ type formField struct {
 type fieldGroup struct {
 	Legend string
 	Fields []formField
+	Open   bool // shown unfolded: it has a value or an error, or is the web page
 }
 
 // linkForm is the form's part of a page.
@@ -86,7 +87,9 @@ func buildForm(t consoleText, values, errs map[string]string, codeFixed bool) li
 			groups[host] = &fieldGroup{Legend: t["host_"+host]}
 			order = append(order, host)
 		}
-		groups[host].Fields = append(groups[host].Fields, field(n))
+		ff := field(n)
+		groups[host].Fields = append(groups[host].Fields, ff)
+		groups[host].Open = groups[host].Open || ff.Value != "" || ff.Err != "" || host == "web" || host == "wechat"
 	}
 	for _, h := range order {
 		f.Groups = append(f.Groups, *groups[h])
