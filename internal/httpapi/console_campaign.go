@@ -172,19 +172,21 @@ func (s *Server) consoleStats(c echo.Context, sub statsSubject) error {
 	if sub.link != nil {
 		return s.consoleRender(c, http.StatusOK, "campaign.html", cp, p)
 	}
-	ls, err := s.deps.Links.CampaignCodes(ctx, tenant(c), sub.campaign, 10_000)
+	// The leaderboard walks the tenant's rank by scans within the
+	// campaign: 20 links read, however many the campaign has.
+	top, err := s.deps.Links.List(ctx, tenant(c), links.ListQuery{Campaign: sub.campaign, Sort: links.SortScans, Limit: leaderboardSize})
 	if err != nil {
 		return s.consoleFail(c, err)
 	}
-	codes := make([]string, len(ls))
-	for i, l := range ls {
+	codes := make([]string, len(top.Items))
+	for i, l := range top.Items {
 		codes[i] = links.Canonical(l.Code)
 	}
 	scans, err := s.deps.Stats.Scans(ctx, codes)
 	if err != nil {
 		return s.consoleFail(c, err)
 	}
-	for _, l := range ls {
+	for _, l := range top.Items {
 		p.Leaders = append(p.Leaders, leader{Code: l.Code, Title: l.Title, Scans: scans[links.Canonical(l.Code)]})
 	}
 	sort.SliceStable(p.Leaders, func(i, j int) bool { return p.Leaders[i].Scans > p.Leaders[j].Scans })
