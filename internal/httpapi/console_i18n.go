@@ -17,6 +17,8 @@ type consoleText map[string]string
 var consoleTexts = map[string]consoleText{
 	"zh-CN": {
 		"other_lang": "English", "other_lang_code": "en",
+		"trash": "回收站", "trash_hint": "删除的链接在这里保留 30 天，扫码会跳到备用网址；恢复后一切照旧。", "purge_at": "彻底删除于", "restore": "恢复", "trash_empty": "回收站是空的。",
+		"duplicate": "复制", "delete": "删除", "your_account": "我的账号", "sign_out_everywhere": "在所有设备上退出",
 		"stats": "数据", "download_csv": "下载 CSV", "by_rule": "按规则", "by_variant": "按 A/B 版本",
 		"sign_in": "登录", "sign_out": "退出", "email": "邮箱", "password": "密码",
 		"login_hint":     "没有账号？请管理员在控制台邀请您，或在服务器上运行 gateway user create。",
@@ -72,6 +74,8 @@ var consoleTexts = map[string]consoleText{
 	},
 	"en": {
 		"other_lang": "中文", "other_lang_code": "zh-CN",
+		"trash": "Trash", "trash_hint": "Deleted links stay here for 30 days; their scans go to the fallback. Restored, all is as before.", "purge_at": "Purged at", "restore": "Restore", "trash_empty": "The trash is empty.",
+		"duplicate": "Duplicate", "delete": "Delete", "your_account": "Your account", "sign_out_everywhere": "Sign out everywhere",
 		"stats": "Numbers", "download_csv": "Download CSV", "by_rule": "By rule", "by_variant": "By A/B variant",
 		"sign_in": "Sign in", "sign_out": "Sign out", "email": "Email", "password": "Password",
 		"login_hint":     "No account? Ask an admin to invite you from the console, or run gateway user create on the server.",

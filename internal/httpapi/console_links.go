@@ -150,7 +150,15 @@ func consoleActor(c echo.Context) links.Actor {
 
 func (s *Server) consoleNewLink(c echo.Context) error {
 	t := consoleTexts[consoleLang(c.Request())]
-	f := buildForm(t, map[string]string{}, nil, false)
+	values := map[string]string{}
+	if from := c.QueryParam("from"); from != "" { // duplicate
+		v, err := s.duplicateValues(c, from)
+		if err != nil {
+			return s.consoleFail(c, err)
+		}
+		values = v
+	}
+	f := buildForm(t, values, nil, false)
 	f.Action, f.Submit, f.CanWrite = "/console/links/new", t["create"], true
 	return s.consoleRender(c, http.StatusOK, "link_new.html", consolePage{Title: t["new_link"], Nav: "links"}, f)
 }

@@ -540,3 +540,45 @@ func TestConsoleSettings(t *testing.T) {
 		t.Errorf("revoking another tenant's key = %d, want 404", status)
 	}
 }
+
+// TestConsoleTrashDuplicateSignOutEverywhere: delete puts a link in the
+// trash page, restore brings it back; duplicate fills the form with the
+// link's fields but its code; signing out everywhere ends the other
+// device's session.
+func TestConsoleTrashDuplicateSignOutEverywhere(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"DUP01","title":"二楼靠窗","campaign":"spring","targets":{"web":{"url":"https://e.com/d"}}}`)
+	c, other := consoleClient(t), consoleClient(t)
+	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	signIn(t, other, srv.URL, "ann@example.com", "correct horse battery")
+
+	_, form := getBody(t, c, srv.URL+"/console/links/new?from=DUP01")
+	if !strings.Contains(form, `name="title" value="二楼靠窗"`) || !strings.Contains(form, `name="targets.web.url" value="https://e.com/d"`) ||
+		!strings.Contains(form, `name="code" value=""`) {
+		t.Errorf("the duplicate's form lacks the link's fields, or keeps its code")
+	}
+	if resp, _ := c.PostForm(srv.URL+"/console/links/DUP01/delete", url.Values{"csrf": {tok}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete = %d", resp.StatusCode)
+	}
+	if _, page := getBody(t, c, srv.URL+"/console/trash"); !strings.Contains(page, "DUP01") {
+		t.Error("the deleted link is not in the trash page")
+	}
+	if resp, _ := c.PostForm(srv.URL+"/console/trash/DUP01/restore", url.Values{"csrf": {tok}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("restore = %d", resp.StatusCode)
+	}
+	if l, err := e.links.Get(context.Background(), "acme", "DUP01"); err != nil || l.DeletedAt != nil {
+		t.Errorf("after restore: %+v, %v", l, err)
+	}
+	if r, _ := getBody(t, other, srv.URL+"/console/links"); r.StatusCode != http.StatusOK {
+		t.Fatalf("the other device = %d", r.StatusCode)
+	}
+	if resp, _ := c.PostForm(srv.URL+"/console/logout/all", url.Values{"csrf": {tok}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere = %d", resp.StatusCode)
+	}
+	if r, _ := getBody(t, other, srv.URL+"/console/links"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("the other device after signing out everywhere = %d, want a redirect to sign in", r.StatusCode)
+	}
+}
