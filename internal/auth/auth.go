@@ -279,6 +279,9 @@ func (s *Store) BootstrapUser(ctx context.Context) (email, token string, err err
 		if u.Role == RoleAdmin && !u.Disabled && u.PasswordHash != "" {
 			return "", "", nil
 		}
+		if u.Email == BootstrapAdmin && u.Disabled {
+			return "", "", nil // disabled on purpose: no link for it
+		}
 		exists = exists || u.Email == BootstrapAdmin
 	}
 	if !exists {

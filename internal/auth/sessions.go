@@ -43,6 +43,12 @@ var ErrNoSession = errors.New("not signed in")
 // StartSession signs u in: it returns the session's id (for the cookie
 // only) and the session.
 func (s *Store) StartSession(ctx context.Context, u User) (string, Session, error) {
+	// The user as stored now: one disabled while signing in gets none.
+	if cur, err := s.User(ctx, u.Email); err != nil {
+		return "", Session{}, err
+	} else if cur.Disabled {
+		return "", Session{}, ErrBadCredentials
+	}
 	id, err := randomToken()
 	if err != nil {
 		return "", Session{}, err

@@ -8,11 +8,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Sign-in throttling: failures are counted per account and per address
-// (the caller passes a digest of it: no address is stored). Past a few
-// free failures each one doubles the wait before the next try, up to
-// maxSignInWait; a success clears the account's count. Counts fade a day
-// after the last failure.
+// Sign-in throttling: tries are counted per account and per address (the
+// caller passes a digest of it: no address is stored), before the password
+// is checked. Past a few free tries each one doubles the wait before the
+// next, up to maxSignInWait; a success clears the account's count. Counts
+// fade a day after the last try.
 const (
 	freeAccountFailures = 5
 	freeAddressFailures = 20
@@ -21,57 +21,49 @@ const (
 
 func signInFailKey(kind, id string) string { return "sg:auth:fail:" + kind + ":" + id }
 
-// failLua counts one failure of KEYS[1]: ARGV[1] free failures, ARGV[2]
-// now (Unix ms), ARGV[3] the longest wait (ms). It sets the time before
-// which no try is allowed.
-const failLua = `
+// tryLua counts a sign-in try of KEYS[1] unless it must wait: ARGV[1]
+// free tries, ARGV[2] now (Unix ms), ARGV[3] the longest wait (ms). It
+// returns the wait (ms) before a try is allowed, 0 when this one is (and
+// is counted: a burst of tries at once cannot pass the check together).
+const tryLua = `
+local now = tonumber(ARGV[2])
+local until_ = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+if until_ > now then return until_ - now end
 local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 local over = n - tonumber(ARGV[1])
 if over > 0 then
-  local wait = math.min(1000 * 2 ^ (over - 1), tonumber(ARGV[3]))
-  redis.call('HSET', KEYS[1], 'until', tonumber(ARGV[2]) + wait)
+  redis.call('HSET', KEYS[1], 'until', now + math.min(1000 * 2 ^ (over - 1), tonumber(ARGV[3])))
 end
 redis.call('EXPIRE', KEYS[1], 86400)
-return n
+return 0
 `
 
-var failScript = redis.NewScript(failLua)
+var tryScript = redis.NewScript(tryLua)
 
-// SignInWait is how long a sign-in from an address (digest) to an account
-// must wait; 0 when it may try now.
-func (s *Store) SignInWait(ctx context.Context, addr, email string) (time.Duration, error) {
-	var cmds []*redis.StringCmd
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		cmds = append(cmds, p.HGet(ctx, signInFailKey("addr", addr), "until"), p.HGet(ctx, signInFailKey("acct", email), "until"))
-		return nil
-	}); err != nil && err != redis.Nil {
-		return 0, fmt.Errorf("sign-in: %w: %w", ErrUnavailable, err)
-	}
-	var wait time.Duration
-	now := s.now().UnixMilli()
-	for _, c := range cmds {
-		if until, err := c.Int64(); err == nil && until > now {
-			wait = max(wait, time.Duration(until-now)*time.Millisecond)
-		}
-	}
-	return wait, nil
-}
+// accountKey names an account in the throttle by a digest: whatever was
+// typed, the key stays small.
+func accountKey(email string) string { return signInFailKey("acct", hashSecret(email)[:32]) }
 
-// SignInFailed counts a failed sign-in.
-func (s *Store) SignInFailed(ctx context.Context, addr, email string) error {
+// SignInTry counts a sign-in try from an address (digest) to an account
+// before its password is checked, and answers how long to wait first (0:
+// go on). A success clears the account's count (SignInSucceeded).
+func (s *Store) SignInTry(ctx context.Context, addr, email string) (time.Duration, error) {
 	now := s.now().UnixMilli()
+	var wait int64
 	for _, k := range []struct {
 		key  string
 		free int
-	}{{signInFailKey("addr", addr), freeAddressFailures}, {signInFailKey("acct", email), freeAccountFailures}} {
-		if err := failScript.Run(ctx, s.rdb, []string{k.key}, k.free, now, maxSignInWait.Milliseconds()).Err(); err != nil {
-			return fmt.Errorf("sign-in: %w: %w", ErrUnavailable, err)
+	}{{signInFailKey("addr", addr), freeAddressFailures}, {accountKey(email), freeAccountFailures}} {
+		w, err := tryScript.Run(ctx, s.rdb, []string{k.key}, k.free, now, maxSignInWait.Milliseconds()).Int64()
+		if err != nil {
+			return 0, fmt.Errorf("sign-in: %w: %w", ErrUnavailable, err)
 		}
+		wait = max(wait, w)
 	}
-	return nil
+	return time.Duration(wait) * time.Millisecond, nil
 }
 
-// SignInSucceeded clears the account's failures.
+// SignInSucceeded clears the account's tries.
 func (s *Store) SignInSucceeded(ctx context.Context, email string) error {
-	return s.rdb.Del(ctx, signInFailKey("acct", email)).Err()
+	return s.rdb.Del(ctx, accountKey(email)).Err()
 }

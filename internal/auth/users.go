@@ -275,6 +275,9 @@ func (s *Store) SetupToken(ctx context.Context, email string) (string, error) {
 
 // SetupUser returns the user a setup token is for, without using it.
 func (s *Store) SetupUser(ctx context.Context, token string) (User, error) {
+	if token == "" || len(token) > 64 {
+		return User{}, ErrTokenInvalid
+	}
 	email, err := s.rdb.Get(ctx, setupTokenKey(hashSecret(token))).Result()
 	if errors.Is(err, redis.Nil) {
 		return User{}, ErrTokenInvalid
@@ -282,13 +285,22 @@ func (s *Store) SetupUser(ctx context.Context, token string) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("setup token: %w: %w", ErrUnavailable, err)
 	}
-	return s.User(ctx, email)
+	u, err := s.User(ctx, email)
+	if err == nil && u.Disabled {
+		return User{}, ErrTokenInvalid // a link given before the user was disabled
+	}
+	return u, err
 }
 
 // SetPassword uses a setup token to set its user's password, and ends the
 // user's sessions.
 func (s *Store) SetPassword(ctx context.Context, token, password string) (User, error) {
 	if err := CheckPassword(password); err != nil {
+		return User{}, err
+	}
+	// The token is checked before the (costly) hash, so that made-up
+	// tokens cannot keep the hash slots busy; it is used up after.
+	if _, err := s.SetupUser(ctx, token); err != nil {
 		return User{}, err
 	}
 	hash, err := hashPassword(ctx, password)
@@ -302,7 +314,13 @@ func (s *Store) SetPassword(ctx context.Context, token, password string) (User, 
 	if err != nil {
 		return User{}, fmt.Errorf("setup token: %w: %w", ErrUnavailable, err)
 	}
-	u, err := s.updateUser(ctx, email, func(u *User) error { u.PasswordHash = hash; return nil })
+	u, err := s.updateUser(ctx, email, func(u *User) error {
+		if u.Disabled {
+			return ErrTokenInvalid
+		}
+		u.PasswordHash = hash
+		return nil
+	})
 	if err != nil {
 		return User{}, err
 	}

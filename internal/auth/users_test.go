@@ -130,43 +130,81 @@ func TestSignInThrottle(t *testing.T) {
 	s := NewStore(redisSrv.Client(t))
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
-	wait := func(addr, email string) time.Duration {
-		w, err := s.SignInWait(ctx, addr, email)
+	try := func(addr, email string) time.Duration {
+		w, err := s.SignInTry(ctx, addr, email)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return w
 	}
 	for i := 0; i < freeAccountFailures; i++ {
-		if w := wait("a1", "ann@example.com"); w != 0 {
-			t.Fatalf("failure %d: wait %s, want none", i, w)
+		if w := try("a1", "ann@example.com"); w != 0 {
+			t.Fatalf("try %d: wait %s, want none", i+1, w)
 		}
-		s.SignInFailed(ctx, "a1", "ann@example.com")
 	}
-	s.SignInFailed(ctx, "a1", "ann@example.com")
-	if w := wait("a2", "ann@example.com"); w != time.Second {
-		t.Errorf("after 6 failures, from another address: wait %s, want 1s", w)
+	if w := try("a2", "ann@example.com"); w != 0 {
+		t.Errorf("the 6th try (it starts the wait) = %s", w)
 	}
-	s.SignInFailed(ctx, "a1", "ann@example.com")
-	if w := wait("a2", "ann@example.com"); w != 2*time.Second {
-		t.Errorf("after 7 failures, from another address: wait %s, want 2s (doubling per failure)", w)
+	if w := try("a2", "ann@example.com"); w != time.Second {
+		t.Errorf("the 7th try at once, from another address: wait %s, want 1s", w)
 	}
-	if w := wait("a1", "bob@example.com"); w != 0 {
+	now = now.Add(time.Second)
+	if w := try("a2", "ann@example.com"); w != 0 {
+		t.Errorf("after the wait: %s", w)
+	}
+	if w := try("a2", "ann@example.com"); w != 2*time.Second {
+		t.Errorf("then: wait %s, want 2s (doubling per try)", w)
+	}
+	if w := try("a1", "bob@example.com"); w != 0 {
 		t.Errorf("another account from the same address: wait %s", w)
 	}
+	// Tries at once are each counted: of 20 concurrent ones past the free
+	// tries, at most one goes on.
+	passed := make(chan bool, 20)
 	for range 20 {
-		s.SignInFailed(ctx, "a1", "ann@example.com")
+		go func() { w, _ := s.SignInTry(ctx, "a3", "cat@example.com"); passed <- w == 0 }()
 	}
-	if w := wait("a1", "ann@example.com"); w != maxSignInWait {
-		t.Errorf("after many failures: wait %s, want the most, %s", w, maxSignInWait)
+	n := 0
+	for range 20 {
+		if <-passed {
+			n++
+		}
 	}
-	if w := wait("a1", "bob@example.com"); w == 0 {
-		t.Error("an address that failed 27 times may try any account at once")
+	if n != freeAccountFailures+1 {
+		t.Errorf("%d of 20 concurrent tries went on, want %d", n, freeAccountFailures+1)
 	}
 	now = now.Add(maxSignInWait)
 	s.SignInSucceeded(ctx, "ann@example.com")
-	if w := wait("a2", "ann@example.com"); w != 0 {
+	if w := try("a4", "ann@example.com"); w != 0 {
 		t.Errorf("after a success: wait %s", w)
+	}
+	// The account's key is a digest, however long the typed address.
+	keys, _ := s.rdb.Keys(ctx, "sg:auth:fail:acct:*").Result()
+	for _, k := range keys {
+		if len(k) > 64 {
+			t.Errorf("throttle key %q", k)
+		}
+	}
+}
+
+// TestDisabledUserCannotUseOldLinks: a password link given before the
+// user was disabled does not work after.
+func TestDisabledUserCannotUseOldLinks(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore(redisSrv.Client(t))
+	u, _ := s.CreateUser(ctx, "acme", "bob@example.com", RoleAdmin)
+	tok, _ := s.SetupToken(ctx, u.Email)
+	if err := s.DisableUser(ctx, u.Email); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetupUser(ctx, tok); !errors.Is(err, ErrTokenInvalid) {
+		t.Errorf("SetupUser of a disabled user = %v", err)
+	}
+	if _, err := s.SetPassword(ctx, tok, "a long enough password"); !errors.Is(err, ErrTokenInvalid) {
+		t.Errorf("SetPassword of a disabled user = %v", err)
+	}
+	if _, _, err := s.StartSession(ctx, u); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("StartSession of a disabled user = %v", err)
 	}
 }
 

@@ -264,6 +264,12 @@ func (s *Server) renderLogin(c echo.Context, status int, email, errText string) 
 // address's hash.
 func (s *Server) signInAddr(c echo.Context) string {
 	ip := s.clientIP(c)
+	if ip.Is6() && !ip.Is4In6() {
+		// One subscriber holds a whole /64.
+		if p, err := ip.Prefix(64); err == nil {
+			ip = p.Addr()
+		}
+	}
 	if s.deps.Recorder != nil {
 		if id, ok := s.deps.Recorder.VisitorID(s.now(), ip, "console sign-in"); ok {
 			return id
@@ -280,23 +286,25 @@ func (s *Server) consoleLogin(c echo.Context) error {
 	if err != nil || !sameToken(c.FormValue("csrf"), ck.Value) {
 		return s.consoleError(c, http.StatusForbidden, "forbidden", "csrf_failed")
 	}
-	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
-	addr := s.signInAddr(c)
-	wait, err := s.deps.Keys.SignInWait(ctx, addr, email)
+	typed := strings.TrimSpace(c.FormValue("email"))
+	email, err := auth.NormalizeEmail(typed)
+	if err != nil {
+		email = "invalid" // counted as one account: what was typed is not kept
+	}
+	// The try is counted before the password is checked, so that a burst
+	// of tries cannot pass the throttle together.
+	wait, err := s.deps.Keys.SignInTry(ctx, s.signInAddr(c), email)
 	if err != nil {
 		return s.consoleFail(c, err)
 	}
 	if wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		c.Response().Header().Set("Retry-After", fmt.Sprint(secs))
-		return s.renderLogin(c, http.StatusTooManyRequests, email, fmt.Sprintf(t["too_many_tries"], secs))
+		return s.renderLogin(c, http.StatusTooManyRequests, typed, fmt.Sprintf(t["too_many_tries"], secs))
 	}
 	u, err := s.deps.Keys.CheckCredentials(ctx, email, c.FormValue("password"))
 	if errors.Is(err, auth.ErrBadCredentials) {
-		if err := s.deps.Keys.SignInFailed(ctx, addr, email); err != nil {
-			return s.consoleFail(c, err)
-		}
-		return s.renderLogin(c, http.StatusUnauthorized, email, t["bad_login"])
+		return s.renderLogin(c, http.StatusUnauthorized, typed, t["bad_login"])
 	}
 	if err != nil {
 		return s.consoleFail(c, err)
@@ -307,6 +315,9 @@ func (s *Server) consoleLogin(c echo.Context) error {
 
 func (s *Server) startSession(c echo.Context, u auth.User, next string) error {
 	id, _, err := s.deps.Keys.StartSession(c.Request().Context(), u)
+	if errors.Is(err, auth.ErrBadCredentials) {
+		return s.renderLogin(c, http.StatusUnauthorized, u.Email, consoleTexts[consoleLang(c.Request())]["bad_login"])
+	}
 	if err != nil {
 		return s.consoleFail(c, err)
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/stats"
 )
 
@@ -28,6 +30,7 @@ const (
 	liveTotal        = 200
 	liveRetryMillis  = 3000
 	liveInitialCount = 20
+	liveRecheck      = 5 // ticks between checks that the session still holds
 )
 
 // liveStreams counts the open live streams, by tenant.
@@ -139,13 +142,24 @@ func (s *Server) consoleLiveEvents(c echo.Context) error {
 	defer tick.Stop()
 	end := time.After(liveMaxDuration)
 	lastWrite := time.Now()
-	for {
+	ck, _ := c.Cookie(sessionCookie)
+	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-end:
 			return nil
 		case <-tick.C:
+		}
+		// A session signed out (or its user disabled) stops the stream
+		// within liveRecheck ticks.
+		if n%liveRecheck == 0 {
+			if ck == nil {
+				return nil
+			}
+			if _, err := s.deps.Keys.Session(ctx, ck.Value); errors.Is(err, auth.ErrNoSession) {
+				return nil
+			}
 		}
 		events, next, err := s.deps.Stats.Live(ctx, tn, after, 200)
 		if err != nil {

@@ -582,3 +582,37 @@ func TestConsoleTrashDuplicateSignOutEverywhere(t *testing.T) {
 		t.Errorf("the other device after signing out everywhere = %d, want a redirect to sign in", r.StatusCode)
 	}
 }
+
+// TestConsoleLiveEndsWithTheSession: an open live stream ends once its
+// session is signed out.
+func TestConsoleLiveEndsWithTheSession(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	c := consoleClient(t)
+	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	resp, err := c.Get(srv.URL + "/console/live/events")
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("live stream = %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	done := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			if _, err := resp.Body.Read(buf); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	if r, _ := c.PostForm(srv.URL+"/console/logout/all", url.Values{"csrf": {tok}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere = %d", r.StatusCode)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the live stream outlived its session")
+	}
+}
