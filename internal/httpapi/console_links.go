@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/qr"
 )
 
 // The console's link pages: create, view and edit, pause and resume,
@@ -197,6 +200,11 @@ type historyRow struct {
 
 type linkPage struct {
 	linkForm
+	QRQuery                                                        template.URL // the preview's options, as a query
+	QR                                                             map[string]string
+	QRError                                                        string
+	Sizes, ECCs                                                    []selectOption
+	SunCode                                                        bool
 	Code, LinkTitle, State, StateLabel, ShortURL, Campaign, Status string
 	Scans                                                          int64
 	History                                                        []historyRow
@@ -233,6 +241,7 @@ func (s *Server) renderLink(c echo.Context, status int, values map[string]string
 	if err != nil {
 		return s.consoleFail(c, err)
 	}
+	p.qrOptions(c, s, t, l)
 	for _, e := range entries {
 		p.History = append(p.History, historyRow{Version: e.Version, Action: e.Action, At: e.At.In(consoleZone).Format("2006-01-02 15:04"),
 			By: e.By, Reason: e.Reason, CanRevert: e.Version != l.Version})
@@ -291,4 +300,40 @@ func (s *Server) consoleRevert(c echo.Context) error {
 		return s.consoleFail(c, err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/console/links/"+c.Param("code"))
+}
+
+// qrOptions reads the preview's QR options from the page's query: they go
+// to the image's address as they are (qr.ParseOptions checks them; a bad
+// one is shown, and the preview falls back to the defaults).
+func (p *linkPage) qrOptions(c echo.Context, s *Server, t consoleText, l *links.Link) {
+	p.QR = map[string]string{}
+	v := url.Values{}
+	for _, k := range []string{"size", "ecc", "margin", "fg", "bg", "caption", "uppercase"} {
+		if x := strings.TrimSpace(c.QueryParam(k)); x != "" {
+			p.QR[k] = x
+			v.Set(k, x)
+		}
+	}
+	if v.Get("size") == "" {
+		v.Set("size", "512")
+	}
+	if _, err := qr.ParseOptions(v); err != nil {
+		_, body := classify(err)
+		p.QRError = body.Message
+		v = url.Values{"size": {"512"}}
+	}
+	p.QRQuery = template.URL(v.Encode())
+	for _, n := range []string{"256", "512", "1024", "2048"} {
+		p.Sizes = append(p.Sizes, selectOption{n, n + " px", v.Get("size") == n})
+	}
+	for _, e := range []string{"L", "M", "Q", "H"} {
+		p.ECCs = append(p.ECCs, selectOption{e, e, strings.EqualFold(v.Get("ecc"), e) || (v.Get("ecc") == "" && e == "M")})
+	}
+	if w := l.Targets.WeChat; w != nil && s.deps.Apps != nil {
+		if list, err := s.deps.Apps.List(c.Request().Context(), tenant(c)); err == nil {
+			for _, a := range list {
+				p.SunCode = p.SunCode || (a.Platform == "wechat" && a.AppID == w.AppID)
+			}
+		}
+	}
 }

@@ -290,8 +290,9 @@ func TestConsoleTenantsAndRoles(t *testing.T) {
 		t.Errorf("another tenant's link = %d, want 404", r.StatusCode)
 	}
 	r, page := getBody(t, c, srv.URL+"/console/links/ACME1")
-	if r.StatusCode != http.StatusOK || strings.Contains(page, `type="submit"`) || strings.Contains(page, "/console/links/new") {
-		t.Errorf("a viewer's link page = %d, with write controls? %v", r.StatusCode, strings.Contains(page, `type="submit"`))
+	writes := regexp.MustCompile(`method="post" action="/console/links/ACME1[^"]*"|/console/links/new|>` + regexp.QuoteMeta(consoleTexts["zh-CN"]["save"]) + `<`)
+	if r.StatusCode != http.StatusOK || writes.MatchString(page) {
+		t.Errorf("a viewer's link page = %d, with write controls: %q", r.StatusCode, writes.FindString(page))
 	}
 	for _, path := range []string{"/console/links/ACME1", "/console/links/ACME1/pause", "/console/links/new"} {
 		resp, err := c.PostForm(srv.URL+path, url.Values{"csrf": {tok}, "title": {"changed"}, "targets.web.url": {"https://e.com/x"}})
@@ -614,5 +615,35 @@ func TestConsoleLiveEndsWithTheSession(t *testing.T) {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the live stream outlived its session")
+	}
+}
+
+// TestConsoleQROptions: the link page's QR style options reach the
+// preview's image, and a bad one is shown, the preview keeping the
+// defaults.
+func TestConsoleQROptions(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleViewer, "correct horse battery")
+	e.json("POST", "/api/v1/links", e.admin, `{"code":"QR1","targets":{"web":{"url":"https://e.com/q"}}}`)
+	c := consoleClient(t)
+	signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	_, page := getBody(t, c, srv.URL+"/console/links/QR1?size=1024&ecc=H&fg=%23003366&caption="+url.QueryEscape("扫码点餐"))
+	m := regexp.MustCompile(`<img class="qr" src="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no preview")
+	}
+	src := html.UnescapeString(m[1])
+	if r, _ := getBody(t, c, srv.URL+src); r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("preview %s = %d %q", src, r.StatusCode, r.Header.Get("Content-Type"))
+	}
+	u, _ := url.Parse(src)
+	if q := u.Query(); q.Get("size") != "1024" || q.Get("ecc") != "H" || q.Get("fg") != "#003366" || q.Get("caption") != "扫码点餐" {
+		t.Errorf("preview options: %v", q)
+	}
+	_, page = getBody(t, c, srv.URL+"/console/links/QR1?fg=%23ffffff")
+	if !strings.Contains(page, `class="error"`) || !strings.Contains(page, `qr?size=512"`) {
+		t.Error("a white-on-white code was not refused, or the preview did not fall back")
 	}
 }
