@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -398,6 +399,7 @@ type linkRow struct {
 type linksPage struct {
 	consolePage
 	CanWrite      bool
+	Here, Done    string // this page's address (to come back to), and what a bulk action did
 	Q, Campaign   string
 	States, Sorts []selectOption
 	Items         []linkRow
@@ -413,7 +415,10 @@ func (s *Server) consoleLinks(c echo.Context) error {
 	t := consoleTexts[consoleLang(c.Request())]
 	p := links.ListParams{Campaign: c.QueryParam("campaign"), Status: c.QueryParam("status"), Q: strings.TrimSpace(c.QueryParam("q")),
 		Sort: c.QueryParam("sort"), Cursor: c.QueryParam("cursor")}
-	page := linksPage{Q: p.Q, Campaign: p.Campaign, CanWrite: canWrite(c)}
+	page := linksPage{Q: p.Q, Campaign: p.Campaign, CanWrite: canWrite(c), Here: c.Request().URL.RequestURI()}
+	if n, err := strconv.Atoi(c.QueryParam("done")); err == nil && n >= 0 {
+		page.Done = fmt.Sprintf(t["bulk_done"], n)
+	}
 	for _, v := range []string{"active", "paused", "scheduled", "expired"} {
 		page.States = append(page.States, selectOption{v, t["st_"+v], v == p.Status})
 	}

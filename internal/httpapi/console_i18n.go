@@ -17,6 +17,7 @@ type consoleText map[string]string
 var consoleTexts = map[string]consoleText{
 	"zh-CN": {
 		"other_lang": "English", "other_lang_code": "en",
+		"selected": "选中的链接", "bulk_done": "已处理 %d 个链接。",
 		"sun_code": "太阳码", "qr_options": "二维码样式", "qr_size": "尺寸", "qr_ecc": "容错级别", "qr_margin": "留白（模块）", "qr_fg": "前景色", "qr_bg": "背景色", "qr_caption": "下方文字", "qr_uppercase": "网址大写（码更小）", "qr_apply": "预览",
 		"trash": "回收站", "trash_hint": "删除的链接在这里保留 30 天，扫码会跳到备用网址；恢复后一切照旧。", "purge_at": "彻底删除于", "restore": "恢复", "trash_empty": "回收站是空的。",
 		"duplicate": "复制", "delete": "删除", "your_account": "我的账号", "sign_out_everywhere": "在所有设备上退出",
@@ -75,6 +76,7 @@ var consoleTexts = map[string]consoleText{
 	},
 	"en": {
 		"other_lang": "中文", "other_lang_code": "zh-CN",
+		"selected": "Selected links", "bulk_done": "%d links done.",
 		"sun_code": "Sun code", "qr_options": "QR style", "qr_size": "Size", "qr_ecc": "Error correction", "qr_margin": "Margin (modules)", "qr_fg": "Foreground", "qr_bg": "Background", "qr_caption": "Caption", "qr_uppercase": "Upper-case URL (a smaller code)", "qr_apply": "Preview",
 		"trash": "Trash", "trash_hint": "Deleted links stay here for 30 days; their scans go to the fallback. Restored, all is as before.", "purge_at": "Purged at", "restore": "Restore", "trash_empty": "The trash is empty.",
 		"duplicate": "Duplicate", "delete": "Delete", "your_account": "Your account", "sign_out_everywhere": "Sign out everywhere",

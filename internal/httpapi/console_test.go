@@ -20,6 +20,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/links"
 )
 
 // consoleUser creates a console user with a password.
@@ -645,5 +646,39 @@ func TestConsoleQROptions(t *testing.T) {
 	_, page = getBody(t, c, srv.URL+"/console/links/QR1?fg=%23ffffff")
 	if !strings.Contains(page, `class="error"`) || !strings.Contains(page, `qr?size=512"`) {
 		t.Error("a white-on-white code was not refused, or the preview did not fall back")
+	}
+}
+
+// TestConsoleBulkActions: the selected links are paused (another tenant's,
+// slipped into the selection, is not touched), and the list says how many.
+func TestConsoleBulkActions(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	for _, code := range []string{"BK1", "BK2", "BK3"} {
+		e.json("POST", "/api/v1/links", e.admin, `{"code":"`+code+`","targets":{"web":{"url":"https://e.com/b"}}}`)
+	}
+	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"GLX09","targets":{"web":{"url":"https://e.com/g"}}}`)
+	c := consoleClient(t)
+	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	if _, page := getBody(t, c, srv.URL+"/console/links"); !strings.Contains(page, `name="code" value="BK1"`) {
+		t.Fatal("no selection boxes on the list")
+	}
+	resp, err := c.PostForm(srv.URL+"/console/links/bulk", url.Values{"csrf": {tok}, "action": {"pause"},
+		"code": {"BK1", "BK3", "GLX09"}, "next": {"/console/links?sort=updated"}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/links?sort=updated&done=2" {
+		t.Fatalf("bulk pause = %v %q %v", resp.StatusCode, resp.Header.Get("Location"), err)
+	}
+	for code, want := range map[string]links.Status{"BK1": links.StatusPaused, "BK2": links.StatusActive, "BK3": links.StatusPaused} {
+		if l, _ := e.links.Get(context.Background(), "acme", code); l.Status != want {
+			t.Errorf("%s: %s, want %s", code, l.Status, want)
+		}
+	}
+	if l, _ := e.links.Get(context.Background(), "globex", "GLX09"); l.Status != links.StatusActive {
+		t.Error("another tenant's link was paused")
+	}
+	if _, page := getBody(t, c, srv.URL+"/console/links?done=2"); !strings.Contains(page, "已处理 2 个链接") && !strings.Contains(page, "2 links done") {
+		t.Error("the list does not say what was done")
 	}
 }

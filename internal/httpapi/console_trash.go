@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -85,4 +86,53 @@ func (s *Server) duplicateValues(c echo.Context, code string) (map[string]string
 	v := links.FormValues(&l.Input)
 	v["code"] = ""
 	return v, nil
+}
+
+// consoleBulkMax bounds a bulk action: a page of links at most.
+const consoleBulkMax = links.MaxListLimit
+
+// consoleBulk pauses, resumes or deletes the selected links, each alone,
+// and goes back to the list saying how many changed.
+func (s *Server) consoleBulk(c echo.Context) error {
+	ctx := c.Request().Context()
+	form, err := c.FormParams()
+	if err != nil {
+		return s.consoleError(c, http.StatusBadRequest, "forbidden", "csrf_failed")
+	}
+	codes := form["code"]
+	if len(codes) > consoleBulkMax {
+		codes = codes[:consoleBulkMax]
+	}
+	action := c.FormValue("action")
+	done := 0
+	for _, code := range codes {
+		var err error
+		switch action {
+		case "pause", "resume":
+			st := links.StatusPaused
+			if action == "resume" {
+				st = links.StatusActive
+			}
+			_, err = s.deps.Links.Update(ctx, tenant(c), code, links.Change{
+				Edit: func(in *links.Input) error { in.Status = st; return nil }, Actor: consoleActor(c)})
+		case "delete":
+			err = s.deps.Links.Delete(ctx, tenant(c), code, consoleActor(c))
+		default:
+			return s.consoleError(c, http.StatusUnprocessableEntity, "forbidden", "not_found_text")
+		}
+		if err == nil {
+			done++
+		} else if status, _ := classify(err); status >= 500 {
+			return s.consoleFail(c, err)
+		}
+	}
+	next := safeNext(c.FormValue("next"))
+	if !strings.HasPrefix(next, "/console/links") {
+		next = "/console/links"
+	}
+	sep := "?"
+	if strings.Contains(next, "?") {
+		sep = "&"
+	}
+	return c.Redirect(http.StatusSeeOther, next+sep+"done="+strconv.Itoa(done))
 }

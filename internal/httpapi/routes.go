@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	con.GET("/links", s.consoleLinks, s.requireSession)
 	con.GET("/links/new", s.consoleNewLink, s.requireSession, s.consoleWrite)
 	con.GET("/links/upload", s.consoleUploadPage, s.requireSession, s.consoleWrite)
+	con.POST("/links/bulk", s.consoleBulk, s.requireSession, s.consoleWrite)
 	con.POST("/links/upload", s.consoleUpload, s.requireSession, s.consoleWrite)
 	con.POST("/links/new", s.consoleCreateLink, s.requireSession, s.consoleWrite)
 	con.GET("/links/:code", s.consoleLink, s.requireSession)

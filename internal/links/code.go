@@ -22,7 +22,7 @@ var reserved = map[string]bool{
 	"DASH": true, "DASHBOARD": true, "STATIC": true, "ADMIN": true, "WEB": true,
 	"LOGIN": true, "LOGOUT": true, "ROBOTS": true, "FAVICON": true, "WELL-KNOWN": true,
 	"_": true, "-": true, "NEW": true, "SCENE": true, "QR": true, "EVENTS": true,
-	"BULK": true, "EXPORT": true, "TRASH": true, "CONSOLE": true,
+	"BULK": true, "EXPORT": true, "TRASH": true, "CONSOLE": true, "UPLOAD": true,
 }
 
 // Canonical is the form a code is stored and looked up under. Codes are
