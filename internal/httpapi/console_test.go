@@ -222,11 +222,7 @@ func TestConsoleLinkForm(t *testing.T) {
 	var violations []string
 	b.run(t,
 		cspProbe,
-		chromedp.Navigate(srv.URL+"/console/login?next=/console/links/new"),
-		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, "ann@example.com"),
-		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
-		chromedp.Submit(`input[name=password]`),
+		browserSignIn(srv.URL, "/console/links/new", "ann@example.com", "correct horse battery"),
 		chromedp.WaitVisible(`input[name="targets.wechat.appid"]`),
 		chromedp.SendKeys(`input[name=code]`, "TBL-07"),
 		chromedp.SendKeys(`input[name=title]`, "二楼靠窗七号桌"),
@@ -336,11 +332,7 @@ func TestConsoleCampaignPage(t *testing.T) {
 	var violations []string
 	b.run(t,
 		cspProbe,
-		chromedp.Navigate(srv.URL+"/console/login?next=/console/campaigns/spring"),
-		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, "ann@example.com"),
-		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
-		chromedp.Submit(`input[name=password]`),
+		browserSignIn(srv.URL, "/console/campaigns/spring", "ann@example.com", "correct horse battery"),
 		chromedp.WaitVisible(`figure.chart svg`),
 		chromedp.Text(`[data-total=scans]`, &total),
 		chromedp.Evaluate(`[...document.querySelectorAll("figure.chart rect")].reduce((s, r) => s + Number(r.dataset.scans), 0)`, &barSum),
@@ -409,11 +401,7 @@ func TestConsoleUpload(t *testing.T) {
 	b := newBrowser(t, "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36")
 	var created, failed, rows string
 	b.run(t,
-		chromedp.Navigate(srv.URL+"/console/login?next=/console/links/upload"),
-		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, "ann@example.com"),
-		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
-		chromedp.Submit(`input[name=password]`),
+		browserSignIn(srv.URL, "/console/links/upload", "ann@example.com", "correct horse battery"),
 		chromedp.WaitVisible(`input[name=file]`),
 		chromedp.SetUploadFiles(`input[name=file]`, []string{file}),
 		chromedp.Submit(`input[name=file]`),
@@ -449,11 +437,7 @@ func TestConsoleLive(t *testing.T) {
 	b := newBrowser(t, "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36")
 	b.run(t,
 		cspProbe,
-		chromedp.Navigate(srv.URL+"/console/login?next=/console/live"),
-		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, "ann@example.com"),
-		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
-		chromedp.Submit(`input[name=password]`),
+		browserSignIn(srv.URL, "/console/live", "ann@example.com", "correct horse battery"),
 		chromedp.WaitVisible(`#live-count`),
 	)
 	scan("GLX01")
@@ -680,5 +664,16 @@ func TestConsoleBulkActions(t *testing.T) {
 	}
 	if _, page := getBody(t, c, srv.URL+"/console/links?done=2"); !strings.Contains(page, "已处理 2 个链接") && !strings.Contains(page, "2 links done") {
 		t.Error("the list does not say what was done")
+	}
+}
+
+// browserSignIn signs in through the form, going on to next.
+func browserSignIn(base, next, email, password string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(base + "/console/login?next=" + next),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, email),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Submit(`input[name=password]`),
 	}
 }
