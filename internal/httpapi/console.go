@@ -3,10 +3,8 @@ package httpapi
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -15,14 +13,11 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/auth"
-	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/web"
 )
 
@@ -232,232 +227,4 @@ func (s *Server) consoleSetLang(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode,
 		Secure: s.secureCookies(c)})
 	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
-}
-
-type loginPage struct {
-	consolePage
-	Email, Next string
-}
-
-func (p loginPage) setPage(cp consolePage) any { p.consolePage = cp; return p }
-
-func (s *Server) consoleLoginPage(c echo.Context) error {
-	if _, ok := c.Get("session").(auth.Session); ok {
-		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
-	}
-	return s.renderLogin(c, http.StatusOK, "", "")
-}
-
-// renderLogin shows the sign-in form with a fresh double-submit token.
-func (s *Server) renderLogin(c echo.Context, status int, email, errText string) error {
-	tok := newToken()
-	s.setCookie(c, loginCSRFCookie, tok, 3600, http.SameSiteStrictMode)
-	next := c.QueryParam("next")
-	if next == "" {
-		next = c.FormValue("next")
-	}
-	return s.consoleRender(c, status, "login.html", consolePage{Title: consoleTexts[consoleLang(c.Request())]["sign_in"], Error: errText, CSRF: tok},
-		loginPage{Email: email, Next: safeNext(next)})
-}
-
-// signInAddr names the client for sign-in throttling without storing its
-// address: the day's visitor hash (shared by instances), else the
-// address's hash.
-func (s *Server) signInAddr(c echo.Context) string {
-	ip := s.clientIP(c)
-	if ip.Is6() && !ip.Is4In6() {
-		// One subscriber holds a whole /64.
-		if p, err := ip.Prefix(64); err == nil {
-			ip = p.Addr()
-		}
-	}
-	if s.deps.Recorder != nil {
-		if id, ok := s.deps.Recorder.VisitorID(s.now(), ip, "console sign-in"); ok {
-			return id
-		}
-	}
-	sum := sha256.Sum256([]byte("scangate sign-in " + ip.String()))
-	return "ip-" + hex.EncodeToString(sum[:12])
-}
-
-func (s *Server) consoleLogin(c echo.Context) error {
-	ctx := c.Request().Context()
-	t := consoleTexts[consoleLang(c.Request())]
-	ck, err := c.Cookie(loginCSRFCookie)
-	if err != nil || !sameToken(c.FormValue("csrf"), ck.Value) {
-		return s.consoleError(c, http.StatusForbidden, "forbidden", "csrf_failed")
-	}
-	typed := strings.TrimSpace(c.FormValue("email"))
-	email, err := auth.NormalizeEmail(typed)
-	if err != nil {
-		email = "invalid" // counted as one account: what was typed is not kept
-	}
-	// The try is counted before the password is checked, so that a burst
-	// of tries cannot pass the throttle together.
-	wait, err := s.deps.Keys.SignInTry(ctx, s.signInAddr(c), email)
-	if err != nil {
-		return s.consoleFail(c, err)
-	}
-	if wait > 0 {
-		secs := int((wait + time.Second - 1) / time.Second)
-		c.Response().Header().Set("Retry-After", fmt.Sprint(secs))
-		return s.renderLogin(c, http.StatusTooManyRequests, typed, fmt.Sprintf(t["too_many_tries"], secs))
-	}
-	u, err := s.deps.Keys.CheckCredentials(ctx, email, c.FormValue("password"))
-	if errors.Is(err, auth.ErrBadCredentials) {
-		return s.renderLogin(c, http.StatusUnauthorized, typed, t["bad_login"])
-	}
-	if err != nil {
-		return s.consoleFail(c, err)
-	}
-	s.deps.Keys.SignInSucceeded(ctx, email)
-	return s.startSession(c, u, c.FormValue("next"))
-}
-
-func (s *Server) startSession(c echo.Context, u auth.User, next string) error {
-	id, _, err := s.deps.Keys.StartSession(c.Request().Context(), u)
-	if errors.Is(err, auth.ErrBadCredentials) {
-		return s.renderLogin(c, http.StatusUnauthorized, u.Email, consoleTexts[consoleLang(c.Request())]["bad_login"])
-	}
-	if err != nil {
-		return s.consoleFail(c, err)
-	}
-	s.setCookie(c, sessionCookie, id, int(auth.SessionAbsolute/time.Second), http.SameSiteLaxMode)
-	s.setCookie(c, loginCSRFCookie, "", -1, http.SameSiteStrictMode)
-	return c.Redirect(http.StatusSeeOther, safeNext(next))
-}
-
-func (s *Server) consoleLogout(c echo.Context) error {
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		if err := s.deps.Keys.EndSession(c.Request().Context(), ck.Value); err != nil {
-			return s.consoleFail(c, err)
-		}
-	}
-	s.setCookie(c, sessionCookie, "", -1, http.SameSiteLaxMode)
-	return c.Redirect(http.StatusSeeOther, "/console/login")
-}
-
-type setupPage struct {
-	consolePage
-	Email, Token string
-}
-
-func (p setupPage) setPage(cp consolePage) any { p.consolePage = cp; return p }
-
-func (s *Server) consoleSetupPage(c echo.Context) error {
-	return s.renderSetup(c, http.StatusOK, c.QueryParam("token"), "")
-}
-
-func (s *Server) renderSetup(c echo.Context, status int, token, errText string) error {
-	t := consoleTexts[consoleLang(c.Request())]
-	u, err := s.deps.Keys.SetupUser(c.Request().Context(), token)
-	if errors.Is(err, auth.ErrTokenInvalid) || errors.Is(err, auth.ErrNotFound) {
-		return s.consoleRender(c, http.StatusNotFound, "setup.html", consolePage{Title: t["set_password"], Error: t["link_invalid"]}, setupPage{})
-	}
-	if err != nil {
-		return s.consoleFail(c, err)
-	}
-	tok := newToken()
-	s.setCookie(c, loginCSRFCookie, tok, 3600, http.SameSiteStrictMode)
-	return s.consoleRender(c, status, "setup.html", consolePage{Title: t["set_password"], Error: errText, CSRF: tok},
-		setupPage{Email: u.Email, Token: token})
-}
-
-func (s *Server) consoleSetup(c echo.Context) error {
-	ck, err := c.Cookie(loginCSRFCookie)
-	if err != nil || !sameToken(c.FormValue("csrf"), ck.Value) {
-		return s.consoleError(c, http.StatusForbidden, "forbidden", "csrf_failed")
-	}
-	token := c.FormValue("token")
-	u, err := s.deps.Keys.SetPassword(c.Request().Context(), token, c.FormValue("password"))
-	switch {
-	case errors.Is(err, auth.ErrInvalid):
-		msg := err.Error()
-		if i := strings.Index(msg, "password: "); i >= 0 {
-			msg = msg[i+len("password: "):]
-		}
-		return s.renderSetup(c, http.StatusUnprocessableEntity, token, msg)
-	case errors.Is(err, auth.ErrTokenInvalid):
-		return s.renderSetup(c, http.StatusNotFound, token, "")
-	case err != nil:
-		return s.consoleFail(c, err)
-	}
-	return s.startSession(c, u, "/console/links")
-}
-
-// selectOption is one choice of a select.
-type selectOption struct {
-	Value, Label string
-	Selected     bool
-}
-
-type linkRow struct {
-	Code, Title, Campaign, State, StateLabel string
-	Scans                                    int64
-}
-
-type linksPage struct {
-	consolePage
-	CanWrite      bool
-	Here, Done    string // this page's address (to come back to), and what a bulk action did
-	Q, Campaign   string
-	States, Sorts []selectOption
-	Items         []linkRow
-	Next          string
-}
-
-func (p linksPage) setPage(cp consolePage) any { p.consolePage = cp; return p }
-
-// consoleLinks lists the tenant's links: search, state, sort, pages, and
-// each link's scans.
-func (s *Server) consoleLinks(c echo.Context) error {
-	ctx := c.Request().Context()
-	t := consoleTexts[consoleLang(c.Request())]
-	p := links.ListParams{Campaign: c.QueryParam("campaign"), Status: c.QueryParam("status"), Q: strings.TrimSpace(c.QueryParam("q")),
-		Sort: c.QueryParam("sort"), Cursor: c.QueryParam("cursor")}
-	page := linksPage{Q: p.Q, Campaign: p.Campaign, CanWrite: canWrite(c), Here: c.Request().URL.RequestURI()}
-	if n, err := strconv.Atoi(c.QueryParam("done")); err == nil && n >= 0 {
-		page.Done = fmt.Sprintf(t["bulk_done"], n)
-	}
-	for _, v := range []string{"active", "paused", "scheduled", "expired"} {
-		page.States = append(page.States, selectOption{v, t["st_"+v], v == p.Status})
-	}
-	for _, v := range []string{links.SortCreated, links.SortUpdated, links.SortScans} {
-		page.Sorts = append(page.Sorts, selectOption{v, t["sort_"+v], v == p.Sort || (p.Sort == "" && v == links.SortCreated)})
-	}
-	cp := consolePage{Title: t["links"], Nav: "links"}
-	q, err := links.ParseListQuery(p)
-	if err == nil {
-		var res links.Page
-		if res, err = s.deps.Links.List(ctx, tenant(c), q); err == nil {
-			codes := make([]string, len(res.Items))
-			for i, l := range res.Items {
-				codes[i] = links.Canonical(l.Code)
-			}
-			scans, serr := s.deps.Stats.Scans(ctx, codes)
-			if serr != nil {
-				return s.consoleFail(c, serr)
-			}
-			now := s.now()
-			for _, l := range res.Items {
-				st := string(l.StateAt(now, 0))
-				page.Items = append(page.Items, linkRow{Code: l.Code, Title: l.Title, Campaign: l.Campaign, State: st,
-					StateLabel: t[st], Scans: scans[links.Canonical(l.Code)]})
-			}
-			if res.NextCursor != "" {
-				v := c.QueryParams()
-				v.Set("cursor", res.NextCursor)
-				page.Next = "/console/links?" + v.Encode()
-			}
-		}
-	}
-	var fe *links.FieldError
-	switch {
-	case errors.As(err, &fe):
-		cp.Error = fe.Error()
-		return s.consoleRender(c, http.StatusUnprocessableEntity, "links.html", cp, page)
-	case err != nil:
-		return s.consoleFail(c, err)
-	}
-	return s.consoleRender(c, http.StatusOK, "links.html", cp, page)
 }

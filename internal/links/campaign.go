@@ -3,7 +3,10 @@ package links
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Campaign actions change every live link of a campaign, each a version
@@ -103,3 +106,40 @@ func (s *Store) eachOfCampaign(ctx context.Context, tenant, campaign string, a A
 // campaignWorkers bounds how many links of one campaign action are
 // written at once.
 const campaignWorkers = 8
+
+// CampaignCodes returns the codes of tenant's live links in a campaign, for
+// batch export. At most max codes are returned; more is ErrInvalid.
+func (s *Store) CampaignCodes(ctx context.Context, tenant, campaign string, max int) ([]*Link, error) {
+	members, err := s.rdb.ZRangeByLex(ctx, campaignLinksKey(tenant, campaign), &redis.ZRangeBy{Min: "-", Max: "+", Count: int64(max) + 1}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list campaign: %w: %w", ErrUnavailable, err)
+	}
+	var out []*Link
+	for start := 0; start < len(members); start += readBatch {
+		end := min(start+readBatch, len(members))
+		links, err := s.readMany(ctx, members[start:end])
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range links {
+			if l != nil && l.Tenant == tenant && l.DeletedAt == nil && l.Campaign == campaign {
+				out = append(out, l)
+			}
+		}
+	}
+	if len(out) > max {
+		return nil, invalid("campaign", "has more than %d links", max)
+	}
+	return out, nil
+}
+
+// CampaignKnown reports whether tenant has a live link in campaign (names
+// are case-sensitive), for refusing a misspelt one rather than answering
+// zeros.
+func (s *Store) CampaignKnown(ctx context.Context, tenant, campaign string) (bool, error) {
+	n, err := s.rdb.ZCard(ctx, campaignLinksKey(tenant, campaign)).Result()
+	if err != nil {
+		return false, fmt.Errorf("campaign: %w: %w", ErrUnavailable, err)
+	}
+	return n > 0, nil
+}
