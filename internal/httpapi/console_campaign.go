@@ -1,18 +1,16 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"sort"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/links"
+	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/stats"
 )
 
@@ -219,14 +217,9 @@ func (s *Server) previousTotals(c echo.Context, sub statsSubject, rep *stats.Rep
 // consolePrint sends the campaign's print sheet (PDF), as the API's QR
 // export would, with the export's limits and quotas.
 func (s *Server) consolePrint(c echo.Context) error {
-	body, err := json.Marshal(map[string]string{"campaign": c.Param("campaign"), "format": "pdf", "caption_from": "title"})
-	if err != nil {
-		return err
-	}
-	r := c.Request()
-	r.Header.Set("Content-Type", "application/json")
-	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	return s.qrExport(c)
+	req := exportRequest{Campaign: c.Param("campaign"), CaptionFrom: captionFromTitle}
+	req.Format = string(qr.PDF)
+	return s.exportQR(c, req)
 }
 
 func (s *Server) campaignSubject(c echo.Context) (statsSubject, error) {

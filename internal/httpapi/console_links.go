@@ -280,11 +280,7 @@ func (s *Server) consoleEditLink(c echo.Context) error {
 // consoleSetStatus pauses or resumes a link.
 func (s *Server) consoleSetStatus(status links.Status) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		_, err := s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), links.Change{
-			Edit:  func(in *links.Input) error { in.Status = status; return nil },
-			Actor: consoleActor(c),
-		})
-		if err != nil {
+		if err := s.setStatus(c, c.Param("code"), status); err != nil {
 			return s.consoleFail(c, err)
 		}
 		return c.Redirect(http.StatusSeeOther, "/console/links/"+c.Param("code"))
@@ -336,4 +332,13 @@ func (p *linkPage) qrOptions(c echo.Context, s *Server, t consoleText, l *links.
 			}
 		}
 	}
+}
+
+// setStatus pauses or resumes one of the session tenant's links.
+func (s *Server) setStatus(c echo.Context, code string, status links.Status) error {
+	_, err := s.deps.Links.Update(c.Request().Context(), tenant(c), code, links.Change{
+		Edit:  func(in *links.Input) error { in.Status = status; return nil },
+		Actor: consoleActor(c),
+	})
+	return err
 }

@@ -113,8 +113,7 @@ func (s *Server) consoleBulk(c echo.Context) error {
 			if action == "resume" {
 				st = links.StatusActive
 			}
-			_, err = s.deps.Links.Update(ctx, tenant(c), code, links.Change{
-				Edit: func(in *links.Input) error { in.Status = st; return nil }, Actor: consoleActor(c)})
+			err = s.setStatus(c, code, st)
 		case "delete":
 			err = s.deps.Links.Delete(ctx, tenant(c), code, consoleActor(c))
 		default:

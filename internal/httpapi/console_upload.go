@@ -87,12 +87,8 @@ func (s *Server) consoleUpload(c echo.Context) error {
 		return s.consoleFail(c, err)
 	}
 	page.Done, page.Created = true, res.Created
-	for _, f := range res.Failed {
-		_, body := classify(f.Err)
-		if links.IsRowInternal(f.Err) {
-			s.log.Error("bulk row failed", "row", f.Row, "err", f.Err)
-		}
-		page.Failed = append(page.Failed, failedRow{Row: f.Row, Field: body.Field, Message: body.Message})
+	for _, f := range s.rowFailures(res.Failed) {
+		page.Failed = append(page.Failed, failedRow{Row: f.Row, Field: f.Error.Field, Message: f.Error.Message})
 	}
 	if len(res.Items) > 0 {
 		page.Campaign = res.Items[0].Campaign

@@ -243,6 +243,20 @@ type bulkResponse struct {
 	Items     []linkView    `json:"items"`
 }
 
+// rowFailures are a bulk's failed rows as answers; a row that failed for
+// the store's sake, not its content, is logged.
+func (s *Server) rowFailures(failed []links.RowError) []bulkFailure {
+	out := make([]bulkFailure, len(failed))
+	for i, f := range failed {
+		_, body := classify(f.Err)
+		if links.IsRowInternal(f.Err) {
+			s.log.Error("bulk row failed", "row", f.Row, "err", f.Err)
+		}
+		out[i] = bulkFailure{Row: f.Row, Error: body}
+	}
+	return out
+}
+
 func (s *Server) bulkLinks(c echo.Context) error {
 	data, err := readBody(c, maxBulkBody)
 	if err != nil {
@@ -284,14 +298,6 @@ func (s *Server) bulkLinks(c echo.Context) error {
 		return err
 	}
 	resp := bulkResponse{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
-		Failed: make([]bulkFailure, len(res.Failed)), Items: make([]linkView, len(res.Items))}
-	for i, f := range res.Failed {
-		_, body := classify(f.Err)
-		if links.IsRowInternal(f.Err) {
-			s.log.Error("bulk row failed", "row", f.Row, "err", f.Err)
-		}
-		resp.Failed[i] = bulkFailure{Row: f.Row, Error: body}
-	}
-	resp.Items = s.views(c, res.Items...)
+		Failed: s.rowFailures(res.Failed), Items: s.views(c, res.Items...)}
 	return c.JSON(http.StatusOK, resp)
 }

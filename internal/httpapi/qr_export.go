@@ -45,6 +45,12 @@ func (s *Server) qrExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.exportQR(c, req)
+}
+
+// exportQR answers an export request, however it came (the API's JSON body,
+// the console's print button).
+func (s *Server) exportQR(c echo.Context, req exportRequest) error {
 	sun, err := sunCodeExport(&req)
 	if err != nil {
 		return err
