@@ -79,6 +79,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.run(t,
 		chromedp.SendKeys(`input[name=q]`, "靠窗"),
 		chromedp.Submit(`input[name=q]`),
+		// The results page (its search box written with the query), not
+		// the list still shown while it loads: typing sets the box's
+		// value, not its attribute.
+		chromedp.WaitVisible(`input[name=q][value="靠窗"]`),
 		chromedp.WaitVisible(`table.links`),
 		chromedp.Text(`table.links tbody`, &searched),
 		chromedp.Evaluate(`window.__csp || []`, &violations),
