@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -23,114 +22,6 @@ import (
 
 // consoleZone shows times as merchants in China read them (no DST).
 var consoleZone = time.FixedZone("UTC+8", 8*3600)
-
-// formField is one input of the link form.
-type formField struct {
-	Name, Label, Type, Value, Placeholder, Err string
-	ReadOnly                                   bool
-}
-
-type fieldGroup struct {
-	Legend string
-	Fields []formField
-	Open   bool // shown unfolded: it has a value or an error, or is the web page
-}
-
-// linkForm is the form's part of a page.
-type linkForm struct {
-	consolePage
-	Action, Submit, FormError string
-	Basic                     []formField
-	Groups                    []fieldGroup
-	CanWrite                  bool
-}
-
-func (p linkForm) setPage(cp consolePage) any { p.consolePage = cp; return p }
-
-// basicFields are the form's inputs outside the targets.
-var basicFields = []string{"code", "title", "campaign", "tags", "fallback_url", "starts_at", "expires_at", "max_scans"}
-
-// placeholders show the expected shape of some inputs.
-var placeholders = map[string]string{
-	"targets.wechat.appid": "wx0123456789abcdef", "targets.web.url": "https://", "fallback_url": "https://",
-	"starts_at": "2026-12-24T18:00:00+08:00", "expires_at": "2026-12-31T23:59:59+08:00", "tags": "二楼|靠窗",
-	"targets.wechat.path": "pages/menu/index", "targets.alipay.appid": "2021000000000000",
-}
-
-// buildForm lays the form out with values and errors by input name.
-func buildForm(t consoleText, values, errs map[string]string, codeFixed bool) linkForm {
-	field := func(name string) formField {
-		typ := "text"
-		switch {
-		case strings.HasSuffix(name, "url") && !strings.HasSuffix(name, "url_link"):
-			typ = "url"
-		case name == "max_scans":
-			typ = "number"
-		}
-		label := t["f_"+name]
-		if label == "" {
-			label = name
-		}
-		return formField{Name: name, Label: label, Type: typ, Value: values[name], Placeholder: placeholders[name], Err: errs[name],
-			ReadOnly: name == "code" && codeFixed}
-	}
-	var f linkForm
-	for _, n := range basicFields {
-		f.Basic = append(f.Basic, field(n))
-	}
-	groups := map[string]*fieldGroup{}
-	var order []string
-	for _, n := range links.FormFields() {
-		rest, ok := strings.CutPrefix(n, "targets.")
-		if !ok {
-			continue
-		}
-		host, _, _ := strings.Cut(rest, ".")
-		if groups[host] == nil {
-			groups[host] = &fieldGroup{Legend: t["host_"+host]}
-			order = append(order, host)
-		}
-		ff := field(n)
-		groups[host].Fields = append(groups[host].Fields, ff)
-		groups[host].Open = groups[host].Open || ff.Value != "" || ff.Err != "" || host == "web" || host == "wechat"
-	}
-	for _, h := range order {
-		f.Groups = append(f.Groups, *groups[h])
-	}
-	return f
-}
-
-// formErrors splits errors by input: a field error of an input goes next
-// to it; any other is the form's.
-func formErrors(errs []error, t consoleText) (map[string]string, string) {
-	byField := map[string]string{}
-	var general []string
-	inputs := map[string]bool{}
-	for _, n := range links.FormFields() {
-		inputs[n] = true
-	}
-	for _, err := range errs {
-		var fe *links.FieldError
-		switch {
-		case errors.As(err, &fe) && inputs[fe.Name]:
-			byField[fe.Name] = fe.Message
-		case errors.As(err, &fe) && strings.HasPrefix(fe.Name, "targets"):
-			byField["targets.web.url"] = fe.Name + ": " + fe.Message
-		case errors.Is(err, links.ErrExists):
-			byField["code"] = t["code_taken"]
-		case errors.Is(err, links.ErrInTrash):
-			byField["code"] = t["code_in_trash"]
-		default:
-			_, body := classify(err)
-			general = append(general, body.Message)
-		}
-	}
-	return byField, strings.Join(general, "; ")
-}
-
-func formValue(c echo.Context) func(string) string {
-	return func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
-}
 
 func canWrite(c echo.Context) bool {
 	sess, ok := c.Get("session").(auth.Session)
@@ -161,16 +52,21 @@ func (s *Server) consoleNewLink(c echo.Context) error {
 		}
 		values = v
 	}
-	f := buildForm(t, values, nil, false)
+	f := buildForm(t, values, nil, "", false)
 	f.Action, f.Submit, f.CanWrite = "/console/links/new", t["create"], true
 	return s.consoleRender(c, http.StatusOK, "link_new.html", consolePage{Title: t["new_link"], Nav: "links"}, f)
 }
 
 func (s *Server) consoleCreateLink(c echo.Context) error {
 	t := consoleTexts[consoleLang(c.Request())]
+	form, err := c.FormParams()
+	if err != nil {
+		return s.consoleError(c, http.StatusBadRequest, "forbidden", "csrf_failed")
+	}
 	var in links.Input
-	errs := links.ApplyForm(&in, formValue(c))
-	in.Code = strings.TrimSpace(c.FormValue("code"))
+	errs := links.ApplyForm(&in, form)
+	in.Code = strings.TrimSpace(form.Get("code"))
+	values := postedValues(form)
 	if len(errs) == 0 {
 		l, err := s.deps.Links.Create(c.Request().Context(), tenant(c), in, consoleActor(c))
 		if err == nil {
@@ -179,15 +75,12 @@ func (s *Server) consoleCreateLink(c echo.Context) error {
 		if status, _ := classify(err); status >= 500 {
 			return s.consoleFail(c, err)
 		}
-		errs = append(errs, err)
+		// The store names rules and variants by their place in in.
+		errs, values = append(errs, err), links.FormValues(&in)
 	}
 	byField, general := formErrors(errs, t)
-	values := map[string]string{}
-	for _, n := range links.FormFields() {
-		values[n] = c.FormValue(n)
-	}
-	f := buildForm(t, values, byField, false)
-	f.Action, f.Submit, f.CanWrite, f.FormError = "/console/links/new", t["create"], true, general
+	f := buildForm(t, values, byField, general, false)
+	f.Action, f.Submit, f.CanWrite = "/console/links/new", t["create"], true
 	return s.consoleRender(c, http.StatusUnprocessableEntity, "link_new.html", consolePage{Title: t["new_link"], Nav: "links"}, f)
 }
 
@@ -229,8 +122,8 @@ func (s *Server) renderLink(c echo.Context, status int, values map[string]string
 		values = links.FormValues(&l.Input)
 	}
 	byField, general := formErrors(errs, t)
-	p := linkPage{linkForm: buildForm(t, values, byField, true)}
-	p.Action, p.Submit, p.CanWrite, p.FormError = "/console/links/"+l.Code, t["save"], canWrite(c), general
+	p := linkPage{linkForm: buildForm(t, values, byField, general, true)}
+	p.Action, p.Submit, p.CanWrite = "/console/links/"+l.Code, t["save"], canWrite(c)
 	st := string(l.StateAt(s.now(), 0))
 	p.Code, p.LinkTitle, p.State, p.StateLabel, p.ShortURL = l.Code, l.Title, st, t[st], s.shortURL(l.Code)
 	p.Campaign, p.Status = l.Campaign, string(l.Status)
@@ -250,12 +143,18 @@ func (s *Server) renderLink(c echo.Context, status int, values map[string]string
 }
 
 func (s *Server) consoleEditLink(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return s.consoleError(c, http.StatusBadRequest, "forbidden", "csrf_failed")
+	}
 	var errs []error
-	_, err := s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), links.Change{
+	var applied links.Input
+	_, err = s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), links.Change{
 		Edit: func(in *links.Input) error {
-			if e := links.ApplyForm(in, formValue(c)); len(e) > 0 {
-				errs = e
-				return e[0]
+			errs = links.ApplyForm(in, form)
+			applied = *in
+			if len(errs) > 0 {
+				return errs[0]
 			}
 			return nil
 		},
@@ -267,12 +166,10 @@ func (s *Server) consoleEditLink(c echo.Context) error {
 	if status, _ := classify(err); status == http.StatusNotFound || status >= 500 {
 		return s.consoleFail(c, err)
 	}
+	values := postedValues(form)
 	if len(errs) == 0 {
-		errs = []error{err}
-	}
-	values := map[string]string{}
-	for _, n := range links.FormFields() {
-		values[n] = c.FormValue(n)
+		// The store names rules and variants by their place in applied.
+		errs, values = []error{err}, links.FormValues(&applied)
 	}
 	return s.renderLink(c, http.StatusUnprocessableEntity, values, errs)
 }

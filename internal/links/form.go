@@ -1,14 +1,36 @@
 package links
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
-// The console's link form: its inputs are named as the bulk CSV's
+// The console's link form. Its simple inputs are named as the bulk CSV's
 // columns, and read and written by the same column code (csvcols.go).
+// The inputs a CSV has no column for are named as the validator names
+// their fields, so that each error lands next to its input:
+//
+//	max_scans_per_visitor.count, max_scans_per_visitor.per
+//	params                                one key=value per line
+//	rules[i].name, rules[i].position, rules[i].remove
+//	rules[i].when.platform, .os, .time.days   one value per checkbox
+//	rules[i].when.country, .region, .city, .lang   lists: "上海, 杭州"
+//	rules[i].when.time.from, .to, .tz, rules[i].when.after, .before
+//	rules[i].targets.<host>.<field>, rules[i].fallback_url
+//	split.variants[j].name, .weight, .remove, .targets.<host>.<field>
+//
 // Unlike a CSV cell, an empty input clears its field: a form shows every
-// field. The status is not in the form (pause and resume are actions),
-// nor are rules, the split, visitor limits and params, which an edit keeps.
+// field. A rule or variant row left blank, or marked remove, is not
+// stored; rules are tried in the order of their positions. The status is
+// not in the form: pause and resume are actions.
 
-// FormFields are the form's inputs, in the CSV's order.
+// FormFields are the form's simple inputs, in the CSV's order.
 func FormFields() []string {
 	var out []string
 	for _, c := range csvColumnOrder {
@@ -19,35 +41,319 @@ func FormFields() []string {
 	return out
 }
 
-// FormValues are in's fields by input name ("" for one not set).
+// TargetFormFields are the targets' inputs (targets.<host>.<field>), which
+// a rule or a variant has under its own prefix.
+func TargetFormFields() []string {
+	var out []string
+	for _, c := range csvColumnOrder {
+		if strings.HasPrefix(c, "targets.") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Form inputs a CSV has no column for.
+const (
+	FormVisitorCount = "max_scans_per_visitor.count"
+	FormVisitorPer   = "max_scans_per_visitor.per"
+	FormParams       = "params"
+	FormRules        = "rules"
+	FormVariants     = "split.variants"
+)
+
+// Weekdays are a time window's day names, Monday first.
+var Weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// FormRow is the prefix of row i's inputs: FormRow(FormRules, 0) is "rules[0].".
+func FormRow(section string, i int) string { return fmt.Sprintf("%s[%d].", section, i) }
+
+// maxFormRows bounds the rows a posted form may hold per section: the
+// page shows at most MaxRules+1 of them.
+const maxFormRows = 64
+
+var rowKey = regexp.MustCompile(`^(rules|split\.variants)\[(\d{1,3})\]\.`)
+
+// FormRowOf splits an input or field name of a row, such as
+// "rules[2].when.city", into its section, row and rest.
+func FormRowOf(name string) (section string, row int, rest string, ok bool) {
+	m := rowKey.FindStringSubmatchIndex(name)
+	if m == nil {
+		return "", 0, "", false
+	}
+	row, _ = strconv.Atoi(name[m[4]:m[5]])
+	return name[m[2]:m[3]], row, name[m[1]:], true
+}
+
+// FormRows is how many rows of section values holds: one past the highest
+// row index among its keys.
+func FormRows(values map[string]string, section string) int {
+	n := 0
+	for k, v := range values {
+		if m := rowKey.FindStringSubmatch(k); m != nil && m[1] == section && v != "" {
+			i, _ := strconv.Atoi(m[2])
+			n = max(n, i+1)
+		}
+	}
+	return min(n, maxFormRows)
+}
+
+// FormValues are in's fields by input name ("" for one not set); a list
+// is joined with ", ", a set of checkboxes with ",".
 func FormValues(in *Input) map[string]string {
 	out := map[string]string{}
 	for _, name := range FormFields() {
 		out[name] = csvColumns[name].get(in)
 	}
+	if v := in.MaxScansPerVisitor; v != nil {
+		out[FormVisitorCount], out[FormVisitorPer] = strconv.FormatInt(v.Count, 10), v.Per
+	}
+	keys := make([]string, 0, len(in.Params))
+	for k := range in.Params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var params []string
+	for _, k := range keys {
+		params = append(params, k+"="+in.Params[k])
+	}
+	out[FormParams] = strings.Join(params, "\n")
+	for i, r := range in.Rules {
+		p := FormRow(FormRules, i)
+		out[p+"name"], out[p+"position"], out[p+"fallback_url"] = r.Name, strconv.Itoa(i+1), r.FallbackURL
+		w := r.When
+		out[p+"when.platform"], out[p+"when.os"] = strings.Join(w.Platform, ","), strings.Join(w.OS, ",")
+		out[p+"when.country"], out[p+"when.region"] = strings.Join(w.Country, ", "), strings.Join(w.Region, ", ")
+		out[p+"when.city"], out[p+"when.lang"] = strings.Join(w.City, ", "), strings.Join(w.Lang, ", ")
+		if t := w.Time; t != nil {
+			out[p+"when.time.days"], out[p+"when.time.from"] = strings.Join(t.Days, ","), t.From
+			out[p+"when.time.to"], out[p+"when.time.tz"] = t.To, t.TZ
+		}
+		out[p+"when.after"], out[p+"when.before"] = formatTime(w.After), formatTime(w.Before)
+		targetValues(out, p, r.Targets)
+	}
+	if s := in.Split; s != nil {
+		for j, v := range s.Variants {
+			p := FormRow(FormVariants, j)
+			out[p+"name"], out[p+"weight"] = v.Name, strconv.Itoa(v.Weight)
+			targetValues(out, p, v.Targets)
+		}
+	}
 	return out
 }
 
-// ApplyForm sets in's form fields from value (by input name), clearing
-// those left empty. It returns every field that cannot be read, each a
-// *FieldError, so that a form can show each next to its input.
-func ApplyForm(in *Input, value func(name string) string) []error {
+func targetValues(out map[string]string, prefix string, t Targets) {
+	in := Input{Targets: t}
+	for _, n := range TargetFormFields() {
+		out[prefix+n] = csvColumns[n].get(&in)
+	}
+}
+
+// ApplyForm sets in's form fields from a posted form, clearing those left
+// empty. It returns every field that cannot be read, each a *FieldError
+// named as its input, so that a form can show each next to its input.
+// The stored link's own checks (Create, Update) come after, and name the
+// rules and variants by their place in in, which is the form's order
+// without its blank rows: a form shown again after them is drawn from
+// FormValues(in).
+func ApplyForm(in *Input, form url.Values) []error {
+	value := func(name string) string { return strings.TrimSpace(form.Get(name)) }
 	in.Title, in.Campaign, in.Tags, in.FallbackURL = "", "", nil, ""
 	in.StartsAt, in.ExpiresAt, in.MaxScans = nil, nil, 0
-	in.Targets = Targets{}
+	in.Targets, in.MaxScansPerVisitor, in.Params, in.Rules, in.Split = Targets{}, nil, nil, nil, nil
 	var errs []error
 	for _, name := range FormFields() {
-		v := value(name)
-		if v == "" {
+		if v := value(name); v != "" {
+			errs = appendErr(errs, name, csvColumns[name].set(in, v))
+		}
+	}
+	if c, per := value(FormVisitorCount), value(FormVisitorPer); c != "" || per != "" {
+		n, err := strconv.ParseInt(c, 10, 64)
+		if err != nil {
+			errs = append(errs, invalid(FormVisitorCount, "must be a whole number"))
+		}
+		in.MaxScansPerVisitor = &VisitorLimit{Count: n, Per: per}
+	}
+	errs = append(errs, applyParams(in, form.Get(FormParams))...)
+	errs = append(errs, applyRules(in, form)...)
+	errs = append(errs, applySplit(in, form)...)
+	return errs
+}
+
+func appendErr(errs []error, name string, err error) []error {
+	if err == nil {
+		return errs
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		err = invalid(name, "%s", err.Error())
+	}
+	return append(errs, err)
+}
+
+func applyParams(in *Input, text string) []error {
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
 			continue
 		}
-		if err := csvColumns[name].set(in, v); err != nil {
-			var fe *FieldError
-			if !errors.As(err, &fe) {
-				err = invalid(name, "%s", err.Error())
-			}
-			errs = append(errs, err)
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return []error{invalid(FormParams, "line %d: write one key=value per line", i+1)}
 		}
+		if in.Params == nil {
+			in.Params = map[string]string{}
+		}
+		in.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return nil
+}
+
+// formRowIndexes are the row indexes of section among form's keys, in
+// order; past maxFormRows rows it refuses the form.
+func formRowIndexes(form url.Values, section string) ([]int, error) {
+	seen := map[int]bool{}
+	for k := range form {
+		if m := rowKey.FindStringSubmatch(k); m != nil && m[1] == section {
+			i, _ := strconv.Atoi(m[2])
+			seen[i] = true
+		}
+	}
+	if len(seen) > maxFormRows {
+		return nil, invalid(section, "at most %d rows", maxFormRows)
+	}
+	out := make([]int, 0, len(seen))
+	for i := range seen {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// rowBlank reports whether row prefix of form has nothing typed in it
+// but the inputs in ignore, or is marked for removal.
+func rowBlank(form url.Values, prefix string, ignore ...string) bool {
+	if strings.TrimSpace(form.Get(prefix+"remove")) != "" {
+		return true
+	}
+	for k, vs := range form {
+		rest, ok := strings.CutPrefix(k, prefix)
+		if !ok || slices.Contains(ignore, rest) {
+			continue
+		}
+		for _, v := range vs {
+			if strings.TrimSpace(v) != "" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// formList reads a list input: entries separated by commas (Latin or
+// Chinese), '、', ';', '|' or new lines, and repeated inputs (checkboxes).
+func formList(form url.Values, name string) []string {
+	var out []string
+	for _, v := range form[name] {
+		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(",，、;；|\n\r", r) }) {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func formTime(form url.Values, name string, errs *[]error) *time.Time {
+	v := strings.TrimSpace(form.Get(name))
+	if v == "" {
+		return nil
+	}
+	t, err := parseCSVTime(name, v)
+	if err != nil {
+		*errs = append(*errs, err)
+	}
+	return t
+}
+
+func formTargets(form url.Values, prefix string, errs *[]error) Targets {
+	var in Input
+	for _, n := range TargetFormFields() {
+		if v := strings.TrimSpace(form.Get(prefix + n)); v != "" {
+			*errs = appendErr(*errs, prefix+n, csvColumns[n].set(&in, v))
+		}
+	}
+	return in.Targets
+}
+
+func applyRules(in *Input, form url.Values) []error {
+	rows, err := formRowIndexes(form, FormRules)
+	if err != nil {
+		return []error{err}
+	}
+	type placed struct {
+		rule Rule
+		pos  int
+	}
+	var out []placed
+	var errs []error
+	for _, i := range rows {
+		p := FormRow(FormRules, i)
+		if rowBlank(form, p, "position", "when.time.tz") {
+			continue
+		}
+		v := func(name string) string { return strings.TrimSpace(form.Get(p + name)) }
+		pos := i + 1
+		if s := v("position"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				errs = append(errs, invalid(p+"position", "must be a whole number"))
+			}
+			pos = n
+		}
+		r := Rule{Name: v("name"), FallbackURL: v("fallback_url")}
+		r.When.Platform, r.When.OS = formList(form, p+"when.platform"), formList(form, p+"when.os")
+		r.When.Country, r.When.Region = formList(form, p+"when.country"), formList(form, p+"when.region")
+		r.When.City, r.When.Lang = formList(form, p+"when.city"), formList(form, p+"when.lang")
+		if days, from, to := formList(form, p+"when.time.days"), v("when.time.from"), v("when.time.to"); len(days) > 0 || from != "" || to != "" {
+			r.When.Time = &TimeWindow{TZ: v("when.time.tz"), Days: days, From: from, To: to}
+		}
+		r.When.After, r.When.Before = formTime(form, p+"when.after", &errs), formTime(form, p+"when.before", &errs)
+		r.Targets = formTargets(form, p, &errs)
+		out = append(out, placed{r, pos})
+	}
+	slices.SortStableFunc(out, func(a, b placed) int { return a.pos - b.pos })
+	for _, r := range out {
+		in.Rules = append(in.Rules, r.rule)
+	}
+	return errs
+}
+
+func applySplit(in *Input, form url.Values) []error {
+	rows, err := formRowIndexes(form, FormVariants)
+	if err != nil {
+		return []error{err}
+	}
+	var errs []error
+	var split Split
+	for _, j := range rows {
+		p := FormRow(FormVariants, j)
+		if rowBlank(form, p) {
+			continue
+		}
+		v := Variant{Name: strings.TrimSpace(form.Get(p + "name"))}
+		if w := strings.TrimSpace(form.Get(p + "weight")); w != "" {
+			n, err := strconv.Atoi(w)
+			if err != nil {
+				errs = append(errs, invalid(p+"weight", "must be a whole number"))
+			}
+			v.Weight = n
+		}
+		v.Targets = formTargets(form, p, &errs)
+		split.Variants = append(split.Variants, v)
+	}
+	if len(split.Variants) > 0 {
+		in.Split = &split
 	}
 	return errs
 }

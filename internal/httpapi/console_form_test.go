@@ -1,0 +1,227 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/geo/geotest"
+	"github.com/scangate/scangate/internal/links"
+)
+
+// formOf is what a browser would post from the page's form whose action
+// is action: each named input's value (a checkbox only when checked),
+// each select's selected option, each textarea's text.
+func formOf(t *testing.T, page, action string) url.Values {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	attr := func(n *html.Node, k string) (string, bool) {
+		for _, a := range n.Attr {
+			if a.Key == k {
+				return a.Val, true
+			}
+		}
+		return "", false
+	}
+	var form *html.Node
+	for n := range doc.Descendants() {
+		if a, _ := attr(n, "action"); n.Type == html.ElementNode && n.Data == "form" && a == action {
+			form = n
+			break
+		}
+	}
+	if form == nil {
+		t.Fatalf("no form posting to %s", action)
+	}
+	out := url.Values{}
+	for n := range form.Descendants() {
+		name, named := attr(n, "name")
+		if n.Type != html.ElementNode || !named {
+			continue
+		}
+		switch n.Data {
+		case "input":
+			typ, _ := attr(n, "type")
+			_, checked := attr(n, "checked")
+			if (typ == "checkbox" || typ == "radio") && !checked {
+				continue
+			}
+			v, _ := attr(n, "value")
+			out.Add(name, v)
+		case "textarea":
+			text := ""
+			if n.FirstChild != nil {
+				text = n.FirstChild.Data
+			}
+			out.Add(name, strings.TrimPrefix(text, "\n"))
+		case "select":
+			for o := range n.Descendants() {
+				if _, sel := attr(o, "selected"); o.Data == "option" && sel {
+					v, _ := attr(o, "value")
+					out.Add(name, v)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// routingOf is a link's rules, split, params and visitor limit as JSON.
+func routingOf(t *testing.T, e *testEnv, code string) (string, int64) {
+	t.Helper()
+	l, err := e.links.Get(context.Background(), "acme", code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal([]any{l.Rules, l.Split, l.Params, l.MaxScansPerVisitor})
+	return string(b), l.Version
+}
+
+// TestConsoleRulesAndSplit: a link's rules by place and time and its A/B
+// split are edited in the console's form. Saved unchanged they stay as
+// they were; a rule added there routes scans; each refused field is shown
+// next to its input, on its row, after removed rows closed up; nothing is
+// stored from a refused form.
+func TestConsoleRulesAndSplit(t *testing.T) {
+	e, now := routedEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	withExtras := strings.Replace(menuLink, `"campaign":"spring",`, `"campaign":"spring","params":{"store":"gz01","table":"7"},"max_scans_per_visitor":{"count":3,"per":"day"},`, 1)
+	if rec := e.json("POST", "/api/v1/links", e.admin, withExtras); rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	c := consoleClient(t)
+	signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	post := func(form url.Values) (int, string) {
+		t.Helper()
+		resp, err := c.PostForm(srv.URL+"/console/links/menu1", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	page := func() string {
+		t.Helper()
+		_, p := getBody(t, c, srv.URL+"/console/links/menu1")
+		return p
+	}
+
+	// Saved unchanged, the form keeps every rule, the split, the params
+	// and the visitor limit.
+	before, _ := routingOf(t, e, "menu1")
+	if status, body := post(formOf(t, page(), "/console/links/menu1")); status != http.StatusSeeOther {
+		t.Fatalf("saving the form unchanged = %d:\n%s", status, body)
+	}
+	if after, _ := routingOf(t, e, "menu1"); after != before {
+		t.Errorf("saved unchanged, the routing changed:\n%s\nto\n%s", before, after)
+	}
+
+	// A rule added in the blank row, put first: Tuesdays 11:00–14:00 in
+	// Guangzhou, in Alipay.
+	f := formOf(t, page(), "/console/links/menu1")
+	if f.Get("rules[2].name") != "" || f.Get("rules[1].name") != "shanghai" {
+		t.Fatalf("the form's rule rows: %v", f)
+	}
+	f.Set("rules[2].name", "广州午餐")
+	f.Set("rules[2].position", "0")
+	f["rules[2].when.platform"] = []string{"alipay"}
+	f["rules[2].when.time.days"] = []string{"tue"}
+	f.Set("rules[2].when.time.from", "11:00")
+	f.Set("rules[2].when.time.to", "14:00")
+	f.Set("rules[2].when.city", "广州，佛山")
+	f.Set("rules[2].targets.alipay.appid", "2021001234567890")
+	f.Set("rules[2].targets.alipay.page", "pages/gz/index")
+	if status, body := post(f); status != http.StatusSeeOther {
+		t.Fatalf("adding a rule = %d:\n%s", status, body)
+	}
+	l, _ := e.links.Get(context.Background(), "acme", "menu1")
+	if len(l.Rules) != 3 || l.Rules[0].Name != "广州午餐" || strings.Join(l.Rules[0].When.City, "|") != "广州|佛山" {
+		t.Fatalf("stored rules: %+v", l.Rules)
+	}
+	*now = time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC) // Tuesday 12:00 in Shanghai
+	if loc := e.scanFrom("GET", "/s/menu1", uaAlipayAndroid, geotest.Guangzhou.Addr).Header.Get("Location"); !strings.Contains(loc, "page=pages/gz/index") {
+		t.Errorf("Alipay in Guangzhou at lunch goes to %q, want the new rule's page", loc)
+	}
+	if loc := e.scanFrom("GET", "/s/menu1", uaAlipayAndroid, geotest.Shanghai.Addr).Header.Get("Location"); !strings.Contains(loc, "page=pages/shanghai/index") {
+		t.Errorf("Alipay in Shanghai at lunch goes to %q, want the shanghai rule's page", loc)
+	}
+
+	// The first rule removed and a new one with an unknown time zone: the
+	// error is next to the zone's input of the new rule, which is now
+	// the third, as the form drawn again shows it.
+	before, version := routingOf(t, e, "menu1")
+	f = formOf(t, page(), "/console/links/menu1")
+	f.Set("rules[0].remove", "1")
+	f.Set("rules[3].name", "night")
+	f.Set("rules[3].when.time.from", "22:00")
+	f.Set("rules[3].when.time.tz", "Mars/Olympus")
+	f.Set("rules[3].fallback_url", "https://m.example.com/closed")
+	status, body := post(f)
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad time zone = %d", status)
+	}
+	if !strings.Contains(body, `id="err-rules[2].when.time.tz"`) || !strings.Contains(body, `name="rules[2].name" value="night"`) ||
+		strings.Contains(body, `value="广州午餐"`) {
+		t.Errorf("the form drawn again does not show the zone's error on the new rule, now the third:\n%s", body)
+	}
+	// A rule with neither targets nor a redirect, and a split of one.
+	f = formOf(t, page(), "/console/links/menu1")
+	f.Set("rules[3].name", "empty")
+	f.Set("split.variants[1].remove", "1")
+	status, body = post(f)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "a rule needs targets") {
+		t.Errorf("a rule without targets = %d; its error is not shown", status)
+	}
+	f.Set("rules[3].name", "")
+	if status, body = post(f); status != http.StatusUnprocessableEntity || !strings.Contains(body, "needs 2 to 10 variants") {
+		t.Errorf("a split of one variant = %d; its error is not shown", status)
+	}
+	if after, v := routingOf(t, e, "menu1"); after != before || v != version {
+		t.Errorf("refused forms changed the link (v%d to v%d)", version, v)
+	}
+
+	// Ticking nothing in a split's row and typing a weight that is not
+	// a number: the error is next to it, and nothing is stored.
+	f = formOf(t, page(), "/console/links/menu1")
+	f.Set("split.variants[0].weight", "half")
+	if status, body = post(f); status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-split.variants[0].weight"`) {
+		t.Errorf("a weight that is not a number = %d; no error next to it", status)
+	}
+	// Removing every variant removes the split.
+	f = formOf(t, page(), "/console/links/menu1")
+	f.Set("split.variants[0].remove", "1")
+	f.Set("split.variants[1].remove", "1")
+	if status, body := post(f); status != http.StatusSeeOther {
+		t.Fatalf("removing the split = %d:\n%s", status, body)
+	}
+	if l, _ := e.links.Get(context.Background(), "acme", "menu1"); l.Split != nil || len(l.Rules) != 3 {
+		t.Errorf("after removing the split: split %+v, %d rules", l.Split, len(l.Rules))
+	}
+}
+
+// TestConsoleFormTexts: every label, legend and choice of the link form
+// has a text in every language.
+func TestConsoleFormTexts(t *testing.T) {
+	in := links.Input{Rules: []links.Rule{{Name: "r"}}, Split: &links.Split{Variants: []links.Variant{{Name: "A"}, {Name: "B"}}}}
+	for lang, texts := range consoleTexts {
+		_, missing := layoutForm(texts, links.FormValues(&in), nil, "", false)
+		if len(missing) > 0 {
+			t.Errorf("%s lacks %q", lang, missing)
+		}
+	}
+}
