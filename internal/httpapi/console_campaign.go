@@ -47,7 +47,8 @@ type campaignPage struct {
 	Name, From, To, Granularity, TZ string
 	CanWrite                        bool
 	Cards                           []statCard
-	Chart                           template.HTML
+	Chart, Funnel                   template.HTML
+	Variants                        []variantRow // the A/B split's funnels, side by side
 	Breakdowns                      []breakdown
 	Leaders                         []leader
 }
@@ -151,16 +152,14 @@ func (s *Server) consoleStats(c echo.Context, sub statsSubject) error {
 		p.Cards = append(p.Cards, statCard{Key: card.key, Label: t["t_"+card.key], Value: v, Delta: delta(t, card.now, card.prior)})
 	}
 	p.Chart = seriesSVG(rep.Series, t)
-	variants := map[string]int64{}
-	for name, v := range rep.ByVariant {
-		variants[name] = v.Scans
-	}
+	p.Funnel = funnelSVG(rep.Totals, t)
+	p.Variants = variantRows(rep.ByVariant, money)
 	for _, b := range []struct {
 		key string
 		m   map[string]int64
 	}{{"by_platform", rep.ByPlatform}, {"by_region", rep.ByRegion}, {"by_city", rep.ByCity}, {"by_os", rep.ByOS},
-		{"by_channel", rep.ByChannel}, {"by_rule", rep.ByRule}, {"by_variant", variants}} {
-		if len(b.m) == 0 && (b.key == "by_rule" || b.key == "by_variant") {
+		{"by_channel", rep.ByChannel}, {"by_rule", rep.ByRule}} {
+		if len(b.m) == 0 && b.key == "by_rule" {
 			continue
 		}
 		p.Breakdowns = append(p.Breakdowns, breakdown{Title: t[b.key], Rows: breakdownRows(b.m, t)})

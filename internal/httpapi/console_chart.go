@@ -57,6 +57,64 @@ func seriesSVG(series []stats.Point, t consoleText) template.HTML {
 	return template.HTML(b.String())
 }
 
+// funnelSVG draws the funnel scan → open → conversion, each step a bar
+// as wide as its count against the widest, labelled with its count and
+// its share of the step before. Like seriesSVG, its text is numbers and
+// the console's own labels only.
+func funnelSVG(tot stats.Totals, t consoleText) template.HTML {
+	const w, rowH, barH, label = 720, 46, 28, 150
+	steps := []struct {
+		key string
+		n   int64
+	}{{"scans", tot.Scans}, {"opens", tot.Opens}, {"conversions", tot.Conversions}}
+	peak := max(tot.Scans, tot.Opens, tot.Conversions, 1)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" role="img" aria-label="%s">`, w, rowH*len(steps), template.HTMLEscapeString(t["funnel"]))
+	for i, st := range steps {
+		y := i * rowH
+		bw := float64(w-label-10) * float64(st.n) / float64(peak)
+		x := float64(label) + (float64(w-label-10)-bw)/2
+		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13" fill="#1d2129">%s</text>`, y+barH/2+5, template.HTMLEscapeString(t["t_"+st.key]))
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="3" fill="#1663d6" opacity="%.2f" data-step="%s" data-n="%d"/>`,
+			x, y, bw, barH, 0.9-0.2*float64(i), st.key, st.n)
+		share := ""
+		if i > 0 && steps[i-1].n > 0 {
+			share = fmt.Sprintf(" · %.1f%%", float64(st.n)*100/float64(steps[i-1].n))
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" fill="#1d2129" text-anchor="middle" font-weight="600">%d%s</text>`,
+			label+(w-label-10)/2, y+barH/2+5, st.n, share)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// variantRow compares one A/B variant's funnel with the others'.
+type variantRow struct {
+	Name                                 string
+	Scans, Visitors, Opens, Conversions  int64
+	OpenRate, ConversionRate, Value, Per string
+}
+
+func variantRows(m map[string]stats.VariantStats, money func(int64) string) []variantRow {
+	rate := func(n, of int64) string {
+		if of == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f%%", float64(n)*100/float64(of))
+	}
+	var rows []variantRow
+	for name, v := range m {
+		per := "–"
+		if v.Scans > 0 {
+			per = money(v.ConversionValue / v.Scans)
+		}
+		rows = append(rows, variantRow{Name: name, Scans: v.Scans, Visitors: v.UniqueVisitors, Opens: v.Opens, Conversions: v.Conversions,
+			OpenRate: rate(v.Opens, v.Scans), ConversionRate: rate(v.Conversions, v.Scans), Value: money(v.ConversionValue), Per: per})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+	return rows
+}
+
 func delta(t consoleText, now, prior int64) string {
 	switch {
 	case prior == 0 && now == 0:

@@ -29,9 +29,9 @@ func (s *Server) consoleStatsCSV(sub func(echo.Context) (statsSubject, error)) e
 		var b bytes.Buffer
 		b.WriteString("\ufeff")
 		w := csv.NewWriter(&b)
-		w.Write([]string{"section", "key", "scans", "unique_visitors"})
+		w.Write([]string{"section", "key", "scans", "unique_visitors", "opens", "conversions", "conversion_value_fen"})
 		for _, p := range rep.Series {
-			w.Write([]string{"series", p.T, fmt.Sprint(p.Scans), fmt.Sprint(p.UniqueVisitors)})
+			w.Write([]string{"series", p.T, fmt.Sprint(p.Scans), fmt.Sprint(p.UniqueVisitors), "", "", ""})
 		}
 		for _, sec := range []struct {
 			name string
@@ -44,16 +44,22 @@ func (s *Server) consoleStatsCSV(sub func(echo.Context) (statsSubject, error)) e
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				w.Write([]string{sec.name, stats.SafeCell(k), fmt.Sprint(sec.m[k]), ""})
+				w.Write([]string{sec.name, stats.SafeCell(k), fmt.Sprint(sec.m[k]), "", "", "", ""})
 			}
 		}
-		for name, v := range rep.ByVariant {
-			w.Write([]string{"variant", stats.SafeCell(name), fmt.Sprint(v.Scans), fmt.Sprint(v.UniqueVisitors)})
+		names := make([]string, 0, len(rep.ByVariant))
+		for name := range rep.ByVariant {
+			names = append(names, name)
 		}
-		w.Write([]string{"total", "scans", fmt.Sprint(rep.Totals.Scans), fmt.Sprint(rep.Totals.UniqueVisitors)})
-		w.Write([]string{"total", "opens", fmt.Sprint(rep.Totals.Opens), ""})
-		w.Write([]string{"total", "conversions", fmt.Sprint(rep.Totals.Conversions), ""})
-		w.Write([]string{"total", "conversion_value_fen", fmt.Sprint(rep.Totals.ConversionValue), ""})
+		sort.Strings(names)
+		for _, name := range names {
+			v := rep.ByVariant[name]
+			w.Write([]string{"variant", stats.SafeCell(name), fmt.Sprint(v.Scans), fmt.Sprint(v.UniqueVisitors),
+				fmt.Sprint(v.Opens), fmt.Sprint(v.Conversions), fmt.Sprint(v.ConversionValue)})
+		}
+		tot := rep.Totals
+		w.Write([]string{"total", "all", fmt.Sprint(tot.Scans), fmt.Sprint(tot.UniqueVisitors),
+			fmt.Sprint(tot.Opens), fmt.Sprint(tot.Conversions), fmt.Sprint(tot.ConversionValue)})
 		w.Flush()
 		name := "stats.csv"
 		if subject.link != nil {

@@ -364,7 +364,7 @@ func TestConsoleCampaignPage(t *testing.T) {
 		t.Errorf("print sheet = %v %q %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
 	}
 	if r, body := getBody(t, c, srv.URL+"/console/campaigns/spring/stats.csv"); r.StatusCode != http.StatusOK ||
-		!strings.HasPrefix(body, "\ufeffsection,key,scans,unique_visitors") || !strings.Contains(body, "total,scans,6,") {
+		!strings.HasPrefix(body, "\ufeffsection,key,scans,unique_visitors") || !strings.Contains(body, "total,all,6,") {
 		t.Errorf("campaign CSV = %d %.200q", r.StatusCode, body)
 	}
 	if r, body := getBody(t, c, srv.URL+"/console/links/SP1/stats"); r.StatusCode != http.StatusOK || !strings.Contains(body, `data-total="scans">3<`) {

@@ -51,20 +51,24 @@ func main() {
 		chromedp.Navigate(*setup), chromedp.WaitVisible(`input[name=password]`),
 		chromedp.SendKeys(`input[name=password]`, "screenshots-password"),
 		chromedp.Submit(`input[name=password]`), chromedp.WaitVisible(`table.links`))
-	pages := []struct{ name, path, ready string }{
-		{"links", "/console/links", "table.links"},
-		{"link", "/console/links/T001", "img.qr"},
-		{"campaign", "/console/campaigns/" + url.PathEscape("国庆"), "figure.chart svg"},
-		{"live", "/console/live", "#live-count"},
-		{"upload", "/console/links/upload", "input[name=file]"},
-		{"settings", "/console/settings", "table.mini"},
+	pages := []struct{ name, path, ready, js string }{
+		{"links", "/console/links", "table.links", ""},
+		{"link", "/console/links/T001", "img.qr", ""},
+		{"link-rules", "/console/links/MENU", "details#rules[open]", `document.querySelector("details.row").open = true; document.getElementById("rules").scrollIntoView()`},
+		{"campaign", "/console/campaigns/" + url.PathEscape("国庆"), "figure.chart svg", ""},
+		{"live", "/console/live", "#live-count", ""},
+		{"upload", "/console/links/upload", "input[name=file]", ""},
+		{"settings", "/console/settings", "table.mini", ""},
 	}
 	for _, width := range []int64{390, 1280} {
 		for _, p := range pages {
 			var png []byte
 			run(emulation.SetDeviceMetricsOverride(width, 900, 1, width < 600),
-				chromedp.Navigate(base+p.path), chromedp.WaitVisible(p.ready), chromedp.Sleep(300*time.Millisecond),
-				chromedp.FullScreenshot(&png, 100))
+				chromedp.Navigate(base+p.path), chromedp.WaitVisible(p.ready))
+			if p.js != "" {
+				run(chromedp.Evaluate(p.js, nil))
+			}
+			run(chromedp.Sleep(300*time.Millisecond), chromedp.FullScreenshot(&png, 100))
 			name := filepath.Join(*out, fmt.Sprintf("%s-%d.png", p.name, width))
 			if err := os.WriteFile(name, png, 0o644); err != nil {
 				log.Fatal(err)
@@ -100,6 +104,16 @@ func seed(base, key string) {
 	req.Header.Set("Content-Type", "text/csv")
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		log.Fatalf("seed: %v %v", resp, err)
+	}
+	menu := `{"code":"MENU","title":"早餐与午餐菜单","campaign":"国庆","targets":{"wechat":{"appid":"wx0123456789abcdef","path":"pages/menu/index"},"web":{"url":"https://m.example.com/menu"}},
+	  "rules":[{"name":"早餐","when":{"time":{"from":"06:00","to":"10:30"}},"targets":{"wechat":{"appid":"wx0123456789abcdef","path":"pages/breakfast/index"}}},
+	           {"name":"上海门店","when":{"city":["上海"],"platform":["wechat","alipay"]},"targets":{"web":{"url":"https://m.example.com/sh"}}}],
+	  "split":{"variants":[{"name":"A","weight":50},{"name":"B","weight":50,"targets":{"wechat":{"appid":"wx0123456789abcdef","path":"pages/coupon-b/index"}}}]}}`
+	req, _ = http.NewRequest("POST", base+"/api/v1/links", strings.NewReader(menu))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		log.Fatalf("seed the menu: %v %v", resp, err)
 	}
 	uas := []string{
 		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003133) NetType/WIFI Language/zh_CN",

@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/geo/geotest"
+)
+
+// TestConsoleFunnelAndVariants: a link's numbers page draws the funnel
+// scan → open → conversion with each step's count and share of the step
+// before, and compares the A/B variants' funnels and value side by side;
+// its CSV holds the same numbers.
+func TestConsoleFunnelAndVariants(t *testing.T) {
+	e, _ := routedEnv(t) // Tuesday 12:00 in Shanghai: lunch, no rule for Guangzhou
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	if rec := e.json("POST", "/api/v1/links", e.admin, menuLink); rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	sent := map[string]int{}
+	for i := range 40 {
+		loc := e.scanFrom("GET", "/s/menu1", fmt.Sprintf("%s visitor/%d", uaAlipayAndroid, i), geotest.Guangzhou.Addr).Header.Get("Location")
+		sent[variantOf(t, loc)]++
+	}
+	for _, body := range []string{
+		`{"code":"menu1","type":"open","variant":"A"}`,
+		`{"code":"menu1","type":"open","variant":"B"}`, `{"code":"menu1","type":"open","variant":"B"}`, `{"code":"menu1","type":"open","variant":"B"}`,
+		`{"code":"menu1","type":"conversion","variant":"B","value":1999}`, `{"code":"menu1","type":"conversion","variant":"B","value":1000}`,
+	} {
+		if rec := e.json("POST", "/api/v1/events", e.admin, body); rec.Code != http.StatusAccepted {
+			t.Fatalf("event %s: %d %s", body, rec.Code, rec.Body)
+		}
+	}
+	e.drainStats()
+	c := consoleClient(t)
+	signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	_, page := getBody(t, c, srv.URL+"/console/links/menu1/stats?from=2026-12-01&to=2026-12-01", "Accept-Language", "en")
+
+	steps := map[string]string{}
+	for _, m := range regexp.MustCompile(`data-step="(\w+)" data-n="(\d+)"`).FindAllStringSubmatch(page, -1) {
+		steps[m[1]] = m[2]
+	}
+	if steps["scans"] != "40" || steps["opens"] != "4" || steps["conversions"] != "2" {
+		t.Errorf("the funnel's steps: %v; want 40 scans, 4 opens, 2 conversions", steps)
+	}
+	if !strings.Contains(page, ">4 · 10.0%<") || !strings.Contains(page, ">2 · 50.0%<") {
+		t.Error("the funnel does not show each step's share of the one before (10.0% opened, 50.0% of those converted)")
+	}
+	row := regexp.MustCompile(`<tr data-variant="B">(.*?)</tr>`).FindStringSubmatch(page)
+	cells := []string{}
+	if row != nil {
+		for _, m := range regexp.MustCompile(`<td[^>]*>(?:<code>)?([^<]*)`).FindAllStringSubmatch(row[1], -1) {
+			cells = append(cells, m[1])
+		}
+	}
+	b := sent["B"]
+	want := []string{"B", fmt.Sprint(b), fmt.Sprint(b), "3", fmt.Sprintf("%.1f%%", 300/float64(b)), "2", fmt.Sprintf("%.1f%%", 200/float64(b)), "¥29.99"}
+	if len(cells) < len(want) || strings.Join(cells[:len(want)], "|") != strings.Join(want, "|") {
+		t.Errorf("variant B's row: %q, want %q", cells, want)
+	}
+	if !strings.Contains(page, `<tr data-variant="A">`) {
+		t.Error("variant A has no row")
+	}
+	_, csv := getBody(t, c, srv.URL+"/console/links/menu1/stats.csv?from=2026-12-01&to=2026-12-01")
+	if line := fmt.Sprintf("variant,B,%d,%d,3,2,2999", b, b); !strings.Contains(csv, line) || !strings.Contains(csv, "total,all,40,40,4,2,2999") {
+		t.Errorf("the CSV lacks %q or the totals:\n%s", line, csv)
+	}
+}
