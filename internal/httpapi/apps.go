@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -129,33 +130,41 @@ func (s *Server) putApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	platform, appID := c.Param("platform"), c.Param("appid")
-	_, getErr := s.deps.Apps.Get(ctx, tenant(c), platform, appID)
-	if _, err := s.deps.Apps.Put(ctx, tenant(c), platform, appID, apps.Input{Secret: in.Secret,
-		ServiceAppID: in.ServiceAppID, ServiceSecret: in.ServiceSecret, ServiceDomain: in.ServiceDomain}); err != nil {
+	a, created, err := s.registerApp(c.Request().Context(), tenant(c), c.Param("platform"), c.Param("appid"), apps.Input{Secret: in.Secret,
+		ServiceAppID: in.ServiceAppID, ServiceSecret: in.ServiceSecret, ServiceDomain: in.ServiceDomain})
+	if err != nil {
 		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		c.Response().Header().Set("Location", "/api/v1/apps/"+a.Platform+"/"+a.AppID)
+	}
+	return c.JSON(status, viewApp(a, s.now()))
+}
+
+// registerApp registers a tenant's app (or replaces its secrets) and
+// checks them at once by fetching a token, for the API and the console;
+// created tells whether the app is new to the tenant.
+func (s *Server) registerApp(ctx context.Context, tenant, platform, appID string, in apps.Input) (a apps.App, created bool, err error) {
+	_, getErr := s.deps.Apps.Get(ctx, tenant, platform, appID)
+	if _, err := s.deps.Apps.Put(ctx, tenant, platform, appID, in); err != nil {
+		return apps.App{}, false, err
 	}
 	if s.deps.OpenTags != nil {
 		// Its service account may have changed: forgotten before the check
 		// (no scan uses the old tag meanwhile) and after it (a fetch that
 		// ran meanwhile may have read the old ticket, which Check drops).
-		s.deps.OpenTags.Forget(tenant(c), appID)
-		defer s.deps.OpenTags.Forget(tenant(c), appID)
+		s.deps.OpenTags.Forget(tenant, appID)
+		defer s.deps.OpenTags.Forget(tenant, appID)
 	}
-	a, err := s.deps.Tokens.Check(ctx, tenant(c), platform, appID)
-	if err != nil {
-		return err
+	if a, err = s.deps.Tokens.Check(ctx, tenant, platform, appID); err != nil {
+		return apps.App{}, false, err
 	}
 	if a.State == apps.StateOK && s.deps.URLLinks != nil {
 		s.deps.URLLinks.SweepSoon() // the tenant's links can get launch links now
 	}
-	status := http.StatusOK
-	if errors.Is(getErr, apps.ErrNotFound) {
-		status = http.StatusCreated
-		c.Response().Header().Set("Location", "/api/v1/apps/"+platform+"/"+appID)
-	}
-	return c.JSON(status, viewApp(a, s.now()))
+	return a, errors.Is(getErr, apps.ErrNotFound), nil
 }
 
 func (s *Server) getApp(c echo.Context) error {

@@ -34,6 +34,9 @@ func (s *Server) consoleWrite(next echo.HandlerFunc) echo.HandlerFunc {
 		if !canWrite(c) {
 			return s.consoleError(c, http.StatusForbidden, "forbidden", "viewer_cannot")
 		}
+		if s.cfg.ReadOnly {
+			return s.consoleError(c, http.StatusServiceUnavailable, "unavailable", "read_only_text")
+		}
 		return next(c)
 	}
 }

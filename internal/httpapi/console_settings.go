@@ -12,7 +12,7 @@ import (
 
 // The console's settings: the tenant's quotas and use (everyone); its
 // users (invite with a one-time link, disable), API keys (create, shown
-// once; revoke) and platform apps' state (admins).
+// once; revoke) and platform apps (admins: console_apps.go).
 
 type usageRow struct {
 	Name        string
@@ -28,10 +28,6 @@ type keyRow struct {
 	ID, Role, Created string
 }
 
-type appRow struct {
-	Platform, AppID, State, Message string
-}
-
 type shownSecret struct {
 	Label, Value string
 }
@@ -44,6 +40,10 @@ type settingsPage struct {
 	Users []userRow
 	Keys  []keyRow
 	Apps  []appRow
+	// AppsOn: the gateway has platform connections; AppForm is what was
+	// typed in the app form (never its secrets), shown again with an error.
+	AppsOn  bool
+	AppForm map[string]string
 }
 
 func (p settingsPage) setPage(cp consolePage) any { p.consolePage = cp; return p }
@@ -53,10 +53,14 @@ func (s *Server) consoleSettings(c echo.Context) error {
 }
 
 func (s *Server) renderSettings(c echo.Context, status int, shown *shownSecret, errText string) error {
+	return s.renderSettingsForm(c, status, shown, errText, nil)
+}
+
+func (s *Server) renderSettingsForm(c echo.Context, status int, shown *shownSecret, errText string, appForm map[string]string) error {
 	ctx := c.Request().Context()
 	t := consoleTexts[consoleLang(c.Request())]
 	tn := tenant(c)
-	p := settingsPage{Admin: canWrite(c), Shown: shown}
+	p := settingsPage{Admin: canWrite(c), Shown: shown, AppForm: appForm}
 	l := s.cfg.Quotas.Of(tn)
 	uses, err := s.deps.Keys.Usage(ctx, tn, []auth.Quota{l.api(), l.bulkRows(), l.exports()}, s.now())
 	if err != nil {
@@ -96,16 +100,10 @@ func (s *Server) renderSettings(c echo.Context, status int, shown *shownSecret, 
 				p.Keys = append(p.Keys, keyRow{ID: k.ID, Role: t[string(k.Role)], Created: k.CreatedAt.In(consoleZone).Format("2006-01-02 15:04")})
 			}
 		}
-		if s.deps.Apps != nil {
-			list, err := s.deps.Apps.List(ctx, tn)
-			if err != nil {
-				return s.consoleFail(c, err)
-			}
-			for _, a := range list {
-				v := viewApp(a, s.now())
-				p.Apps = append(p.Apps, appRow{Platform: v.Platform, AppID: v.AppID, State: string(v.State), Message: v.Message})
-			}
+		if p.Apps, err = s.appRows(c, t); err != nil {
+			return s.consoleFail(c, err)
 		}
+		p.AppsOn = s.deps.Apps != nil
 	}
 	return s.consoleRender(c, status, "settings.html", consolePage{Title: t["settings"], Nav: "settings", Error: errText}, p)
 }
