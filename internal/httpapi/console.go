@@ -141,15 +141,32 @@ func (s *Server) secureCookies(c echo.Context) bool {
 	return c.Scheme() == "https" || strings.HasPrefix(s.cfg.PublicBaseURL, "https://")
 }
 
+// setCookie sets one of the console's own cookies. Behind HTTPS it is a
+// __Host- cookie (Secure, Path=/, no Domain), which a sibling subdomain
+// cannot set or overwrite: no planted session, no planted sign-in CSRF
+// token. Over plain HTTP (the local quick start) browsers refuse that
+// prefix, so the cookie is named plainly and kept to /console.
 func (s *Server) setCookie(c echo.Context, name, value string, maxAge int, sameSite http.SameSite) {
-	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/console", MaxAge: maxAge, HttpOnly: true,
-		Secure: s.secureCookies(c), SameSite: sameSite})
+	ck := &http.Cookie{Name: name, Value: value, Path: "/console", MaxAge: maxAge, HttpOnly: true, SameSite: sameSite}
+	if s.secureCookies(c) {
+		ck.Name, ck.Path, ck.Secure = "__Host-"+name, "/", true
+	}
+	c.SetCookie(ck)
+}
+
+// cookie reads one of the console's own cookies, by the name setCookie
+// gives it for this request.
+func (s *Server) cookie(c echo.Context, name string) (*http.Cookie, error) {
+	if s.secureCookies(c) {
+		name = "__Host-" + name
+	}
+	return c.Cookie(name)
 }
 
 // withSession loads the session of the request's cookie, if any.
 func (s *Server) withSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if ck, err := c.Cookie(sessionCookie); err == nil {
+		if ck, err := s.cookie(c, sessionCookie); err == nil {
 			sess, err := s.deps.Keys.Session(c.Request().Context(), ck.Value)
 			switch {
 			case err == nil:

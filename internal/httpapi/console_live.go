@@ -142,7 +142,7 @@ func (s *Server) consoleLiveEvents(c echo.Context) error {
 	defer tick.Stop()
 	end := time.After(liveMaxDuration)
 	lastWrite := time.Now()
-	ck, _ := c.Cookie(sessionCookie)
+	ck, _ := s.cookie(c, sessionCookie)
 	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():

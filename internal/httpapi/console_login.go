@@ -66,7 +66,7 @@ func (s *Server) signInAddr(c echo.Context) string {
 func (s *Server) consoleLogin(c echo.Context) error {
 	ctx := c.Request().Context()
 	t := consoleTexts[consoleLang(c.Request())]
-	ck, err := c.Cookie(loginCSRFCookie)
+	ck, err := s.cookie(c, loginCSRFCookie)
 	if err != nil || !sameToken(c.FormValue("csrf"), ck.Value) {
 		return s.consoleError(c, http.StatusForbidden, "forbidden", "csrf_failed")
 	}
@@ -111,7 +111,7 @@ func (s *Server) startSession(c echo.Context, u auth.User, next string) error {
 }
 
 func (s *Server) consoleLogout(c echo.Context) error {
-	if ck, err := c.Cookie(sessionCookie); err == nil {
+	if ck, err := s.cookie(c, sessionCookie); err == nil {
 		if err := s.deps.Keys.EndSession(c.Request().Context(), ck.Value); err != nil {
 			return s.consoleFail(c, err)
 		}
@@ -147,7 +147,7 @@ func (s *Server) renderSetup(c echo.Context, status int, token, errText string) 
 }
 
 func (s *Server) consoleSetup(c echo.Context) error {
-	ck, err := c.Cookie(loginCSRFCookie)
+	ck, err := s.cookie(c, loginCSRFCookie)
 	if err != nil || !sameToken(c.FormValue("csrf"), ck.Value) {
 		return s.consoleError(c, http.StatusForbidden, "forbidden", "csrf_failed")
 	}

@@ -102,6 +102,35 @@ func TestConsoleInBrowser(t *testing.T) {
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
+// cookieNamed is the cookie resp sets by that name, or nil.
+func cookieNamed(resp *http.Response, name string) *http.Cookie {
+	for _, ck := range resp.Cookies() {
+		if ck.Name == name {
+			return ck
+		}
+	}
+	return nil
+}
+
+// TestConsoleCookiesOverHTTP: on a gateway reached over plain HTTP (the
+// quick start on localhost), where browsers refuse a __Host- cookie, the
+// session cookie is sg_session, kept to /console, and sign-in works.
+func TestConsoleCookiesOverHTTP(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PublicBaseURL = "http://localhost:8080" })
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	c := consoleClient(t)
+	resp, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	ck := cookieNamed(resp, sessionCookie)
+	if resp.StatusCode != http.StatusSeeOther || tok == "" || ck == nil || ck.Secure || ck.Path != "/console" || !ck.HttpOnly {
+		t.Errorf("sign-in over HTTP = %d, session cookie %+v", resp.StatusCode, ck)
+	}
+	if r, _ := getBody(t, c, srv.URL+"/console/links"); r.StatusCode != http.StatusOK {
+		t.Errorf("signed in over HTTP, /console/links = %d", r.StatusCode)
+	}
+}
+
 // consoleClient is a cookie-keeping client that does not follow redirects.
 func consoleClient(t *testing.T) *http.Client {
 	jar, _ := cookiejar.New(nil)
@@ -178,10 +207,11 @@ func TestConsoleSessionsAndCSRF(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/links?q=x" || tok == "" {
 		t.Fatalf("sign-in = %d %q, token %q", resp.StatusCode, resp.Header.Get("Location"), tok)
 	}
-	for _, ck := range resp.Cookies() {
-		if ck.Name == sessionCookie && (!ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || len(ck.Value) != 43) {
-			t.Errorf("session cookie %+v", ck)
-		}
+	// Behind HTTPS (the gateway's public URL) the session is a __Host-
+	// cookie: Secure, for the whole host, settable by no subdomain.
+	if ck := cookieNamed(resp, "__Host-"+sessionCookie); ck == nil || !ck.HttpOnly || !ck.Secure || ck.Path != "/" ||
+		ck.SameSite != http.SameSiteLaxMode || len(ck.Value) != 43 {
+		t.Errorf("session cookie %+v, want __Host-%s, HttpOnly, Secure, Path=/, SameSite=Lax", ck, sessionCookie)
 	}
 	// Pages carry the console's CSP and are not cached.
 	r, page := getBody(t, c, srv.URL+"/console/links", "Accept-Language", "en-US,en;q=0.9")
