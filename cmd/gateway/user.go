@@ -23,10 +23,12 @@ func user(ctx context.Context, args, environ []string, stdout, stderr io.Writer)
 	}
 	sub, args := args[0], args[1:]
 	var tenant, email, role *string
+	var keepKeys *bool
 	cfg, _, err := commandConfig("user "+sub, args, environ, stderr, func(fs *flag.FlagSet) {
 		tenant = fs.String("tenant", "", "tenant the user belongs to (create; list: only this tenant's)")
 		email = fs.String("email", "", "the user's email address (create, disable, reset)")
 		role = fs.String("role", string(auth.RoleAdmin), "admin (read and write) or viewer (read only) (create)")
+		keepKeys = fs.Bool("keep-keys", false, "keep the API keys the user made in the console (disable; by default they are revoked)")
 	})
 	if err != nil {
 		return err
@@ -86,10 +88,21 @@ func user(ctx context.Context, args, environ []string, stdout, stderr io.Writer)
 		if *email == "" {
 			return errors.New("user disable needs --email ADDRESS")
 		}
-		if err := users.DisableUser(ctx, *email); err != nil {
+		u, err := users.User(ctx, *email)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "disabled %s and signed them out everywhere\n", strings.ToLower(*email))
+		if err := users.DisableUser(ctx, u.Email); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "disabled %s and signed them out everywhere\n", u.Email)
+		if !*keepKeys {
+			n, err := users.RevokeKeysBy(ctx, u.Tenant, "user:"+u.Email)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "revoked %d API key(s) they made in the console\n", n)
+		}
 		return nil
 	}
 	return fmt.Errorf("unknown user command %q: use create, list, disable or reset", sub)

@@ -14,7 +14,7 @@ import (
 
 // TestUserCommand: gateway user create prints a one-time link to set a
 // password; list shows the user invited, then active; disable signs them
-// out everywhere.
+// out everywhere and revokes the API keys they made in the console.
 func TestUserCommand(t *testing.T) {
 	ctx := context.Background()
 	rdb := redisSrv.Client(t)
@@ -47,11 +47,25 @@ func TestUserCommand(t *testing.T) {
 	if err := run(ctx, []string{"user", "create", "--tenant", "acme", "--email", "ann@example.com"}, env, io.Discard, io.Discard); err == nil {
 		t.Error("a second create of the same email succeeded")
 	}
-	if err := run(ctx, []string{"user", "disable", "--email", "ann@example.com"}, env, io.Discard, io.Discard); err != nil {
+	// Ann made a key in the console: it goes with her. A key of acme's
+	// made on the command line stays.
+	annKey, _, err := users.CreateBy(ctx, "acme", auth.RoleAdmin, "user:ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cliKey, _, _ := users.Create(ctx, "acme", auth.RoleAdmin)
+	out.Reset()
+	if err := run(ctx, []string{"user", "disable", "--email", "ann@example.com"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if l := list(); !strings.Contains(l, "disabled") {
 		t.Errorf("list after disable:\n%s", l)
+	}
+	if _, err := users.Authenticate(ctx, annKey); err == nil || !strings.Contains(out.String(), "revoked 1 API key(s)") {
+		t.Errorf("after disable, the key Ann made still authenticates (%v), or the command did not say so:\n%s", err, out.String())
+	}
+	if _, err := users.Authenticate(ctx, cliKey); err != nil {
+		t.Errorf("a key made on the command line was revoked with Ann: %v", err)
 	}
 }
 

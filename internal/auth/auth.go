@@ -69,6 +69,9 @@ type Key struct {
 	Tenant    string    `json:"tenant"`
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// CreatedBy is who made the key in the console ("user:<email>"),
+	// empty for one made on the command line or at bootstrap.
+	CreatedBy string `json:"created_by,omitempty"`
 	// Hash is the hex SHA-256 of the secret.
 	Hash string `json:"hash"`
 }
@@ -125,6 +128,12 @@ func newSecret() (string, error) {
 // Create makes a new key for tenant and returns its secret, which is shown
 // once and never stored.
 func (s *Store) Create(ctx context.Context, tenant string, role Role) (string, Key, error) {
+	return s.CreateBy(ctx, tenant, role, "")
+}
+
+// CreateBy is Create for a key that by (a console user, "user:<email>")
+// makes, so that it can be told, and revoked, with its maker.
+func (s *Store) CreateBy(ctx context.Context, tenant string, role Role, by string) (string, Key, error) {
 	if !ValidTenant(tenant) {
 		return "", Key{}, fmt.Errorf("%w: tenant must be 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit", ErrInvalid)
 	}
@@ -136,7 +145,7 @@ func (s *Store) Create(ctx context.Context, tenant string, role Role) (string, K
 		return "", Key{}, fmt.Errorf("generate key: %w", err)
 	}
 	h := hashSecret(secret)
-	k := Key{ID: h[:idLen], Tenant: tenant, Role: role, CreatedAt: s.now().UTC(), Hash: h}
+	k := Key{ID: h[:idLen], Tenant: tenant, Role: role, CreatedAt: s.now().UTC(), CreatedBy: by, Hash: h}
 	data, err := json.Marshal(k)
 	if err != nil {
 		return "", Key{}, err
@@ -145,6 +154,28 @@ func (s *Store) Create(ctx context.Context, tenant string, role Role) (string, K
 		return "", Key{}, fmt.Errorf("store key: %w: %w", ErrUnavailable, err)
 	}
 	return secret, k, nil
+}
+
+// RevokeKeysBy revokes the tenant's keys that by made (CreateBy), and
+// returns how many.
+func (s *Store) RevokeKeysBy(ctx context.Context, tenant, by string) (int, error) {
+	if by == "" {
+		return 0, nil
+	}
+	keys, err := s.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range keys {
+		if k.Tenant == tenant && k.CreatedBy == by {
+			if err := s.Revoke(ctx, k.ID); err != nil && !errors.Is(err, ErrNotFound) {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Authenticate returns the key a presented secret belongs to.

@@ -25,7 +25,7 @@ type userRow struct {
 }
 
 type keyRow struct {
-	ID, Role, Created string
+	ID, Role, Created, By string
 }
 
 type shownSecret struct {
@@ -97,7 +97,8 @@ func (s *Server) renderSettingsForm(c echo.Context, status int, shown *shownSecr
 		}
 		for _, k := range keys {
 			if k.Tenant == tn {
-				p.Keys = append(p.Keys, keyRow{ID: k.ID, Role: t[string(k.Role)], Created: k.CreatedAt.In(consoleZone).Format("2006-01-02 15:04")})
+				p.Keys = append(p.Keys, keyRow{ID: k.ID, Role: t[string(k.Role)], Created: k.CreatedAt.In(consoleZone).Format("2006-01-02 15:04"),
+					By: strings.TrimPrefix(k.CreatedBy, "user:")})
 			}
 		}
 		if p.Apps, err = s.appRows(c, t); err != nil {
@@ -133,6 +134,9 @@ func (s *Server) consoleInvite(c echo.Context) error {
 	return s.renderSettings(c, http.StatusOK, &shownSecret{Label: t["invite_link_for"] + " " + u.Email, Value: link}, "")
 }
 
+// consoleDisableUser disables one of the tenant's users, ending their
+// sessions, and (unless unticked) revokes the API keys they made in the
+// console: a departed employee keeps no way in.
 func (s *Server) consoleDisableUser(c echo.Context) error {
 	ctx := c.Request().Context()
 	sess, _ := c.Get("session").(auth.Session)
@@ -146,6 +150,11 @@ func (s *Server) consoleDisableUser(c echo.Context) error {
 	if err := s.deps.Keys.DisableUser(ctx, u.Email); err != nil {
 		return s.consoleFail(c, err)
 	}
+	if c.FormValue("revoke_keys") != "" {
+		if _, err := s.deps.Keys.RevokeKeysBy(ctx, u.Tenant, "user:"+u.Email); err != nil {
+			return s.consoleFail(c, err)
+		}
+	}
 	return c.Redirect(http.StatusSeeOther, "/console/settings")
 }
 
@@ -155,7 +164,8 @@ func (s *Server) consoleCreateKey(c echo.Context) error {
 	if err != nil {
 		return s.renderSettings(c, http.StatusUnprocessableEntity, nil, err.Error())
 	}
-	secret, _, err := s.deps.Keys.Create(c.Request().Context(), tenant(c), role)
+	sess, _ := c.Get("session").(auth.Session)
+	secret, _, err := s.deps.Keys.CreateBy(c.Request().Context(), tenant(c), role, "user:"+sess.Email)
 	if err != nil {
 		return s.consoleFail(c, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -559,6 +560,52 @@ func TestConsoleSettings(t *testing.T) {
 	if status, _ := post("/console/settings/keys/revoke", url.Values{"id": {other.ID}}); status != http.StatusNotFound {
 		t.Errorf("revoking another tenant's key = %d, want 404", status)
 	}
+
+	// Two admins who leave, each having made a key: disabled with the box
+	// ticked (as the page has it), the key goes too; unticked, it stays.
+	for _, tc := range []struct {
+		email  string
+		revoke bool
+	}{{"bob@example.com", true}, {"cat@example.com", false}} {
+		e.consoleUser("acme", tc.email, auth.RoleAdmin, "correct horse battery")
+		bc := consoleClient(t)
+		_, btok := signIn(t, bc, srv.URL, tc.email, "correct horse battery")
+		resp, err := bc.PostForm(srv.URL+"/console/settings/keys", url.Values{"csrf": {btok}, "role": {"admin"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, body := readBodyOf(resp)
+		m := shownSecretRE.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s made no key", tc.email)
+		}
+		if _, page := getBody(t, c, srv.URL+"/console/settings"); !strings.Contains(page, `<td>`+tc.email+`</td><td><form method="post" action="/console/settings/keys/revoke"`) ||
+			!strings.Contains(page, `name="revoke_keys" value="1" checked`) {
+			t.Errorf("the settings page does not name the key's maker, or the revoke box is not ticked")
+		}
+		form := url.Values{"email": {tc.email}}
+		if tc.revoke {
+			form.Set("revoke_keys", "1")
+		}
+		if status, _ := post("/console/settings/users/disable", form); status != http.StatusSeeOther {
+			t.Fatalf("disable %s = %d", tc.email, status)
+		}
+		if rec := e.do("GET", "/api/v1/links", m[1], "", ""); (rec.Code == http.StatusOK) == tc.revoke {
+			t.Errorf("%s disabled (revoke %v): their key answers %d", tc.email, tc.revoke, rec.Code)
+		}
+		if r, _ := getBody(t, bc, srv.URL+"/console/links"); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s disabled, their session still answers %d", tc.email, r.StatusCode)
+		}
+	}
+	if rec := e.do("GET", "/api/v1/links", e.admin, "", ""); rec.Code != http.StatusOK {
+		t.Errorf("a key made on the command line = %d after the disables", rec.Code)
+	}
+}
+
+func readBodyOf(resp *http.Response) (int, string) {
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // TestConsoleTrashDuplicateSignOutEverywhere: delete puts a link in the
