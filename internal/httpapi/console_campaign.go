@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/stats"
@@ -162,7 +164,11 @@ func (s *Server) consoleStats(c echo.Context, sub statsSubject) error {
 		if len(b.m) == 0 && b.key == "by_rule" {
 			continue
 		}
-		p.Breakdowns = append(p.Breakdowns, breakdown{Title: t[b.key], Rows: breakdownRows(b.m, t)})
+		label := func(k string) string { return k }
+		if (b.key == "by_region" || b.key == "by_city") && consoleLang(c.Request()) == "zh-CN" {
+			label = func(k string) string { return cmp.Or(geo.ZhName(k), k) }
+		}
+		p.Breakdowns = append(p.Breakdowns, breakdown{Title: t[b.key], Rows: breakdownRows(b.m, t, label)})
 	}
 	if sub.link != nil {
 		return s.consoleRender(c, http.StatusOK, "campaign.html", cp, p)

@@ -126,11 +126,13 @@ func delta(t consoleText, now, prior int64) string {
 	return fmt.Sprintf(t["vs_prev"], fmt.Sprintf("%+d%%", pct))
 }
 
-func breakdownRows(m map[string]int64, t consoleText) []breakdownRow {
+// breakdownRows are a breakdown's largest entries, labelled in the
+// console's language: a host app by its name, a place by name(k).
+func breakdownRows(m map[string]int64, t consoleText, name func(string) string) []breakdownRow {
 	var rows []breakdownRow
 	var top int64
 	for k, v := range m {
-		label := k
+		label := name(k)
 		if l, ok := t["p_"+k]; ok {
 			label = l
 		}

@@ -15,7 +15,8 @@ import (
 // TestConsoleFunnelAndVariants: a link's numbers page draws the funnel
 // scan → open → conversion with each step's count and share of the step
 // before, and compares the A/B variants' funnels and value side by side;
-// its CSV holds the same numbers.
+// places are named in the page's language; its CSV holds the same
+// numbers.
 func TestConsoleFunnelAndVariants(t *testing.T) {
 	e, _ := routedEnv(t) // Tuesday 12:00 in Shanghai: lunch, no rule for Guangzhou
 	srv := httptest.NewServer(e.srv.Handler())
@@ -67,6 +68,15 @@ func TestConsoleFunnelAndVariants(t *testing.T) {
 	}
 	if !strings.Contains(page, `<tr data-variant="A">`) {
 		t.Error("variant A has no row")
+	}
+	// Places read in the page's language: the GeoIP database's English
+	// names in English, Chinese ones in Chinese.
+	if !strings.Contains(page, "<td>Guangzhou</td><td class=\"num\">40</td>") || !strings.Contains(page, "<td>Guangdong</td>") {
+		t.Error("the English page does not show the scans' city and province in English")
+	}
+	_, zh := getBody(t, c, srv.URL+"/console/links/menu1/stats?from=2026-12-01&to=2026-12-01", "Accept-Language", "zh-CN")
+	if !strings.Contains(zh, "<td>广州</td><td class=\"num\">40</td>") || !strings.Contains(zh, "<td>广东</td>") {
+		t.Error("the Chinese page does not show the scans' city and province in Chinese")
 	}
 	_, csv := getBody(t, c, srv.URL+"/console/links/menu1/stats.csv?from=2026-12-01&to=2026-12-01")
 	if line := fmt.Sprintf("variant,B,%d,%d,3,2,2999", b, b); !strings.Contains(csv, line) || !strings.Contains(csv, "total,all,40,40,4,2,2999") {
