@@ -122,15 +122,22 @@ func (s *Server) consoleError(c echo.Context, status int, titleKey, textKey stri
 }
 
 // consoleFail turns a domain error into its page: not found (another
-// tenant's too), or unavailable; anything else goes to the error handler.
+// tenant's too), unavailable, or any other refusal with its reason (a
+// quota, a limit); anything else, or an answer already begun, goes to
+// the error handler.
 func (s *Server) consoleFail(c echo.Context, err error) error {
-	status, _ := classify(err)
+	status, body := classify(err)
 	switch {
+	case c.Response().Committed:
+		return err
 	case status == http.StatusNotFound:
 		return s.consoleError(c, http.StatusNotFound, "not_found", "not_found_text")
 	case status == http.StatusServiceUnavailable:
 		c.Response().Header().Set("Retry-After", "5")
 		return s.consoleError(c, http.StatusServiceUnavailable, "unavailable", "unavailable_text")
+	case status >= 400 && status < 500:
+		t := consoleTexts[consoleLang(c.Request())]
+		return s.consoleRender(c, status, "error.html", consolePage{Title: t["forbidden"], Error: body.Message}, nil)
 	}
 	return err
 }

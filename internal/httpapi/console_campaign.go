@@ -224,7 +224,10 @@ func (s *Server) previousTotals(c echo.Context, sub statsSubject, rep *stats.Rep
 func (s *Server) consolePrint(c echo.Context) error {
 	req := exportRequest{Campaign: c.Param("campaign"), CaptionFrom: captionFromTitle}
 	req.Format = string(qr.PDF)
-	return s.exportQR(c, req)
+	if err := s.exportQR(c, req); err != nil {
+		return s.consoleFail(c, err) // a quota or a limit, shown on a page
+	}
+	return nil
 }
 
 func (s *Server) campaignSubject(c echo.Context) (statsSubject, error) {

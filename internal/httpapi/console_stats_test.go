@@ -83,3 +83,53 @@ func TestConsoleFunnelAndVariants(t *testing.T) {
 		t.Errorf("the CSV lacks %q or the totals:\n%s", line, csv)
 	}
 }
+
+// TestChineseCampaignPaths: a campaign named in Chinese is reached by the
+// links the console writes (html/template escapes in lower-case hex) and
+// by any client's spelling of the escapes, on the API too; its print
+// sheet is printed.
+func TestChineseCampaignPaths(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Quotas.Default.ExportsPerHour = 1 })
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	if rec := e.json("POST", "/api/v1/links", e.admin, `{"code":"GQ1","campaign":"国庆","targets":{"web":{"url":"https://e.com/g"}}}`); rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	c := consoleClient(t)
+	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	_, list := getBody(t, c, srv.URL+"/console/links")
+	href := regexp.MustCompile(`href="(/console/campaigns/[^"]+)"`).FindStringSubmatch(list)
+	if href == nil {
+		t.Fatal("the links page does not link the campaign")
+	}
+	for _, path := range []string{href[1], "/console/campaigns/%E5%9B%BD%E5%BA%86", "/console/campaigns/%e5%9b%bd%e5%ba%86"} {
+		if r, page := getBody(t, c, srv.URL+path); r.StatusCode != http.StatusOK || !strings.Contains(page, "国庆") {
+			t.Errorf("GET %s = %d", path, r.StatusCode)
+		}
+	}
+	resp, err := c.PostForm(srv.URL+"/console/campaigns/%e5%9b%bd%e5%ba%86/print", map[string][]string{"csrf": {tok}})
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("printing the campaign from its page = %v %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// A second print within the hour is past the quota: a console page
+	// says why, not a download.
+	resp, err = c.PostForm(srv.URL+"/console/campaigns/%e5%9b%bd%e5%ba%86/print", map[string][]string{"csrf": {tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, page := readBodyOf(resp)
+	if status != http.StatusTooManyRequests || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+		resp.Header.Get("Content-Disposition") != "" || !strings.Contains(page, "exports_per_hour") {
+		t.Errorf("a print past the quota = %d %q %q; want a page naming the quota", status, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+	}
+	for _, path := range []string{"/api/v1/campaigns/%E5%9B%BD%E5%BA%86/stats", "/api/v1/campaigns/%e5%9b%bd%e5%ba%86/stats"} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.admin)
+		e.srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Errorf("GET %s = %d %s", path, rec.Code, rec.Body)
+		}
+	}
+}

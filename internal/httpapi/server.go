@@ -194,7 +194,20 @@ func New(cfg Config, deps Deps) (*Server, error) {
 }
 
 // Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawPath != "" && !strings.Contains(r.URL.RawPath, "%2F") && !strings.Contains(r.URL.RawPath, "%2f") {
+			// Escapes spelled otherwise than Go spells them (lower-case
+			// hex, as html/template and many clients write them:
+			// /campaigns/%e5%9b%bd%e5%ba%86) set RawPath, and echo routes
+			// on RawPath when set and hands its parameters over still
+			// escaped. Without an escaped slash, whose escape means
+			// something, the path is the same path: route it as one.
+			r.URL.RawPath = ""
+		}
+		s.echo.ServeHTTP(w, r)
+	})
+}
 
 // contentSecurityPolicy allows exactly the inline stylesheet and launch
 // script (by hash) and images from data: URLs and the gateway itself (the

@@ -18,11 +18,13 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,7 +40,7 @@ import (
 // networks), how many scans.
 var customers = []struct {
 	app, city, ua, net string
-	scans            int
+	scans              int
 }{
 	{"wechat", "上海", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003133) NetType/WIFI Language/zh_CN", "101.80.1.", 30},
 	{"alipay", "广州", "Mozilla/5.0 (Linux; Android 14; V2227A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 AlipayClient/10.5.0", "101.82.1.", 20},
@@ -76,7 +78,7 @@ func main() {
 		w.run(emulation.SetUserAgentOverride("Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36").WithAcceptLanguage("zh-CN,zh;q=0.9"),
 			chromedp.Navigate(*setup), chromedp.WaitVisible(`input[name=password]`),
 			chromedp.SendKeys(`input[name=password]`, "walk-through-password"),
-			chromedp.Submit(`input[name=password]`), chromedp.WaitVisible(`table.links`), chromedp.Text(`h1`, &heading))
+			chromedp.Submit(`input[name=password]`), chromedp.WaitVisible(`input[name=q]`), chromedp.Text(`h1`, &heading))
 		return "signed in, on 「" + heading + "」"
 	})
 
@@ -93,14 +95,14 @@ func main() {
 		w.check(created == "200" && failed == "0", "created %s, failed %s; want 200 and 0", created, failed)
 		var title string
 		w.run(chromedp.Navigate(base+"/console/links/T007"), chromedp.WaitVisible(`img.qr`), chromedp.Value(`input[name=title]`, &title))
-		w.check(title == "二楼 7 号桌", "T007's title reads %q", title)
+		w.check(title == "一楼 7 号桌", "T007's title reads %q", title)
 		return "200 created; T007 is 「" + title + "」"
 	})
 
 	// 3. The campaign's print sheet, downloaded as a browser does.
 	w.step("print the campaign's PDF sheet", func() string {
 		done := make(chan string, 1)
-		chromedp.ListenBrowser(ctx, func(ev any) {
+		chromedp.ListenTarget(ctx, func(ev any) {
 			if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
 				select {
 				case done <- e.GUID:
@@ -115,7 +117,9 @@ func main() {
 		select {
 		case guid = <-done:
 		case <-time.After(60 * time.Second):
-			w.fail("no download within 60 s")
+			var loc, text string
+			chromedp.Run(ctx, chromedp.Location(&loc), chromedp.Text(`body`, &text))
+			w.fail("no download within 60 s; the browser is at %s: %.300s", loc, text)
 		}
 		pdf, err := os.ReadFile(filepath.Join(dir, guid))
 		w.check(err == nil && bytes.HasPrefix(pdf, []byte("%PDF-")), "the download is not a PDF (%v)", err)
@@ -174,19 +178,28 @@ func main() {
 		return fmt.Sprintf("%s scans; by city: %s; by host app: %s", scans, oneLine(cities), oneLine(apps))
 	})
 
-	// 6. Retarget one code, then revert it.
+	// 6. Retarget one code's mini program page, then revert it. A phone's
+	// browser gets the scan page, whose "open in WeChat" button carries
+	// the page.
 	w.step("retarget T001, then revert it", func() string {
 		const phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
-		before := scan(base, "T001", phone, "101.81.1.200")
-		w.run(chromedp.Navigate(base+"/console/links/T001"), chromedp.WaitVisible(`input[name="targets.web.url"]`),
-			chromedp.SetValue(`input[name="targets.web.url"]`, "https://m.example.com/dinner?t=1"),
+		page := func(addr string) string {
+			m := regexp.MustCompile(`path=([^&"]+)`).FindStringSubmatch(scan(base, "T001", phone, addr))
+			if m == nil {
+				w.fail("T001's scan page has no WeChat page")
+			}
+			return m[1]
+		}
+		before := page("101.81.1.200")
+		w.run(chromedp.Navigate(base+"/console/links/T001"), chromedp.WaitVisible(`input[name="targets.wechat.path"]`),
+			chromedp.SetValue(`input[name="targets.wechat.path"]`, "pages/dinner/index"),
 			chromedp.Submit(`input[name=title]`), chromedp.WaitVisible(`ol.history li:nth-child(2)`))
-		retargeted := scan(base, "T001", phone, "101.81.1.201")
-		w.check(retargeted == "https://m.example.com/dinner?t=1", "after the edit T001 goes to %q", retargeted)
+		retargeted := page("101.81.1.201")
+		w.check(retargeted == "pages/dinner/index", "after the edit T001 opens %q", retargeted)
 		w.run(chromedp.Click(`ol.history li:nth-child(2) button`), chromedp.WaitVisible(`ol.history li:nth-child(3)`))
-		reverted := scan(base, "T001", phone, "101.81.1.202")
-		w.check(reverted == before, "after the revert T001 goes to %q, want %q", reverted, before)
-		return fmt.Sprintf("%s → %s → %s", before, retargeted, reverted)
+		reverted := page("101.81.1.202")
+		w.check(reverted == before && before == "pages/menu/index", "after the revert T001 opens %q, want %q", reverted, before)
+		return fmt.Sprintf("WeChat page %s → %s → %s", before, retargeted, reverted)
 	})
 	fmt.Printf("\nall steps held, %.1f s in all\n", time.Since(w.start).Seconds())
 }
@@ -245,7 +258,8 @@ func writeGBK(path string) {
 var noFollow = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // scan is a customer's phone scanning code from addr (through the
-// gateway's trusted proxy, this machine); it returns where it was sent.
+// gateway's trusted proxy, this machine); it returns where it was sent,
+// or the scan page it got.
 func scan(base, code, ua, addr string) string {
 	req, _ := http.NewRequest("GET", base+"/s/"+code, nil)
 	req.Header.Set("User-Agent", ua)
@@ -254,8 +268,12 @@ func scan(base, code, ua, addr string) string {
 	if err != nil {
 		log.Fatalf("scan %s: %v", code, err)
 	}
-	resp.Body.Close()
-	return resp.Header.Get("Location")
+	defer resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "" {
+		return loc
+	}
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }
 
 // rowHas reports whether a breakdown table's text has a row for label
