@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/auth"
+	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/stats"
 )
 
@@ -75,14 +77,19 @@ type livePage struct {
 
 func (p livePage) setPage(cp consolePage) any { p.consolePage = cp; return p }
 
-func describe(t consoleText, e stats.LiveEvent) string {
-	parts := []string{e.Type}
+// describe says what an event is in the page's language: its kind, host
+// app, province and city (in Chinese where the console is), variant.
+func describe(t consoleText, zh bool, e stats.LiveEvent) string {
+	parts := []string{cmp.Or(t["ev_"+e.Type], e.Type)}
 	if l, ok := t["p_"+e.Platform]; ok {
 		parts = append(parts, l)
 	} else if e.Platform != "" {
 		parts = append(parts, e.Platform)
 	}
-	for _, s := range []string{e.Region, e.City, e.Variant} {
+	for i, s := range []string{e.Region, e.City, e.Variant} {
+		if zh && i < 2 {
+			s = cmp.Or(geo.ZhName(s), s)
+		}
 		if s != "" {
 			parts = append(parts, s)
 		}
@@ -90,8 +97,17 @@ func describe(t consoleText, e stats.LiveEvent) string {
 	return strings.Join(parts, " · ")
 }
 
+// liveMessage is one event of the live stream: the event's fields, and
+// its time and description as the page shows them.
+type liveMessage struct {
+	stats.LiveEvent
+	At   string `json:"at"`
+	What string `json:"what"`
+}
+
 func (s *Server) consoleLive(c echo.Context) error {
-	t := consoleTexts[consoleLang(c.Request())]
+	lang := consoleLang(c.Request())
+	t := consoleTexts[lang]
 	events, after, err := s.deps.Stats.Live(c.Request().Context(), tenant(c), "", liveInitialCount)
 	if err != nil {
 		return s.consoleFail(c, err)
@@ -99,7 +115,7 @@ func (s *Server) consoleLive(c echo.Context) error {
 	p := livePage{After: after}
 	for i := len(events) - 1; i >= 0; i-- {
 		e := events[i]
-		p.Events = append(p.Events, liveRow{At: e.Time.In(consoleZone).Format("15:04:05"), Code: e.Code, What: describe(t, e)})
+		p.Events = append(p.Events, liveRow{At: e.Time.In(consoleZone).Format("15:04:05"), Code: e.Code, What: describe(t, lang == "zh-CN", e)})
 	}
 	return s.consoleRender(c, http.StatusOK, "live.html", consolePage{Title: t["live_page"], Nav: "live"}, p)
 }
@@ -115,6 +131,8 @@ func (s *Server) consoleLiveEvents(c echo.Context) error {
 		after = "0-0"
 	}
 	tn := tenant(c)
+	lang := consoleLang(c.Request())
+	t := consoleTexts[lang]
 	if !s.live.acquire(tn) {
 		c.Response().Header().Set("Retry-After", "30")
 		return c.String(http.StatusTooManyRequests, "too many live pages open\n")
@@ -167,7 +185,7 @@ func (s *Server) consoleLiveEvents(c echo.Context) error {
 		}
 		var b strings.Builder
 		for _, e := range events {
-			data, _ := json.Marshal(e)
+			data, _ := json.Marshal(liveMessage{e, e.Time.In(consoleZone).Format("15:04:05"), describe(t, lang == "zh-CN", e)})
 			fmt.Fprintf(&b, "data: %s\n\n", data)
 		}
 		if next != after {

@@ -22,12 +22,12 @@ document.addEventListener('change', function (e) {
     if (empty) { empty.remove(); empty = null; }
     var li = document.createElement('li');
     var t = document.createElement('time');
-    t.textContent = new Date(e.t).toLocaleTimeString();
+    t.textContent = e.at || new Date(e.t).toLocaleTimeString();
     var code = document.createElement('code');
     code.textContent = e.code;
     var what = document.createElement('span');
     what.className = 'what';
-    what.textContent = [e.type, e.platform, e.region, e.city, e.variant].filter(Boolean).join(' · ');
+    what.textContent = e.what || [e.type, e.platform, e.region, e.city, e.variant].filter(Boolean).join(' · ');
     li.append(t, ' ', code, ' ', what);
     list.prepend(li);
     while (list.children.length > 50) list.lastElementChild.remove();
