@@ -86,7 +86,11 @@ func describe(t consoleText, zh bool, e stats.LiveEvent) string {
 	} else if e.Platform != "" {
 		parts = append(parts, e.Platform)
 	}
-	for i, s := range []string{e.Region, e.City, e.Variant} {
+	city := e.City
+	if city == e.Region {
+		city = "" // a municipality: Shanghai is its own province
+	}
+	for i, s := range []string{e.Region, city, e.Variant} {
 		if zh && i < 2 {
 			s = cmp.Or(geo.ZhName(s), s)
 		}
