@@ -156,19 +156,24 @@ func (s *Server) consoleStats(c echo.Context, sub statsSubject) error {
 	p.Chart = seriesSVG(rep.Series, t)
 	p.Funnel = funnelSVG(rep.Totals, t)
 	p.Variants = variantRows(rep.ByVariant, money)
+	// Each breakdown's keys as the page's language names them.
+	text := func(prefix string) func(string) string {
+		return func(k string) string { return cmp.Or(t[prefix+k], k) }
+	}
+	place := func(k string) string { return k }
+	if consoleLang(c.Request()) == "zh-CN" {
+		place = func(k string) string { return cmp.Or(geo.ZhName(k), k) }
+	}
 	for _, b := range []struct {
-		key string
-		m   map[string]int64
-	}{{"by_platform", rep.ByPlatform}, {"by_region", rep.ByRegion}, {"by_city", rep.ByCity}, {"by_os", rep.ByOS},
-		{"by_channel", rep.ByChannel}, {"by_rule", rep.ByRule}} {
+		key   string
+		m     map[string]int64
+		label func(string) string
+	}{{"by_platform", rep.ByPlatform, text("p_")}, {"by_region", rep.ByRegion, place}, {"by_city", rep.ByCity, place},
+		{"by_os", rep.ByOS, text("os_")}, {"by_channel", rep.ByChannel, text("ch_")}, {"by_rule", rep.ByRule, func(k string) string { return k }}} {
 		if len(b.m) == 0 && b.key == "by_rule" {
 			continue
 		}
-		label := func(k string) string { return k }
-		if (b.key == "by_region" || b.key == "by_city") && consoleLang(c.Request()) == "zh-CN" {
-			label = func(k string) string { return cmp.Or(geo.ZhName(k), k) }
-		}
-		p.Breakdowns = append(p.Breakdowns, breakdown{Title: t[b.key], Rows: breakdownRows(b.m, t, label)})
+		p.Breakdowns = append(p.Breakdowns, breakdown{Title: t[b.key], Rows: breakdownRows(b.m, t, b.label)})
 	}
 	if sub.link != nil {
 		return s.consoleRender(c, http.StatusOK, "campaign.html", cp, p)

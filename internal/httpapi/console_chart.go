@@ -126,17 +126,14 @@ func delta(t consoleText, now, prior int64) string {
 	return fmt.Sprintf(t["vs_prev"], fmt.Sprintf("%+d%%", pct))
 }
 
-// breakdownRows are a breakdown's largest entries, labelled in the
-// console's language: a host app by its name, a place by name(k).
+// breakdownRows are a breakdown's largest entries, each key labelled by
+// name (in the console's language); an empty key is unknown.
 func breakdownRows(m map[string]int64, t consoleText, name func(string) string) []breakdownRow {
 	var rows []breakdownRow
 	var top int64
 	for k, v := range m {
 		label := name(k)
-		if l, ok := t["p_"+k]; ok {
-			label = l
-		}
-		if label == "" {
+		if k == "" {
 			label = t["unknown"]
 		}
 		rows = append(rows, breakdownRow{Label: label, Value: v})

@@ -120,14 +120,31 @@ func seed(base, key string) {
 		"Mozilla/5.0 (Linux; Android 14; V2227A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 AlipayClient/10.5.0",
 		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
 	}
+	// From the test GeoIP database's cities, when the gateway has it and
+	// trusts this machine as its proxy (see docs/console.md).
+	nets := []string{"101.80.1.", "101.82.1.", "101.81.1.", "101.80.1."}
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for i := 1; i <= 24; i++ {
 		for j := 0; j < 25-i; j++ {
 			r, _ := http.NewRequest("GET", fmt.Sprintf("%s/s/T%03d", base, i), nil)
 			r.Header.Set("User-Agent", uas[(i+j)%len(uas)])
+			r.Header.Set("X-Forwarded-For", fmt.Sprintf("%s%d", nets[(i+j)%len(nets)], 1+(i*25+j)%250))
 			if resp, err := noFollow.Do(r); err == nil {
 				resp.Body.Close()
 			}
+		}
+	}
+	// The mini program reports opens and some orders (the funnel).
+	for i := 0; i < 120; i++ {
+		body := fmt.Sprintf(`{"code":"T%03d","type":"open","platform":"wechat"}`, 1+i%12)
+		if i%4 == 0 {
+			body = fmt.Sprintf(`{"code":"T%03d","type":"conversion","value":%d}`, 1+i%12, 1800+i*10)
+		}
+		r, _ := http.NewRequest("POST", base+"/api/v1/events", strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+key)
+		r.Header.Set("Content-Type", "application/json")
+		if resp, err := http.DefaultClient.Do(r); err == nil {
+			resp.Body.Close()
 		}
 	}
 	time.Sleep(2 * time.Second) // the stats writer's flush
