@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/scangate/scangate/internal/auth"
 	"github.com/scangate/scangate/web"
@@ -103,17 +104,44 @@ func (s *Server) consoleHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set("Cache-Control", "no-store")
 		}
 		// A form's body is bounded before anything reads it (the CSRF
-		// check parses it): 64 KiB, or a spreadsheet's 16 MiB.
+		// check parses it): 64 KiB, a spreadsheet's 16 MiB, or a link
+		// form's 512 KiB (20 rules and 10 variants, each with every
+		// target's inputs, post well under it).
 		if r := c.Request(); r.Method != http.MethodGet && r.Method != http.MethodHead {
 			limit := int64(64 << 10)
-			if r.URL.Path == "/console/links/upload" {
+			switch {
+			case r.URL.Path == "/console/links/upload":
 				limit = maxBulkBody + 64<<10
+			case isLinkForm(r.URL.Path):
+				limit = maxLinkFormBody
 			}
 			r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 		}
 		return next(c)
 	}
 }
+
+// maxLinkFormBody bounds a link form's post.
+const maxLinkFormBody = 512 << 10
+
+// isLinkForm reports whether path is where a link form posts:
+// /console/links/new or /console/links/{code}.
+func isLinkForm(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/console/links/")
+	return ok && rest != "" && !strings.Contains(rest, "/") && rest != "bulk" && rest != "upload"
+}
+
+// consoleGzip compresses the console's pages, stylesheet and script for
+// phones; not the live stream (each event must leave at once), nor the
+// PNG, PDF and zip answers, already compressed.
+var consoleGzip = middleware.GzipWithConfig(middleware.GzipConfig{
+	Level:     5,
+	MinLength: 1024,
+	Skipper: func(c echo.Context) bool {
+		p := c.Request().URL.Path
+		return p == "/console/live/events" || strings.HasSuffix(p, "/qr") || strings.HasSuffix(p, "/print")
+	},
+})
 
 // consoleError renders a failure as a console page.
 func (s *Server) consoleError(c echo.Context, status int, titleKey, textKey string) error {

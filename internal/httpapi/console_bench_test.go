@@ -45,7 +45,7 @@ func BenchmarkConsolePages(b *testing.B) {
 		b.Run(p, func(b *testing.B) {
 			for b.Loop() {
 				req := httptest.NewRequest("GET", p, nil)
-				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
+				req.AddCookie(&http.Cookie{Name: "__Host-" + sessionCookie, Value: id}) // the test gateway is behind HTTPS
 				rec := httptest.NewRecorder()
 				e.srv.Handler().ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -223,5 +224,77 @@ func TestConsoleFormTexts(t *testing.T) {
 		if len(missing) > 0 {
 			t.Errorf("%s lacks %q", lang, missing)
 		}
+	}
+}
+
+// TestConsoleLinkFormAtItsBounds: a form with the most rules and variants
+// there may be, every input posted as a browser posts it, is well over
+// the 64 KiB of other forms and is saved; the page comes compressed to a
+// phone that takes gzip.
+func TestConsoleLinkFormAtItsBounds(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	if rec := e.json("POST", "/api/v1/links", e.admin, `{"code":"BIG1","targets":{"web":{"url":"https://e.com/b"}}}`); rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	c := consoleClient(t)
+	signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	_, page := getBody(t, c, srv.URL+"/console/links/BIG1")
+	f := formOf(t, page, "/console/links/BIG1")
+	for i := range links.MaxRules {
+		p := links.FormRow(links.FormRules, i)
+		for _, n := range links.TargetFormFields() {
+			f.Set(p+n, "")
+		}
+		// A national chain's rule: 50 cities and 50 provinces' names.
+		var cities, regions []string
+		for k := range links.MaxRuleValues {
+			cities = append(cities, fmt.Sprintf("城市%02d", k))
+			regions = append(regions, fmt.Sprintf("省份%02d", k))
+		}
+		f.Set(p+"name", fmt.Sprintf("rule-%02d", i))
+		f.Set(p+"when.city", strings.Join(cities, "，"))
+		f.Set(p+"when.region", strings.Join(regions, "，"))
+		f.Set(p+"fallback_url", fmt.Sprintf("https://m.example.com/closed?rule=%d", i))
+	}
+	for j := range links.MaxVariants {
+		p := links.FormRow(links.FormVariants, j)
+		for _, n := range links.TargetFormFields() {
+			f.Set(p+n, "")
+		}
+		f.Set(p+"name", fmt.Sprintf("v%d", j))
+		f.Set(p+"weight", "10")
+	}
+	if n := len(f.Encode()); n < 64<<10 {
+		t.Fatalf("the form is %d bytes: not past 64 KiB", n)
+	}
+	resp, err := c.PostForm(srv.URL+"/console/links/BIG1", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := readBodyOf(resp); status != http.StatusSeeOther {
+		t.Fatalf("saving %d bytes of form = %d:\n%.500s", len(f.Encode()), status, body)
+	}
+	if l, _ := e.links.Get(context.Background(), "acme", "BIG1"); len(l.Rules) != links.MaxRules || l.Split == nil || len(l.Split.Variants) != links.MaxVariants {
+		t.Errorf("stored: %d rules, split %+v", len(l.Rules), l.Split)
+	}
+
+	_, page = getBody(t, c, srv.URL+"/console/links/BIG1")
+	req, _ := http.NewRequest("GET", srv.URL+"/console/links/BIG1", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	for _, ck := range c.Jar.Cookies(req.URL) {
+		req.AddCookie(ck)
+	}
+	raw, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, _ := io.ReadAll(raw.Body)
+	raw.Body.Close()
+	t.Logf("the link page with %d rules and %d variants: %d bytes, %d gzipped", links.MaxRules, links.MaxVariants, len(page), len(zipped))
+	if raw.Header.Get("Content-Encoding") != "gzip" || len(zipped) > len(page)/3 {
+		t.Errorf("the link page to a phone taking gzip: %q, %d bytes (%d plain)", raw.Header.Get("Content-Encoding"), len(zipped), len(page))
 	}
 }

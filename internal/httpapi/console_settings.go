@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -15,8 +16,9 @@ import (
 // once; revoke) and platform apps (admins: console_apps.go).
 
 type usageRow struct {
-	Name        string
+	Name        string // the quota's name in the API and config (api_per_minute)
 	Used, Limit int64
+	Label       string // in the page's language
 }
 
 type userRow struct {
@@ -73,8 +75,11 @@ func (s *Server) renderSettingsForm(c echo.Context, status int, shown *shownSecr
 	if err != nil {
 		return s.consoleFail(c, err)
 	}
-	p.Usage = append(p.Usage, usageRow{"links", stored.Links, l.Stored.Links}, usageRow{"campaigns", stored.Campaigns, l.Stored.Campaigns},
-		usageRow{"tags", stored.Tags, l.Stored.Tags})
+	p.Usage = append(p.Usage, usageRow{Name: "links", Used: stored.Links, Limit: l.Stored.Links},
+		usageRow{Name: "campaigns", Used: stored.Campaigns, Limit: l.Stored.Campaigns}, usageRow{Name: "tags", Used: stored.Tags, Limit: l.Stored.Tags})
+	for i := range p.Usage {
+		p.Usage[i].Label = cmp.Or(t["q_"+p.Usage[i].Name], p.Usage[i].Name)
+	}
 	if p.Admin {
 		sess, _ := c.Get("session").(auth.Session)
 		users, err := s.deps.Keys.Users(ctx, tn)

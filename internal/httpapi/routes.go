@@ -27,7 +27,7 @@ func (s *Server) routes() {
 	// The merchant console (console.go), and the root leads to it.
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/console/") })
 	e.GET("/console", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/console/") })
-	con := e.Group("/console", s.consoleHeaders, s.withSession)
+	con := e.Group("/console", consoleGzip, s.consoleHeaders, s.withSession)
 	con.GET("/", s.consoleHome)
 	con.GET("/static/:file", s.consoleStatic)
 	con.GET("/lang/:lang", s.consoleSetLang)
