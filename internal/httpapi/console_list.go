@@ -30,21 +30,32 @@ type linksPage struct {
 	CanWrite      bool
 	Here, Done    string // this page's address (to come back to), and what a bulk action did
 	Q, Campaign   string
+	Tag           string
 	States, Sorts []selectOption
-	Items         []linkRow
-	Next          string
+	// Campaigns and Tags are the tenant's names, suggested by the filters.
+	Campaigns, Tags []string
+	Items           []linkRow
+	Next            string
 }
 
 func (p linksPage) setPage(cp consolePage) any { p.consolePage = cp; return p }
 
-// consoleLinks lists the tenant's links: search, state, sort, pages, and
-// each link's scans.
+// filterSuggestions bounds the campaign and tag names the filters
+// suggest (a tenant may have 2,000 of each; any can be typed).
+const filterSuggestions = 200
+
+// consoleLinks lists the tenant's links: search, campaign, tag, state,
+// sort, pages, and each link's scans.
 func (s *Server) consoleLinks(c echo.Context) error {
 	ctx := c.Request().Context()
 	t := consoleTexts[consoleLang(c.Request())]
-	p := links.ListParams{Campaign: c.QueryParam("campaign"), Status: c.QueryParam("status"), Q: strings.TrimSpace(c.QueryParam("q")),
-		Sort: c.QueryParam("sort"), Cursor: c.QueryParam("cursor")}
-	page := linksPage{Q: p.Q, Campaign: p.Campaign, CanWrite: canWrite(c), Here: c.Request().URL.RequestURI()}
+	p := links.ListParams{Campaign: strings.TrimSpace(c.QueryParam("campaign")), Tag: strings.TrimSpace(c.QueryParam("tag")),
+		Status: c.QueryParam("status"), Q: strings.TrimSpace(c.QueryParam("q")), Sort: c.QueryParam("sort"), Cursor: c.QueryParam("cursor")}
+	page := linksPage{Q: p.Q, Campaign: p.Campaign, Tag: p.Tag, CanWrite: canWrite(c), Here: c.Request().URL.RequestURI()}
+	var err error
+	if page.Campaigns, page.Tags, err = s.deps.Links.Names(ctx, tenant(c), filterSuggestions); err != nil {
+		return s.consoleFail(c, err)
+	}
 	if n, err := strconv.Atoi(c.QueryParam("done")); err == nil && n >= 0 {
 		page.Done = fmt.Sprintf(t["bulk_done"], n)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -758,5 +759,57 @@ func browserSignIn(base, next, email, password string) chromedp.Tasks {
 		chromedp.SendKeys(`input[name=email]`, email),
 		chromedp.SendKeys(`input[name=password]`, password),
 		chromedp.Submit(`input[name=password]`),
+	}
+}
+
+// TestConsoleListFilters: the links list filters by campaign and by tag
+// (each typed, or picked from the tenant's names, which the page
+// suggests), with the state and the search.
+func TestConsoleListFilters(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleViewer, "correct horse battery")
+	for _, l := range []string{
+		`{"code":"FL1","title":"窗边","campaign":"国庆","tags":["二楼","靠窗"],"targets":{"web":{"url":"https://e.com/1"}}}`,
+		`{"code":"FL2","title":"门口","campaign":"国庆","tags":["一楼"],"targets":{"web":{"url":"https://e.com/2"}}}`,
+		`{"code":"FL3","title":"窗边","campaign":"春节","tags":["二楼"],"targets":{"web":{"url":"https://e.com/3"}}}`,
+	} {
+		if rec := e.json("POST", "/api/v1/links", e.admin, l); rec.Code != http.StatusCreated {
+			t.Fatalf("create: %d %s", rec.Code, rec.Body)
+		}
+	}
+	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"GL1","campaign":"globex-only","targets":{"web":{"url":"https://e.com/g"}}}`)
+	c := consoleClient(t)
+	signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	codes := func(query string) string {
+		t.Helper()
+		r, page := getBody(t, c, srv.URL+"/console/links?"+query)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("%s = %d", query, r.StatusCode)
+		}
+		var out []string
+		for _, m := range regexp.MustCompile(`<a href="/console/links/(FL\d)">`).FindAllStringSubmatch(page, -1) {
+			out = append(out, m[1])
+		}
+		slices.Sort(out)
+		return strings.Join(out, ",")
+	}
+	for query, want := range map[string]string{
+		"":                                  "FL1,FL2,FL3",
+		"campaign=" + url.QueryEscape("国庆"): "FL1,FL2",
+		"tag=" + url.QueryEscape("二楼"):      "FL1,FL3",
+		"campaign=" + url.QueryEscape("国庆") + "&tag=" + url.QueryEscape("二楼"): "FL1",
+		"tag=" + url.QueryEscape("二楼") + "&q=" + url.QueryEscape("窗"):         "FL1,FL3",
+		"campaign=globex-only": "",
+	} {
+		if got := codes(query); got != want {
+			t.Errorf("links?%s lists %q, want %q", query, got, want)
+		}
+	}
+	_, page := getBody(t, c, srv.URL+"/console/links")
+	if !strings.Contains(page, `<datalist id="campaign-names"><option value="国庆"><option value="春节"></datalist>`) ||
+		!strings.Contains(page, `<option value="靠窗">`) || strings.Contains(page, "globex-only") {
+		t.Error("the filters do not suggest the tenant's campaigns and tags (and no other tenant's)")
 	}
 }

@@ -3,6 +3,7 @@ package links
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -181,4 +182,24 @@ func (s *Store) Usage(ctx context.Context, tenant string) (Usage, error) {
 		return Usage{}, fmt.Errorf("usage: %w: %w", ErrUnavailable, err)
 	}
 	return Usage{Links: l.Val(), Campaigns: c.Val(), Tags: t.Val()}, nil
+}
+
+// Names lists the campaigns and tags tenant's links use, sorted, at most
+// max of each (a filter's suggestions).
+func (s *Store) Names(ctx context.Context, tenant string, max int) (campaigns, tags []string, err error) {
+	if err := s.ensureIndexes(ctx, tenant); err != nil {
+		return nil, nil, err
+	}
+	var c, t *redis.StringSliceCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		c, t = p.SMembers(ctx, campaignsKey(tenant)), p.SMembers(ctx, tagsKey(tenant))
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("names: %w: %w", ErrUnavailable, err)
+	}
+	first := func(names []string) []string {
+		slices.Sort(names)
+		return names[:min(len(names), max)]
+	}
+	return first(c.Val()), first(t.Val()), nil
 }
