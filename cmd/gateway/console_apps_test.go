@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -79,7 +80,7 @@ func postPage(t *testing.T, c *http.Client, u string, form url.Values) (int, str
 // another tenant cannot take the app id, a viewer cannot write; removed,
 // the app is gone.
 func TestConsolePlatformApps(t *testing.T) {
-	base, _, calls := wechatGateway(t)
+	base, key, calls := wechatGateway(t)
 	c, get := consoleSession(t, base, auth.DefaultTenant, "ann@example.com", auth.RoleAdmin)
 	_, page, csrf := get("/console/settings")
 	if !strings.Contains(page, `action="/console/settings/apps"`) {
@@ -133,6 +134,23 @@ func TestConsolePlatformApps(t *testing.T) {
 	}
 	if status, _ := postPage(t, vc, base+"/console/settings/apps", url.Values{"csrf": {vcsrf}, "platform": {"wechat"}, "appid": {testWxApp}, "secret": {wrong}}); status != http.StatusForbidden {
 		t.Errorf("a viewer registering an app = %d, want 403", status)
+	}
+
+	// With the app registered, a campaign's codes print as sun codes.
+	if status, body := callBody(t, base, key, "POST", "/api/v1/links", `{"code":"SUN01","campaign":"spring","targets":{"wechat":{"appid":"`+testWxApp+`","path":"pages/menu/index"}}}`); status != http.StatusCreated {
+		t.Fatalf("create a WeChat link = %d %s", status, body)
+	}
+	if _, page, _ := get("/console/campaigns/spring"); !strings.Contains(page, `<option value="wxacode">`) {
+		t.Error("the campaign page does not offer sun codes")
+	}
+	resp, err := c.PostForm(base+"/console/campaigns/spring/print", url.Values{"csrf": {csrf}, "format": {"wxacode"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" || !bytes.HasPrefix(zipped, []byte("PK")) {
+		t.Errorf("the campaign's sun codes = %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 
 	// A new secret for signed conversions, shown once.

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
@@ -48,6 +51,7 @@ type campaignPage struct {
 	Code, Base, CSV                 string // Code: a link's page (else a campaign's)
 	Name, From, To, Granularity, TZ string
 	CanWrite                        bool
+	SunCodes                        bool // a WeChat app is registered: sun codes can be printed
 	Cards                           []statCard
 	Chart, Funnel                   template.HTML
 	Variants                        []variantRow // the A/B split's funnels, side by side
@@ -178,6 +182,11 @@ func (s *Server) consoleStats(c echo.Context, sub statsSubject) error {
 	if sub.link != nil {
 		return s.consoleRender(c, http.StatusOK, "campaign.html", cp, p)
 	}
+	if p.CanWrite && s.deps.Apps != nil {
+		if list, err := s.deps.Apps.List(ctx, tenant(c)); err == nil {
+			p.SunCodes = slices.ContainsFunc(list, func(a apps.App) bool { return a.Platform == apps.WeChat })
+		}
+	}
 	// The leaderboard walks the tenant's rank by scans within the
 	// campaign: 20 links read, however many the campaign has.
 	top, err := s.deps.Links.List(ctx, tenant(c), links.ListQuery{Campaign: sub.campaign, Sort: links.SortScans, Limit: leaderboardSize})
@@ -224,11 +233,26 @@ func (s *Server) previousTotals(c echo.Context, sub statsSubject, rep *stats.Rep
 	return prev.Totals
 }
 
-// consolePrint sends the campaign's print sheet (PDF), as the API's QR
-// export would, with the export's limits and quotas.
+// printFormats are the campaign's downloads, as the API's QR export
+// makes them: the print sheet, zips of PNG or SVG images, and with a
+// WeChat app registered, WeChat sun codes (a zip, or on the sheet).
+var printFormats = []string{"pdf", "png", "svg", "wxacode", "pdf_wxacode"}
+
+// consolePrint sends the campaign's print sheet (PDF) or a zip of its
+// codes, as the API's QR export would, with the export's limits and
+// quotas.
 func (s *Server) consolePrint(c echo.Context) error {
 	req := exportRequest{Campaign: c.Param("campaign"), CaptionFrom: captionFromTitle}
-	req.Format = string(qr.PDF)
+	switch f := c.FormValue("format"); f {
+	case "", "pdf":
+		req.Format = string(qr.PDF)
+	case "pdf_wxacode":
+		req.Format, req.SunCodes = string(qr.PDF), true
+	case "png", "svg", "wxacode":
+		req.Format = f
+	default:
+		return s.consoleFail(c, &links.FieldError{Name: "format", Message: "must be one of " + strings.Join(printFormats, ", ")})
+	}
 	if err := s.exportQR(c, req); err != nil {
 		return s.consoleFail(c, err) // a quota or a limit, shown on a page
 	}

@@ -392,8 +392,24 @@ func TestConsoleCampaignPage(t *testing.T) {
 	c := consoleClient(t)
 	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
 	resp, err := c.PostForm(srv.URL+"/console/campaigns/spring/print", url.Values{"csrf": {tok}})
-	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
-		t.Errorf("print sheet = %v %q %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := readBodyOf(resp); status != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
+		t.Errorf("print sheet = %v %q", status, resp.Header.Get("Content-Type"))
+	}
+	// The codes as a zip of SVG images; a format the page does not offer
+	// is refused on a page that says which are.
+	resp, err = c.PostForm(srv.URL+"/console/campaigns/spring/print", url.Values{"csrf": {tok}, "format": {"svg"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := readBodyOf(resp); status != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" || !strings.HasPrefix(body, "PK") {
+		t.Errorf("the campaign as a zip of SVGs = %d %q", status, resp.Header.Get("Content-Type"))
+	}
+	resp, _ = c.PostForm(srv.URL+"/console/campaigns/spring/print", url.Values{"csrf": {tok}, "format": {"gif"}})
+	if status, body := readBodyOf(resp); status != http.StatusUnprocessableEntity || !strings.Contains(body, "pdf, png, svg") {
+		t.Errorf("an unknown format = %d", status)
 	}
 	if r, body := getBody(t, c, srv.URL+"/console/campaigns/spring/stats.csv"); r.StatusCode != http.StatusOK ||
 		!strings.HasPrefix(body, "\ufeffsection,key,scans,unique_visitors") || !strings.Contains(body, "total,all,6,") {
