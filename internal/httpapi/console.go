@@ -165,7 +165,11 @@ func (s *Server) consoleFail(c echo.Context, err error) error {
 		return s.consoleError(c, http.StatusServiceUnavailable, "unavailable", "unavailable_text")
 	case status >= 400 && status < 500:
 		t := consoleTexts[consoleLang(c.Request())]
-		return s.consoleRender(c, status, "error.html", consolePage{Title: t["forbidden"], Error: body.Message}, nil)
+		title := t["forbidden"]
+		if status == http.StatusTooManyRequests {
+			title = t["limit_reached"]
+		}
+		return s.consoleRender(c, status, "error.html", consolePage{Title: title, Error: body.Message}, nil)
 	}
 	return err
 }
@@ -225,8 +229,15 @@ func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return c.Redirect(http.StatusSeeOther, "/console/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
-		if c.Request().Method != http.MethodGet && !sameToken(c.FormValue("csrf"), sess.CSRF) {
-			return s.consoleError(c, http.StatusForbidden, "forbidden", "csrf_failed")
+		if c.Request().Method != http.MethodGet {
+			// A body past its bound reads as no form at all: say so, not
+			// that the form expired.
+			if _, err := c.FormParams(); errors.As(err, new(*http.MaxBytesError)) {
+				return s.consoleError(c, http.StatusRequestEntityTooLarge, "forbidden", "form_too_large")
+			}
+			if !sameToken(c.FormValue("csrf"), sess.CSRF) {
+				return s.consoleError(c, http.StatusForbidden, "forbidden", "csrf_failed")
+			}
 		}
 		// The API's helpers (tenant, roles) read the principal as a key.
 		c.Set(keyContextKey, auth.Key{ID: "user:" + sess.Email, Tenant: sess.Tenant, Role: sess.Role})

@@ -48,6 +48,9 @@ type linkForm struct {
 	RulesErr, SplitErr        string
 	RulesOpen, SplitOpen      bool
 	CanWrite                  bool
+	// Version is the link's version the form edits (none for a new
+	// link): saved over a newer one, the form is shown again, not saved.
+	Version int64
 }
 
 func (p linkForm) setPage(cp consolePage) any { p.consolePage = cp; return p }
@@ -289,6 +292,11 @@ func (b *formBuilder) placeLeftovers(f *linkForm) string {
 	return strings.Join(general, "; ")
 }
 
+// formMessage is the console's own word on a form, shown above it.
+type formMessage string
+
+func (m formMessage) Error() string { return string(m) }
+
 // formErrors splits errors into field errors, by name, and the form's own
 // message.
 func formErrors(errs []error, t consoleText) (map[string]string, string) {
@@ -303,6 +311,8 @@ func formErrors(errs []error, t consoleText) (map[string]string, string) {
 			byField["code"] = t["code_taken"]
 		case errors.Is(err, links.ErrInTrash):
 			byField["code"] = t["code_in_trash"]
+		case errors.As(err, new(formMessage)):
+			general = append(general, err.Error())
 		default:
 			_, body := classify(err)
 			general = append(general, body.Message)

@@ -281,6 +281,17 @@ func TestConsoleLinkFormAtItsBounds(t *testing.T) {
 		t.Errorf("stored: %d rules, split %+v", len(l.Rules), l.Split)
 	}
 
+	// Past its bound, a form is refused as too large (not as expired),
+	// and nothing is stored.
+	huge := formOf(t, page, "/console/links/BIG1")
+	huge.Set("title", strings.Repeat("x", maxLinkFormBody))
+	resp, err = c.PostForm(srv.URL+"/console/links/BIG1", huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := readBodyOf(resp); status != http.StatusRequestEntityTooLarge || !strings.Contains(body, consoleTexts["zh-CN"]["form_too_large"]) {
+		t.Errorf("a form past 512 KiB = %d", status)
+	}
 	_, page = getBody(t, c, srv.URL+"/console/links/BIG1")
 	req, _ := http.NewRequest("GET", srv.URL+"/console/links/BIG1", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
@@ -296,5 +307,102 @@ func TestConsoleLinkFormAtItsBounds(t *testing.T) {
 	t.Logf("the link page with %d rules and %d variants: %d bytes, %d gzipped", links.MaxRules, links.MaxVariants, len(page), len(zipped))
 	if raw.Header.Get("Content-Encoding") != "gzip" || len(zipped) > len(page)/3 {
 		t.Errorf("the link page to a phone taking gzip: %q, %d bytes (%d plain)", raw.Header.Get("Content-Encoding"), len(zipped), len(page))
+	}
+}
+
+// linkFormEnv is a signed-in console over link, with post (the link's
+// form) and page (the link's page).
+func linkFormEnv(t *testing.T, link string) (*testEnv, func(url.Values) (int, string), func() string) {
+	t.Helper()
+	e, _ := routedEnv(t)
+	srv := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	if rec := e.json("POST", "/api/v1/links", e.admin, link); rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	c := consoleClient(t)
+	signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
+	post := func(form url.Values) (int, string) {
+		t.Helper()
+		resp, err := c.PostForm(srv.URL+"/console/links/menu1", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readBodyOf(resp)
+	}
+	page := func() string {
+		t.Helper()
+		_, p := getBody(t, c, srv.URL+"/console/links/menu1")
+		return p
+	}
+	return e, post, page
+}
+
+// TestConsoleFormKeepsWhatWasMeant: the form's edge cases a merchant
+// would hit. A window the API took as 6:00–24:00 is drawn as a browser's
+// time input can hold it (else the browser posts it empty and a save
+// moves the rule's start to midnight); a row ticked for removal stays
+// ticked when the form is refused for another reason; an unreadable
+// time in a rule's target is shown on the rule's own input; refused
+// forms do not grow blank rows; a form saved over someone else's newer
+// change is drawn again, not saved.
+func TestConsoleFormKeepsWhatWasMeant(t *testing.T) {
+	link := strings.Replace(strings.Replace(menuLink, `"from":"06:00","to":"10:30"`, `"from":"6:00","to":"24:00"`, 1), `"name":"shanghai"`, `"name":"shanghai "`, 1)
+	e, post, page := linkFormEnv(t, link)
+	p := page()
+	if !strings.Contains(p, `name="rules[0].when.time.from" value="06:00"`) || !strings.Contains(p, `name="rules[0].when.time.to" value=""`) {
+		t.Error("the rule's window is not drawn as HH:MM (06:00, and no end for 24:00)")
+	}
+	before, _ := routingOf(t, e, "menu1")
+	if status, body := post(formOf(t, p, "/console/links/menu1")); status != http.StatusSeeOther {
+		t.Fatalf("saved unchanged = %d:\n%.300s", status, body)
+	}
+	l, _ := e.links.Get(context.Background(), "acme", "menu1")
+	if tw := l.Rules[0].When.Time; tw == nil || (tw.From != "6:00" && tw.From != "06:00") || (tw.To != "24:00" && tw.To != "") || l.Rules[1].Name != "shanghai " {
+		t.Errorf("saved unchanged, the rules became %+v, %q (before: %s)", l.Rules[0].When.Time, l.Rules[1].Name, before)
+	}
+
+	f := formOf(t, page(), "/console/links/menu1")
+	f.Set("rules[0].remove", "1")
+	f.Set("split.variants[0].weight", "half")
+	status, body := post(f)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `name="rules[0].remove" value="1" checked`) {
+		t.Fatalf("refused with a rule ticked for removal = %d; the tick is not kept", status)
+	}
+	if n := strings.Count(body, `<details class="row"`); n != 2+1+2+1 {
+		t.Errorf("the refused form has %d rows, want 2 rules + 1 blank, 2 variants + 1 blank", n)
+	}
+	f = formOf(t, body, "/console/links/menu1")
+	f.Set("split.variants[0].weight", "50")
+	if status, body := post(f); status != http.StatusSeeOther {
+		t.Fatalf("saved after the fix = %d:\n%.300s", status, body)
+	}
+	if l, _ := e.links.Get(context.Background(), "acme", "menu1"); len(l.Rules) != 1 || l.Rules[0].Name != "shanghai " {
+		t.Errorf("the rule ticked for removal: %d rules left", len(l.Rules))
+	}
+
+	f = formOf(t, page(), "/console/links/menu1")
+	f.Set("rules[0].targets.wechat.url_link_expires_at", "next tuesday")
+	if status, body := post(f); status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-rules[0].targets.wechat.url_link_expires_at"`) {
+		t.Errorf("an unreadable time in a rule's target = %d; the error is not on the rule's input", status)
+	}
+
+	// Opened, then someone changes the link through the API, then saved.
+	stale := formOf(t, page(), "/console/links/menu1")
+	stale.Set("title", "my title")
+	if rec := e.do("PATCH", "/api/v1/links/menu1", e.admin, "application/merge-patch+json", `{"title":"their title"}`); rec.Code != http.StatusOK {
+		t.Fatalf("PATCH: %d %s", rec.Code, rec.Body)
+	}
+	status, body = post(stale)
+	if l, _ := e.links.Get(context.Background(), "acme", "menu1"); status != http.StatusConflict || l.Title != "their title" ||
+		!strings.Contains(body, `name="title" value="my title"`) {
+		t.Fatalf("a stale save = %d, title now %q; want 409, theirs kept, mine shown", status, l.Title)
+	}
+	if status, _ := post(formOf(t, body, "/console/links/menu1")); status != http.StatusSeeOther {
+		t.Errorf("saved again after the warning = %d", status)
+	}
+	if l, _ := e.links.Get(context.Background(), "acme", "menu1"); l.Title != "my title" {
+		t.Errorf("saved again, the title is %q", l.Title)
 	}
 }

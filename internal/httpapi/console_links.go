@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -126,7 +128,7 @@ func (s *Server) renderLink(c echo.Context, status int, values map[string]string
 	}
 	byField, general := formErrors(errs, t)
 	p := linkPage{linkForm: buildForm(t, values, byField, general, true)}
-	p.Action, p.Submit, p.CanWrite = "/console/links/"+l.Code, t["save"], canWrite(c)
+	p.Action, p.Submit, p.CanWrite, p.Version = "/console/links/"+l.Code, t["save"], canWrite(c), l.Version
 	st := string(l.StateAt(s.now(), 0))
 	p.Code, p.LinkTitle, p.State, p.StateLabel, p.ShortURL = l.Code, l.Title, st, t[st], s.shortURL(l.Code)
 	p.Campaign, p.Status = l.Campaign, string(l.Status)
@@ -152,6 +154,7 @@ func (s *Server) consoleEditLink(c echo.Context) error {
 	}
 	var errs []error
 	var applied links.Input
+	version, _ := strconv.ParseInt(form.Get("version"), 10, 64)
 	_, err = s.deps.Links.Update(c.Request().Context(), tenant(c), c.Param("code"), links.Change{
 		Edit: func(in *links.Input) error {
 			errs = links.ApplyForm(in, form)
@@ -161,10 +164,19 @@ func (s *Server) consoleEditLink(c echo.Context) error {
 			}
 			return nil
 		},
-		Actor: consoleActor(c),
+		Actor:     consoleActor(c),
+		IfVersion: version,
 	})
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, "/console/links/"+c.Param("code"))
+	}
+	var stale *links.StaleError
+	if errors.As(err, &stale) {
+		// Someone changed the link since this form was drawn: draw it
+		// again as it was typed, over the new version, saying so; saved
+		// again, it replaces that change.
+		t := consoleTexts[consoleLang(c.Request())]
+		return s.renderLink(c, http.StatusConflict, postedValues(form), []error{formMessage(fmt.Sprintf(t["stale_form"], stale.Current))})
 	}
 	if status, _ := classify(err); status == http.StatusNotFound || status >= 500 {
 		return s.consoleFail(c, err)

@@ -61,10 +61,15 @@ func TestConsoleFunnelAndVariants(t *testing.T) {
 			cells = append(cells, m[1])
 		}
 	}
+	// Unique visitors are a HyperLogLog's estimate: exact for 40, but for
+	// a rare collision of two visitor ids (a day's salted hashes).
 	b := sent["B"]
-	want := []string{"B", fmt.Sprint(b), fmt.Sprint(b), "3", fmt.Sprintf("%.1f%%", 300/float64(b)), "2", fmt.Sprintf("%.1f%%", 200/float64(b)), "¥29.99"}
+	want := []string{"B", fmt.Sprint(b), "~", "3", fmt.Sprintf("%.1f%%", 300/float64(b)), "2", fmt.Sprintf("%.1f%%", 200/float64(b)), "¥29.99"}
+	if len(cells) >= len(want) && nearly(cells[2], b) {
+		cells[2] = "~"
+	}
 	if len(cells) < len(want) || strings.Join(cells[:len(want)], "|") != strings.Join(want, "|") {
-		t.Errorf("variant B's row: %q, want %q", cells, want)
+		t.Errorf("variant B's row: %q, want %q (visitors within 1 of %d)", cells, want, b)
 	}
 	if !strings.Contains(page, `<tr data-variant="A">`) {
 		t.Error("variant A has no row")
@@ -79,10 +84,15 @@ func TestConsoleFunnelAndVariants(t *testing.T) {
 		t.Error("the Chinese page does not show the scans' city and province in Chinese")
 	}
 	_, csv := getBody(t, c, srv.URL+"/console/links/menu1/stats.csv?from=2026-12-01&to=2026-12-01")
-	if line := fmt.Sprintf("variant,B,%d,%d,3,2,2999", b, b); !strings.Contains(csv, line) || !strings.Contains(csv, "total,all,40,40,4,2,2999") {
-		t.Errorf("the CSV lacks %q or the totals:\n%s", line, csv)
+	variant := regexp.MustCompile(fmt.Sprintf(`variant,B,%d,(\d+),3,2,2999`, b)).FindStringSubmatch(csv)
+	total := regexp.MustCompile(`total,all,40,(\d+),4,2,2999`).FindStringSubmatch(csv)
+	if variant == nil || total == nil || !nearly(variant[1], b) || !nearly(total[1], 40) {
+		t.Errorf("the CSV lacks variant B's row or the totals:\n%s", csv)
 	}
 }
+
+// nearly reports whether a unique-visitor count reads n, or one less.
+func nearly(s string, n int) bool { return s == fmt.Sprint(n) || s == fmt.Sprint(n-1) }
 
 // TestChineseCampaignPaths: a campaign named in Chinese is reached by the
 // links the console writes (html/template escapes in lower-case hex) and

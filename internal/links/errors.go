@@ -25,6 +25,15 @@ var (
 	ErrUnavailable = errors.New("link store unavailable")
 )
 
+// StaleError: a change was made for a version of the link that is no
+// longer its current one. It unwraps to ErrConflict.
+type StaleError struct{ Want, Current int64 }
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("the link is at version %d, not %d: it was changed meanwhile", e.Current, e.Want)
+}
+func (e *StaleError) Unwrap() error { return ErrConflict }
+
 // FieldError is a validation failure of one field. It unwraps to ErrInvalid.
 type FieldError struct {
 	Name    string // JSON path, e.g. "targets.wechat.appid"

@@ -90,6 +90,11 @@ func FormRowOf(name string) (section string, row int, rest string, ok bool) {
 func FormRows(values map[string]string, section string) int {
 	n := 0
 	for k, v := range values {
+		// A row's position and zone are drawn filled in: they alone do
+		// not make a row (as rowBlank has it).
+		if strings.HasSuffix(k, ".position") || strings.HasSuffix(k, ".when.time.tz") {
+			continue
+		}
 		if m := rowKey.FindStringSubmatch(k); m != nil && m[1] == section && v != "" {
 			i, _ := strconv.Atoi(m[2])
 			n = max(n, i+1)
@@ -126,8 +131,8 @@ func FormValues(in *Input) map[string]string {
 		out[p+"when.country"], out[p+"when.region"] = strings.Join(w.Country, ", "), strings.Join(w.Region, ", ")
 		out[p+"when.city"], out[p+"when.lang"] = strings.Join(w.City, ", "), strings.Join(w.Lang, ", ")
 		if t := w.Time; t != nil {
-			out[p+"when.time.days"], out[p+"when.time.from"] = strings.Join(t.Days, ","), t.From
-			out[p+"when.time.to"], out[p+"when.time.tz"] = t.To, t.TZ
+			out[p+"when.time.days"], out[p+"when.time.from"] = strings.Join(t.Days, ","), formClock(t.From)
+			out[p+"when.time.to"], out[p+"when.time.tz"] = formClock(t.To), t.TZ
 		}
 		out[p+"when.after"], out[p+"when.before"] = formatTime(w.After), formatTime(w.Before)
 		targetValues(out, p, r.Targets)
@@ -140,6 +145,20 @@ func FormValues(in *Input) map[string]string {
 		}
 	}
 	return out
+}
+
+// formClock writes a time of day as a time input holds it, HH:MM, which
+// browsers require (one they cannot read, such as 6:00, posts as empty);
+// 24:00, a window's end by default, is left empty.
+func formClock(s string) string {
+	m, err := clockMinutes(s, 24*60)
+	switch {
+	case m == 24*60:
+		return ""
+	case err != nil || s == "":
+		return s
+	}
+	return fmt.Sprintf("%02d:%02d", m/60, m%60)
 }
 
 func targetValues(out map[string]string, prefix string, t Targets) {
@@ -193,8 +212,8 @@ func appendErr(errs []error, name string, err error) []error {
 
 func applyParams(in *Input, text string) []error {
 	for i, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
+		line = strings.TrimLeft(strings.TrimRight(line, "\r"), " \t")
+		if strings.TrimSpace(line) == "" {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
@@ -204,7 +223,9 @@ func applyParams(in *Input, text string) []error {
 		if in.Params == nil {
 			in.Params = map[string]string{}
 		}
-		in.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		// The value as typed (a stored one may hold spaces the API took);
+		// only the line's ends are its own.
+		in.Params[strings.TrimSpace(k)] = strings.TrimRight(v, "\r")
 	}
 	return nil
 }
@@ -280,7 +301,15 @@ func formTargets(form url.Values, prefix string, errs *[]error) Targets {
 	var in Input
 	for _, n := range TargetFormFields() {
 		if v := strings.TrimSpace(form.Get(prefix + n)); v != "" {
-			*errs = appendErr(*errs, prefix+n, csvColumns[n].set(&in, v))
+			if err := csvColumns[n].set(&in, v); err != nil {
+				// The column names its error by its own name: the
+				// input's is under the row's prefix.
+				var fe *FieldError
+				if errors.As(err, &fe) {
+					err = invalid(prefix+fe.Name, "%s", fe.Message)
+				}
+				*errs = appendErr(*errs, prefix+n, err)
+			}
 		}
 	}
 	return in.Targets
@@ -311,7 +340,9 @@ func applyRules(in *Input, form url.Values) []error {
 			}
 			pos = n
 		}
-		r := Rule{Name: v("name"), FallbackURL: v("fallback_url")}
+		// The name as typed: it keys the rule's stats, so "night " stays
+		// itself.
+		r := Rule{Name: form.Get(p + "name"), FallbackURL: v("fallback_url")}
 		r.When.Platform, r.When.OS = formList(form, p+"when.platform"), formList(form, p+"when.os")
 		r.When.Country, r.When.Region = formList(form, p+"when.country"), formList(form, p+"when.region")
 		r.When.City, r.When.Lang = formList(form, p+"when.city"), formList(form, p+"when.lang")

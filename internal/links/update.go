@@ -15,6 +15,10 @@ import (
 type Change struct {
 	Edit func(*Input) error
 	Actor
+	// IfVersion, when set, makes the change only to that version of the
+	// link: a newer one is a *StaleError (a form saved from a page opened
+	// before someone else's change).
+	IfVersion int64
 }
 
 // Update makes a change to tenant's link, a new version in its history.
@@ -32,6 +36,9 @@ func (s *Store) update(ctx context.Context, tenant, code string, ch Change, acti
 		step: func(cur *Link, now time.Time) (*Link, error) {
 			if cur.Tenant != tenant || cur.DeletedAt != nil {
 				return nil, ErrNotFound
+			}
+			if ch.IfVersion != 0 && cur.Version != ch.IfVersion {
+				return nil, &StaleError{Want: ch.IfVersion, Current: cur.Version}
 			}
 			in, err := cur.editable()
 			if err != nil {
