@@ -17,7 +17,9 @@ import (
 // text is numbers and dates only, written through fmt with %d and the
 // escaped date, so nothing a tenant typed reaches it.
 func seriesSVG(series []stats.Point, t consoleText) template.HTML {
-	const w, h, left, bottom, top = 720, 220, 40, 24, 10
+	// Drawn for a phone (its text at about the size written); a desktop
+	// shows it at most 1.5× (console.css).
+	const w, h, left, bottom, top = 480, 200, 34, 22, 10
 	var peak int64 = 1
 	for _, p := range series {
 		peak = max(peak, p.Scans, p.UniqueVisitors)
@@ -62,7 +64,9 @@ func seriesSVG(series []stats.Point, t consoleText) template.HTML {
 // its share of the step before. Like seriesSVG, its text is numbers and
 // the console's own labels only.
 func funnelSVG(tot stats.Totals, t consoleText) template.HTML {
-	const w, rowH, barH, label = 720, 46, 28, 150
+	// Drawn at a phone's width, so that its text reads at the size it is
+	// written in there; a desktop shows it at most 1.5× (console.css).
+	const w, rowH, barH, label = 360, 34, 24, 84
 	steps := []struct {
 		key string
 		n   int64
@@ -74,15 +78,15 @@ func funnelSVG(tot stats.Totals, t consoleText) template.HTML {
 		y := i * rowH
 		bw := float64(w-label-10) * float64(st.n) / float64(peak)
 		x := float64(label) + (float64(w-label-10)-bw)/2
-		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13" fill="#1d2129">%s</text>`, y+barH/2+5, template.HTMLEscapeString(t["t_"+st.key]))
+		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="12" fill="#1d2129">%s</text>`, y+barH/2+4, template.HTMLEscapeString(t["t_"+st.key]))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="3" fill="#1663d6" opacity="%.2f" data-step="%s" data-n="%d"/>`,
 			x, y, bw, barH, 0.9-0.2*float64(i), st.key, st.n)
 		share := ""
 		if i > 0 && steps[i-1].n > 0 {
 			share = fmt.Sprintf(" · %.1f%%", float64(st.n)*100/float64(steps[i-1].n))
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" fill="#1d2129" text-anchor="middle" font-weight="600">%d%s</text>`,
-			label+(w-label-10)/2, y+barH/2+5, st.n, share)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" fill="#1d2129" text-anchor="middle" font-weight="600">%d%s</text>`,
+			label+(w-label-10)/2, y+barH/2+4, st.n, share)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
