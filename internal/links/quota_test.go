@@ -98,8 +98,12 @@ func TestLinkQuotaAcrossInstances(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	created, refused := 0, 0
-	for i, s := range []*Store{s1, s2, s1, s2} {
+	// Limits are set before any writer starts: SetLimits is start-up
+	// configuration, not safe against writes in flight.
+	for _, s := range []*Store{s1, s2} {
 		s.SetLimits(func(string) Limits { return Limits{Links: 25} })
+	}
+	for i, s := range []*Store{s1, s2, s1, s2} {
 		wg.Go(func() {
 			for j := 0; j < 10; j++ {
 				in := Input{Code: fmt.Sprintf("P%d_%d", i, j), Targets: Targets{Web: &WebTarget{URL: "https://m.example.com/p"}}}
