@@ -299,14 +299,15 @@ func (m formMessage) Error() string { return string(m) }
 
 // formErrors splits errors into field errors, by name, and the form's own
 // message.
-func formErrors(errs []error, t consoleText) (map[string]string, string) {
+func formErrors(errs []error, lang string) (map[string]string, string) {
+	t := consoleTexts[lang]
 	byField := map[string]string{}
 	var general []string
 	for _, err := range errs {
 		var fe *links.FieldError
 		switch {
 		case errors.As(err, &fe):
-			byField[fe.Name] = fe.Message
+			byField[fe.Name] = fieldMessage(fe, lang)
 		case errors.Is(err, links.ErrExists):
 			byField["code"] = t["code_taken"]
 		case errors.Is(err, links.ErrInTrash):

@@ -185,11 +185,11 @@ func TestConsoleRulesAndSplit(t *testing.T) {
 	f.Set("rules[3].name", "empty")
 	f.Set("split.variants[1].remove", "1")
 	status, body = post(f)
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "a rule needs targets") {
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "规则需要目标，或填写跳转网址") {
 		t.Errorf("a rule without targets = %d; its error is not shown", status)
 	}
 	f.Set("rules[3].name", "")
-	if status, body = post(f); status != http.StatusUnprocessableEntity || !strings.Contains(body, "needs 2 to 10 variants") {
+	if status, body = post(f); status != http.StatusUnprocessableEntity || !strings.Contains(body, "需要 2 到 10 个版本（现在 1 个）") {
 		t.Errorf("a split of one variant = %d; its error is not shown", status)
 	}
 	if after, v := routingOf(t, e, "menu1"); after != before || v != version {

@@ -83,7 +83,7 @@ func (s *Server) consoleCreateLink(c echo.Context) error {
 		// The store names rules and variants by their place in in.
 		errs, values = append(errs, err), links.FormValues(&in)
 	}
-	byField, general := formErrors(errs, t)
+	byField, general := formErrors(errs, consoleLang(c.Request()))
 	f := buildForm(t, values, byField, general, false)
 	f.Action, f.Submit, f.CanWrite = "/console/links/new", t["create"], true
 	return s.consoleRender(c, http.StatusUnprocessableEntity, "link_new.html", consolePage{Title: t["new_link"], Nav: "links"}, f)
@@ -126,7 +126,7 @@ func (s *Server) renderLink(c echo.Context, status int, values map[string]string
 	if values == nil {
 		values = links.FormValues(&l.Input)
 	}
-	byField, general := formErrors(errs, t)
+	byField, general := formErrors(errs, consoleLang(c.Request()))
 	p := linkPage{linkForm: buildForm(t, values, byField, general, true)}
 	p.Action, p.Submit, p.CanWrite, p.Version = "/console/links/"+l.Code, t["save"], canWrite(c), l.Version
 	st := string(l.StateAt(s.now(), 0))

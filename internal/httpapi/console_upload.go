@@ -87,8 +87,13 @@ func (s *Server) consoleUpload(c echo.Context) error {
 		return s.consoleFail(c, err)
 	}
 	page.Done, page.Created = true, res.Created
-	for _, f := range s.rowFailures(res.Failed) {
-		page.Failed = append(page.Failed, failedRow{Row: f.Row, Field: f.Error.Field, Message: f.Error.Message})
+	lang := consoleLang(c.Request())
+	for i, f := range s.rowFailures(res.Failed) {
+		msg := f.Error.Message
+		if fe := new(links.FieldError); errors.As(res.Failed[i].Err, &fe) {
+			msg = fieldMessage(fe, lang) // its column is shown apart
+		}
+		page.Failed = append(page.Failed, failedRow{Row: f.Row, Field: f.Error.Field, Message: msg})
 	}
 	if len(res.Items) > 0 {
 		page.Campaign = res.Items[0].Campaign

@@ -38,6 +38,28 @@ func (e *StaleError) Unwrap() error { return ErrConflict }
 type FieldError struct {
 	Name    string // JSON path, e.g. "targets.wechat.appid"
 	Message string
+	// Format and Args made Message (Sprintf), so that a console can say it
+	// in another language; empty for a message from elsewhere.
+	Format string
+	Args   []any
+}
+
+// Template is the message's text before its values (the key to say it
+// in another language) and its values: for a message passed on whole
+// ("%s" of one string), that string and none.
+func (e *FieldError) Template() (string, []any) {
+	if s, ok := singleString(e.Format, e.Args); ok {
+		return s, nil
+	}
+	return e.Format, e.Args
+}
+
+func singleString(format string, args []any) (string, bool) {
+	if format != "%s" || len(args) != 1 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
 }
 
 func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Name, e.Message) }
@@ -47,7 +69,7 @@ func (e *FieldError) Field() string { return e.Name }
 // Reason is the message alone, for clients.
 func (e *FieldError) Reason() string { return e.Message }
 func invalid(field, format string, args ...any) error {
-	return &FieldError{Name: field, Message: fmt.Sprintf(format, args...)}
+	return &FieldError{Name: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // LimitError is a request over a limit that is no one field's (a bulk

@@ -306,7 +306,9 @@ func formTargets(form url.Values, prefix string, errs *[]error) Targets {
 				// input's is under the row's prefix.
 				var fe *FieldError
 				if errors.As(err, &fe) {
-					err = invalid(prefix+fe.Name, "%s", fe.Message)
+					renamed := *fe
+					renamed.Name = prefix + fe.Name
+					err = &renamed
 				}
 				*errs = appendErr(*errs, prefix+n, err)
 			}
