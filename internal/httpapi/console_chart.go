@@ -19,7 +19,7 @@ import (
 func seriesSVG(series []stats.Point, t consoleText) template.HTML {
 	// Drawn for a phone (its text at about the size written); a desktop
 	// shows it at most 1.5× (console.css).
-	const w, h, left, bottom, top = 480, 200, 34, 22, 10
+	const w, h, left, bottom, top = 480, 200, 40, 22, 10
 	var peak int64 = 1
 	for _, p := range series {
 		peak = max(peak, p.Scans, p.UniqueVisitors)
@@ -66,7 +66,7 @@ func seriesSVG(series []stats.Point, t consoleText) template.HTML {
 func funnelSVG(tot stats.Totals, t consoleText) template.HTML {
 	// Drawn at a phone's width, so that its text reads at the size it is
 	// written in there; a desktop shows it at most 1.5× (console.css).
-	const w, rowH, barH, label = 360, 34, 24, 84
+	const w, rowH, barH, label = 380, 34, 24, 112
 	steps := []struct {
 		key string
 		n   int64

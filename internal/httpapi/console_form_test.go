@@ -405,4 +405,31 @@ func TestConsoleFormKeepsWhatWasMeant(t *testing.T) {
 	if l, _ := e.links.Get(context.Background(), "acme", "menu1"); l.Title != "my title" {
 		t.Errorf("saved again, the title is %q", l.Title)
 	}
+
+	// Save clicked twice: the second post changes nothing, and is no
+	// warning about the user's own save.
+	twice := formOf(t, page(), "/console/links/menu1")
+	twice.Set("title", "twice")
+	for i := range 2 {
+		if status, _ := post(twice); status != http.StatusSeeOther {
+			t.Errorf("post %d of the same form = %d", i+1, status)
+		}
+	}
+
+	// A form refused as invalid keeps the version its user saw: a change
+	// made meanwhile is not overwritten by the next save.
+	f = formOf(t, page(), "/console/links/menu1")
+	f.Set("rules[0].when.time.from", "25:00")
+	status, body = post(f)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `&#34;25:00&#34; 不是时间，应如 06:30`) {
+		t.Errorf("a time of 25:00 = %d; its error is not said in Chinese", status)
+	}
+	if rec := e.do("PATCH", "/api/v1/links/menu1", e.admin, "application/merge-patch+json", `{"title":"meanwhile"}`); rec.Code != http.StatusOK {
+		t.Fatalf("PATCH: %d %s", rec.Code, rec.Body)
+	}
+	f = formOf(t, body, "/console/links/menu1")
+	f.Set("rules[0].when.time.from", "07:00")
+	if status, _ := post(f); status != http.StatusConflict {
+		t.Errorf("saved after a change made while the form was refused = %d, want 409", status)
+	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -113,10 +114,14 @@ func (p linkPage) setPage(cp consolePage) any { p.consolePage = cp; return p }
 // consoleLink shows a link: its facts, the form to edit it, its QR code
 // and its history.
 func (s *Server) consoleLink(c echo.Context) error {
-	return s.renderLink(c, http.StatusOK, nil, nil)
+	return s.renderLink(c, http.StatusOK, nil, nil, 0)
 }
 
-func (s *Server) renderLink(c echo.Context, status int, values map[string]string, errs []error) error {
+// renderLink draws a link's page; values and errs draw its form as it
+// was posted, for version (0: the link's current one) — a form drawn
+// again keeps the version its user has seen, so that a change made
+// meanwhile is never overwritten unseen.
+func (s *Server) renderLink(c echo.Context, status int, values map[string]string, errs []error, version int64) error {
 	ctx := c.Request().Context()
 	t := consoleTexts[consoleLang(c.Request())]
 	l, err := s.deps.Links.Get(ctx, tenant(c), c.Param("code"))
@@ -128,7 +133,7 @@ func (s *Server) renderLink(c echo.Context, status int, values map[string]string
 	}
 	byField, general := formErrors(errs, consoleLang(c.Request()))
 	p := linkPage{linkForm: buildForm(t, values, byField, general, true)}
-	p.Action, p.Submit, p.CanWrite, p.Version = "/console/links/"+l.Code, t["save"], canWrite(c), l.Version
+	p.Action, p.Submit, p.CanWrite, p.Version = "/console/links/"+l.Code, t["save"], canWrite(c), cmp.Or(version, l.Version)
 	st := string(l.StateAt(s.now(), 0))
 	p.Code, p.LinkTitle, p.State, p.StateLabel, p.ShortURL = l.Code, l.Title, st, t[st], s.shortURL(l.Code)
 	p.Campaign, p.Status = l.Campaign, string(l.Status)
@@ -176,7 +181,7 @@ func (s *Server) consoleEditLink(c echo.Context) error {
 		// again as it was typed, over the new version, saying so; saved
 		// again, it replaces that change.
 		t := consoleTexts[consoleLang(c.Request())]
-		return s.renderLink(c, http.StatusConflict, postedValues(form), []error{formMessage(fmt.Sprintf(t["stale_form"], stale.Current))})
+		return s.renderLink(c, http.StatusConflict, postedValues(form), []error{formMessage(fmt.Sprintf(t["stale_form"], stale.Current))}, stale.Current)
 	}
 	if status, _ := classify(err); status == http.StatusNotFound || status >= 500 {
 		return s.consoleFail(c, err)
@@ -186,7 +191,7 @@ func (s *Server) consoleEditLink(c echo.Context) error {
 		// The store names rules and variants by their place in applied.
 		errs, values = []error{err}, links.FormValues(&applied)
 	}
-	return s.renderLink(c, http.StatusUnprocessableEntity, values, errs)
+	return s.renderLink(c, http.StatusUnprocessableEntity, values, errs, version)
 }
 
 // consoleSetStatus pauses or resumes a link.

@@ -177,6 +177,10 @@ func targetValues(out map[string]string, prefix string, t Targets) {
 // FormValues(in).
 func ApplyForm(in *Input, form url.Values) []error {
 	value := func(name string) string { return strings.TrimSpace(form.Get(name)) }
+	oldParams, oldRules := in.Params, map[string]bool{}
+	for _, r := range in.Rules {
+		oldRules[r.Name] = true
+	}
 	in.Title, in.Campaign, in.Tags, in.FallbackURL = "", "", nil, ""
 	in.StartsAt, in.ExpiresAt, in.MaxScans = nil, nil, 0
 	in.Targets, in.MaxScansPerVisitor, in.Params, in.Rules, in.Split = Targets{}, nil, nil, nil, nil
@@ -193,8 +197,8 @@ func ApplyForm(in *Input, form url.Values) []error {
 		}
 		in.MaxScansPerVisitor = &VisitorLimit{Count: n, Per: per}
 	}
-	errs = append(errs, applyParams(in, form.Get(FormParams))...)
-	errs = append(errs, applyRules(in, form)...)
+	errs = append(errs, applyParams(in, form.Get(FormParams), oldParams)...)
+	errs = append(errs, applyRules(in, form, oldRules)...)
 	errs = append(errs, applySplit(in, form)...)
 	return errs
 }
@@ -210,7 +214,7 @@ func appendErr(errs []error, name string, err error) []error {
 	return append(errs, err)
 }
 
-func applyParams(in *Input, text string) []error {
+func applyParams(in *Input, text string, old map[string]string) []error {
 	for i, line := range strings.Split(text, "\n") {
 		line = strings.TrimLeft(strings.TrimRight(line, "\r"), " \t")
 		if strings.TrimSpace(line) == "" {
@@ -225,7 +229,13 @@ func applyParams(in *Input, text string) []error {
 		}
 		// The value as typed (a stored one may hold spaces the API took);
 		// only the line's ends are its own.
-		in.Params[strings.TrimSpace(k)] = strings.TrimRight(v, "\r")
+		// A stored value keeps its spaces (the API took them); a typed
+		// one loses those around it, as in "key = value".
+		k = strings.TrimSpace(k)
+		if ov, ok := old[k]; !ok || ov != v {
+			v = strings.TrimSpace(v)
+		}
+		in.Params[k] = v
 	}
 	return nil
 }
@@ -317,7 +327,7 @@ func formTargets(form url.Values, prefix string, errs *[]error) Targets {
 	return in.Targets
 }
 
-func applyRules(in *Input, form url.Values) []error {
+func applyRules(in *Input, form url.Values, oldNames map[string]bool) []error {
 	rows, err := formRowIndexes(form, FormRules)
 	if err != nil {
 		return []error{err}
@@ -345,6 +355,9 @@ func applyRules(in *Input, form url.Values) []error {
 		// The name as typed: it keys the rule's stats, so "night " stays
 		// itself.
 		r := Rule{Name: form.Get(p + "name"), FallbackURL: v("fallback_url")}
+		if !oldNames[r.Name] {
+			r.Name = strings.TrimSpace(r.Name)
+		}
 		r.When.Platform, r.When.OS = formList(form, p+"when.platform"), formList(form, p+"when.os")
 		r.When.Country, r.When.Region = formList(form, p+"when.country"), formList(form, p+"when.region")
 		r.When.City, r.When.Lang = formList(form, p+"when.city"), formList(form, p+"when.lang")

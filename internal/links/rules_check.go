@@ -71,7 +71,7 @@ func (in *Input) normalizeRouting(code string) error {
 }
 
 func checkRuleName(field, s string) error {
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return invalid(field, "is required")
 	}
 	if n := utf8.RuneCountInString(s); n > MaxRuleNameRunes || len(s) > MaxRuleNameBytes {

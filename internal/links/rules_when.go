@@ -127,10 +127,10 @@ func (t *TimeWindow) compile(field string, m *Match) error {
 		m.Days |= 1 << wd
 	}
 	if m.From, err = clockMinutes(t.From, 0); err != nil {
-		return invalid(field+"from", "%s", err)
+		return invalid(field+"from", "%q is not a time of day like 06:30", t.From)
 	}
 	if m.To, err = clockMinutes(t.To, 24*60); err != nil {
-		return invalid(field+"to", "%s", err)
+		return invalid(field+"to", "%q is not a time of day like 06:30", t.To)
 	}
 	if t.From != "" && t.To != "" && m.From == m.To {
 		return invalid(field+"to", "must differ from from; leave both out for the whole day")

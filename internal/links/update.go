@@ -37,8 +37,18 @@ func (s *Store) update(ctx context.Context, tenant, code string, ch Change, acti
 			if cur.Tenant != tenant || cur.DeletedAt != nil {
 				return nil, ErrNotFound
 			}
+			// A change made for an older version is refused, unless it
+			// changes nothing (a form posted twice, or the same edit
+			// made meanwhile by someone else).
+			var stale error
 			if ch.IfVersion != 0 && cur.Version != ch.IfVersion {
-				return nil, &StaleError{Want: ch.IfVersion, Current: cur.Version}
+				stale = &StaleError{Want: ch.IfVersion, Current: cur.Version}
+			}
+			orStale := func(err error) error {
+				if stale != nil {
+					return stale
+				}
+				return err
 			}
 			in, err := cur.editable()
 			if err != nil {
@@ -46,16 +56,16 @@ func (s *Store) update(ctx context.Context, tenant, code string, ch Change, acti
 			}
 			if ch.Edit != nil {
 				if err := ch.Edit(&in); err != nil {
-					return nil, err
+					return nil, orStale(err)
 				}
 			}
 			if !strings.EqualFold(in.Code, cur.Code) {
-				return nil, invalid("code", "cannot be changed; create a new link instead")
+				return nil, orStale(invalid("code", "cannot be changed; create a new link instead"))
 			}
 			in.Code = cur.Code
 			keepURLLinksCurrent(cur, &in)
 			if err := in.normalize(); err != nil {
-				return nil, err
+				return nil, orStale(err)
 			}
 			if action == ActionUpdate {
 				if before, err := cur.editable(); err == nil {
@@ -65,6 +75,9 @@ func (s *Store) update(ctx context.Context, tenant, code string, ch Change, acti
 						return nil, nil // a change that changes nothing writes nothing
 					}
 				}
+			}
+			if stale != nil {
+				return nil, stale
 			}
 			next := newLink(tenant, in, cur.CreatedAt)
 			next.Code = cur.Code
