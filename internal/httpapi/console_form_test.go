@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/net/html"
 
@@ -96,31 +95,9 @@ func routingOf(t *testing.T, e *testEnv, code string) (string, int64) {
 // next to its input, on its row, after removed rows closed up; nothing is
 // stored from a refused form.
 func TestConsoleRulesAndSplit(t *testing.T) {
-	e, now := routedEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	// routedEnv's clock: Tuesday 12:00 in Shanghai.
 	withExtras := strings.Replace(menuLink, `"campaign":"spring",`, `"campaign":"spring","params":{"store":"gz01","table":"7"},"max_scans_per_visitor":{"count":3,"per":"day"},`, 1)
-	if rec := e.json("POST", "/api/v1/links", e.admin, withExtras); rec.Code != http.StatusCreated {
-		t.Fatalf("create: %d %s", rec.Code, rec.Body)
-	}
-	c := consoleClient(t)
-	signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
-	post := func(form url.Values) (int, string) {
-		t.Helper()
-		resp, err := c.PostForm(srv.URL+"/console/links/menu1", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	page := func() string {
-		t.Helper()
-		_, p := getBody(t, c, srv.URL+"/console/links/menu1")
-		return p
-	}
+	e, post, page := linkFormEnv(t, withExtras)
 
 	// Saved unchanged, the form keeps every rule, the split, the params
 	// and the visitor limit.
@@ -154,7 +131,6 @@ func TestConsoleRulesAndSplit(t *testing.T) {
 	if len(l.Rules) != 3 || l.Rules[0].Name != "广州午餐" || strings.Join(l.Rules[0].When.City, "|") != "广州|佛山" {
 		t.Fatalf("stored rules: %+v", l.Rules)
 	}
-	*now = time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC) // Tuesday 12:00 in Shanghai
 	if loc := e.scanFrom("GET", "/s/menu1", uaAlipayAndroid, geotest.Guangzhou.Addr).Header.Get("Location"); !strings.Contains(loc, "page=pages/gz/index") {
 		t.Errorf("Alipay in Guangzhou at lunch goes to %q, want the new rule's page", loc)
 	}
