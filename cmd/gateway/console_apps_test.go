@@ -107,7 +107,7 @@ func TestConsolePlatformApps(t *testing.T) {
 		t.Errorf("a refused secret = %d; WeChat's 40125 and the error state not shown, or the secret is", status)
 	}
 	status, body = postPage(t, c, base+"/console/settings/apps", form("wx123", testWxSecret))
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "appid:") || !strings.Contains(body, `name="appid" value="wx123"`) || strings.Contains(body, testWxSecret) {
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "AppID：微信 AppID 为 wx 加 16 位小写十六进制字符") || !strings.Contains(body, `name="appid" value="wx123"`) || strings.Contains(body, testWxSecret) {
 		t.Errorf("a bad app id = %d; the error, the typed id kept, or the secret left out: wrong", status)
 	}
 

@@ -81,7 +81,7 @@ func (s *Server) consolePutApp(c echo.Context) error {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/console/settings#apps")
 	case errors.As(err, &fe):
-		return s.renderSettingsForm(c, http.StatusUnprocessableEntity, nil, fe.Name+": "+fe.Message, f)
+		return s.renderSettingsForm(c, http.StatusUnprocessableEntity, nil, appFieldMessage(fe, consoleLang(c.Request())), f)
 	case errors.Is(err, apps.ErrTaken):
 		return s.renderSettingsForm(c, http.StatusConflict, nil, t["app_taken"], f)
 	case errors.Is(err, apps.ErrNoKey):

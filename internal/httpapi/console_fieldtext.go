@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/scangate/scangate/internal/apps"
 	"github.com/scangate/scangate/internal/links"
 )
 
@@ -119,4 +122,35 @@ var zhFieldTexts = map[string]string{
 	"CSV column has a bad param name":                         "参数列名无效",
 	"the CSV header has no targets.<platform>.<field> column": "表头没有目标列（如 targets.web.url）",
 	"is not valid UTF-8 text: save the file as \"CSV UTF-8\", or send it as GB18030 (GBK)": "不是有效的文本：请另存为“CSV UTF-8”或 GBK 编码",
+}
+
+// zhAppTexts says the platform apps' field errors (internal/apps) in
+// Chinese, by message, and zhAppFields their fields.
+var zhAppTexts = map[string]string{
+	"required":                      "必填",
+	"only visible ASCII characters": "只能包含可见的 ASCII 字符",
+	"must be wechat or douyin":      "须为微信或抖音",
+	"a WeChat AppID is wx and 16 lower-case hex digits":           "微信 AppID 为 wx 加 16 位小写十六进制字符",
+	"a Douyin AppID is tt and 16 to 18 lower-case hex digits":     "抖音 AppID 为 tt 加 16 到 18 位小写十六进制字符",
+	"a service account is for WeChat apps only":                   "公众号只用于微信小程序",
+	"a domain name such as m.example.com, without scheme or path": "填写域名，如 m.example.com，不带 https:// 和路径",
+}
+
+var zhAppFields = map[string]string{
+	"platform": "平台", "appid": "AppID", "secret": "AppSecret",
+	"service_appid": "公众号 AppID", "service_secret": "公众号 AppSecret", "service_domain": "JS 安全域名",
+}
+
+// appFieldMessage is a platform app's field error for a page in lang.
+func appFieldMessage(fe *apps.FieldError, lang string) string {
+	if lang == "zh-CN" {
+		msg, ok := zhAppTexts[fe.Message]
+		if !ok && strings.HasPrefix(fe.Message, "at most ") {
+			msg, ok = "太长："+fe.Message, true
+		}
+		if ok {
+			return cmp.Or(zhAppFields[fe.Name], fe.Name) + "：" + msg
+		}
+	}
+	return fe.Name + ": " + fe.Message
 }

@@ -102,6 +102,22 @@ func TestConsoleFieldTexts(t *testing.T) {
 			t.Errorf("%q and %q take different values", tmpl, zh)
 		}
 	}
+	// The platform apps' field errors too.
+	appFiles, _ := filepath.Glob("../apps/*.go")
+	appErr := regexp.MustCompile(`&FieldError\{[^,]+, "([^"]+)"\}`)
+	appSeen := 0
+	for _, f := range appFiles {
+		data, _ := os.ReadFile(f)
+		for _, m := range appErr.FindAllStringSubmatch(string(data), -1) {
+			appSeen++
+			if _, ok := zhAppTexts[m[1]]; !ok && !strings.HasSuffix(f, "_test.go") {
+				t.Errorf("%s: no Chinese text for %q", filepath.Base(f), m[1])
+			}
+		}
+	}
+	if appSeen < 6 {
+		t.Fatalf("found %d app field errors: the scan is broken", appSeen)
+	}
 	_, err := links.Input{Targets: links.Targets{WeChat: &links.WeChatTarget{AppID: "wx123", Path: "pages/a"}}}.Preview("acme", time.Unix(0, 0))
 	if got := fieldMessage(err, "zh-CN"); !strings.Contains(got, "wx0123456789abcdef") {
 		t.Errorf("a bad WeChat app id in Chinese: %q", got)
