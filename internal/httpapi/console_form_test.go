@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -209,9 +208,7 @@ func TestConsoleFormTexts(t *testing.T) {
 // phone that takes gzip.
 func TestConsoleLinkFormAtItsBounds(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	if rec := e.json("POST", "/api/v1/links", e.admin, `{"code":"BIG1","targets":{"web":{"url":"https://e.com/b"}}}`); rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
@@ -291,9 +288,7 @@ func TestConsoleLinkFormAtItsBounds(t *testing.T) {
 func linkFormEnv(t *testing.T, link string) (*testEnv, func(url.Values) (int, string), func() string) {
 	t.Helper()
 	e, _ := routedEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	if rec := e.json("POST", "/api/v1/links", e.admin, link); rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}

@@ -19,9 +19,7 @@ import (
 // numbers.
 func TestConsoleFunnelAndVariants(t *testing.T) {
 	e, _ := routedEnv(t) // Tuesday 12:00 in Shanghai: lunch, no rule for Guangzhou
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	if rec := e.json("POST", "/api/v1/links", e.admin, menuLink); rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
@@ -100,9 +98,7 @@ func nearly(s string, n int) bool { return s == fmt.Sprint(n) || s == fmt.Sprint
 // sheet is printed.
 func TestChineseCampaignPaths(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Quotas.Default.ExportsPerHour = 1 })
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	if rec := e.json("POST", "/api/v1/links", e.admin, `{"code":"GQ1","campaign":"国庆","targets":{"web":{"url":"https://e.com/g"}}}`); rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}

@@ -25,6 +25,16 @@ import (
 	"github.com/scangate/scangate/internal/links"
 )
 
+// consoleServer serves the gateway over HTTP, with ann@example.com, of
+// tenant acme, signed up with role and "correct horse battery".
+func (e *testEnv) consoleServer(role auth.Role) *httptest.Server {
+	e.t.Helper()
+	srv := httptest.NewServer(e.srv.Handler())
+	e.t.Cleanup(srv.Close)
+	e.consoleUser("acme", "ann@example.com", role, "correct horse battery")
+	return srv
+}
+
 // consoleUser creates a console user with a password.
 func (e *testEnv) consoleUser(tenant, email string, role auth.Role, password string) {
 	e.t.Helper()
@@ -47,9 +57,7 @@ func (e *testEnv) consoleUser(tenant, email string, role auth.Role, password str
 // by a Chinese search, under the console's CSP with no violation.
 func TestConsoleInBrowser(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	e.json("POST", "/api/v1/links", e.admin, `{"code":"T2F07","title":"二楼靠窗七号桌","campaign":"spring","targets":{"web":{"url":"https://e.com/7"}}}`)
 	e.json("POST", "/api/v1/links", e.admin, `{"code":"T1F01","title":"一楼门口","targets":{"web":{"url":"https://e.com/1"}}}`)
 	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"GLX01","title":"二楼 globex","targets":{"web":{"url":"https://e.com/g"}}}`)
@@ -119,9 +127,7 @@ func cookieNamed(resp *http.Response, name string) *http.Cookie {
 // session cookie is sg_session, kept to /console, and sign-in works.
 func TestConsoleCookiesOverHTTP(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.PublicBaseURL = "http://localhost:8080" })
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	c := consoleClient(t)
 	resp, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
 	ck := cookieNamed(resp, sessionCookie)
@@ -186,9 +192,7 @@ func signIn(t *testing.T, c *http.Client, base, email, password string) (*http.R
 
 func TestConsoleSessionsAndCSRF(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleViewer, "correct horse battery")
+	srv := e.consoleServer(auth.RoleViewer)
 
 	c := consoleClient(t)
 	// Signed out: pages lead to the sign-in, and back after it.
@@ -250,9 +254,7 @@ func TestConsoleSessionsAndCSRF(t *testing.T) {
 // created and shown; an edit and a revert go through the history.
 func TestConsoleLinkForm(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	b := newBrowser(t, "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36")
 	var fieldErr, title, kept string
 	var violations []string
@@ -343,9 +345,7 @@ func TestConsoleTenantsAndRoles(t *testing.T) {
 // its leaderboard; its print sheet is a PDF.
 func TestConsoleCampaignPage(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	for i, code := range []string{"SP1", "SP2", "SP3"} {
 		body := `{"code":"` + code + `","title":"春季 ` + code + `","campaign":"spring","targets":{"web":{"url":"https://e.com/` + code + `"}}}`
 		if rec := e.json("POST", "/api/v1/links", e.admin, body); rec.Code != http.StatusCreated {
@@ -430,9 +430,7 @@ func TestConsoleCampaignPage(t *testing.T) {
 // with a bad row creates 199 and lists the bad row with its column.
 func TestConsoleUpload(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	var csv strings.Builder
 	csv.WriteString("code,title,campaign,targets.web.url\r\n")
 	for i := 1; i <= 200; i++ {
@@ -474,9 +472,7 @@ func TestConsoleUpload(t *testing.T) {
 // scan is listed when a code is scanned; another tenant's scan is not.
 func TestConsoleLive(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleViewer, "correct horse battery")
+	srv := e.consoleServer(auth.RoleViewer)
 	e.json("POST", "/api/v1/links", e.admin, `{"code":"LIVE1","targets":{"web":{"url":"https://e.com/l"}}}`)
 	e.json("POST", "/api/v1/links", e.otherTenant, `{"code":"GLX01","targets":{"web":{"url":"https://e.com/g"}}}`)
 	scan := func(code string) {
@@ -518,9 +514,7 @@ var shownSecretRE = regexp.MustCompile(`id="shown-secret">([^<]+)<`)
 // revokes it; a viewer sees only the quotas and cannot write.
 func TestConsoleSettings(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	c := consoleClient(t)
 	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
 	post := func(path string, form url.Values) (int, string) {
@@ -633,9 +627,7 @@ func readBodyOf(resp *http.Response) (int, string) {
 // device's session.
 func TestConsoleTrashDuplicateSignOutEverywhere(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	e.json("POST", "/api/v1/links", e.admin, `{"code":"DUP01","title":"二楼靠窗","campaign":"spring","targets":{"web":{"url":"https://e.com/d"}}}`)
 	c, other := consoleClient(t), consoleClient(t)
 	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
@@ -673,9 +665,7 @@ func TestConsoleTrashDuplicateSignOutEverywhere(t *testing.T) {
 // session is signed out.
 func TestConsoleLiveEndsWithTheSession(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	c := consoleClient(t)
 	_, tok := signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
 	resp, err := c.Get(srv.URL + "/console/live/events")
@@ -708,9 +698,7 @@ func TestConsoleLiveEndsWithTheSession(t *testing.T) {
 // defaults.
 func TestConsoleQROptions(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleViewer, "correct horse battery")
+	srv := e.consoleServer(auth.RoleViewer)
 	e.json("POST", "/api/v1/links", e.admin, `{"code":"QR1","targets":{"web":{"url":"https://e.com/q"}}}`)
 	c := consoleClient(t)
 	signIn(t, c, srv.URL, "ann@example.com", "correct horse battery")
@@ -737,9 +725,7 @@ func TestConsoleQROptions(t *testing.T) {
 // slipped into the selection, is not touched), and the list says how many.
 func TestConsoleBulkActions(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleAdmin, "correct horse battery")
+	srv := e.consoleServer(auth.RoleAdmin)
 	for _, code := range []string{"BK1", "BK2", "BK3"} {
 		e.json("POST", "/api/v1/links", e.admin, `{"code":"`+code+`","targets":{"web":{"url":"https://e.com/b"}}}`)
 	}
@@ -783,9 +769,7 @@ func browserSignIn(base, next, email, password string) chromedp.Tasks {
 // suggests), with the state and the search.
 func TestConsoleListFilters(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv.Handler())
-	t.Cleanup(srv.Close)
-	e.consoleUser("acme", "ann@example.com", auth.RoleViewer, "correct horse battery")
+	srv := e.consoleServer(auth.RoleViewer)
 	for _, l := range []string{
 		`{"code":"FL1","title":"窗边","campaign":"国庆","tags":["二楼","靠窗"],"targets":{"web":{"url":"https://e.com/1"}}}`,
 		`{"code":"FL2","title":"门口","campaign":"国庆","tags":["一楼"],"targets":{"web":{"url":"https://e.com/2"}}}`,
