@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/apps"
-	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/links"
 	"github.com/scangate/scangate/internal/qr"
 	"github.com/scangate/scangate/internal/stats"
@@ -164,10 +163,8 @@ func (s *Server) consoleStats(c echo.Context, sub statsSubject) error {
 	text := func(prefix string) func(string) string {
 		return func(k string) string { return cmp.Or(t[prefix+k], k) }
 	}
-	place := func(k string) string { return k }
-	if consoleLang(c.Request()) == "zh-CN" {
-		place = func(k string) string { return cmp.Or(geo.ZhName(k), k) }
-	}
+	lang := consoleLang(c.Request())
+	place := func(k string) string { return placeName(lang, k) }
 	for _, b := range []struct {
 		key   string
 		m     map[string]int64
@@ -193,11 +190,7 @@ func (s *Server) consoleStats(c echo.Context, sub statsSubject) error {
 	if err != nil {
 		return s.consoleFail(c, err)
 	}
-	codes := make([]string, len(top.Items))
-	for i, l := range top.Items {
-		codes[i] = links.Canonical(l.Code)
-	}
-	scans, err := s.deps.Stats.Scans(ctx, codes)
+	scans, err := s.scansOf(ctx, top.Items...)
 	if err != nil {
 		return s.consoleFail(c, err)
 	}

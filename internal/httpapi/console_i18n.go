@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
+
+	"github.com/scangate/scangate/internal/geo"
 )
 
 // The console speaks Chinese by default and English on request: the
@@ -179,6 +182,15 @@ var consoleTexts = map[string]consoleText{
 		"p_wechat": "WeChat", "p_alipay": "Alipay", "p_baidu": "Baidu", "p_douyin": "Douyin", "p_toutiao": "Toutiao", "p_qq": "QQ",
 		"p_kuaishou": "Kuaishou", "p_browser": "Browser", "p_other": "Other",
 	},
+}
+
+// placeName is a province or city (as stats keep it: the GeoIP
+// database's English name) as a page in lang names it.
+func placeName(lang, s string) string {
+	if lang == "zh-CN" {
+		return cmp.Or(geo.ZhName(s), s)
+	}
+	return s
 }
 
 // consoleLang picks the request's language.

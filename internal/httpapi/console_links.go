@@ -137,7 +137,7 @@ func (s *Server) renderLink(c echo.Context, status int, values map[string]string
 	st := string(l.StateAt(s.now(), 0))
 	p.Code, p.LinkTitle, p.State, p.StateLabel, p.ShortURL = l.Code, l.Title, st, t[st], s.shortURL(l.Code)
 	p.Campaign, p.Status = l.Campaign, string(l.Status)
-	if scans, err := s.deps.Stats.Scans(ctx, []string{links.Canonical(l.Code)}); err == nil {
+	if scans, err := s.scansOf(ctx, l); err == nil {
 		p.Scans = scans[links.Canonical(l.Code)]
 	}
 	entries, _, err := s.deps.Links.History(ctx, tenant(c), l.Code, 0, 20)

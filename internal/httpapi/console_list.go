@@ -70,11 +70,7 @@ func (s *Server) consoleLinks(c echo.Context) error {
 	if err == nil {
 		var res links.Page
 		if res, err = s.deps.Links.List(ctx, tenant(c), q); err == nil {
-			codes := make([]string, len(res.Items))
-			for i, l := range res.Items {
-				codes[i] = links.Canonical(l.Code)
-			}
-			scans, serr := s.deps.Stats.Scans(ctx, codes)
+			scans, serr := s.scansOf(ctx, res.Items...)
 			if serr != nil {
 				return s.consoleFail(c, serr)
 			}

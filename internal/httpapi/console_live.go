@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/scangate/scangate/internal/auth"
-	"github.com/scangate/scangate/internal/geo"
 	"github.com/scangate/scangate/internal/stats"
 )
 
@@ -79,7 +78,8 @@ func (p livePage) setPage(cp consolePage) any { p.consolePage = cp; return p }
 
 // describe says what an event is in the page's language: its kind, host
 // app, province and city (in Chinese where the console is), variant.
-func describe(t consoleText, zh bool, e stats.LiveEvent) string {
+func describe(lang string, e stats.LiveEvent) string {
+	t := consoleTexts[lang]
 	parts := []string{cmp.Or(t["ev_"+e.Type], e.Type)}
 	if l, ok := t["p_"+e.Platform]; ok {
 		parts = append(parts, l)
@@ -90,16 +90,16 @@ func describe(t consoleText, zh bool, e stats.LiveEvent) string {
 	if city == e.Region {
 		city = "" // a municipality: Shanghai is its own province
 	}
-	for i, s := range []string{e.Region, city, e.Variant} {
-		if zh && i < 2 {
-			s = cmp.Or(geo.ZhName(s), s)
-		}
+	for _, s := range []string{placeName(lang, e.Region), placeName(lang, city), e.Variant} {
 		if s != "" {
 			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, " · ")
 }
+
+// liveClock is an event's time of day in China.
+func liveClock(e stats.LiveEvent) string { return e.Time.In(consoleZone).Format("15:04:05") }
 
 // liveMessage is one event of the live stream: the event's fields, and
 // its time and description as the page shows them.
@@ -119,7 +119,7 @@ func (s *Server) consoleLive(c echo.Context) error {
 	p := livePage{After: after}
 	for i := len(events) - 1; i >= 0; i-- {
 		e := events[i]
-		p.Events = append(p.Events, liveRow{At: e.Time.In(consoleZone).Format("15:04:05"), Code: e.Code, What: describe(t, lang == "zh-CN", e)})
+		p.Events = append(p.Events, liveRow{At: liveClock(e), Code: e.Code, What: describe(lang, e)})
 	}
 	return s.consoleRender(c, http.StatusOK, "live.html", consolePage{Title: t["live_page"], Nav: "live"}, p)
 }
@@ -136,7 +136,6 @@ func (s *Server) consoleLiveEvents(c echo.Context) error {
 	}
 	tn := tenant(c)
 	lang := consoleLang(c.Request())
-	t := consoleTexts[lang]
 	if !s.live.acquire(tn) {
 		c.Response().Header().Set("Retry-After", "30")
 		return c.String(http.StatusTooManyRequests, "too many live pages open\n")
@@ -189,7 +188,7 @@ func (s *Server) consoleLiveEvents(c echo.Context) error {
 		}
 		var b strings.Builder
 		for _, e := range events {
-			data, _ := json.Marshal(liveMessage{e, e.Time.In(consoleZone).Format("15:04:05"), describe(t, lang == "zh-CN", e)})
+			data, _ := json.Marshal(liveMessage{e, liveClock(e), describe(lang, e)})
 			fmt.Fprintf(&b, "data: %s\n\n", data)
 		}
 		if next != after {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -126,13 +127,18 @@ func (s *Server) eventsCSV(c echo.Context) error {
 	panic(http.ErrAbortHandler)
 }
 
-// scanCounts are the all-time scans of links, for the links API.
-func (s *Server) scanCounts(c echo.Context, ls ...*links.Link) map[string]int64 {
+// scansOf are the all-time scans of links, by canonical code.
+func (s *Server) scansOf(ctx context.Context, ls ...*links.Link) (map[string]int64, error) {
 	codes := make([]string, len(ls))
 	for i, l := range ls {
 		codes[i] = links.Canonical(l.Code)
 	}
-	counts, err := s.deps.Stats.Scans(c.Request().Context(), codes)
+	return s.deps.Stats.Scans(ctx, codes)
+}
+
+// scanCounts are the all-time scans of links, for the links API.
+func (s *Server) scanCounts(c echo.Context, ls ...*links.Link) map[string]int64 {
+	counts, err := s.scansOf(c.Request().Context(), ls...)
 	if err != nil {
 		// The link itself is more important than its counter: show it,
 		// with scans omitted, rather than fail.
