@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -151,10 +152,7 @@ func buildForm(t consoleText, values, errs map[string]string, general string, co
 
 // layoutForm is buildForm, also returning the text keys t lacks.
 func layoutForm(t consoleText, values, errs map[string]string, general string, codeFixed bool) (linkForm, []string) {
-	b := &formBuilder{t: t, values: values, errs: map[string]string{}}
-	for k, v := range errs {
-		b.errs[k] = v
-	}
+	b := &formBuilder{t: t, values: values, errs: maps.Clone(errs)}
 	var f linkForm
 	for _, n := range basicFields {
 		ff := b.field(n, n)
@@ -172,9 +170,6 @@ func layoutForm(t consoleText, values, errs map[string]string, general string, c
 		} else if i >= rules {
 			r.Legend = b.text("new_rule", "+")
 		}
-		if values[p+"position"] == "" {
-			values[p+"position"] = strconv.Itoa(i + 1)
-		}
 		keys := []string{"name", "position", "when.platform", "when.os", "when.region", "when.city", "when.country", "when.lang",
 			"when.time.days", "when.time.from", "when.time.to", "when.time.tz", "when.after", "when.before", "fallback_url"}
 		if i < rules {
@@ -185,7 +180,11 @@ func layoutForm(t consoleText, values, errs map[string]string, general string, c
 			if !strings.HasPrefix(k, "when.") {
 				key = "rule." + k
 			}
-			r.Fields = append(r.Fields, b.field(p+k, key))
+			ff := b.field(p+k, key)
+			if k == "position" && ff.Value == "" {
+				ff.Value = strconv.Itoa(i + 1) // its place, unless moved
+			}
+			r.Fields = append(r.Fields, ff)
 		}
 		r.Groups = b.targetGroups(p)
 		f.Rules = append(f.Rules, r)
