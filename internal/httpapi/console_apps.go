@@ -39,14 +39,14 @@ func (s *Server) appRows(c echo.Context, t consoleText) ([]appRow, error) {
 			r.Problem = fmt.Sprintf("%d %s", v.ErrorCode, v.Message)
 		}
 		if v.CheckedAt != nil {
-			r.Checked = v.CheckedAt.In(consoleZone).Format("2006-01-02 15:04")
+			r.Checked = consoleTime(*v.CheckedAt)
 		}
 		r.Quota = fmt.Sprint(v.Quota.Made)
 		if v.Quota.Limit > 0 {
 			r.Quota += " / " + fmt.Sprint(v.Quota.Limit)
 		}
 		if h := v.Hold; h != nil {
-			r.Hold = fmt.Sprintf(t["app_held"], h.Until.In(consoleZone).Format("2006-01-02 15:04"), fmt.Sprintf("%d %s", h.Code, h.Message))
+			r.Hold = fmt.Sprintf(t["app_held"], consoleTime(h.Until), fmt.Sprintf("%d %s", h.Code, h.Message))
 		}
 		if sv := v.Service; sv != nil {
 			r.Service = v.ServiceAppID + " · " + t["app_"+string(sv.State)]

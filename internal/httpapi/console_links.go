@@ -26,6 +26,9 @@ import (
 // consoleZone shows times as merchants in China read them (no DST).
 var consoleZone = time.FixedZone("UTC+8", 8*3600)
 
+// consoleTime is an instant as the console's pages show it, in China.
+func consoleTime(t time.Time) string { return t.In(consoleZone).Format("2006-01-02 15:04") }
+
 func canWrite(c echo.Context) bool {
 	sess, ok := c.Get("session").(auth.Session)
 	return ok && sess.Role.CanWrite()
@@ -146,7 +149,7 @@ func (s *Server) renderLink(c echo.Context, status int, values map[string]string
 	}
 	p.qrOptions(c, s, t, l)
 	for _, e := range entries {
-		p.History = append(p.History, historyRow{Version: e.Version, Action: e.Action, At: e.At.In(consoleZone).Format("2006-01-02 15:04"),
+		p.History = append(p.History, historyRow{Version: e.Version, Action: e.Action, At: consoleTime(e.At),
 			By: e.By, Reason: e.Reason, CanRevert: e.Version != l.Version})
 	}
 	return s.consoleRender(c, status, "link.html", consolePage{Title: l.Code, Nav: "links"}, p)

@@ -102,7 +102,7 @@ func (s *Server) renderSettingsForm(c echo.Context, status int, shown *shownSecr
 		}
 		for _, k := range keys {
 			if k.Tenant == tn {
-				p.Keys = append(p.Keys, keyRow{ID: k.ID, Role: t[string(k.Role)], Created: k.CreatedAt.In(consoleZone).Format("2006-01-02 15:04"),
+				p.Keys = append(p.Keys, keyRow{ID: k.ID, Role: t[string(k.Role)], Created: consoleTime(k.CreatedAt),
 					By: strings.TrimPrefix(k.CreatedBy, "user:")})
 			}
 		}

@@ -41,7 +41,7 @@ func (s *Server) consoleTrash(c echo.Context) error {
 	for _, l := range items {
 		row := trashRow{Code: l.Code, Title: l.Title}
 		if l.PurgeAt != nil {
-			row.PurgeAt = l.PurgeAt.In(consoleZone).Format("2006-01-02 15:04")
+			row.PurgeAt = consoleTime(*l.PurgeAt)
 		}
 		p.Items = append(p.Items, row)
 	}
